@@ -1,0 +1,71 @@
+//! The engine bundles the ports and settings the use-cases need.
+
+use std::sync::Arc;
+
+use super::messages::Recipient;
+use super::ports::{Chat, Clock};
+use crate::config::{Config, SchoolSettings};
+use crate::domain::prompts::Catalogue;
+use crate::domain::roster::Person;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+pub struct Engine<C: Chat, K: Clock> {
+    pub store: Store,
+    pub chat: C,
+    pub clock: K,
+    pub config: Arc<Config>,
+    pub catalogue: Arc<Catalogue>,
+    /// Identifies this process's claims on outbox rows.
+    pub id: String,
+    /// Rows claimed (and wpbs planned) per step of a tick.
+    pub batch: i64,
+    /// How long a claim holds before another process may take the row over.
+    pub lease_secs: i64,
+}
+
+impl<C: Chat, K: Clock> Engine<C, K> {
+    pub fn new(
+        store: Store,
+        chat: C,
+        clock: K,
+        config: Arc<Config>,
+        catalogue: Arc<Catalogue>,
+    ) -> Self {
+        let id = format!(
+            "engine-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        Self {
+            store,
+            chat,
+            clock,
+            config,
+            catalogue,
+            id,
+            batch: 500,
+            lease_secs: 120,
+        }
+    }
+
+    pub fn settings(&self, person: &Person) -> &SchoolSettings {
+        self.config.school(person.school.as_str())
+    }
+
+    pub fn recipient(&self, person: &Person) -> Recipient {
+        Recipient {
+            person: person.id.clone(),
+            name: person.name.clone(),
+            address: person.chat.clone(),
+            language: person.language.unwrap_or(self.settings(person).language),
+        }
+    }
+}

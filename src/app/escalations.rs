@@ -1,0 +1,65 @@
+//! The schoolopleider's side of an escalation: acknowledge, resolve, or record a move.
+
+use super::engine::{Engine, EngineError};
+use super::inbox::{EscalationAction, Handled, Reply, Sender, UserError};
+use super::ports::{Chat, Clock};
+use crate::domain::roster::Role;
+use crate::store::EscalationStatus;
+
+impl<C: Chat, K: Clock> Engine<C, K> {
+    pub(crate) async fn escalation_action(
+        &self,
+        from: Sender,
+        id: i64,
+        action: EscalationAction,
+    ) -> Handled {
+        let Some(actor) = self.sender(&from).await? else {
+            return Ok(Err(UserError::UnknownSender));
+        };
+        let Some(escalation) = self.store.escalation(id).await? else {
+            return Ok(Err(UserError::EscalationNotFound));
+        };
+        let pairing = self
+            .store
+            .pairing(escalation.pairing.clone())
+            .await?
+            .ok_or_else(|| EngineError::Inconsistent(format!("escalation {id} without pairing")))?;
+        let wpb = self
+            .store
+            .person(&pairing.wpb)
+            .await?
+            .ok_or_else(|| EngineError::Inconsistent(format!("wpb {} missing", pairing.wpb)))?;
+        // Only a schoolopleider of the pairing's own school may act; to others it does not exist.
+        if actor.role != Role::Schoolopleider || actor.school != wpb.school {
+            return Ok(Err(UserError::EscalationNotFound));
+        }
+        let (from_states, to): (&[EscalationStatus], _) = match action {
+            EscalationAction::Acknowledge => {
+                (&[EscalationStatus::Open], EscalationStatus::Acknowledged)
+            }
+            EscalationAction::Resolve => (
+                &[EscalationStatus::Open, EscalationStatus::Acknowledged],
+                EscalationStatus::Resolved,
+            ),
+            EscalationAction::Move => (
+                &[EscalationStatus::Open, EscalationStatus::Acknowledged],
+                EscalationStatus::Moved,
+            ),
+        };
+        let now = self.clock.now();
+        if self
+            .store
+            .transition_escalation(id, from_states, to, &actor.id, now)
+            .await?
+        {
+            return Ok(Ok(Reply::EscalationUpdated { id, action }));
+        }
+        // Acknowledging twice is harmless: say it is done rather than refuse.
+        Ok(match (action, escalation.status) {
+            (EscalationAction::Acknowledge, EscalationStatus::Acknowledged) => {
+                Ok(Reply::EscalationUpdated { id, action })
+            }
+            _ => Err(UserError::EscalationClosed),
+        })
+    }
+}

@@ -1,0 +1,450 @@
+//! Inbound events from any transport: reflections, klik taps, pauses, escalation actions.
+//! Every handler answers with a `Reply` (shown only to the sender) or a `UserError`.
+
+use chrono::{Duration, NaiveDate};
+
+use super::engine::{Engine, EngineError};
+use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
+use super::ports::{Chat, Clock};
+use crate::domain::escalation::{EscalationDecision, evaluate};
+use crate::domain::klik::{KlikError, KlikValue, PairingParties, authorize_signal};
+use crate::domain::reflection::{Reflection, ReflectionError};
+use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role};
+use crate::domain::schedule::DateRange;
+use crate::store::{NewOutbox, OutboxKind, SignalWrite};
+
+/// Who sent an event: a platform address the adapter saw, or a person named on the local CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    Chat(String),
+    Person(PersonId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReflectionTarget {
+    /// A plain reply: the latest prompt of the last week that has no answer yet, else free-standing.
+    LatestOpenPrompt,
+    Prompt(String),
+    FreeStanding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationAction {
+    Acknowledge,
+    Resolve,
+    Move,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    Reflection {
+        from: Sender,
+        text: String,
+        target: ReflectionTarget,
+        share: bool,
+    },
+    Klik {
+        from: Sender,
+        student: Option<PersonId>,
+        value: String,
+    },
+    ShareReflection {
+        from: Sender,
+        reflection_id: i64,
+    },
+    Pause {
+        from: Sender,
+        until: NaiveDate,
+    },
+    Resume {
+        from: Sender,
+    },
+    Escalation {
+        from: Sender,
+        escalation_id: i64,
+        action: EscalationAction,
+    },
+}
+
+/// What the sender is told when the event was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    ReflectionSaved { id: i64, linked: bool, shared: bool },
+    KlikSaved { student: String, value: KlikValue },
+    ReflectionShared { id: i64 },
+    Paused { until: NaiveDate },
+    Resumed,
+    EscalationUpdated { id: i64, action: EscalationAction },
+}
+
+/// Refusals shown to the user, in their language; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    #[error("onbekende afzender / unknown sender")]
+    UnknownSender,
+    #[error("alleen voor werkplekbegeleiders / only for werkplekbegeleiders")]
+    OnlyWpb,
+    #[error("{0}")]
+    Reflection(#[from] ReflectionError),
+    #[error("{0}")]
+    Klik(#[from] KlikError),
+    #[error("geen lopende koppeling / no active pairing")]
+    NoActivePairing,
+    #[error("voor welke student? / for which student?")]
+    WhichStudent(Vec<String>),
+    #[error("reflectie niet gevonden / reflection not found")]
+    ReflectionNotFound,
+    #[error("escalatie niet gevonden / escalation not found")]
+    EscalationNotFound,
+    #[error("dat mag je niet / not allowed")]
+    NotAllowed,
+    #[error("escalatie is al afgesloten / escalation already closed")]
+    EscalationClosed,
+    #[error("datum ligt in het verleden / date lies in the past")]
+    DateInPast,
+}
+
+pub type Handled = Result<Result<Reply, UserError>, EngineError>;
+
+/// How far back a plain reply may find its prompt.
+const OPEN_PROMPT_DAYS: i64 = 7;
+/// Shared reflections shown in an escalation summary.
+const SUMMARY_REFLECTION_WEEKS: i64 = 8;
+
+impl<C: Chat, K: Clock> Engine<C, K> {
+    #[tracing::instrument(skip(self, event))]
+    pub async fn handle(&self, event: Inbound) -> Handled {
+        match event {
+            Inbound::Reflection {
+                from,
+                text,
+                target,
+                share,
+            } => self.reflect(from, &text, target, share).await,
+            Inbound::Klik {
+                from,
+                student,
+                value,
+            } => self.klik(from, student, &value).await,
+            Inbound::ShareReflection {
+                from,
+                reflection_id,
+            } => {
+                let Some(wpb) = self.wpb(&from).await? else {
+                    return Ok(Err(UserError::OnlyWpb));
+                };
+                Ok(
+                    if self.store.share_reflection(&wpb.id, reflection_id).await? {
+                        Ok(Reply::ReflectionShared { id: reflection_id })
+                    } else {
+                        Err(UserError::ReflectionNotFound)
+                    },
+                )
+            }
+            Inbound::Pause { from, until } => {
+                let Some(wpb) = self.wpb(&from).await? else {
+                    return Ok(Err(UserError::OnlyWpb));
+                };
+                let today = self.settings(&wpb).calendar.local_date(self.clock.now());
+                if until < today {
+                    return Ok(Err(UserError::DateInPast));
+                }
+                self.store
+                    .add_pause(
+                        &wpb.id,
+                        DateRange {
+                            start: today,
+                            end: until,
+                        },
+                    )
+                    .await?;
+                Ok(Ok(Reply::Paused { until }))
+            }
+            Inbound::Resume { from } => {
+                let Some(wpb) = self.wpb(&from).await? else {
+                    return Ok(Err(UserError::OnlyWpb));
+                };
+                let today = self.settings(&wpb).calendar.local_date(self.clock.now());
+                self.store.end_pauses(&wpb.id, today).await?;
+                Ok(Ok(Reply::Resumed))
+            }
+            Inbound::Escalation {
+                from,
+                escalation_id,
+                action,
+            } => self.escalation_action(from, escalation_id, action).await,
+        }
+    }
+
+    pub(crate) async fn sender(&self, from: &Sender) -> Result<Option<Person>, EngineError> {
+        Ok(match from {
+            Sender::Chat(address) => self.store.person_by_chat(address).await?,
+            Sender::Person(id) => self.store.person(id).await?,
+        })
+    }
+
+    async fn wpb(&self, from: &Sender) -> Result<Option<Person>, EngineError> {
+        Ok(self.sender(from).await?.filter(|p| p.role == Role::Wpb))
+    }
+
+    async fn reflect(
+        &self,
+        from: Sender,
+        text: &str,
+        target: ReflectionTarget,
+        share: bool,
+    ) -> Handled {
+        let Some(wpb) = self.wpb(&from).await? else {
+            return Ok(Err(UserError::OnlyWpb));
+        };
+        let reflection = match Reflection::parse(text) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let now = self.clock.now();
+        let prompt = match target {
+            ReflectionTarget::FreeStanding => None,
+            ReflectionTarget::Prompt(key) => match self.store.outbox_by_key(&key).await? {
+                Some((row, _)) if row.recipient == wpb.id && row.kind == OutboxKind::Prompt => {
+                    Some((key, row.prompt_id))
+                }
+                _ => None,
+            },
+            ReflectionTarget::LatestOpenPrompt => {
+                self.store
+                    .latest_open_prompt(&wpb.id, now - Duration::days(OPEN_PROMPT_DAYS))
+                    .await?
+            }
+        };
+        let link = prompt.as_ref().map(|(k, p)| (k.as_str(), p.as_deref()));
+        let id = self
+            .store
+            .add_reflection(&wpb.id, reflection.as_str(), link, now, share)
+            .await?;
+        Ok(Ok(Reply::ReflectionSaved {
+            id,
+            linked: prompt.is_some(),
+            shared: share,
+        }))
+    }
+
+    /// Finds the pairing a klik is about: the sender's own active one, named by student where a wpb has several.
+    async fn pairing_for(
+        &self,
+        actor: &Person,
+        student: Option<&PersonId>,
+    ) -> Result<Result<(PairingId, Pairing), UserError>, EngineError> {
+        let today = self.settings(actor).calendar.local_date(self.clock.now());
+        let mine: Vec<_> = self.store.pairings_of(&actor.id).await?;
+        let active: Vec<_> = mine
+            .into_iter()
+            .filter(|(_, p)| p.is_active_on(today))
+            .filter(|(_, p)| match (actor.role, student) {
+                (Role::Wpb, Some(s)) => &p.student == s && p.wpb == actor.id,
+                (Role::Wpb, None) => p.wpb == actor.id,
+                (Role::Student, _) => p.student == actor.id,
+                _ => false,
+            })
+            .collect();
+        Ok(match active.len() {
+            0 if matches!(actor.role, Role::Wpb | Role::Student) && student.is_some() => {
+                Err(UserError::Klik(KlikError::NotYourPairing))
+            }
+            0 if matches!(actor.role, Role::Wpb | Role::Student) => Err(UserError::NoActivePairing),
+            0 => Err(UserError::NotAllowed),
+            1 => active.into_iter().next().ok_or(UserError::NoActivePairing),
+            _ => {
+                let mut names = Vec::new();
+                for (_, p) in &active {
+                    names.push(
+                        self.store
+                            .person(&p.student)
+                            .await?
+                            .map_or_else(|| p.student.to_string(), |s| s.name),
+                    );
+                }
+                Err(UserError::WhichStudent(names))
+            }
+        })
+    }
+
+    async fn klik(&self, from: Sender, student: Option<PersonId>, value: &str) -> Handled {
+        let Some(actor) = self.sender(&from).await? else {
+            return Ok(Err(UserError::UnknownSender));
+        };
+        let value = match KlikValue::parse(value) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let (pairing_id, pairing) = match self.pairing_for(&actor, student.as_ref()).await? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = self.clock.now();
+        let today = self.settings(&actor).calendar.local_date(now);
+        let parties = PairingParties {
+            wpb: &pairing.wpb,
+            student: &pairing.student,
+            active: pairing.is_active_on(today),
+        };
+        let source = match authorize_signal(&parties, &actor.id) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        // Everything an escalation summary needs is read before the write, so the signal,
+        // the escalation and its notices commit together.
+        let wpb = self
+            .store
+            .person(&pairing.wpb)
+            .await?
+            .ok_or_else(|| EngineError::Inconsistent(format!("wpb {} missing", pairing.wpb)))?;
+        let student = self.store.person(&pairing.student).await?.ok_or_else(|| {
+            EngineError::Inconsistent(format!("student {} missing", pairing.student))
+        })?;
+        let schoolopleiders = self.store.schoolopleiders(&wpb.school).await?;
+        let shared = self
+            .store
+            .reflections_of(
+                &wpb.id,
+                true,
+                now - Duration::weeks(SUMMARY_REFLECTION_WEEKS),
+            )
+            .await?
+            .into_iter()
+            .map(|r| SharedReflection {
+                at: r.created_at,
+                text: r.text,
+            })
+            .collect::<Vec<_>>();
+        let school = self.store.school_name(&wpb.school).await?;
+        let settings = self.settings(&wpb);
+        let rules = settings.escalation;
+        let write = SignalWrite {
+            pairing: pairing_id,
+            source,
+            value,
+            at: now,
+            actor: actor.id.clone(),
+        };
+        let evaluated = self
+            .store
+            .record_signal(
+                &write,
+                |recent, open| evaluate(&rules, recent, open),
+                |ev| {
+                    let mut rows = Vec::new();
+                    match (&ev.decision, ev.escalation_id) {
+                        (EscalationDecision::FollowUp, _) => rows.extend(json_row(
+                            format!("vervolgvraag:{}", ev.signal_id),
+                            OutboxKind::FollowUp,
+                            &wpb.id,
+                            now,
+                            &Message::KlikFollowUp {
+                                student: student.name.clone(),
+                            },
+                            None,
+                        )),
+                        (
+                            EscalationDecision::Open {
+                                triggers,
+                                notify_wpb,
+                            },
+                            Some(id),
+                        ) => {
+                            let since = ev
+                                .recent
+                                .iter()
+                                .find(|s| s.value.is_negative())
+                                .map_or(now, |s| s.at);
+                            let summary = EscalationSummary {
+                                escalation_id: id,
+                                school: school.clone(),
+                                wpb: wpb.name.clone(),
+                                student: student.name.clone(),
+                                pairing_start: pairing.start,
+                                since,
+                                triggers: triggers.clone(),
+                                timeline: ev
+                                    .recent
+                                    .iter()
+                                    .map(|s| TimelineEntry {
+                                        at: s.at,
+                                        source: s.source,
+                                        value: s.value,
+                                    })
+                                    .collect(),
+                                shared_reflections: shared.clone(),
+                            };
+                            let remind_at = settings
+                                .calendar
+                                .add_school_days(now, rules.reminder_school_days);
+                            for so in &schoolopleiders {
+                                rows.extend(json_row(
+                                    format!("escalatie:{id}:{}", so.id),
+                                    OutboxKind::Escalation,
+                                    &so.id,
+                                    now,
+                                    &Message::Escalation(summary.clone()),
+                                    Some(id),
+                                ));
+                                let reminder = Message::EscalationReminder {
+                                    escalation_id: id,
+                                    wpb: wpb.name.clone(),
+                                    student: student.name.clone(),
+                                };
+                                rows.extend(json_row(
+                                    format!("escalatie-herinnering:{id}:{}", so.id),
+                                    OutboxKind::EscalationReminder,
+                                    &so.id,
+                                    remind_at,
+                                    &reminder,
+                                    Some(id),
+                                ));
+                            }
+                            if *notify_wpb {
+                                rows.extend(json_row(
+                                    format!("escalatie-wpb:{id}"),
+                                    OutboxKind::WpbNotice,
+                                    &wpb.id,
+                                    now,
+                                    &Message::WpbEscalationNotice {
+                                        student: student.name.clone(),
+                                    },
+                                    Some(id),
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                    rows
+                },
+            )
+            .await?;
+        if evaluated.escalation_id.is_some() && schoolopleiders.is_empty() {
+            tracing::error!(school = %wpb.school, "escalation opened but the school has no schoolopleider to tell");
+        }
+        Ok(Ok(Reply::KlikSaved {
+            student: student.name,
+            value,
+        }))
+    }
+}
+
+fn json_row(
+    key: String,
+    kind: OutboxKind,
+    to: &PersonId,
+    due: chrono::DateTime<chrono::Utc>,
+    body: &Message,
+    ref_id: Option<i64>,
+) -> Option<NewOutbox> {
+    let body = serde_json::to_string(body).ok()?;
+    Some(NewOutbox {
+        key,
+        kind,
+        recipient: to.clone(),
+        due_at: due,
+        body: Some(body),
+        ref_id,
+    })
+}

@@ -1,0 +1,88 @@
+//! What the bot says, as data. `chat::render` turns it into text per language and platform.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::escalation::Trigger;
+use crate::domain::klik::{KlikValue, SignalSource};
+use crate::domain::language::Language;
+use crate::domain::roster::PersonId;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundMessage {
+    /// Unique per message; doubles as the platform idempotency key.
+    pub key: String,
+    pub to: Recipient,
+    pub body: Message,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub person: PersonId,
+    pub name: String,
+    /// Platform address (`console:anna`, `discord:123`, ...); None when not reachable by chat.
+    pub address: Option<String>,
+    pub language: Language,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudentRef {
+    pub id: PersonId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Message {
+    /// A wandelganggesprek prompt with one klik row per paired student.
+    Prompt {
+        prompt_id: String,
+        text: String,
+        students: Vec<StudentRef>,
+    },
+    /// The one gentle reminder for an unanswered prompt.
+    Reminder { text: String },
+    /// After a wpb's first twijfel: a gentle, open follow-up question.
+    KlikFollowUp { student: String },
+    /// To the schoolopleider: a negative-klik pattern with context.
+    Escalation(EscalationSummary),
+    /// The one reminder of an escalation nobody acknowledged.
+    EscalationReminder {
+        escalation_id: i64,
+        wpb: String,
+        student: String,
+    },
+    /// To the wpb, only when their own signals formed the pattern.
+    WpbEscalationNotice { student: String },
+    /// To the schoolopleider: a wpb could not be reached (DMs closed).
+    Unreachable { wpb: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EscalationSummary {
+    pub escalation_id: i64,
+    pub school: String,
+    pub wpb: String,
+    pub student: String,
+    pub pairing_start: NaiveDate,
+    /// The first negative signal in the window that led here.
+    pub since: DateTime<Utc>,
+    pub triggers: Vec<Trigger>,
+    /// Oldest first. A student's signal carries only its source, never its wording.
+    pub timeline: Vec<TimelineEntry>,
+    /// Only reflections the wpb chose to share with the schoolopleider.
+    pub shared_reflections: Vec<SharedReflection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub source: SignalSource,
+    pub value: KlikValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedReflection {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}

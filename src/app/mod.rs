@@ -1,0 +1,11 @@
+//! Use-cases over the ports: the scheduler tick, inbound events and escalation actions.
+//! They return outcomes; what reaches people goes through the outbox and the `Chat` port.
+
+pub mod engine;
+pub mod escalations;
+pub mod inbox;
+pub mod messages;
+pub mod ports;
+pub mod scheduler;
+
+pub use engine::Engine;

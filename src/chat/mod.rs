@@ -1,0 +1,5 @@
+//! Transports: how messages reach people and how their answers come back as `Inbound` events.
+
+pub mod console;
+pub mod recording;
+pub mod render;

@@ -1,0 +1,105 @@
+//! A transport that records what it is asked to send, for tests and benchmarks. Like Discord's
+//! nonce and Matrix's transaction id it delivers each key once; it can fail or hang on demand.
+
+use async_trait::async_trait;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::app::messages::OutboundMessage;
+use crate::app::ports::{Chat, ChatError};
+
+/// Where a send stops forever, to simulate a process killed mid-tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hang {
+    /// Before the platform has the message.
+    BeforeDelivery,
+    /// After the platform has it, before the engine hears back.
+    AfterDelivery,
+}
+
+#[derive(Default)]
+struct Inner {
+    delivered: Vec<OutboundMessage>,
+    keys: HashSet<String>,
+    attempts: usize,
+    hang_at: Option<(usize, Hang)>,
+    failures: HashMap<String, ChatError>,
+    fail_next: Vec<ChatError>,
+}
+
+#[derive(Clone, Default)]
+pub struct RecordingChat(Arc<Mutex<Inner>>);
+
+impl RecordingChat {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The (n+1)-th send attempt from now on never returns.
+    pub fn hang_at_attempt(&self, n: usize, hang: Hang) {
+        let mut inner = self.inner();
+        inner.hang_at = Some((inner.attempts + n, hang));
+    }
+
+    /// Every send to this platform address fails with `error`.
+    pub fn fail_address(&self, address: &str, error: ChatError) {
+        self.inner().failures.insert(address.to_string(), error);
+    }
+
+    /// The next sends fail with these errors, in order.
+    pub fn fail_next(&self, errors: Vec<ChatError>) {
+        let mut inner = self.inner();
+        inner.fail_next = errors.into_iter().rev().collect();
+    }
+
+    pub fn delivered(&self) -> Vec<OutboundMessage> {
+        self.inner().delivered.clone()
+    }
+
+    pub fn attempts(&self) -> usize {
+        self.inner().attempts
+    }
+
+    pub fn clear(&self) {
+        let mut inner = self.inner();
+        inner.delivered.clear();
+    }
+}
+
+#[async_trait]
+impl Chat for RecordingChat {
+    async fn send(&self, message: &OutboundMessage) -> Result<(), ChatError> {
+        let hang = {
+            let mut inner = self.inner();
+            let attempt = inner.attempts;
+            inner.attempts += 1;
+            if let Some(e) = inner.fail_next.pop() {
+                return Err(e);
+            }
+            if let Some(e) = message
+                .to
+                .address
+                .as_ref()
+                .and_then(|a| inner.failures.get(a))
+            {
+                return Err(e.clone());
+            }
+            let hang = match inner.hang_at {
+                Some((n, h)) if n == attempt => Some(h),
+                _ => None,
+            };
+            if hang != Some(Hang::BeforeDelivery) && inner.keys.insert(message.key.clone()) {
+                inner.delivered.push(message.clone());
+            }
+            hang
+        };
+        if hang.is_some() {
+            std::future::pending::<()>().await;
+        }
+        Ok(())
+    }
+}

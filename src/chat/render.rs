@@ -1,0 +1,270 @@
+//! Turns messages and replies into text, Dutch or English, within a platform's length limit.
+//! Text that came from people is defused so it can never ping a room (`@everyone`, `@here`).
+
+use chrono::{DateTime, Datelike, Utc, Weekday};
+use chrono_tz::Tz;
+
+use crate::app::inbox::{EscalationAction, Reply, UserError};
+use crate::app::messages::{EscalationSummary, Message};
+use crate::domain::klik::{KlikValue, SignalSource};
+use crate::domain::language::Language;
+
+/// Discord's message limit; the smallest of the platforms we serve.
+pub const DEFAULT_MAX_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct RenderContext {
+    pub language: Language,
+    pub tz: Tz,
+    pub max_chars: usize,
+}
+
+impl RenderContext {
+    fn nl(&self) -> bool {
+        self.language == Language::Nl
+    }
+
+    fn pick<'a>(&self, nl: &'a str, en: &'a str) -> &'a str {
+        if self.nl() { nl } else { en }
+    }
+}
+
+/// Breaks `@` so a mention in people's text stays plain text on every platform.
+pub fn defuse_mentions(text: &str) -> String {
+    text.replace('@', "@\u{200B}")
+}
+
+/// Cuts at a character boundary and marks the cut.
+pub fn fit(text: String, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text;
+    }
+    let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+pub fn local_time(at: DateTime<Utc>, ctx: &RenderContext) -> String {
+    let local = at.with_timezone(&ctx.tz);
+    let day = weekday(local.weekday(), ctx.language);
+    format!(
+        "{day} {} {}",
+        local.format("%d-%m-%Y"),
+        local.format("%H:%M")
+    )
+}
+
+fn weekday(d: Weekday, language: Language) -> &'static str {
+    let i = d.num_days_from_monday() as usize;
+    match language {
+        Language::Nl => ["ma", "di", "wo", "do", "vr", "za", "zo"][i],
+        Language::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i],
+    }
+}
+
+fn klik_label(v: KlikValue, ctx: &RenderContext) -> &'static str {
+    v.label(ctx.nl())
+}
+
+pub fn message(msg: &Message, ctx: &RenderContext) -> String {
+    let text = match msg {
+        Message::Prompt { text, students, .. } => {
+            let mut out = text.clone();
+            if !students.is_empty() {
+                let names: Vec<String> = students.iter().map(|s| defuse_mentions(&s.name)).collect();
+                out.push_str(&format!(
+                    "\n{} {}",
+                    ctx.pick("Hoe is de klik met", "How is the klik with"),
+                    names.join(ctx.pick(" en ", " and "))
+                ));
+                out.push_str(ctx.pick("? (goed / twijfel / geen klik)", "? (good / doubt / no klik)"));
+            }
+            out
+        }
+        Message::Reminder { text } => format!(
+            "{} {text}",
+            ctx.pick("Nog even hierop terugkomen, als je wilt:", "Coming back to this, if you like:")
+        ),
+        Message::KlikFollowUp { student } => format!(
+            "{} {}{}",
+            ctx.pick("Je twijfelt over de klik met", "You have doubts about the klik with"),
+            defuse_mentions(student),
+            ctx.pick(
+                ". Wat merk je op dit moment in jullie samenwerking, en wat zou je willen proberen?",
+                ". What do you notice in your collaboration right now, and what would you like to try?"
+            )
+        ),
+        Message::Escalation(summary) => escalation(summary, ctx),
+        Message::EscalationReminder { escalation_id, wpb, student } => format!(
+            "{} #{escalation_id} ({} – {}) {}",
+            ctx.pick("Herinnering: escalatie", "Reminder: escalation"),
+            defuse_mentions(wpb),
+            defuse_mentions(student),
+            ctx.pick(
+                "is nog niet opgepakt. Wil je laten weten dat je het oppakt?",
+                "has not been picked up yet. Would you let us know you are on it?"
+            )
+        ),
+        Message::WpbEscalationNotice { student } => format!(
+            "{} {}{}",
+            ctx.pick("Dank je voor je eerlijke signalen over de klik met", "Thank you for your honest signals about the klik with"),
+            defuse_mentions(student),
+            ctx.pick(
+                ". De schoolopleider neemt contact met je op om samen te kijken wat kan helpen.",
+                ". The schoolopleider will reach out to look together at what could help."
+            )
+        ),
+        Message::Unreachable { wpb } => format!(
+            "{} {} {}",
+            ctx.pick("Wandelgang kan", "Wandelgang cannot reach"),
+            defuse_mentions(wpb),
+            ctx.pick(
+                "geen privéberichten sturen (DM's staan uit). Wil je dit even navragen?",
+                "by direct message (DMs are closed). Would you check with them?"
+            )
+        ),
+    };
+    fit(text, ctx.max_chars)
+}
+
+fn escalation(s: &EscalationSummary, ctx: &RenderContext) -> String {
+    let mut out = format!(
+        "{} #{}: {} – {} ({})\n",
+        ctx.pick("Escalatie klik", "Klik escalation"),
+        s.escalation_id,
+        defuse_mentions(&s.wpb),
+        defuse_mentions(&s.student),
+        defuse_mentions(&s.school)
+    );
+    out.push_str(&format!(
+        "{} {} · {} {}\n",
+        ctx.pick("Koppeling sinds", "Paired since"),
+        s.pairing_start.format("%d-%m-%Y"),
+        ctx.pick("signalen sinds", "signals since"),
+        local_time(s.since, ctx)
+    ));
+    let triggers: Vec<String> = s.triggers.iter().map(|t| t.describe(ctx.nl())).collect();
+    out.push_str(&format!(
+        "{}: {}\n",
+        ctx.pick("Patroon", "Pattern"),
+        triggers.join(" ")
+    ));
+    out.push_str(ctx.pick("Tijdlijn:\n", "Timeline:\n"));
+    for e in &s.timeline {
+        let who = match e.source {
+            SignalSource::Wpb => "wpb",
+            SignalSource::Student => "student",
+        };
+        out.push_str(&format!(
+            "  {} · {who} · {}\n",
+            local_time(e.at, ctx),
+            klik_label(e.value, ctx)
+        ));
+    }
+    if s.shared_reflections.is_empty() {
+        out.push_str(ctx.pick("Gedeelde reflecties: geen\n", "Shared reflections: none\n"));
+    } else {
+        out.push_str(ctx.pick("Gedeelde reflecties:\n", "Shared reflections:\n"));
+        for r in &s.shared_reflections {
+            out.push_str(&format!(
+                "  {} · “{}”\n",
+                local_time(r.at, ctx),
+                defuse_mentions(&r.text)
+            ));
+        }
+    }
+    out.push_str(ctx.pick(
+        "Mogelijke volgende stappen: een informeel gesprek met de wpb; een gesprek met de student; een driegesprek; overweeg overplaatsing.\n",
+        "Possible next steps: an informal talk with the wpb; a talk with the student; a three-way talk; consider moving the student.\n",
+    ));
+    out.push_str(ctx.pick(
+        "Acties: ik pak het op · opgelost · overplaatsing",
+        "Actions: I'll pick it up · resolved · move",
+    ));
+    out
+}
+
+pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
+    match r {
+        Reply::ReflectionSaved { linked, shared, .. } => {
+            let mut out = ctx
+                .pick(
+                    "Dank je, je reflectie is bewaard",
+                    "Thanks, your reflection is saved",
+                )
+                .to_string();
+            if !linked {
+                out.push_str(ctx.pick(" (los, zonder vraag)", " (free-standing)"));
+            }
+            if *shared {
+                out.push_str(ctx.pick(
+                    " en gedeeld met de schoolopleider",
+                    " and shared with the schoolopleider",
+                ));
+            }
+            out.push('.');
+            out
+        }
+        Reply::KlikSaved { student, value } => format!(
+            "{} {}: {}.",
+            ctx.pick("Genoteerd, klik met", "Noted, klik with"),
+            defuse_mentions(student),
+            klik_label(*value, ctx)
+        ),
+        Reply::ReflectionShared { id } => format!(
+            "{} #{id} {}",
+            ctx.pick("Reflectie", "Reflection"),
+            ctx.pick(
+                "is gedeeld met de schoolopleider.",
+                "is shared with the schoolopleider."
+            )
+        ),
+        Reply::Paused { until } => format!(
+            "{} {}.",
+            ctx.pick("Gepauzeerd tot en met", "Paused up to and including"),
+            until.format("%d-%m-%Y")
+        ),
+        Reply::Resumed => ctx
+            .pick(
+                "Welkom terug, de vragen komen weer.",
+                "Welcome back, the prompts resume.",
+            )
+            .to_string(),
+        Reply::EscalationUpdated { id, action } => {
+            let what = match action {
+                EscalationAction::Acknowledge => ctx.pick("opgepakt", "picked up"),
+                EscalationAction::Resolve => ctx.pick("opgelost", "resolved"),
+                EscalationAction::Move => {
+                    ctx.pick("afgesloten met overplaatsing", "closed with a move")
+                }
+            };
+            format!("{} #{id}: {what}.", ctx.pick("Escalatie", "Escalation"))
+        }
+    }
+}
+
+/// A refusal in the user's language only (the error's Display carries both languages).
+pub fn user_error(e: &UserError, ctx: &RenderContext) -> String {
+    let both = match e {
+        UserError::WhichStudent(names) => format!(
+            "{} {} / {} {}",
+            "Voor welke student?",
+            names.join(", "),
+            "For which student?",
+            names.join(", ")
+        ),
+        other => other.to_string(),
+    };
+    pick_language(&both, ctx.language)
+}
+
+/// Our bilingual texts read "Nederlands / English"; keep the half for this language.
+pub fn pick_language(both: &str, language: Language) -> String {
+    match both.split_once(" / ") {
+        Some((nl, en)) => match language {
+            Language::Nl => nl.trim().to_string(),
+            Language::En => en.trim().to_string(),
+        },
+        None => both.to_string(),
+    }
+}

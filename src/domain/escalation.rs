@@ -1,0 +1,737 @@
+//! When a pairing's klik signals form a pattern the schoolopleider must hear about.
+//!
+//! [`evaluate`] looks at a pairing's recent signals each time a new one arrives and decides
+//! whether to open an escalation for the schoolopleider, to ask the wpb a gentle follow-up
+//! question, or to do nothing. Pure: no clock, no storage.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::klik::{KlikValue, SignalSource};
+
+// HELPER: keep this type definition (you may add derives and methods).
+/// Thresholds per school. Defaults follow the issue: two geen klik in a row, three negative
+/// among the last five, a student's geen klik plus a wpb's negative signal within 14 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EscalationRules {
+    pub consecutive_geen_klik: u32,
+    pub negative_count: u32,
+    pub negative_of_last: u32,
+    pub cross_signal_days: i64,
+    /// School days before an unacknowledged escalation gets its one reminder.
+    pub reminder_school_days: u32,
+}
+
+impl Default for EscalationRules {
+    fn default() -> Self {
+        Self {
+            consecutive_geen_klik: 2,
+            negative_count: 3,
+            negative_of_last: 5,
+            cross_signal_days: 14,
+            reminder_school_days: 3,
+        }
+    }
+}
+
+impl EscalationRules {
+    /// How many of a pairing's most recent signals (since the last resolved escalation) the
+    /// caller passes to [`evaluate`]; the newest signal is the last of them.
+    pub const WINDOW: usize = 10;
+
+    /// Checks thresholds a schoolopleider configured. Returns the first problem, Dutch first.
+    pub fn validate(&self) -> Result<(), String> {
+        let window = Self::WINDOW as u32;
+        if !(1..=window).contains(&self.consecutive_geen_klik) {
+            return Err(format!(
+                "consecutive_geen_klik moet tussen 1 en {window} liggen (nu {}). / consecutive_geen_klik must be between 1 and {window} (now {}).",
+                self.consecutive_geen_klik, self.consecutive_geen_klik
+            ));
+        }
+        if self.negative_count < 1 {
+            return Err(
+                "negative_count moet minstens 1 zijn (nu 0). / negative_count must be at least 1 (now 0)."
+                    .to_string(),
+            );
+        }
+        if self.negative_of_last > window {
+            return Err(format!(
+                "negative_of_last mag hoogstens {window} zijn (nu {}). / negative_of_last must be at most {window} (now {}).",
+                self.negative_of_last, self.negative_of_last
+            ));
+        }
+        if self.negative_count > self.negative_of_last {
+            return Err(format!(
+                "negative_count ({}) mag niet groter zijn dan negative_of_last ({}). / negative_count ({}) must not be greater than negative_of_last ({}).",
+                self.negative_count,
+                self.negative_of_last,
+                self.negative_count,
+                self.negative_of_last
+            ));
+        }
+        if !(1..=90).contains(&self.cross_signal_days) {
+            return Err(format!(
+                "cross_signal_days moet tussen 1 en 90 liggen (nu {}). / cross_signal_days must be between 1 and 90 (now {}).",
+                self.cross_signal_days, self.cross_signal_days
+            ));
+        }
+        if !(1..=20).contains(&self.reminder_school_days) {
+            return Err(format!(
+                "reminder_school_days moet tussen 1 en 20 liggen (nu {}). / reminder_school_days must be between 1 and 20 (now {}).",
+                self.reminder_school_days, self.reminder_school_days
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One signal as the rules see it: who, what, when (the pairing is implied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalPoint {
+    pub source: SignalSource,
+    pub value: KlikValue,
+    pub at: DateTime<Utc>,
+}
+
+/// A pattern that held when an escalation opened. Meant for the schoolopleider's summary:
+/// triggers may rest on a student's signals, so never show them to the wpb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    /// `consecutive_geen_klik` geen klik in a row: from one side (`Some`), or across the
+    /// combined timeline of both sides (`None`; only reported when that streak mixes both
+    /// sides, otherwise it is the same fact as the one-sided trigger).
+    ConsecutiveGeenKlik { source: Option<SignalSource> },
+    /// `negative` of the last `of` signals (both sides) were twijfel or geen klik;
+    /// `of` is the number of signals actually looked at (at most `negative_of_last`).
+    NegativeMajority { negative: u32, of: u32 },
+    /// A student's geen klik and a wpb's twijfel/geen klik `days` whole days apart
+    /// (the closest such pair; at most `cross_signal_days`).
+    StudentAndWpb { days: i64 },
+}
+
+impl Trigger {
+    /// One sentence for the escalation summary, in Dutch or English.
+    pub fn describe(&self, dutch: bool) -> String {
+        match (*self, dutch) {
+            (
+                Trigger::ConsecutiveGeenKlik {
+                    source: Some(SignalSource::Wpb),
+                },
+                true,
+            ) => "De wpb gaf meerdere keren achter elkaar 'geen klik'.".to_string(),
+            (
+                Trigger::ConsecutiveGeenKlik {
+                    source: Some(SignalSource::Wpb),
+                },
+                false,
+            ) => "The wpb signalled 'no click' several times in a row.".to_string(),
+            (
+                Trigger::ConsecutiveGeenKlik {
+                    source: Some(SignalSource::Student),
+                },
+                true,
+            ) => "De student gaf meerdere keren achter elkaar 'geen klik'.".to_string(),
+            (
+                Trigger::ConsecutiveGeenKlik {
+                    source: Some(SignalSource::Student),
+                },
+                false,
+            ) => "The student signalled 'no click' several times in a row.".to_string(),
+            (Trigger::ConsecutiveGeenKlik { source: None }, true) => {
+                "Wpb en student gaven samen meerdere keren achter elkaar 'geen klik'.".to_string()
+            }
+            (Trigger::ConsecutiveGeenKlik { source: None }, false) => {
+                "The wpb and the student together signalled 'no click' several times in a row."
+                    .to_string()
+            }
+            (Trigger::NegativeMajority { negative, of }, true) => {
+                format!("{negative} van de laatste {of} kliksignalen waren twijfel of geen klik.")
+            }
+            (Trigger::NegativeMajority { negative, of }, false) => {
+                format!("{negative} of the last {of} klik signals were doubt or no click.")
+            }
+            (Trigger::StudentAndWpb { days }, true) => {
+                let when = match days {
+                    0 => "op dezelfde dag".to_string(),
+                    1 => "binnen 1 dag van elkaar".to_string(),
+                    n => format!("binnen {n} dagen van elkaar"),
+                };
+                format!("De student gaf 'geen klik' en de wpb twijfel of 'geen klik', {when}.")
+            }
+            (Trigger::StudentAndWpb { days }, false) => {
+                let when = match days {
+                    0 => "on the same day".to_string(),
+                    1 => "within 1 day of each other".to_string(),
+                    n => format!("within {n} days of each other"),
+                };
+                format!("The student signalled 'no click' and the wpb doubt or 'no click', {when}.")
+            }
+        }
+    }
+}
+
+/// What to do after a new klik signal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum EscalationDecision {
+    Nothing,
+    /// Ask the wpb a gentle follow-up question about their first twijfel.
+    FollowUp,
+    /// Open an escalation for the schoolopleider. `notify_wpb` is true only when the pattern
+    /// also holds on the wpb's own signals alone and the new signal is the wpb's, so telling
+    /// the wpb never reveals anything a student signalled.
+    Open {
+        triggers: Vec<Trigger>,
+        notify_wpb: bool,
+    },
+}
+
+/// Decides what a new klik signal leads to.
+///
+/// `recent` = the pairing's signals since the last resolved escalation, oldest first, already
+/// bounded by the caller (at most [`EscalationRules::WINDOW`] signals, newest last, and the
+/// new signal included as the last element; extra older signals are ignored).
+/// `open` = an escalation is currently open for this pairing.
+///
+/// Only the newest signal is evaluated, and it must itself be negative for anything to open.
+/// A pattern while an escalation is already open gives `Nothing` (no duplicate). Without a
+/// pattern, the wpb's first twijfel gives `FollowUp`; a student's signal never does.
+pub fn evaluate(rules: &EscalationRules, recent: &[SignalPoint], open: bool) -> EscalationDecision {
+    let recent = &recent[recent.len().saturating_sub(EscalationRules::WINDOW)..];
+    let Some((newest, earlier)) = recent.split_last() else {
+        return EscalationDecision::Nothing;
+    };
+
+    let triggers = patterns(rules, recent);
+    if !triggers.is_empty() {
+        if open {
+            return EscalationDecision::Nothing;
+        }
+        let notify_wpb = newest.source == SignalSource::Wpb && {
+            let wpb_only: Vec<SignalPoint> = recent
+                .iter()
+                .filter(|p| p.source == SignalSource::Wpb)
+                .copied()
+                .collect();
+            !patterns(rules, &wpb_only).is_empty()
+        };
+        return EscalationDecision::Open {
+            triggers,
+            notify_wpb,
+        };
+    }
+
+    let first_wpb_negative = !earlier
+        .iter()
+        .any(|p| p.source == SignalSource::Wpb && p.value.is_negative());
+    if newest.source == SignalSource::Wpb
+        && newest.value == KlikValue::Twijfel
+        && first_wpb_negative
+    {
+        EscalationDecision::FollowUp
+    } else {
+        EscalationDecision::Nothing
+    }
+}
+
+/// Every pattern that holds for the newest (last) signal of `timeline`, in a fixed order.
+fn patterns(rules: &EscalationRules, timeline: &[SignalPoint]) -> Vec<Trigger> {
+    let mut found = Vec::new();
+    let Some((newest, earlier)) = timeline.split_last() else {
+        return found;
+    };
+    if !newest.value.is_negative() {
+        return found;
+    }
+
+    // A: geen klik in a row, per side (the newest signal's side) and combined.
+    let streak = rules.consecutive_geen_klik.max(1) as usize;
+    let same_side: Vec<&SignalPoint> = timeline
+        .iter()
+        .rev()
+        .filter(|p| p.source == newest.source)
+        .take(streak)
+        .collect();
+    if same_side.len() == streak && same_side.iter().all(|p| p.value == KlikValue::GeenKlik) {
+        found.push(Trigger::ConsecutiveGeenKlik {
+            source: Some(newest.source),
+        });
+    }
+    let last = &timeline[timeline.len().saturating_sub(streak)..];
+    if last.len() == streak
+        && last.iter().all(|p| p.value == KlikValue::GeenKlik)
+        && last.iter().any(|p| p.source != newest.source)
+    {
+        found.push(Trigger::ConsecutiveGeenKlik { source: None });
+    }
+
+    // B: enough negatives among the last few signals of both sides.
+    let of = rules.negative_of_last.max(1) as usize;
+    let window = &timeline[timeline.len().saturating_sub(of)..];
+    let negative = window.iter().filter(|p| p.value.is_negative()).count();
+    if negative >= rules.negative_count.max(1) as usize {
+        found.push(Trigger::NegativeMajority {
+            negative: negative as u32,
+            of: window.len() as u32,
+        });
+    }
+
+    // C: a student's geen klik and a wpb's negative signal close together, the newest
+    // signal being one of the two.
+    let is_partner = |p: &SignalPoint| match newest.source {
+        SignalSource::Student if newest.value == KlikValue::GeenKlik => {
+            p.source == SignalSource::Wpb && p.value.is_negative()
+        }
+        SignalSource::Student => false,
+        SignalSource::Wpb => p.source == SignalSource::Student && p.value == KlikValue::GeenKlik,
+    };
+    let closest = earlier
+        .iter()
+        .filter(|p| is_partner(p))
+        .map(|p| (newest.at - p.at).num_days().abs())
+        .min();
+    if let Some(days) = closest
+        && days <= rules.cross_signal_days
+    {
+        found.push(Trigger::StudentAndWpb { days });
+    }
+
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    /// A timeline from a tiny script: `w`/`s` for wpb/student followed by `G` (goed),
+    /// `T` (twijfel) or `X` (geen klik); `+N` moves the clock N days on. Consecutive
+    /// signals are a minute apart.
+    fn tl(script: &str) -> Vec<SignalPoint> {
+        let start = Utc.with_ymd_and_hms(2026, 9, 7, 9, 0, 0).single().unwrap();
+        let mut at = start;
+        let mut out = Vec::new();
+        for tok in script.split_whitespace() {
+            if let Some(days) = tok.strip_prefix('+') {
+                at += Duration::days(days.parse().unwrap());
+                continue;
+            }
+            let mut cs = tok.chars();
+            let source = match cs.next() {
+                Some('w') => SignalSource::Wpb,
+                Some('s') => SignalSource::Student,
+                other => panic!("bad source in {tok:?}: {other:?}"),
+            };
+            let value = match cs.next() {
+                Some('G') => KlikValue::Goed,
+                Some('T') => KlikValue::Twijfel,
+                Some('X') => KlikValue::GeenKlik,
+                other => panic!("bad value in {tok:?}: {other:?}"),
+            };
+            assert!(cs.next().is_none(), "bad token {tok:?}");
+            out.push(SignalPoint { source, value, at });
+            at += Duration::minutes(1);
+        }
+        out
+    }
+
+    use EscalationDecision::{FollowUp, Nothing};
+    use SignalSource::{Student as S, Wpb as W};
+
+    fn open(triggers: &[Trigger], notify_wpb: bool) -> EscalationDecision {
+        EscalationDecision::Open {
+            triggers: triggers.to_vec(),
+            notify_wpb,
+        }
+    }
+    const A_W: Trigger = Trigger::ConsecutiveGeenKlik { source: Some(W) };
+    const A_S: Trigger = Trigger::ConsecutiveGeenKlik { source: Some(S) };
+    const A_BOTH: Trigger = Trigger::ConsecutiveGeenKlik { source: None };
+    const fn b(negative: u32, of: u32) -> Trigger {
+        Trigger::NegativeMajority { negative, of }
+    }
+    const fn c(days: i64) -> Trigger {
+        Trigger::StudentAndWpb { days }
+    }
+
+    fn check(rules: &EscalationRules, cases: &[(&str, bool, EscalationDecision)]) {
+        for (script, is_open, want) in cases {
+            let got = evaluate(rules, &tl(script), *is_open);
+            assert_eq!(&got, want, "script {script:?}, open={is_open}");
+        }
+    }
+
+    #[test]
+    fn default_rules_table() {
+        let rules = EscalationRules::default();
+        check(
+            &rules,
+            &[
+                // Empty.
+                ("", false, Nothing),
+                // A per side: threshold and one below.
+                ("wX", false, Nothing),
+                ("wX wX", false, open(&[A_W], true)),
+                ("sX", false, Nothing),
+                ("sX sX", false, open(&[A_S], false)),
+                // A per side ignores the other side's signals in between.
+                ("wX sG wX", false, open(&[A_W], true)),
+                ("sX wG sX", false, open(&[A_S], false)),
+                // A combined: alternating sides (far apart, so C stays out of it).
+                ("wX +20 sX", false, open(&[A_BOTH], false)),
+                ("sX +20 wX", false, open(&[A_BOTH], false)),
+                // ... and close together C holds as well.
+                ("wX sX", false, open(&[A_BOTH, c(0)], false)),
+                ("wX sX wX", false, open(&[A_W, A_BOTH, b(3, 3), c(0)], true)),
+                // A goed in between breaks the streak.
+                ("wX wG wX", false, Nothing),
+                ("sX sG sX", false, Nothing),
+                ("wX +20 sG sX", false, Nothing),
+                // B: 3 of the last 5 negative triggers, 2 of 5 does not.
+                ("wT sG wT sG wT", false, open(&[b(3, 5)], true)),
+                ("sT wG sT wG sT", false, open(&[b(3, 5)], false)),
+                ("wT sT wG sG wT", false, open(&[b(3, 5)], false)),
+                ("wT wT wT", false, open(&[b(3, 3)], true)),
+                ("wT wT", false, Nothing),
+                ("wT sG wG sG wT", false, Nothing),
+                ("sT wG sG wG wT", false, FollowUp),
+                // B: negatives older than the last 5 do not count.
+                ("sT sT wG sG sT", false, open(&[b(3, 5)], false)),
+                ("sT sT wG sG wG sT", false, Nothing),
+                ("sT sT sT wG sG wG sG sG", false, Nothing),
+                // C: student geen klik + wpb twijfel, 14 days apart yes, 15 no.
+                ("sX +14 wT", false, open(&[c(14)], false)),
+                ("sX +15 wT", false, FollowUp),
+                ("wT +14 sX", false, open(&[c(14)], false)),
+                ("wT +15 sX", false, Nothing),
+                ("sX +3 wX", false, open(&[A_BOTH, c(3)], false)),
+                // C: the closest pair counts.
+                (
+                    "sX +10 sG wG sG wG +2 sX +1 wT",
+                    false,
+                    open(&[c(1)], false),
+                ),
+                // C: student twijfel + wpb twijfel is not C.
+                ("sT +1 wT", false, FollowUp),
+                ("wT +1 sT", false, Nothing),
+                // Open escalation suppresses a duplicate.
+                ("wX wX", true, Nothing),
+                ("sX sX", true, Nothing),
+                ("wT sG wT sG wT", true, Nothing),
+                ("sX +14 wT", true, Nothing),
+                // A newest goed never opens, even with a pattern in the window.
+                ("wX wX wG", false, Nothing),
+                ("wT sT wT sG", false, Nothing),
+                ("sX wX sG", false, Nothing),
+                ("sX sX wG", false, Nothing),
+                // FollowUp: the wpb's first twijfel.
+                ("wT", false, FollowUp),
+                ("wG wG wT", false, FollowUp),
+                ("sT wG wT", false, FollowUp),
+                ("sX +20 wT", false, FollowUp),
+                ("wT", true, FollowUp),
+                // Second wpb twijfel, not yet a pattern.
+                ("wT wG wT", false, Nothing),
+                ("wX wG wT", false, Nothing),
+                // A wpb geen klik on its own is not a twijfel follow-up.
+                ("wG wX", false, Nothing),
+                // A student's twijfel never leads to a follow-up for the wpb.
+                ("sT", false, Nothing),
+                ("wG sT", false, Nothing),
+                // Goed alone.
+                ("wG", false, Nothing),
+                ("sG", false, Nothing),
+            ],
+        );
+    }
+
+    #[test]
+    fn notify_wpb_only_when_the_wpb_signals_alone_carry_the_pattern() {
+        let rules = EscalationRules::default();
+        check(
+            &rules,
+            &[
+                // Wpb-only pattern: the wpb may be told.
+                ("wX wX", false, open(&[A_W], true)),
+                ("wT wT wT", false, open(&[b(3, 3)], true)),
+                ("sG wT sG wT sG wX", false, open(&[b(3, 5)], true)),
+                // A student signal is needed for the pattern: the wpb is not told.
+                ("sX wX", false, open(&[A_BOTH, c(0)], false)),
+                ("sT wT wT", false, open(&[b(3, 3)], false)),
+                ("sX +14 wT", false, open(&[c(14)], false)),
+                // The wpb's own signals would carry a pattern, but the new signal is the
+                // student's: telling the wpb now would reveal it.
+                ("wT wG wT wG wT +20 sT", false, open(&[b(3, 5)], false)),
+            ],
+        );
+    }
+
+    #[test]
+    fn custom_thresholds() {
+        let three_in_a_row = EscalationRules {
+            consecutive_geen_klik: 3,
+            negative_count: 5,
+            negative_of_last: 5,
+            ..EscalationRules::default()
+        };
+        check(
+            &three_in_a_row,
+            &[
+                ("wX wX", false, Nothing),
+                ("wX wX wX", false, open(&[A_W], true)),
+                ("sX sX", false, Nothing),
+                ("sX sX sX", false, open(&[A_S], false)),
+                ("wX +20 sX +20 wX", false, open(&[A_BOTH], false)),
+                ("wX wX sG wX", false, open(&[A_W], true)),
+            ],
+        );
+
+        let two_of_three = EscalationRules {
+            consecutive_geen_klik: 5,
+            negative_count: 2,
+            negative_of_last: 3,
+            cross_signal_days: 3,
+            ..EscalationRules::default()
+        };
+        check(
+            &two_of_three,
+            &[
+                ("wT", false, FollowUp),
+                ("wT wT", false, open(&[b(2, 2)], true)),
+                ("wT wG wG wT", false, Nothing),
+                ("wT wG wT", false, open(&[b(2, 3)], true)),
+                ("sX +3 wX", false, open(&[b(2, 2), c(3)], false)),
+                ("sX +3 sG sG wT", false, open(&[c(3)], false)),
+                ("sX +4 sG sG wT", false, FollowUp),
+            ],
+        );
+
+        let single_geen_klik = EscalationRules {
+            consecutive_geen_klik: 1,
+            ..EscalationRules::default()
+        };
+        check(
+            &single_geen_klik,
+            &[
+                ("wX", false, open(&[A_W], true)),
+                ("sX", false, open(&[A_S], false)),
+                ("wT", false, FollowUp),
+            ],
+        );
+    }
+
+    #[test]
+    fn only_the_last_window_of_signals_is_considered() {
+        let rules = EscalationRules {
+            consecutive_geen_klik: 10,
+            negative_count: 1,
+            negative_of_last: 1,
+            ..EscalationRules::default()
+        };
+        // Ten wpb geen klik: the streak of 10 holds.
+        let ten = ["wX"; 10].join(" ");
+        assert!(matches!(
+            evaluate(&rules, &tl(&ten), false),
+            EscalationDecision::Open { .. }
+        ));
+        // Eleven signals of which the oldest is the only wpb twijfel: it is out of the window,
+        // so the new twijfel is treated as the first.
+        let rules = EscalationRules::default();
+        let script = format!("wT {} wT", ["sG"; 9].join(" "));
+        assert_eq!(evaluate(&rules, &tl(&script), false), FollowUp);
+    }
+
+    #[test]
+    fn validate_accepts_defaults_and_refuses_bad_thresholds() {
+        let ok = EscalationRules::default();
+        assert_eq!(ok.validate(), Ok(()));
+        let edge = EscalationRules {
+            consecutive_geen_klik: 10,
+            negative_count: 10,
+            negative_of_last: 10,
+            cross_signal_days: 90,
+            reminder_school_days: 20,
+        };
+        assert_eq!(edge.validate(), Ok(()));
+        let low = EscalationRules {
+            consecutive_geen_klik: 1,
+            negative_count: 1,
+            negative_of_last: 1,
+            cross_signal_days: 1,
+            reminder_school_days: 1,
+        };
+        assert_eq!(low.validate(), Ok(()));
+
+        let bad: [(&str, EscalationRules, &str); 11] = [
+            (
+                "streak 0",
+                EscalationRules {
+                    consecutive_geen_klik: 0,
+                    ..ok
+                },
+                "consecutive_geen_klik",
+            ),
+            (
+                "streak > window",
+                EscalationRules {
+                    consecutive_geen_klik: 11,
+                    ..ok
+                },
+                "consecutive_geen_klik",
+            ),
+            (
+                "count 0",
+                EscalationRules {
+                    negative_count: 0,
+                    ..ok
+                },
+                "negative_count",
+            ),
+            (
+                "of 0",
+                EscalationRules {
+                    negative_count: 0,
+                    negative_of_last: 0,
+                    ..ok
+                },
+                "negative_count",
+            ),
+            (
+                "count > of",
+                EscalationRules {
+                    negative_count: 6,
+                    negative_of_last: 5,
+                    ..ok
+                },
+                "negative_count (6)",
+            ),
+            (
+                "of > window",
+                EscalationRules {
+                    negative_of_last: 11,
+                    ..ok
+                },
+                "negative_of_last",
+            ),
+            (
+                "days 0",
+                EscalationRules {
+                    cross_signal_days: 0,
+                    ..ok
+                },
+                "cross_signal_days",
+            ),
+            (
+                "days 91",
+                EscalationRules {
+                    cross_signal_days: 91,
+                    ..ok
+                },
+                "cross_signal_days",
+            ),
+            (
+                "days negative",
+                EscalationRules {
+                    cross_signal_days: -1,
+                    ..ok
+                },
+                "cross_signal_days",
+            ),
+            (
+                "reminder 0",
+                EscalationRules {
+                    reminder_school_days: 0,
+                    ..ok
+                },
+                "reminder_school_days",
+            ),
+            (
+                "reminder 21",
+                EscalationRules {
+                    reminder_school_days: 21,
+                    ..ok
+                },
+                "reminder_school_days",
+            ),
+        ];
+        for (name, rules, mentions) in bad {
+            let err = rules.validate().expect_err(name);
+            assert!(err.contains(mentions), "{name}: {err}");
+            assert!(err.contains(" / "), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn invalid_rules_do_not_make_evaluate_fire_on_nothing() {
+        let zero = EscalationRules {
+            consecutive_geen_klik: 0,
+            negative_count: 0,
+            negative_of_last: 0,
+            ..EscalationRules::default()
+        };
+        assert_eq!(evaluate(&zero, &tl("wG"), false), Nothing);
+        assert_eq!(evaluate(&zero, &tl("sT"), false), open(&[b(1, 1)], false));
+    }
+
+    #[test]
+    fn triggers_serialise_with_stable_tags() {
+        let cases = [
+            (A_W, r#"{"kind":"consecutive_geen_klik","source":"wpb"}"#),
+            (
+                A_S,
+                r#"{"kind":"consecutive_geen_klik","source":"student"}"#,
+            ),
+            (A_BOTH, r#"{"kind":"consecutive_geen_klik","source":null}"#),
+            (
+                b(3, 5),
+                r#"{"kind":"negative_majority","negative":3,"of":5}"#,
+            ),
+            (c(14), r#"{"kind":"student_and_wpb","days":14}"#),
+        ];
+        for (t, json) in cases {
+            assert_eq!(serde_json::to_string(&t).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Trigger>(json).unwrap(), t);
+        }
+        let d = open(&[A_W], true);
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(
+            json,
+            r#"{"decision":"open","triggers":[{"kind":"consecutive_geen_klik","source":"wpb"}],"notify_wpb":true}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<EscalationDecision>(&json).unwrap(),
+            d
+        );
+    }
+
+    #[test]
+    fn rules_deserialise_with_defaults_for_missing_fields() {
+        let r: EscalationRules = serde_json::from_str(r#"{"consecutive_geen_klik":3}"#).unwrap();
+        assert_eq!(
+            r,
+            EscalationRules {
+                consecutive_geen_klik: 3,
+                ..EscalationRules::default()
+            }
+        );
+    }
+
+    #[test]
+    fn describe_reads_well_in_both_languages() {
+        let cases = [
+            (A_W, "De wpb gaf", "The wpb signalled"),
+            (A_S, "De student gaf", "The student signalled"),
+            (A_BOTH, "Wpb en student", "The wpb and the student"),
+            (b(3, 5), "3 van de laatste 5", "3 of the last 5"),
+            (c(0), "op dezelfde dag", "on the same day"),
+            (c(1), "binnen 1 dag van", "within 1 day of"),
+            (c(14), "binnen 14 dagen", "within 14 days"),
+        ];
+        for (t, nl, en) in cases {
+            assert!(t.describe(true).contains(nl), "{}", t.describe(true));
+            assert!(t.describe(false).contains(en), "{}", t.describe(false));
+        }
+    }
+}

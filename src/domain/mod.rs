@@ -1,0 +1,10 @@
+//! The pure core: rules over data, an injected clock value and a seeded `Rng`.
+//! Nothing in here performs I/O or knows about chat platforms or SQL.
+
+pub mod escalation;
+pub mod klik;
+pub mod language;
+pub mod prompts;
+pub mod reflection;
+pub mod roster;
+pub mod schedule;

@@ -1,0 +1,14 @@
+//! Wandelgang: short informal prompts for werkplekbegeleiders, one-line reflections,
+//! klik signals and escalation to the schoolopleider.
+//!
+//! `domain` is pure (no I/O), `app` holds the use-cases over the ports in `app::ports`,
+//! `store` and `chat` are the adapters.
+
+pub mod app;
+pub mod chat;
+pub mod config;
+pub mod domain;
+pub mod roster_import;
+pub mod simulate;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,275 @@
+//! `wandelgang`: parse the command line, load configuration, run the chosen command.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use wandelgang::config::Config;
+use wandelgang::domain::language::Language;
+use wandelgang::domain::prompts::{Catalogue, SourceFile};
+use wandelgang::roster_import::{RosterFormat, parse_roster};
+use wandelgang::store::Store;
+use wandelgang::{simulate, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "wandelgang",
+    version,
+    about = "Korte wandelganggesprekken voor werkplekbegeleiders / short informal prompts for workplace supervisors",
+    long_about = "Wandelgang stuurt werkplekbegeleiders (wpb's) af en toe één korte, informele vraag, bewaart hun antwoord van één regel en hun klik-signalen, en meldt een negatief klik-patroon aan de schoolopleider.\n\nWandelgang sends workplace supervisors (wpbs) an occasional short, informal question, keeps their one-line answers and klik signals, and escalates a negative klik pattern to the schoolopleider.\n\nStart with `wandelgang demo`."
+)]
+struct Cli {
+    /// Configuratiebestand / configuration file (default: ./wandelgang.toml if present)
+    #[arg(long, global = true, env = "WANDELGANG_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Speel het ingebouwde scenario af (zes schoolweken in seconden) / run the built-in scenario
+    Demo {
+        /// SQLite-bestand voor de demo (mag nog niet bestaan) / SQLite file for the demo (must not exist yet)
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Speel een scenariobestand af (formaat: zie README) / run a scenario file (format: see README)
+    Simulate {
+        file: PathBuf,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Roosterbeheer / roster management
+    Roster {
+        #[command(subcommand)]
+        command: RosterCommand,
+    },
+    /// Vragenbibliotheek / prompt library
+    Prompts {
+        #[command(subcommand)]
+        command: PromptsCommand,
+    },
+    /// Pas databasemigraties toe (gebeurt ook bij elke start) / apply database migrations
+    Migrate,
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Importeer een rooster (CSV of TOML); alles of niets / import a roster, all or nothing
+    Import { file: PathBuf },
+    /// Toon het rooster / show the roster
+    Show,
+}
+
+#[derive(Subcommand)]
+enum PromptsCommand {
+    /// Controleer een vragenmap (standaard: ./prompts) / check a prompt directory
+    Check { dir: Option<PathBuf> },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fout / error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn env_vars() -> BTreeMap<String, String> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("WANDELGANG_"))
+        .collect()
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { db } => scenario(simulate::DEMO_SCENARIO, "demo", db).await,
+        Command::Simulate { file, db } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("kan {} niet lezen / cannot read it", file.display()))?;
+            scenario(&text, &file.display().to_string(), db).await
+        }
+        Command::Prompts {
+            command: PromptsCommand::Check { dir },
+        } => check_prompts(&dir.unwrap_or_else(|| PathBuf::from("prompts"))),
+        command => {
+            let config = Config::load(cli.config.as_deref(), &env_vars())?;
+            let store = Store::open(&config.database_url)
+                .await
+                .with_context(|| format!("database {}", redact(&config.database_url)))?;
+            match command {
+                Command::Migrate => println!(
+                    "Migraties toegepast / migrations applied: {}",
+                    redact(&config.database_url)
+                ),
+                Command::Roster {
+                    command: RosterCommand::Import { file },
+                } => import(&store, &file).await?,
+                Command::Roster {
+                    command: RosterCommand::Show,
+                } => show(&store).await?,
+                _ => unreachable!("handled above"),
+            }
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+async fn scenario(text: &str, name: &str, db: Option<PathBuf>) -> Result<()> {
+    let db = match db {
+        Some(p) if p.exists() => bail!(
+            "{} bestaat al; kies een nieuw bestand / already exists; choose a new file",
+            p.display()
+        ),
+        Some(p) => p,
+        None => {
+            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+            std::env::temp_dir()
+                .join(format!(
+                    "wandelgang-{name}-{stamp}-{}.db",
+                    std::process::id()
+                ))
+                .to_path_buf()
+        }
+    };
+    let summary = simulate::run(text, name, &db, Box::new(std::io::stdout())).await?;
+    println!(
+        "\nKlaar / done: {} vragen verstuurd / prompts sent, {} escalatie(s). Database: {}",
+        summary.prompts_sent, summary.escalations, summary.database
+    );
+    Ok(())
+}
+
+fn check_prompts(dir: &Path) -> Result<()> {
+    let mut files = Vec::new();
+    for (sub, language) in [("nl", Language::Nl), ("en", Language::En)] {
+        let folder = dir.join(sub);
+        let entries = std::fs::read_dir(&folder)
+            .with_context(|| format!("map {} ontbreekt / folder missing", folder.display()))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let content = std::fs::read_to_string(&path)
+                .with_context(|| format!("kan {} niet lezen / cannot read", path.display()))?;
+            files.push(SourceFile {
+                name: path.display().to_string(),
+                language,
+                content,
+            });
+        }
+    }
+    match Catalogue::parse(&files) {
+        Ok(cat) => {
+            println!(
+                "In orde / OK: {} Nederlandse en {} Engelse vragen in {} bestanden / Dutch and English prompts in files",
+                cat.prompts(Language::Nl).len(),
+                cat.prompts(Language::En).len(),
+                files.len()
+            );
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("- {p}");
+            }
+            bail!(
+                "{} probleem/problemen in {} / problem(s)",
+                problems.len(),
+                dir.display()
+            )
+        }
+    }
+}
+
+async fn import(store: &Store, file: &Path) -> Result<()> {
+    let format = RosterFormat::from_path(file).with_context(|| {
+        format!(
+            "{}: gebruik .csv of .toml / use .csv or .toml",
+            file.display()
+        )
+    })?;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("kan {} niet lezen / cannot read", file.display()))?;
+    let roster = match parse_roster(&text, format) {
+        Ok(r) => r,
+        Err(errors) => {
+            eprintln!("{errors}");
+            bail!(
+                "{}: niets geïmporteerd / nothing imported ({} fout(en) / error(s))",
+                file.display(),
+                errors.0.len()
+            );
+        }
+    };
+    let summary = store
+        .import_roster(&roster)
+        .await
+        .context("niets geïmporteerd / nothing imported")?;
+    println!(
+        "Geïmporteerd / imported: {} school/scholen, {} team(s), {} personen/people, {} koppeling(en)/pairings",
+        summary.schools, summary.teams, summary.people, summary.pairings
+    );
+    Ok(())
+}
+
+async fn show(store: &Store) -> Result<()> {
+    let roster = store.roster().await?;
+    for school in &roster.schools {
+        println!("{} ({})", school.name, school.id);
+        for team in roster.teams.iter().filter(|t| t.school == school.id) {
+            println!(
+                "  team {} ({}){}",
+                team.name,
+                team.id,
+                team.channel
+                    .as_deref()
+                    .map(|c| format!(" · {c}"))
+                    .unwrap_or_default()
+            );
+        }
+        for p in roster.people.iter().filter(|p| p.school == school.id) {
+            let team = p
+                .team
+                .as_ref()
+                .map(|t| format!(" · team {t}"))
+                .unwrap_or_default();
+            println!("  {:<15} {} ({}){team}", p.role.as_str(), p.name, p.id);
+        }
+        for p in roster.pairings.iter().filter(|p| {
+            roster
+                .people
+                .iter()
+                .any(|w| w.id == p.wpb && w.school == school.id)
+        }) {
+            println!(
+                "  koppeling/pairing {} – {} · {} t/m {}",
+                p.wpb, p.student, p.start, p.end
+            );
+        }
+    }
+    if roster.schools.is_empty() {
+        println!(
+            "Nog geen rooster; importeer er een met `wandelgang roster import FILE` / no roster yet"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! The outbox: every message the bot will send, planned or immediate, with a unique key.
+//! Claiming is safe across processes: `FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single
+//! writer otherwise; a claim is a lease, so a crashed claimer's rows come back after it expires.
+
+use chrono::{DateTime, Utc};
+
+use sqlx::AssertSqlSafe;
+
+use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
+use crate::domain::roster::PersonId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxKind {
+    Prompt,
+    Reminder,
+    FollowUp,
+    Escalation,
+    EscalationReminder,
+    WpbNotice,
+    Unreachable,
+}
+
+impl OutboxKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Prompt => "prompt",
+            OutboxKind::Reminder => "reminder",
+            OutboxKind::FollowUp => "followup",
+            OutboxKind::Escalation => "escalation",
+            OutboxKind::EscalationReminder => "escalation_reminder",
+            OutboxKind::WpbNotice => "wpb_notice",
+            OutboxKind::Unreachable => "unreachable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OutboxKind::Prompt,
+            OutboxKind::Reminder,
+            OutboxKind::FollowUp,
+            OutboxKind::Escalation,
+            OutboxKind::EscalationReminder,
+            OutboxKind::WpbNotice,
+            OutboxKind::Unreachable,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Planned,
+    Claimed,
+    Sent,
+    Skipped,
+    Failed,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Planned => "planned",
+            OutboxStatus::Claimed => "claimed",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Skipped => "skipped",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbox {
+    pub key: String,
+    pub kind: OutboxKind,
+    pub recipient: PersonId,
+    pub due_at: DateTime<Utc>,
+    /// Serialized `Message` for kinds whose content is fixed when they are created.
+    pub body: Option<String>,
+    pub ref_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub key: String,
+    pub kind: OutboxKind,
+    pub recipient: PersonId,
+    pub due_at: DateTime<Utc>,
+    pub prompt_id: Option<String>,
+    pub body: Option<String>,
+    pub ref_id: Option<i64>,
+    pub attempts: i64,
+}
+
+type OutboxTuple = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+const RETURNING: &str = "id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts";
+
+fn row_from(t: OutboxTuple) -> StoreResult<OutboxRow> {
+    let (id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts) = t;
+    Ok(OutboxRow {
+        id,
+        kind: OutboxKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox kind `{kind}`")))?,
+        key,
+        recipient: PersonId::from_trusted(recipient),
+        due_at: from_ts(due_at)?,
+        prompt_id,
+        body,
+        ref_id,
+        attempts,
+    })
+}
+
+pub(crate) async fn insert_in<'e, E>(executor: E, row: &NewOutbox) -> StoreResult<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id)
+         VALUES ($1, $2, $3, $4, 'planned', $5, $6) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(row.key.as_str())
+    .bind(row.kind.as_str())
+    .bind(row.recipient.as_str())
+    .bind(ts(row.due_at))
+    .bind(row.body.clone())
+    .bind(row.ref_id)
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Store {
+    /// Inserts unless the key exists; returns whether it was new.
+    pub async fn enqueue(&self, row: &NewOutbox) -> StoreResult<bool> {
+        insert_in(&self.pool, row).await
+    }
+
+    /// Plans a wpb's next prompt slot and clears their re-plan mark in one step.
+    /// Returns false, changing nothing, when the slot's key was used before.
+    pub async fn plan_slot(&self, row: Option<&NewOutbox>, wpb: &PersonId) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(row) = row {
+            if !insert_in(&mut *tx, row).await? {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+        sqlx::query("UPDATE people SET needs_plan = 0 WHERE id = $1")
+            .bind(wpb.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Claims up to `limit` rows that are due, or whose earlier claim lapsed, for `lease` seconds.
+    pub async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        claimer: &str,
+        lease_secs: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let mut claimed = Vec::new();
+        // Lapsed leases first: they are older than anything newly due.
+        for filter in [
+            "status = 'claimed' AND claim_until < $3",
+            "status = 'planned' AND due_at <= $3",
+        ] {
+            let remaining = limit - claimed.len() as i64;
+            if remaining <= 0 {
+                break;
+            }
+            let sql = format!(
+                "UPDATE outbox SET status = 'claimed', claimed_by = $1, claim_until = $2, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM outbox WHERE {filter} ORDER BY due_at, id LIMIT $4 {lock})
+                 RETURNING {RETURNING}"
+            );
+            let rows = sqlx::query_as::<_, OutboxTuple>(AssertSqlSafe(sql))
+                .bind(claimer)
+                .bind(ts(now) + lease_secs)
+                .bind(ts(now))
+                .bind(remaining)
+                .fetch_all(&self.pool)
+                .await?;
+            for r in rows {
+                claimed.push(row_from(r)?);
+            }
+        }
+        claimed.sort_by_key(|r| (r.due_at, r.id));
+        Ok(claimed)
+    }
+
+    /// Fixes the prompt chosen for a claimed slot, so a resend after a crash repeats it exactly.
+    pub async fn set_prompt(&self, id: i64, claimer: &str, prompt_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE outbox SET prompt_id = $1 WHERE id = $2 AND status = 'claimed' AND claimed_by = $3")
+            .bind(prompt_id)
+            .bind(id)
+            .bind(claimer)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records the outcome of a claimed row, together with any follow-up rows, atomically.
+    /// Returns false when the claim was lost (another process took over a lapsed lease).
+    pub async fn finish(
+        &self,
+        id: i64,
+        claimer: &str,
+        status: OutboxStatus,
+        at: DateTime<Utc>,
+        note: Option<&str>,
+        follow_ups: &[NewOutbox],
+        replan: Option<&PersonId>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET status = $1, sent_at = $2, note = $3, claim_until = NULL
+             WHERE id = $4 AND status = 'claimed' AND claimed_by = $5",
+        )
+        .bind(status.as_str())
+        .bind(ts(at))
+        .bind(note.map(str::to_string))
+        .bind(id)
+        .bind(claimer)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for row in follow_ups {
+            insert_in(&mut *tx, row).await?;
+        }
+        if let Some(wpb) = replan {
+            sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
+                .bind(wpb.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Gives a claimed row back after a passing failure, to be tried again at `retry_at`.
+    pub async fn release(
+        &self,
+        id: i64,
+        claimer: &str,
+        retry_at: DateTime<Utc>,
+        note: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'planned', due_at = CASE WHEN due_at > $1 THEN due_at ELSE $1 END,
+               claimed_by = NULL, claim_until = NULL, note = $2
+             WHERE id = $3 AND status = 'claimed' AND claimed_by = $4",
+        )
+        .bind(ts(retry_at))
+        .bind(note)
+        .bind(id)
+        .bind(claimer)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn outbox_by_key(&self, key: &str) -> StoreResult<Option<(OutboxRow, OutboxStatus)>> {
+        let row = sqlx::query_as::<
+            _,
+            (
+                i64,
+                String,
+                String,
+                String,
+                i64,
+                Option<String>,
+                Option<String>,
+                Option<i64>,
+                i64,
+                String,
+            ),
+        >(AssertSqlSafe(format!(
+            "SELECT {RETURNING}, status FROM outbox WHERE key = $1"
+        )))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(a, b, c, d, e, f, g, h, i, status)| {
+            let st = match status.as_str() {
+                "planned" => OutboxStatus::Planned,
+                "claimed" => OutboxStatus::Claimed,
+                "sent" => OutboxStatus::Sent,
+                "skipped" => OutboxStatus::Skipped,
+                "failed" => OutboxStatus::Failed,
+                other => return Err(StoreError::Corrupt(format!("outbox status `{other}`"))),
+            };
+            Ok((row_from((a, b, c, d, e, f, g, h, i))?, st))
+        })
+        .transpose()
+    }
+
+    /// Prompts sent to a wpb since `since`: (prompt id, sent at), oldest first.
+    pub async fn prompt_history(
+        &self,
+        wpb: &PersonId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+        sqlx::query_as::<_, (Option<String>, Option<i64>)>(
+            "SELECT prompt_id, sent_at FROM outbox
+             WHERE recipient = $1 AND kind = 'prompt' AND status = 'sent' AND due_at >= $2 ORDER BY due_at",
+        )
+        .bind(wpb.as_str())
+        .bind(ts(since) - 86_400)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .filter_map(|(p, at)| Some((p?, at?)))
+        .map(|(p, at)| Ok((p, from_ts(at)?)))
+        .collect()
+    }
+
+    /// The most recent prompt sent to a wpb since `since` that has no reflection yet.
+    pub async fn latest_open_prompt(
+        &self,
+        wpb: &PersonId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(String, Option<String>)>> {
+        Ok(sqlx::query_as::<_, (String, Option<String>)>(
+            "SELECT o.key, o.prompt_id FROM outbox o
+             WHERE o.recipient = $1 AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2
+               AND NOT EXISTS (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)
+             ORDER BY o.sent_at DESC, o.id DESC LIMIT 1",
+        )
+        .bind(wpb.as_str())
+        .bind(ts(since))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Counts per (recipient, kind, status), for summaries and tests.
+    pub async fn outbox_counts(&self) -> StoreResult<Vec<(String, String, String, i64)>> {
+        Ok(sqlx::query_as::<_, (String, String, String, i64)>(
+            "SELECT recipient, kind, status, COUNT(*) FROM outbox GROUP BY recipient, kind, status ORDER BY recipient, kind, status",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,404 @@
+//! Roster rows: schools, teams, people, pairings and pauses.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use sqlx::AssertSqlSafe;
+
+use super::{Store, StoreError, StoreResult, day, from_ts, parse_day};
+use crate::domain::language::Language;
+use crate::domain::roster::{
+    Pairing, PairingId, Person, PersonId, Role, Roster, School, SchoolId, Team, TeamId,
+};
+use crate::domain::schedule::DateRange;
+
+/// Everything the planner needs for one wpb.
+#[derive(Debug, Clone)]
+pub struct PlanTarget {
+    pub person: Person,
+    pub seed: u64,
+    pub pauses: Vec<DateRange>,
+    pub placements: Vec<DateRange>,
+    /// Due time of the latest prompt slot already in the outbox, in any state.
+    pub last_due: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub schools: usize,
+    pub teams: usize,
+    pub people: usize,
+    pub pairings: usize,
+}
+
+type PersonTuple = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+const PERSON_COLUMNS: &str = "id, school_id, role, name, team_id, chat, language";
+
+fn person_from(row: PersonTuple) -> StoreResult<Person> {
+    let (id, school, role, name, team, chat, language) = row;
+    Ok(Person {
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role `{role}`")))?,
+        id: PersonId::from_trusted(id),
+        school: SchoolId::from_trusted(school),
+        name,
+        team: team.map(TeamId::from_trusted),
+        chat,
+        language: language.as_deref().and_then(Language::parse),
+    })
+}
+
+/// Stable per-person seed (FNV-1a), so the jitter of a wpb survives re-imports.
+pub(crate) fn seed_for(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Store {
+    /// Upserts the whole roster in one transaction: on any error nothing changes.
+    /// Every wpb in it is marked for re-planning, since pairings or pauses may have moved.
+    pub async fn import_roster(&self, roster: &Roster) -> StoreResult<ImportSummary> {
+        let mut tx = self.pool.begin().await?;
+        for s in &roster.schools {
+            sqlx::query("INSERT INTO schools (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name")
+                .bind(s.id.as_str())
+                .bind(s.name.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for t in &roster.teams {
+            sqlx::query(
+                "INSERT INTO teams (id, school_id, name, channel) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET school_id = excluded.school_id, name = excluded.name, channel = excluded.channel",
+            )
+            .bind(t.id.as_str())
+            .bind(t.school.as_str())
+            .bind(t.name.as_str())
+            .bind(t.channel.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in &roster.people {
+            let needs_plan = i64::from(p.role == Role::Wpb);
+            sqlx::query(
+                "INSERT INTO people (id, school_id, role, name, team_id, chat, language, seed, needs_plan)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (id) DO UPDATE SET school_id = excluded.school_id, role = excluded.role,
+                   name = excluded.name, team_id = excluded.team_id, chat = excluded.chat,
+                   language = excluded.language, needs_plan = excluded.needs_plan",
+            )
+            .bind(p.id.as_str())
+            .bind(p.school.as_str())
+            .bind(p.role.as_str())
+            .bind(p.name.as_str())
+            .bind(p.team.as_ref().map(|t| t.as_str().to_string()))
+            .bind(p.chat.clone())
+            .bind(p.language.map(|l| l.code().to_string()))
+            .bind(seed_for(p.id.as_str()) as i64)
+            .bind(needs_plan)
+            .execute(&mut *tx)
+            .await?;
+            if p.role == Role::Wpb {
+                sqlx::query("DELETE FROM outbox WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned'")
+                    .bind(p.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for p in &roster.pairings {
+            sqlx::query(
+                "INSERT INTO pairings (wpb_id, student_id, start_day, end_day) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (wpb_id, student_id, start_day) DO UPDATE SET end_day = excluded.end_day",
+            )
+            .bind(p.wpb.as_str())
+            .bind(p.student.as_str())
+            .bind(day(p.start))
+            .bind(day(p.end))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ImportSummary {
+            schools: roster.schools.len(),
+            teams: roster.teams.len(),
+            people: roster.people.len(),
+            pairings: roster.pairings.len(),
+        })
+    }
+
+    pub async fn roster(&self) -> StoreResult<Roster> {
+        let schools =
+            sqlx::query_as::<_, (String, String)>("SELECT id, name FROM schools ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(id, name)| School {
+                    id: SchoolId::from_trusted(id),
+                    name,
+                })
+                .collect();
+        let teams = sqlx::query_as::<_, (String, String, String, Option<String>)>(
+            "SELECT id, school_id, name, channel FROM teams ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|(id, school, name, channel)| Team {
+            id: TeamId::from_trusted(id),
+            school: SchoolId::from_trusted(school),
+            name,
+            channel,
+        })
+        .collect();
+        let people = sqlx::query_as::<_, PersonTuple>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM people ORDER BY school_id, role, id"
+        )))
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(person_from)
+        .collect::<StoreResult<_>>()?;
+        let pairings = sqlx::query_as::<_, (i64, String, String, String, String)>(
+            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings ORDER BY wpb_id, start_day, student_id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|row| pairing_from(row).map(|(_, p)| p))
+        .collect::<StoreResult<_>>()?;
+        Ok(Roster {
+            schools,
+            teams,
+            people,
+            pairings,
+        })
+    }
+
+    pub async fn person(&self, id: &PersonId) -> StoreResult<Option<Person>> {
+        sqlx::query_as::<_, PersonTuple>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(person_from)
+        .transpose()
+    }
+
+    pub async fn person_by_chat(&self, address: &str) -> StoreResult<Option<Person>> {
+        sqlx::query_as::<_, PersonTuple>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE chat = $1"
+        )))
+        .bind(address)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(person_from)
+        .transpose()
+    }
+
+    pub async fn schoolopleiders(&self, school: &SchoolId) -> StoreResult<Vec<Person>> {
+        sqlx::query_as::<_, PersonTuple>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1 AND role = 'schoolopleider' ORDER BY id"
+        )))
+        .bind(school.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(person_from)
+        .collect()
+    }
+
+    pub async fn school_name(&self, school: &SchoolId) -> StoreResult<String> {
+        let name: Option<(String,)> = sqlx::query_as("SELECT name FROM schools WHERE id = $1")
+            .bind(school.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(name.map(|(n,)| n).unwrap_or_else(|| school.to_string()))
+    }
+
+    /// All pairings a person is part of (as wpb or student), with their ids.
+    pub async fn pairings_of(&self, person: &PersonId) -> StoreResult<Vec<(PairingId, Pairing)>> {
+        sqlx::query_as::<_, (i64, String, String, String, String)>(
+            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings
+             WHERE wpb_id = $1 OR student_id = $1 ORDER BY start_day, id",
+        )
+        .bind(person.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(pairing_from)
+        .collect()
+    }
+
+    pub async fn pairing(&self, id: PairingId) -> StoreResult<Option<Pairing>> {
+        sqlx::query_as::<_, (i64, String, String, String, String)>(
+            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| pairing_from(row).map(|(_, p)| p))
+        .transpose()
+    }
+
+    /// Wpbs whose next prompt slot must be (re)computed, at most `limit` of them.
+    pub async fn plan_targets(&self, limit: i64) -> StoreResult<Vec<PlanTarget>> {
+        let people = sqlx::query_as::<
+            _,
+            (
+                String,
+                String,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                i64,
+            ),
+        >(
+            "SELECT id, school_id, role, name, team_id, chat, language, seed FROM people
+             WHERE needs_plan = 1 ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut targets = Vec::with_capacity(people.len());
+        for (id, school, role, name, team, chat, language, seed) in people {
+            let person = person_from((id, school, role, name, team, chat, language))?;
+            let placements = self
+                .pairings_of(&person.id)
+                .await?
+                .into_iter()
+                .filter(|(_, p)| p.wpb == person.id)
+                .map(|(_, p)| DateRange {
+                    start: p.start,
+                    end: p.end,
+                })
+                .collect();
+            let pauses = self.pauses(&person.id).await?;
+            let last_due: Option<(Option<i64>,)> = sqlx::query_as(
+                "SELECT MAX(due_at) FROM outbox WHERE recipient = $1 AND kind = 'prompt'",
+            )
+            .bind(person.id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+            let last_due = last_due.and_then(|(t,)| t).map(from_ts).transpose()?;
+            targets.push(PlanTarget {
+                person,
+                seed: seed as u64,
+                pauses,
+                placements,
+                last_due,
+            });
+        }
+        Ok(targets)
+    }
+
+    pub async fn set_needs_plan(&self, person: &PersonId, needs: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE people SET needs_plan = $1 WHERE id = $2")
+            .bind(i64::from(needs))
+            .bind(person.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn pauses(&self, person: &PersonId) -> StoreResult<Vec<DateRange>> {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT start_day, end_day FROM pauses WHERE person_id = $1 ORDER BY start_day",
+        )
+        .bind(person.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|(s, e)| {
+            Ok(DateRange {
+                start: parse_day(&s)?,
+                end: parse_day(&e)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Adds a pause and drops the wpb's planned (not yet claimed) prompts so they are re-planned around it.
+    pub async fn add_pause(&self, person: &PersonId, range: DateRange) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO pauses (person_id, start_day, end_day) VALUES ($1, $2, $3)")
+            .bind(person.as_str())
+            .bind(day(range.start))
+            .bind(day(range.end))
+            .execute(&mut *tx)
+            .await?;
+        replan_in(&mut tx, person).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every pause that covers `today` or later, as of yesterday.
+    pub async fn end_pauses(&self, person: &PersonId, today: NaiveDate) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let yesterday = today.pred_opt().unwrap_or(today);
+        sqlx::query("DELETE FROM pauses WHERE person_id = $1 AND start_day >= $2")
+            .bind(person.as_str())
+            .bind(day(today))
+            .execute(&mut *tx)
+            .await?;
+        let ended =
+            sqlx::query("UPDATE pauses SET end_day = $1 WHERE person_id = $2 AND end_day >= $3")
+                .bind(day(yesterday))
+                .bind(person.as_str())
+                .bind(day(today))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        replan_in(&mut tx, person).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    pub async fn set_dm_closed(&self, person: &PersonId) -> StoreResult<()> {
+        sqlx::query("UPDATE people SET dm_closed = 1 WHERE id = $1")
+            .bind(person.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn replan_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    person: &PersonId,
+) -> StoreResult<()> {
+    sqlx::query(
+        "DELETE FROM outbox WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned'",
+    )
+    .bind(person.as_str())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
+        .bind(person.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn pairing_from(row: (i64, String, String, String, String)) -> StoreResult<(PairingId, Pairing)> {
+    let (id, wpb, student, start, end) = row;
+    Ok((
+        PairingId(id),
+        Pairing {
+            wpb: PersonId::from_trusted(wpb),
+            student: PersonId::from_trusted(student),
+            start: parse_day(&start)?,
+            end: parse_day(&end)?,
+        },
+    ))
+}

@@ -1,0 +1,315 @@
+//! Klik signals and escalations. A signal and what it sets off (an escalation, its notices,
+//! a follow-up question) are written in one transaction: nothing is half-recorded.
+
+use chrono::{DateTime, Utc};
+
+use sqlx::AssertSqlSafe;
+
+use super::outbox::{NewOutbox, insert_in};
+use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
+use crate::domain::escalation::{EscalationDecision, EscalationRules, SignalPoint, Trigger};
+use crate::domain::klik::{KlikValue, SignalSource};
+use crate::domain::roster::{PairingId, PersonId};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalWrite {
+    pub pairing: PairingId,
+    pub source: SignalSource,
+    pub value: KlikValue,
+    pub at: DateTime<Utc>,
+    pub actor: PersonId,
+}
+
+/// What the store decided, with the inputs the decision saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluated {
+    pub signal_id: i64,
+    pub recent: Vec<SignalPoint>,
+    pub decision: EscalationDecision,
+    /// Set when this signal opened a new escalation.
+    pub escalation_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationStatus {
+    Open,
+    Acknowledged,
+    Resolved,
+    Moved,
+}
+
+impl EscalationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationStatus::Open => "open",
+            EscalationStatus::Acknowledged => "acknowledged",
+            EscalationStatus::Resolved => "resolved",
+            EscalationStatus::Moved => "moved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Self::Open),
+            "acknowledged" => Some(Self::Acknowledged),
+            "resolved" => Some(Self::Resolved),
+            "moved" => Some(Self::Moved),
+            _ => None,
+        }
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(self, Self::Resolved | Self::Moved)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationRow {
+    pub id: i64,
+    pub pairing: PairingId,
+    pub status: EscalationStatus,
+    pub triggers: Vec<Trigger>,
+    pub opened_at: DateTime<Utc>,
+    pub acknowledged_by: Option<String>,
+    pub closed_by: Option<String>,
+}
+
+fn value_score(v: KlikValue) -> i64 {
+    i64::from(v.score())
+}
+
+fn value_from(score: i64) -> StoreResult<KlikValue> {
+    match score {
+        1 => Ok(KlikValue::Goed),
+        0 => Ok(KlikValue::Twijfel),
+        -1 => Ok(KlikValue::GeenKlik),
+        other => Err(StoreError::Corrupt(format!("klik value {other}"))),
+    }
+}
+
+fn source_from(s: &str) -> StoreResult<SignalSource> {
+    match s {
+        "wpb" => Ok(SignalSource::Wpb),
+        "student" => Ok(SignalSource::Student),
+        other => Err(StoreError::Corrupt(format!("signal source `{other}`"))),
+    }
+}
+
+type EscalationTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+
+fn escalation_from(t: EscalationTuple) -> StoreResult<EscalationRow> {
+    let (id, pairing, status, triggers, opened_at, acknowledged_by, closed_by) = t;
+    Ok(EscalationRow {
+        id,
+        pairing: PairingId(pairing),
+        status: EscalationStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("escalation status `{status}`")))?,
+        triggers: serde_json::from_str(&triggers)
+            .map_err(|e| StoreError::Corrupt(format!("escalation triggers: {e}")))?,
+        opened_at: from_ts(opened_at)?,
+        acknowledged_by,
+        closed_by,
+    })
+}
+
+const ESCALATION_COLUMNS: &str =
+    "id, pairing_id, status, triggers, opened_at, acknowledged_by, closed_by";
+
+impl Store {
+    /// Records a signal, evaluates the pairing's bounded recent window with `decide`, opens an
+    /// escalation when it says so, and enqueues what `effects` asks for — all in one transaction.
+    pub async fn record_signal<D, E>(
+        &self,
+        w: &SignalWrite,
+        decide: D,
+        effects: E,
+    ) -> StoreResult<Evaluated>
+    where
+        D: FnOnce(&[SignalPoint], bool) -> EscalationDecision,
+        E: FnOnce(&Evaluated) -> Vec<NewOutbox>,
+    {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // Serialises signals of one pairing, so two at once cannot both miss a pattern.
+            sqlx::query("SELECT id FROM pairings WHERE id = $1 FOR UPDATE")
+                .bind(w.pairing.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (signal_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(w.pairing.0)
+        .bind(w.source.as_str())
+        .bind(value_score(w.value))
+        .bind(ts(w.at))
+        .bind(w.actor.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+
+        // Only signals after the last closed escalation count: a resolved pattern must recur.
+        let (closed,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MAX(closed_at) FROM escalations WHERE pairing_id = $1 AND closed_at IS NOT NULL",
+        )
+        .bind(w.pairing.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut rows = sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND at > $2
+             ORDER BY at DESC, id DESC LIMIT $3",
+        )
+        .bind(w.pairing.0)
+        .bind(closed.unwrap_or(i64::MIN))
+        .bind(EscalationRules::WINDOW as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.reverse();
+        let recent = rows
+            .into_iter()
+            .map(|(source, value, at)| {
+                Ok(SignalPoint {
+                    source: source_from(&source)?,
+                    value: value_from(value)?,
+                    at: from_ts(at)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let open: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM escalations WHERE pairing_id = $1 AND status IN ('open', 'acknowledged') LIMIT 1",
+        )
+        .bind(w.pairing.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let decision = decide(&recent, open.is_some());
+        let escalation_id = match &decision {
+            EscalationDecision::Open { triggers, .. } => {
+                let triggers = serde_json::to_string(triggers)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO escalations (pairing_id, status, triggers, opened_at) VALUES ($1, 'open', $2, $3)
+                     ON CONFLICT (pairing_id) WHERE status IN ('open', 'acknowledged') DO NOTHING RETURNING id",
+                )
+                .bind(w.pairing.0)
+                .bind(triggers)
+                .bind(ts(w.at))
+                .fetch_optional(&mut *tx)
+                .await?;
+                row.map(|(id,)| id)
+            }
+            _ => None,
+        };
+        let evaluated = Evaluated {
+            signal_id,
+            recent,
+            decision,
+            escalation_id,
+        };
+        for row in effects(&evaluated) {
+            insert_in(&mut *tx, &row).await?;
+        }
+        tx.commit().await?;
+        Ok(evaluated)
+    }
+
+    /// The timeline of a pairing's signals (oldest first), bounded.
+    pub async fn signals_of(
+        &self,
+        pairing: PairingId,
+        limit: i64,
+    ) -> StoreResult<Vec<SignalPoint>> {
+        let mut rows = sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(pairing.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.reverse();
+        rows.into_iter()
+            .map(|(source, value, at)| {
+                Ok(SignalPoint {
+                    source: source_from(&source)?,
+                    value: value_from(value)?,
+                    at: from_ts(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The wpb's most recent own signal since `since`, over all their pairings.
+    pub async fn latest_wpb_signal(
+        &self,
+        wpb: &PersonId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<KlikValue>> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT k.value FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id
+             WHERE p.wpb_id = $1 AND k.source = 'wpb' AND k.at >= $2 ORDER BY k.at DESC, k.id DESC LIMIT 1",
+        )
+        .bind(wpb.as_str())
+        .bind(ts(since))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(v,)| value_from(v)).transpose()
+    }
+
+    pub async fn escalation(&self, id: i64) -> StoreResult<Option<EscalationRow>> {
+        sqlx::query_as::<_, EscalationTuple>(AssertSqlSafe(format!(
+            "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(escalation_from)
+        .transpose()
+    }
+
+    pub async fn escalations(&self) -> StoreResult<Vec<EscalationRow>> {
+        sqlx::query_as::<_, EscalationTuple>(AssertSqlSafe(format!(
+            "SELECT {ESCALATION_COLUMNS} FROM escalations ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(escalation_from)
+        .collect()
+    }
+
+    /// Moves an escalation to `to` if it is currently in one of `from`. Returns whether it moved.
+    pub async fn transition_escalation(
+        &self,
+        id: i64,
+        from: &[EscalationStatus],
+        to: EscalationStatus,
+        by: &PersonId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let (by_col, at_col) = if to.is_closed() {
+            ("closed_by", "closed_at")
+        } else {
+            ("acknowledged_by", "acknowledged_at")
+        };
+        // Statuses are our own constants, never user text, so inlining them is safe.
+        let sql = format!(
+            "UPDATE escalations SET status = $1, {by_col} = $2, {at_col} = $3 WHERE id = $4 AND status IN ('{}')",
+            allowed.join("', '")
+        );
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(to.as_str())
+            .bind(by.as_str())
+            .bind(ts(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
