@@ -22,6 +22,7 @@ struct Inner {
     delivered: Vec<OutboundMessage>,
     keys: HashSet<String>,
     attempts: usize,
+    attempts_per_key: HashMap<String, usize>,
     hang_at: Option<(usize, Hang)>,
     failures: HashMap<String, ChatError>,
     fail_next: Vec<ChatError>,
@@ -64,6 +65,11 @@ impl RecordingChat {
         self.inner().attempts
     }
 
+    /// How often each key was handed to the platform, duplicates included.
+    pub fn attempts_per_key(&self) -> HashMap<String, usize> {
+        self.inner().attempts_per_key.clone()
+    }
+
     pub fn clear(&self) {
         let mut inner = self.inner();
         inner.delivered.clear();
@@ -77,6 +83,10 @@ impl Chat for RecordingChat {
             let mut inner = self.inner();
             let attempt = inner.attempts;
             inner.attempts += 1;
+            *inner
+                .attempts_per_key
+                .entry(message.key.clone())
+                .or_default() += 1;
             if let Some(e) = inner.fail_next.pop() {
                 return Err(e);
             }

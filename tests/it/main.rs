@@ -1,1 +1,8 @@
+//! One integration binary: store conformance on both backends, the scheduler end to end
+//! (restart, downtime, two engines), the escalation flow, and the command line.
 
+mod cli;
+mod escalation_flow;
+mod scheduler;
+mod store_conformance;
+mod support;

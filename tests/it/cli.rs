@@ -1,0 +1,132 @@
+//! The binary as a user runs it: roster import (all or nothing), prompt checks, config errors, demo.
+
+use std::process::{Command, Output};
+
+fn wandelgang(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wandelgang"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("WANDELGANG_DATABASE_URL")
+        .env_remove("WANDELGANG_CONFIG")
+        .output()
+        .expect("run wandelgang")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+#[test]
+fn roster_import_is_all_or_nothing_and_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(format!("{REPO}/examples/roster.csv")).unwrap();
+    // Rename one student: the pairing that refers to them now points at nobody.
+    let bad = good.replacen(",daan,", ",nobody,", 1);
+    assert_ne!(bad, good, "fixture changed");
+    std::fs::write(dir.path().join("bad.csv"), &bad).unwrap();
+    let out = wandelgang(dir.path(), &["roster", "import", "bad.csv"]);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains("rij ") && msg.contains("`daan` bestaat niet"),
+        "{msg}"
+    );
+    assert!(msg.contains("niets geïmporteerd"), "{msg}");
+    let shown = wandelgang(dir.path(), &["roster", "show"]);
+    assert!(
+        text(&shown).contains("Nog geen rooster"),
+        "{}",
+        text(&shown)
+    );
+
+    let ok = wandelgang(
+        dir.path(),
+        &["roster", "import", &format!("{REPO}/examples/roster.csv")],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let shown = text(&wandelgang(dir.path(), &["roster", "show"]));
+    assert!(
+        shown.contains("Anna Jansen") && shown.contains("koppeling"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn prompts_check_passes_on_the_library_and_names_a_directive_prompt() {
+    let ok = wandelgang(std::path::Path::new(REPO), &["prompts", "check"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let dir = tempfile::tempdir().unwrap();
+    for lang in ["nl", "en"] {
+        std::fs::create_dir_all(dir.path().join(lang)).unwrap();
+        for entry in std::fs::read_dir(format!("{REPO}/prompts/{lang}")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(lang).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let klik = dir.path().join("nl/klik.toml");
+    let original = std::fs::read_to_string(&klik).unwrap();
+    let first_text = original.lines().find(|l| l.starts_with("text = ")).unwrap();
+    std::fs::write(
+        &klik,
+        original.replacen(first_text, "text = \"Je moet vaker vragen stellen?\"", 1),
+    )
+    .unwrap();
+    let out = wandelgang(dir.path(), &["prompts", "check", "."]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("moet"), "{}", text(&out));
+}
+
+#[test]
+fn a_bad_config_names_file_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("wandelgang.toml"),
+        "[defaults]\nlanguage = \"nl\"\ncadence = 5\n",
+    )
+    .unwrap();
+    let out = wandelgang(dir.path(), &["roster", "show"]);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains("wandelgang.toml") && msg.contains("regel 3") && msg.contains("cadence"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn demo_runs_the_whole_story_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = wandelgang(dir.path(), &["demo", "--db", db.to_str().unwrap()]);
+    let transcript = text(&out);
+    assert!(out.status.success(), "{transcript}");
+    for expected in [
+        "Database:",
+        "Escalatie klik",
+        "Je twijfelt over de klik",
+        "Herinnering: escalatie",
+        "opgepakt",
+        "Overzicht",
+        "Nog even hierop terugkomen",
+    ] {
+        assert!(transcript.contains(expected), "missing {expected:?}");
+    }
+    // Nothing in the week of the herfstvakantie.
+    assert!(
+        !transcript.contains("-10-2026 ")
+            || !transcript
+                .lines()
+                .any(|l| l.starts_with("[")
+                    && (19..=23).any(|d| l.contains(&format!(" {d}-10-2026 "))))
+    );
+    assert!(db.exists());
+    let again = wandelgang(dir.path(), &["demo", "--db", db.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("bestaat al"));
+}

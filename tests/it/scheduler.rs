@@ -1,0 +1,251 @@
+//! The tick end to end: windows and cadence over real weeks (both DST changes), restarts in
+//! the middle of a tick, downtime, two engines on one database, failures of the transport.
+
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use chrono_tz::Europe::Amsterdam;
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration as StdDuration;
+
+use crate::on_both_backends;
+use crate::support::{TestDb, at, engine, roster, run_until};
+use wandelgang::app::inbox::{Inbound, ReflectionTarget, Sender};
+use wandelgang::app::messages::Message;
+use wandelgang::app::ports::{ChatError, VirtualClock};
+use wandelgang::chat::recording::{Hang, RecordingChat};
+use wandelgang::store::Store;
+
+/// (recipient, key, status, due, sent) of every prompt row.
+async fn prompt_rows(
+    store: &Store,
+) -> Vec<(String, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> {
+    let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT recipient, key, status, due_at, sent_at FROM outbox WHERE kind = 'prompt' ORDER BY due_at",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(r, k, s, d, t)| {
+            (
+                r,
+                k,
+                s,
+                DateTime::from_timestamp(d, 0).unwrap(),
+                t.map(|t| DateTime::from_timestamp(t, 0).unwrap()),
+            )
+        })
+        .collect()
+}
+
+fn in_default_window(t: DateTime<Utc>) -> bool {
+    let local = t.with_timezone(&Amsterdam);
+    let minutes = local.hour() * 60 + local.minute();
+    local.weekday().num_days_from_monday() < 5 && (8 * 60 + 30..16 * 60 + 30).contains(&minutes)
+}
+
+async fn weeks_are_respected(db: TestDb, from: &str, to: &str) {
+    let store = db.store().await;
+    store.import_roster(&roster(12)).await.unwrap();
+    let clock = VirtualClock::new(at(from));
+    let chat = RecordingChat::new();
+    let engine = engine(store.clone(), chat.clone(), clock.clone());
+    run_until(&engine, &clock, at(from), at(to), 10).await;
+
+    let rows = prompt_rows(&store).await;
+    let sent: Vec<_> = rows.iter().filter(|r| r.2 == "sent").collect();
+    assert!(!sent.is_empty());
+    let mut per_week: BTreeMap<(String, u32), usize> = BTreeMap::new();
+    let mut per_day = HashSet::new();
+    for (who, _, _, due, sent_at) in &sent {
+        let sent_at = sent_at.unwrap();
+        assert!(in_default_window(*due), "due {due} outside the window");
+        assert!(
+            in_default_window(sent_at),
+            "sent {sent_at} outside the window"
+        );
+        assert!(
+            sent_at - *due < Duration::minutes(10),
+            "sent late: {due} -> {sent_at}"
+        );
+        *per_week
+            .entry((who.clone(), due.with_timezone(&Amsterdam).iso_week().week()))
+            .or_default() += 1;
+        assert!(
+            per_day.insert((who.clone(), due.with_timezone(&Amsterdam).date_naive())),
+            "two prompts on one day"
+        );
+    }
+    // Whole weeks in the range get exactly the default cadence of two.
+    assert!(per_week.values().all(|&n| n <= 2), "{per_week:?}");
+    assert!(
+        per_week.values().filter(|&&n| n == 2).count() >= 12,
+        "{per_week:?}"
+    );
+    // Each slot reached the platform exactly once, and the prompts are questions.
+    let attempts = chat.attempts_per_key();
+    for (_, key, ..) in &sent {
+        assert_eq!(attempts.get(key), Some(&1), "{key}");
+    }
+    for m in chat.delivered() {
+        if let Message::Prompt { text, students, .. } = &m.body {
+            assert!(text.ends_with('?'));
+            assert_eq!(students.len(), 1);
+        }
+    }
+}
+
+on_both_backends! {
+    weeks_around_the_autumn_dst_change => |db: TestDb| weeks_are_respected(db, "2026-10-19 00:00", "2026-11-01 23:50");
+    weeks_around_the_spring_dst_change => |db: TestDb| weeks_are_respected(db, "2026-03-23 00:00", "2026-04-05 23:50");
+
+    restart_in_the_middle_of_a_tick_sends_every_slot_once => |db: TestDb| async move {
+        for hang in [Hang::AfterDelivery, Hang::BeforeDelivery] {
+            let store = db.store().await;
+            sqlx::query("DELETE FROM outbox").execute(store.pool()).await.unwrap();
+            store.import_roster(&roster(60)).await.unwrap();
+            let clock = VirtualClock::new(at("2026-10-07 06:00"));
+            let chat = RecordingChat::new();
+            let first = engine(store.clone(), chat.clone(), clock.clone());
+            first.tick().await.unwrap(); // plans, nothing due yet
+            // Late in Wednesday's window: every slot of the day is due at once.
+            clock.set(at("2026-10-07 16:20"));
+            chat.hang_at_attempt(7, hang);
+            let task = tokio::spawn(async move { first.tick().await });
+            while chat.attempts() < 8 {
+                tokio::time::sleep(StdDuration::from_millis(5)).await;
+            }
+            task.abort(); // the process dies mid-tick
+            assert!(task.await.unwrap_err().is_cancelled());
+
+            // A new process after the dead one's lease ran out.
+            clock.set(at("2026-10-07 16:23"));
+            let second = engine(store.clone(), chat.clone(), clock.clone());
+            second.tick().await.unwrap();
+
+            let rows = prompt_rows(&store).await;
+            let due: Vec<_> = rows.iter().filter(|r| r.3 <= at("2026-10-07 16:20")).collect();
+            assert!(due.len() >= 20, "only {} slots were due", due.len());
+            assert!(due.iter().all(|r| r.2 == "sent"), "{:?}", due.iter().filter(|r| r.2 != "sent").collect::<Vec<_>>());
+            let delivered: Vec<String> = chat.delivered().into_iter().map(|m| m.key).collect();
+            let unique: HashSet<&String> = delivered.iter().collect();
+            assert_eq!(delivered.len(), unique.len(), "a slot was delivered twice");
+            assert_eq!(delivered.len(), due.len(), "a slot was lost");
+            // Only the interrupted send was handed over again (and the platform key kept it single).
+            let attempts = chat.attempts_per_key();
+            assert_eq!(attempts.values().filter(|&&n| n == 2).count(), 1, "{hang:?}");
+            assert!(attempts.values().all(|&n| n <= 2));
+            store.close().await;
+        }
+    };
+
+    downtime_never_bursts => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(30)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 06:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        e.tick().await.unwrap();
+        // Down from Monday 06:00 until Thursday 11:00.
+        clock.set(at("2026-10-08 11:00"));
+        let outcome = e.tick().await.unwrap();
+        let rows = prompt_rows(&store).await;
+        for (_, key, status, due, _) in &rows {
+            if *due < at("2026-10-08 00:00") {
+                assert_eq!(status, "skipped", "{key} of an earlier day was not skipped");
+            } else if *due <= at("2026-10-08 11:00") {
+                assert_eq!(status, "sent", "{key} earlier today should go out late");
+            } else {
+                assert_eq!(status, "planned");
+            }
+        }
+        assert!(outcome.skipped > 0 && outcome.sent > 0, "{outcome:?}");
+        assert_eq!(outcome.sent, chat.delivered().len());
+        // Every wpb has a next slot planned after the gap.
+        let planned: HashSet<String> = rows.iter().filter(|r| r.2 == "planned").map(|r| r.0.clone()).collect();
+        assert_eq!(planned.len(), 30);
+    };
+
+    two_engines_never_send_the_same_slot => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(150)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-07 06:00"));
+        let chat = RecordingChat::new();
+        // Small batches make the two engines interleave their claims.
+        let mut a = engine(store.clone(), chat.clone(), clock.clone());
+        let mut b = engine(db.store().await, chat.clone(), clock.clone());
+        a.tick().await.unwrap();
+        clock.set(at("2026-10-07 16:20"));
+        (a.batch, b.batch) = (7, 5);
+        let (ra, rb) = tokio::join!(a.tick(), b.tick());
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let attempts = chat.attempts_per_key();
+        assert!(attempts.values().all(|&n| n == 1), "a slot was handed to the platform twice");
+        assert_eq!(ra.sent + rb.sent, attempts.len());
+        let rows = prompt_rows(&store).await;
+        let due = rows.iter().filter(|r| r.3 <= at("2026-10-07 16:20")).count();
+        assert_eq!(attempts.len(), due);
+        assert_eq!(ra.lost + rb.lost, 0);
+    };
+
+    reminders_come_once_and_not_after_an_answer => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(2)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        // Until both wpbs had their first prompt, then w0 answers it.
+        let mut t = at("2026-10-05 00:00");
+        while chat.delivered().iter().filter(|m| matches!(m.body, Message::Prompt { .. })).count() < 2 {
+            t += Duration::minutes(10);
+            clock.set(t);
+            e.tick().await.unwrap();
+        }
+        let reply = e.handle(Inbound::Reflection { from: Sender::Chat("test:w0".into()), text: "Goed gesprek gehad".into(), target: ReflectionTarget::LatestOpenPrompt, share: false }).await.unwrap();
+        assert!(reply.is_ok());
+        run_until(&e, &clock, t, t + Duration::days(4), 10).await;
+        let first_w0 = chat.delivered().into_iter().find(|m| m.to.person.as_str() == "w0").unwrap().key;
+        let first_w1 = chat.delivered().into_iter().find(|m| m.to.person.as_str() == "w1").unwrap().key;
+        let keys: Vec<String> = chat.delivered().into_iter().map(|m| m.key).collect();
+        assert!(!keys.contains(&format!("{first_w0}:herinnering")), "answered prompt got a reminder");
+        assert_eq!(keys.iter().filter(|k| **k == format!("{first_w1}:herinnering")).count(), 1);
+        assert!(keys.iter().all(|k| !k.ends_with(":herinnering:herinnering")));
+    };
+
+    closed_dms_are_recorded_not_retried_and_told_once => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(2)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        chat.fail_address("test:w0", ChatError::Unreachable("50007: Cannot send messages to this user".into()));
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        run_until(&e, &clock, at("2026-10-05 00:00"), at("2026-10-16 23:00"), 10).await;
+        let rows = prompt_rows(&store).await;
+        let w0: Vec<_> = rows.iter().filter(|r| r.0 == "w0" && r.3 <= at("2026-10-16 23:00")).collect();
+        assert!(w0.len() >= 3);
+        assert!(w0.iter().all(|r| r.2 == "failed"));
+        let attempts = chat.attempts_per_key();
+        assert!(w0.iter().all(|r| attempts.get(&r.1) == Some(&1)), "a closed DM was retried");
+        let notices: Vec<_> = chat.delivered().into_iter().filter(|m| matches!(m.body, Message::Unreachable { .. })).collect();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].to.person.as_str(), "so");
+        // The other wpb is unaffected.
+        assert!(rows.iter().any(|r| r.0 == "w1" && r.2 == "sent"));
+    };
+
+    passing_failures_are_retried_until_delivered => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        e.tick().await.unwrap();
+        let due = prompt_rows(&store).await[0].3;
+        chat.fail_next(vec![ChatError::Transient("502".into()), ChatError::Transient("429".into())]);
+        run_until(&e, &clock, due, due + Duration::minutes(10), 1).await;
+        let rows = prompt_rows(&store).await;
+        let first = &rows[0];
+        assert_eq!(first.2, "sent");
+        assert_eq!(chat.attempts_per_key().get(&first.1), Some(&3));
+        assert!(first.4.unwrap() - first.3 < Duration::minutes(5));
+    };
+}

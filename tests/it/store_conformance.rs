@@ -1,0 +1,160 @@
+//! The store's contract, run against SQLite and PostgreSQL alike.
+
+use chrono::Duration;
+
+use crate::on_both_backends;
+use crate::support::{TestDb, at, day, pid, roster};
+use wandelgang::domain::escalation::{EscalationDecision, Trigger};
+use wandelgang::domain::klik::{KlikValue, SignalSource};
+use wandelgang::domain::roster::Role;
+use wandelgang::domain::schedule::DateRange;
+use wandelgang::store::{EscalationStatus, NewOutbox, OutboxKind, OutboxStatus, SignalWrite};
+
+fn row(key: &str, to: &str, due: &str) -> NewOutbox {
+    NewOutbox {
+        key: key.into(),
+        kind: OutboxKind::Prompt,
+        recipient: pid(to),
+        due_at: at(due),
+        body: None,
+        ref_id: None,
+    }
+}
+
+fn open_decision() -> EscalationDecision {
+    EscalationDecision::Open {
+        triggers: vec![Trigger::NegativeMajority { negative: 3, of: 5 }],
+        notify_wpb: false,
+    }
+}
+
+on_both_backends! {
+    import_is_idempotent_and_round_trips => |db: TestDb| async move {
+        let store = db.store().await;
+        let r = roster(3);
+        store.import_roster(&r).await.unwrap();
+        store.import_roster(&r).await.unwrap();
+        let back = store.roster().await.unwrap();
+        assert_eq!(back.people.len(), r.people.len());
+        assert_eq!(back.pairings.len(), 3);
+        assert_eq!(store.schoolopleiders(&r.schools[0].id).await.unwrap().len(), 1);
+        let w = store.person_by_chat("test:w1").await.unwrap().unwrap();
+        assert_eq!((w.id.as_str(), w.role), ("w1", Role::Wpb));
+        assert!(store.person_by_chat("test:nobody").await.unwrap().is_none());
+    };
+
+    a_failing_import_changes_nothing => |db: TestDb| async move {
+        let store = db.store().await;
+        let mut r = roster(2);
+        // Two people on one chat address violates a unique constraint halfway through.
+        r.people[4].chat = r.people[1].chat.clone();
+        assert!(store.import_roster(&r).await.is_err());
+        let back = store.roster().await.unwrap();
+        assert!(back.schools.is_empty() && back.people.is_empty() && back.pairings.is_empty());
+    };
+
+    outbox_keys_are_unique => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        assert!(store.enqueue(&row("k1", "w0", "2026-10-05 10:00")).await.unwrap());
+        assert!(!store.enqueue(&row("k1", "w0", "2026-10-06 10:00")).await.unwrap());
+        let (stored, status) = store.outbox_by_key("k1").await.unwrap().unwrap();
+        assert_eq!((stored.due_at, status), (at("2026-10-05 10:00"), OutboxStatus::Planned));
+    };
+
+    claims_take_only_due_rows_and_leases_expire => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        store.enqueue(&row("due", "w0", "2026-10-05 10:00")).await.unwrap();
+        store.enqueue(&row("later", "w0", "2026-10-05 12:00")).await.unwrap();
+        let now = at("2026-10-05 10:30");
+        let a = store.claim_due(now, "a", 60, 10).await.unwrap();
+        assert_eq!(a.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["due"]);
+        // Held by a: nobody else gets it while the lease runs.
+        assert!(store.claim_due(now + Duration::seconds(59), "b", 60, 10).await.unwrap().is_empty());
+        // After the lease, b takes it over, and a's late report is refused.
+        let b = store.claim_due(now + Duration::seconds(61), "b", 60, 10).await.unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].attempts, 2);
+        assert!(!store.finish(a[0].id, "a", OutboxStatus::Sent, now, None, &[], None).await.unwrap());
+        assert!(store.finish(b[0].id, "b", OutboxStatus::Sent, now, None, &[row("follow", "w0", "2026-10-06 10:00")], None).await.unwrap());
+        assert_eq!(store.outbox_by_key("due").await.unwrap().unwrap().1, OutboxStatus::Sent);
+        assert_eq!(store.outbox_by_key("follow").await.unwrap().unwrap().1, OutboxStatus::Planned);
+        // A sent row is never claimed again.
+        assert!(store.claim_due(at("2026-10-05 11:00"), "c", 60, 10).await.unwrap().is_empty());
+    };
+
+    released_rows_come_back_at_their_retry_time => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        store.enqueue(&row("k", "w0", "2026-10-05 10:00")).await.unwrap();
+        let now = at("2026-10-05 10:00");
+        let c = store.claim_due(now, "a", 60, 10).await.unwrap();
+        store.release(c[0].id, "a", now + Duration::minutes(5), "503").await.unwrap();
+        assert!(store.claim_due(now + Duration::minutes(4), "a", 60, 10).await.unwrap().is_empty());
+        assert_eq!(store.claim_due(now + Duration::minutes(5), "a", 60, 10).await.unwrap().len(), 1);
+    };
+
+    a_pattern_opens_one_escalation_until_it_is_closed => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let (pairing, _) = store.pairings_of(&pid("w0")).await.unwrap().remove(0);
+        let write = |minutes: i64| SignalWrite { pairing: pairing.clone(), source: SignalSource::Wpb, value: KlikValue::GeenKlik, at: at("2026-10-05 10:00") + Duration::minutes(minutes), actor: pid("w0") };
+        let first = store.record_signal(&write(0), |_, _| open_decision(), |_| vec![]).await.unwrap();
+        assert!(first.escalation_id.is_some());
+        // The decider is told an escalation is open; even if it insisted, the store makes no second one.
+        let mut saw_open = false;
+        let second = store.record_signal(&write(1), |recent, open| { saw_open = open; assert_eq!(recent.len(), 2); open_decision() }, |_| vec![]).await.unwrap();
+        assert!(saw_open);
+        assert_eq!(second.escalation_id, None);
+        let id = first.escalation_id.unwrap();
+        assert!(store.transition_escalation(id, &[EscalationStatus::Open], EscalationStatus::Resolved, &pid("so"), at("2026-10-06 10:00")).await.unwrap());
+        assert!(!store.transition_escalation(id, &[EscalationStatus::Open], EscalationStatus::Acknowledged, &pid("so"), at("2026-10-06 10:00")).await.unwrap());
+        // After resolution only newer signals count, and a new escalation may open.
+        let third = store.record_signal(&write(60 * 24 * 2), |recent, open| { assert_eq!((recent.len(), open), (1, false)); open_decision() }, |_| vec![]).await.unwrap();
+        assert!(third.escalation_id.is_some_and(|x| x != id));
+        assert_eq!(store.escalations().await.unwrap().len(), 2);
+    };
+
+    signal_effects_commit_with_the_signal => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let (pairing, _) = store.pairings_of(&pid("w0")).await.unwrap().remove(0);
+        let w = SignalWrite { pairing, source: SignalSource::Student, value: KlikValue::GeenKlik, at: at("2026-10-05 10:00"), actor: pid("s0") };
+        let ev = store.record_signal(&w, |_, _| open_decision(), |ev| vec![row(&format!("esc:{}", ev.escalation_id.unwrap()), "so", "2026-10-05 10:00")]).await.unwrap();
+        assert!(store.outbox_by_key(&format!("esc:{}", ev.escalation_id.unwrap())).await.unwrap().is_some());
+        let timeline = store.signals_of(ev_pairing(&store).await, 10).await.unwrap();
+        assert_eq!(timeline.len(), 1);
+        assert_eq!(timeline[0].source, SignalSource::Student);
+    };
+
+    reflections_are_shared_only_by_their_author => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(2)).await.unwrap();
+        let id = store.add_reflection(&pid("w0"), "Mooie dag 🙂", None, at("2026-10-05 10:00"), false).await.unwrap();
+        assert!(!store.share_reflection(&pid("w1"), id).await.unwrap());
+        assert!(store.reflections_of(&pid("w0"), true, at("2026-01-01 00:00")).await.unwrap().is_empty());
+        assert!(store.share_reflection(&pid("w0"), id).await.unwrap());
+        let shared = store.reflections_of(&pid("w0"), true, at("2026-01-01 00:00")).await.unwrap();
+        assert_eq!(shared[0].text, "Mooie dag 🙂");
+        assert!(store.reflections_of(&pid("w1"), false, at("2026-01-01 00:00")).await.unwrap().is_empty());
+    };
+
+    pauses_drop_planned_prompts_and_mark_for_planning => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        store.plan_slot(Some(&row("prompt:w0:x", "w0", "2026-10-07 10:00")), &pid("w0")).await.unwrap();
+        assert!(store.plan_targets(10).await.unwrap().is_empty());
+        store.add_pause(&pid("w0"), DateRange { start: day("2026-10-05"), end: day("2026-10-09") }).await.unwrap();
+        assert!(store.outbox_by_key("prompt:w0:x").await.unwrap().is_none());
+        let targets = store.plan_targets(10).await.unwrap();
+        assert_eq!(targets.len(), 1);
+        assert_eq!(targets[0].pauses, vec![DateRange { start: day("2026-10-05"), end: day("2026-10-09") }]);
+        store.end_pauses(&pid("w0"), day("2026-10-07")).await.unwrap();
+        assert_eq!(store.pauses(&pid("w0")).await.unwrap(), vec![DateRange { start: day("2026-10-05"), end: day("2026-10-06") }]);
+    };
+}
+
+async fn ev_pairing(store: &wandelgang::store::Store) -> wandelgang::domain::roster::PairingId {
+    store.pairings_of(&pid("w0")).await.unwrap().remove(0).0
+}

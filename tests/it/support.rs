@@ -1,0 +1,223 @@
+//! Shared test support: fresh databases (a SQLite file, or a PostgreSQL database of its own),
+//! a roster fixture, and an engine on a virtual clock with the recording transport.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Amsterdam;
+use sqlx::Connection;
+use std::sync::Arc;
+
+use wandelgang::app::Engine;
+use wandelgang::app::ports::VirtualClock;
+use wandelgang::chat::recording::RecordingChat;
+use wandelgang::config::Config;
+use wandelgang::domain::prompts::Catalogue;
+use wandelgang::domain::roster::{
+    Pairing, Person, PersonId, Role, Roster, School, SchoolId, Team, TeamId,
+};
+use wandelgang::store::Store;
+
+pub const PG_ENV: &str = "WANDELGANG_TEST_POSTGRES_URL";
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        Self {
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// None (with a notice) when no PostgreSQL is configured for tests.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(admin) = std::env::var(PG_ENV) else {
+            eprintln!("notice: {PG_ENV} is not set; skipping the PostgreSQL run of this test");
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!(
+            "wg_test_{}_{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let mut conn = sqlx::AnyConnection::connect(&admin)
+            .await
+            .expect("connect to test PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        conn.close().await.ok();
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(b, _)| b)
+            .to_string();
+        Some(Self {
+            url: format!("{base}/{name}"),
+            _dir: None,
+            pg: Some((admin, name)),
+        })
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url).await.expect("open store")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread removes the database.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await
+                .ok()?;
+                Some(())
+            })
+        })
+        .join();
+    }
+}
+
+/// Runs an async test body on SQLite and, when configured, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident => $body:expr;)+) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let db = $crate::support::TestDb::sqlite();
+                    ($body)(db).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = $crate::support::TestDb::postgres().await {
+                        ($body)(db).await;
+                    }
+                }
+            }
+        )+
+    };
+}
+
+pub fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+}
+
+/// Local Amsterdam time as UTC.
+pub fn at(s: &str) -> DateTime<Utc> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test time");
+    Amsterdam
+        .from_local_datetime(&naive)
+        .earliest()
+        .expect("local time exists")
+        .with_timezone(&Utc)
+}
+
+pub fn pid(s: &str) -> PersonId {
+    PersonId::parse(s).expect("test id")
+}
+
+fn person(id: &str, role: Role, team: Option<&str>) -> Person {
+    Person {
+        id: pid(id),
+        school: SchoolId::parse("school").expect("id"),
+        role,
+        name: format!("Naam {id}"),
+        team: team.map(|t| TeamId::parse(t).expect("id")),
+        chat: Some(format!("test:{id}")),
+        language: None,
+    }
+}
+
+/// One school with one schoolopleider `so`, and `n` wpbs `w0..` each paired with student `s0..`
+/// from January 2026 to July 2027.
+pub fn roster(n: usize) -> Roster {
+    let mut people = vec![person("so", Role::Schoolopleider, None)];
+    let mut pairings = Vec::new();
+    for i in 0..n {
+        people.push(person(&format!("w{i}"), Role::Wpb, Some("team")));
+        people.push(person(&format!("s{i}"), Role::Student, None));
+        pairings.push(Pairing {
+            wpb: pid(&format!("w{i}")),
+            student: pid(&format!("s{i}")),
+            start: day("2026-01-05"),
+            end: day("2027-07-10"),
+        });
+    }
+    Roster {
+        schools: vec![School {
+            id: SchoolId::parse("school").expect("id"),
+            name: "School".into(),
+        }],
+        teams: vec![Team {
+            id: TeamId::parse("team").expect("id"),
+            school: SchoolId::parse("school").expect("id"),
+            name: "Team".into(),
+            channel: None,
+        }],
+        people,
+        pairings,
+    }
+}
+
+pub type TestEngine = Engine<RecordingChat, VirtualClock>;
+
+pub fn engine(store: Store, chat: RecordingChat, clock: VirtualClock) -> TestEngine {
+    engine_with(store, chat, clock, Config::default())
+}
+
+pub fn engine_with(
+    store: Store,
+    chat: RecordingChat,
+    clock: VirtualClock,
+    config: Config,
+) -> TestEngine {
+    Engine::new(
+        store,
+        chat,
+        clock,
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+    )
+}
+
+/// Ticks every `step_minutes` from `from` up to `to`, as a running bot would.
+pub async fn run_until(
+    engine: &TestEngine,
+    clock: &VirtualClock,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    step_minutes: i64,
+) {
+    let mut t = from;
+    while t <= to {
+        clock.set(t);
+        engine.tick().await.expect("tick");
+        t += chrono::Duration::minutes(step_minutes);
+    }
+}
