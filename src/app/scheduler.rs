@@ -4,14 +4,18 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::{HashMap, HashSet};
 
 use super::engine::{Engine, EngineError};
 use super::messages::{Message, OutboundMessage, StudentRef};
 use super::ports::{Chat, ChatError, Clock};
+use crate::domain::language::Language;
 use crate::domain::prompts::{self, Catalogue, PromptId, SelectionContext, Sent};
-use crate::domain::roster::{Person, PersonId};
-use crate::domain::schedule::{Lateness, PlanInput, lateness, next_slot};
-use crate::store::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
+use crate::domain::roster::{Pairing, Person, PersonId, Role};
+use crate::domain::schedule::{DateRange, Lateness, PlanInput, lateness, next_slot};
+use crate::store::{
+    EscalationStatus, Finish, NewOutbox, OutboxKind, OutboxRow, OutboxStatus, RecipientContext,
+};
 
 /// What one tick did, for logs, the demo transcript and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,21 +47,23 @@ impl TickOutcome {
 const MAX_ATTEMPTS: i64 = 8;
 const HISTORY_WEEKS: i64 = 16;
 const MAX_PLAN_TRIES: usize = 8;
+/// How far back a wpb's own negative signal makes the next prompt lean to klik and safety.
+const LEAN_WEEKS: i64 = 2;
+const REMINDER_SUFFIX: &str = ":herinnering";
 
 /// Stable 64-bit hash (FNV-1a) of a key, to seed per-slot choices reproducibly.
 pub(crate) fn key_seed(key: &str) -> u64 {
     crate::store::seed_for(key)
 }
 
-enum Step {
-    Sent(Vec<NewOutbox>, Option<PersonId>),
-    Skip(&'static str, Option<PersonId>),
-    Fail(String, Vec<NewOutbox>, Option<PersonId>),
-    Retry(String),
+/// What to do with one claimed row, decided before anything is sent.
+enum Prepared {
+    Send(OutboundMessage),
+    Done(Finish),
 }
 
 impl<C: Chat, K: Clock> Engine<C, K> {
-    /// One pass: plan, then claim and deliver due rows until none are left (bounded by batches).
+    /// One pass: plan, then claim and deliver due rows until none are left.
     #[tracing::instrument(skip(self), fields(engine = %self.id))]
     pub async fn tick(&self) -> Result<TickOutcome, EngineError> {
         let now = self.clock.now();
@@ -72,7 +78,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             if !had_work {
                 break;
             }
-            // Sending can mark wpbs for re-planning (their next slot); do that within the tick.
+            // Sending marks wpbs for re-planning (their next slot); do that within the tick.
             outcome.planned += self.plan(now).await?;
         }
         Ok(outcome)
@@ -86,78 +92,163 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             if targets.is_empty() {
                 return Ok(planned);
             }
-            for t in &targets {
-                let settings = self.settings(&t.person);
-                let input = PlanInput {
-                    calendar: &settings.calendar,
-                    cadence: settings.cadence,
-                    seed: t.seed,
-                    pauses: &t.pauses,
-                    placements: &t.placements,
-                };
-                let mut after = t.last_due.map_or(now, |d| d.max(now));
-                // A week re-numbered by a new pause or holiday can repeat a used key: never
-                // resend it, look further instead.
-                let mut done = false;
-                for _ in 0..MAX_PLAN_TRIES {
-                    let slot = next_slot(&input, after);
-                    let row = slot.as_ref().map(|slot| NewOutbox {
-                        key: format!("prompt:{}:{}", t.person.id, slot.key),
-                        kind: OutboxKind::Prompt,
-                        recipient: t.person.id.clone(),
-                        due_at: slot.due,
-                        body: None,
-                        ref_id: None,
-                    });
-                    if self.store.plan_slot(row.as_ref(), &t.person.id).await? {
-                        planned += usize::from(row.is_some());
-                        done = true;
-                        break;
+            let mut pending: Vec<(RecipientContext, u64, DateTime<Utc>)> = targets
+                .into_iter()
+                .map(|(c, seed)| (c.clone(), seed, c.last_due.map_or(now, |d| d.max(now))))
+                .collect();
+            // A week re-numbered by a new pause or holiday can repeat a used key: never
+            // resend it, look further instead.
+            for _ in 0..MAX_PLAN_TRIES {
+                if pending.is_empty() {
+                    break;
+                }
+                let plans: Vec<(PersonId, Option<NewOutbox>)> = pending
+                    .iter()
+                    .map(|(c, seed, after)| {
+                        (c.person.id.clone(), self.next_prompt_row(c, *seed, *after))
+                    })
+                    .collect();
+                let done = self.store.plan_slots(&plans).await?;
+                let mut retry = Vec::new();
+                for ((ctx, seed, _), ((_, row), ok)) in
+                    pending.into_iter().zip(plans.into_iter().zip(done))
+                {
+                    match (ok, row) {
+                        (true, row) => planned += usize::from(row.is_some()),
+                        (false, Some(row)) => retry.push((ctx, seed, row.due_at)),
+                        (false, None) => {}
                     }
-                    after = slot.map_or(after, |s| s.due);
                 }
-                if !done {
-                    tracing::warn!(wpb = %t.person.id, "no unused slot found; planning again at the next change");
-                    self.store.plan_slot(None, &t.person.id).await?;
-                }
+                pending = retry;
+            }
+            for (ctx, ..) in pending {
+                tracing::warn!(wpb = %ctx.person.id, "no unused slot found; planning again at the next change");
+                self.store.plan_slots(&[(ctx.person.id, None)]).await?;
             }
         }
     }
 
+    fn next_prompt_row(
+        &self,
+        ctx: &RecipientContext,
+        seed: u64,
+        after: DateTime<Utc>,
+    ) -> Option<NewOutbox> {
+        let settings = self.settings(&ctx.person);
+        let placements: Vec<DateRange> = ctx
+            .pairings
+            .iter()
+            .map(|(_, p)| DateRange {
+                start: p.start,
+                end: p.end,
+            })
+            .collect();
+        let input = PlanInput {
+            calendar: &settings.calendar,
+            cadence: settings.cadence,
+            seed,
+            pauses: &ctx.pauses,
+            placements: &placements,
+        };
+        next_slot(&input, after).map(|slot| NewOutbox {
+            key: format!("prompt:{}:{}", ctx.person.id, slot.key),
+            kind: OutboxKind::Prompt,
+            recipient: ctx.person.id.clone(),
+            due_at: slot.due,
+            body: None,
+            ref_id: None,
+        })
+    }
+
+    /// Claims a batch, reads what it needs in bulk, fixes prompt choices, sends, and records
+    /// all outcomes in one transaction. A crash before that commit leaves the rows claimed;
+    /// after the lease they are sent again under the same key, which the platform deduplicates.
     async fn deliver_batch(&self, now: DateTime<Utc>) -> Result<TickOutcome, EngineError> {
         let rows = self
             .store
             .claim_due(now, &self.id, self.lease_secs, self.batch)
             .await?;
         let mut outcome = TickOutcome::default();
-        for row in rows {
-            let step = self.deliver(&row, now).await?;
-            let (status, note, follow_ups, replan) = match step {
-                Step::Sent(f, r) => (OutboxStatus::Sent, None, f, r),
-                Step::Skip(note, r) => (OutboxStatus::Skipped, Some(note.to_string()), vec![], r),
-                Step::Fail(note, f, r) => (OutboxStatus::Failed, Some(note), f, r),
-                Step::Retry(note) => {
-                    let retry_at = now + Duration::seconds(30 * (1 << row.attempts.clamp(0, 6)));
-                    self.store
-                        .release(row.id, &self.id, retry_at, &note)
-                        .await?;
-                    outcome.retried += 1;
+        if rows.is_empty() {
+            return Ok(outcome);
+        }
+        let mut recipients: Vec<PersonId> = rows.iter().map(|r| r.recipient.clone()).collect();
+        recipients.sort();
+        recipients.dedup();
+        let (contexts, names) = self
+            .store
+            .recipient_contexts(
+                &recipients,
+                Some((
+                    now - Duration::weeks(HISTORY_WEEKS),
+                    now - Duration::weeks(LEAN_WEEKS),
+                )),
+            )
+            .await?;
+
+        let mut prepared = Vec::with_capacity(rows.len());
+        let mut choices = Vec::new();
+        for row in &rows {
+            let (p, choice) = self
+                .prepare(row, contexts.get(&row.recipient), &names, now)
+                .await?;
+            choices.extend(choice.map(|c| (row.id, c)));
+            prepared.push(p);
+        }
+        let kept: HashSet<i64> = self
+            .store
+            .set_prompts(&self.id, &choices)
+            .await?
+            .into_iter()
+            .collect();
+        let chosen: HashSet<i64> = choices.iter().map(|(id, _)| *id).collect();
+
+        let mut finishes = Vec::with_capacity(rows.len());
+        for (row, p) in rows.iter().zip(prepared) {
+            if chosen.contains(&row.id) && !kept.contains(&row.id) {
+                outcome.lost += 1;
+                continue;
+            }
+            let message = match p {
+                Prepared::Done(f) => {
+                    finishes.push(f);
                     continue;
                 }
+                Prepared::Send(m) => m,
             };
-            let recorded = self
-                .store
-                .finish(
-                    row.id,
-                    &self.id,
-                    status,
-                    now,
-                    note.as_deref(),
-                    &follow_ups,
-                    replan.as_ref(),
-                )
-                .await?;
-            match (recorded, status) {
+            let person = contexts.get(&row.recipient).map(|c| &c.person);
+            match (self.chat.send(&message).await, person) {
+                (Ok(()), Some(person)) => finishes.push(self.finish(
+                    row,
+                    OutboxStatus::Sent,
+                    None,
+                    self.after_sent(row, person, &message, now),
+                )),
+                (Ok(()), None) => finishes.push(self.finish(row, OutboxStatus::Sent, None, vec![])),
+                (Err(ChatError::Unreachable(why)), person) => {
+                    let notices = match person {
+                        Some(p) => {
+                            self.store.set_dm_closed(&p.id).await?;
+                            self.unreachable_notices(p, now).await?
+                        }
+                        None => vec![],
+                    };
+                    finishes.push(self.finish(row, OutboxStatus::Failed, Some(why), notices));
+                }
+                (Err(ChatError::Transient(why)), _) if row.attempts >= MAX_ATTEMPTS => {
+                    tracing::error!(key = %row.key, %why, "giving up after {MAX_ATTEMPTS} attempts");
+                    finishes.push(self.finish(row, OutboxStatus::Failed, Some(why), vec![]));
+                }
+                (Err(ChatError::Transient(why)), _) => {
+                    let retry_at = now + Duration::seconds(30 * (1 << row.attempts.clamp(0, 6)));
+                    self.store.release(row.id, &self.id, retry_at, &why).await?;
+                    outcome.retried += 1;
+                }
+            }
+        }
+        let recorded = self.store.finish_many(&self.id, now, &finishes).await?;
+        for (f, ok) in finishes.iter().zip(recorded) {
+            match (ok, f.status) {
                 (false, _) => outcome.lost += 1,
                 (true, OutboxStatus::Sent) => outcome.sent += 1,
                 (true, OutboxStatus::Skipped) => outcome.skipped += 1,
@@ -167,108 +258,156 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         Ok(outcome)
     }
 
-    async fn deliver(&self, row: &OutboxRow, now: DateTime<Utc>) -> Result<Step, EngineError> {
-        let Some(person) = self.store.person(&row.recipient).await? else {
-            return Ok(Step::Fail(
-                "ontvanger onbekend / unknown recipient".into(),
-                vec![],
+    fn finish(
+        &self,
+        row: &OutboxRow,
+        status: OutboxStatus,
+        note: Option<String>,
+        follow_ups: Vec<NewOutbox>,
+    ) -> Finish {
+        // Whatever became of a prompt slot, its wpb needs the next one.
+        let replan = (row.kind == OutboxKind::Prompt).then(|| row.recipient.clone());
+        Finish {
+            id: row.id,
+            status,
+            note,
+            follow_ups,
+            replan,
+        }
+    }
+
+    /// Decides a row's fate without side effects, choosing a prompt where one is needed.
+    async fn prepare(
+        &self,
+        row: &OutboxRow,
+        ctx: Option<&RecipientContext>,
+        names: &HashMap<PersonId, String>,
+        now: DateTime<Utc>,
+    ) -> Result<(Prepared, Option<String>), EngineError> {
+        let skip = |note: &str| {
+            Ok((
+                Prepared::Done(self.finish(
+                    row,
+                    OutboxStatus::Skipped,
+                    Some(note.to_string()),
+                    vec![],
+                )),
+                None,
+            ))
+        };
+        let Some(ctx) = ctx else {
+            return Ok((
+                Prepared::Done(self.finish(
+                    row,
+                    OutboxStatus::Failed,
+                    Some("ontvanger onbekend / unknown recipient".into()),
+                    vec![],
+                )),
                 None,
             ));
         };
-        let calendar = &self.settings(&person).calendar;
-        let replan = (row.kind == OutboxKind::Prompt).then(|| person.id.clone());
+        let calendar = &self.settings(&ctx.person).calendar;
         // Prompts and their reminders belong to a moment; after downtime they are never sent in a burst.
         if matches!(row.kind, OutboxKind::Prompt | OutboxKind::Reminder)
             && lateness(calendar, row.due_at, now) == Lateness::Skip
         {
-            return Ok(Step::Skip(
+            return skip(
                 "gemist: buiten het venster van die dag / missed: outside that day's window",
-                replan,
-            ));
+            );
         }
-        let body = match row.kind {
-            OutboxKind::Prompt => match self.prompt_body(row, &person, now).await? {
-                Ok(body) => body,
-                Err(reason) => return Ok(Step::Skip(reason, replan)),
-            },
-            _ => {
-                let Some(body) = row.body.as_deref() else {
-                    return Ok(Step::Fail(
-                        "bericht zonder inhoud / message without body".into(),
-                        vec![],
-                        None,
-                    ));
-                };
-                let body: Message = serde_json::from_str(body)
-                    .map_err(|e| EngineError::Inconsistent(format!("outbox {}: {e}", row.key)))?;
-                if let Some(reason) = self.obsolete(row, &body).await? {
-                    return Ok(Step::Skip(reason, None));
-                }
-                body
-            }
+        let to = self.recipient(&ctx.person);
+        if row.kind == OutboxKind::Prompt {
+            return Ok(match self.prompt_body(row, ctx, names, now) {
+                Ok((body, choice)) => (
+                    Prepared::Send(OutboundMessage {
+                        key: row.key.clone(),
+                        to,
+                        body,
+                    }),
+                    choice,
+                ),
+                Err(reason) => return skip(reason),
+            });
+        }
+        let Some(body) = row.body.as_deref() else {
+            return Ok((
+                Prepared::Done(self.finish(
+                    row,
+                    OutboxStatus::Failed,
+                    Some("bericht zonder inhoud / message without body".into()),
+                    vec![],
+                )),
+                None,
+            ));
         };
-        let message = OutboundMessage {
-            key: row.key.clone(),
-            to: self.recipient(&person),
-            body,
-        };
-        Ok(match self.chat.send(&message).await {
-            Ok(()) => Step::Sent(self.after_sent(row, &person, &message, now), replan),
-            Err(ChatError::Unreachable(why)) => {
-                self.store.set_dm_closed(&person.id).await?;
-                Step::Fail(why, self.unreachable_notices(&person, now).await?, replan)
-            }
-            Err(ChatError::Transient(why)) if row.attempts >= MAX_ATTEMPTS => {
-                tracing::error!(key = %row.key, %why, "giving up after {MAX_ATTEMPTS} attempts");
-                Step::Fail(why, vec![], replan)
-            }
-            Err(ChatError::Transient(why)) => Step::Retry(why),
-        })
+        let body: Message = serde_json::from_str(body)
+            .map_err(|e| EngineError::Inconsistent(format!("outbox {}: {e}", row.key)))?;
+        if let Some(reason) = self.obsolete(row, &body).await? {
+            return skip(reason);
+        }
+        Ok((
+            Prepared::Send(OutboundMessage {
+                key: row.key.clone(),
+                to,
+                body,
+            }),
+            None,
+        ))
     }
 
-    /// Chooses (once, durably) and builds the prompt for a slot, or says why it is skipped.
-    async fn prompt_body(
+    /// Builds the prompt for a slot, choosing it (seeded by the slot key) unless a previous
+    /// attempt already fixed it. Returns the new choice to persist, or why the slot is skipped.
+    fn prompt_body(
         &self,
         row: &OutboxRow,
-        person: &Person,
+        ctx: &RecipientContext,
+        names: &HashMap<PersonId, String>,
         now: DateTime<Utc>,
-    ) -> Result<Result<Message, &'static str>, EngineError> {
-        let settings = self.settings(person);
+    ) -> Result<(Message, Option<String>), &'static str> {
+        let settings = self.settings(&ctx.person);
         let today = settings.calendar.local_date(now);
-        if self
-            .store
-            .pauses(&person.id)
-            .await?
+        if ctx.pauses.iter().any(|p| p.contains(today)) {
+            return Err("gepauzeerd / paused");
+        }
+        let active: Vec<&Pairing> = ctx
+            .pairings
             .iter()
-            .any(|p| p.contains(today))
-        {
-            return Ok(Err("gepauzeerd / paused"));
-        }
-        let pairings: Vec<_> = self
-            .store
-            .pairings_of(&person.id)
-            .await?
-            .into_iter()
-            .filter(|(_, p)| p.wpb == person.id && p.is_active_on(today))
+            .map(|(_, p)| p)
+            .filter(|p| p.is_active_on(today))
             .collect();
-        if pairings.is_empty() {
-            return Ok(Err("geen lopende koppeling / no active pairing"));
+        if active.is_empty() {
+            return Err("geen lopende koppeling / no active pairing");
         }
-        let language = self.recipient(person).language;
-        let prompt = match &row.prompt_id {
-            Some(id) => self
-                .catalogue
-                .get(language, &PromptId::from_trusted(id.clone())),
+        let language = self.recipient(&ctx.person).language;
+        let (prompt, choice) = match &row.prompt_id {
+            Some(id) => (
+                self.catalogue
+                    .get(language, &PromptId::from_trusted(id.clone())),
+                None,
+            ),
             None => {
-                let history = self.history(&person.id, now).await?;
-                let since = history.last().map_or(now - Duration::days(14), |s| s.at);
-                let lean_to_klik = self
-                    .store
-                    .latest_wpb_signal(&person.id, since)
-                    .await?
-                    .is_some_and(|v| v.is_negative());
-                let weeks_in = pairings.iter().map(|(_, p)| p.weeks_in(today)).max();
-                let ctx = SelectionContext {
+                let history: Vec<Sent> = ctx
+                    .history
+                    .iter()
+                    .filter_map(|(id, at)| {
+                        let id = PromptId::from_trusted(id.clone());
+                        let theme = self.catalogue_theme(&id)?;
+                        Some(Sent {
+                            prompt: id,
+                            theme,
+                            at: *at,
+                        })
+                    })
+                    .collect();
+                // Only the wpb's own signals steer the prompts: a student's must never show.
+                let since = history
+                    .last()
+                    .map_or(now - Duration::weeks(LEAN_WEEKS), |s| s.at);
+                let lean_to_klik = ctx
+                    .latest_own_signal
+                    .is_some_and(|(v, at)| at >= since && v.is_negative());
+                let weeks_in = active.iter().map(|p| p.weeks_in(today)).max();
+                let sel = SelectionContext {
                     language,
                     weeks_in,
                     history: &history,
@@ -276,64 +415,35 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     lean_to_klik,
                 };
                 let mut rng = ChaCha8Rng::seed_from_u64(key_seed(&row.key));
-                let chosen = prompts::select(&self.catalogue, &ctx, &mut rng);
-                if let Some(p) = chosen {
-                    if !self
-                        .store
-                        .set_prompt(row.id, &self.id, p.id.as_str())
-                        .await?
-                    {
-                        return Ok(Err("claim verloren / claim lost"));
-                    }
-                }
-                chosen
+                let chosen = prompts::select(&self.catalogue, &sel, &mut rng);
+                (chosen, chosen.map(|p| p.id.to_string()))
             }
         };
-        let Some(prompt) = prompt else {
-            return Ok(Err("geen vraag beschikbaar / no prompt available"));
-        };
-        let mut students = Vec::new();
-        for (_, p) in &pairings {
-            let name = self
-                .store
-                .person(&p.student)
-                .await?
-                .map_or_else(|| p.student.to_string(), |s| s.name);
-            students.push(StudentRef {
+        let prompt = prompt.ok_or("geen vraag beschikbaar / no prompt available")?;
+        let students = active
+            .iter()
+            .map(|p| StudentRef {
                 id: p.student.clone(),
-                name,
-            });
-        }
-        Ok(Ok(Message::Prompt {
-            prompt_id: prompt.id.to_string(),
-            text: prompt.text.clone(),
-            students,
-        }))
-    }
-
-    async fn history(&self, wpb: &PersonId, now: DateTime<Utc>) -> Result<Vec<Sent>, EngineError> {
-        let sent = self
-            .store
-            .prompt_history(wpb, now - Duration::weeks(HISTORY_WEEKS))
-            .await?;
-        Ok(sent
-            .into_iter()
-            .filter_map(|(id, at)| {
-                let id = PromptId::from_trusted(id);
-                let theme = self.catalogue_theme(&id)?;
-                Some(Sent {
-                    prompt: id,
-                    theme,
-                    at,
-                })
+                name: names
+                    .get(&p.student)
+                    .cloned()
+                    .unwrap_or_else(|| p.student.to_string()),
             })
-            .collect())
+            .collect();
+        Ok((
+            Message::Prompt {
+                prompt_id: prompt.id.to_string(),
+                text: prompt.text.clone(),
+                students,
+            },
+            choice,
+        ))
     }
 
     fn catalogue_theme(&self, id: &PromptId) -> Option<prompts::Theme> {
         let cat: &Catalogue = &self.catalogue;
-        cat.get(crate::domain::language::Language::Nl, id)
-            .or_else(|| cat.get(crate::domain::language::Language::En, id))
+        cat.get(Language::Nl, id)
+            .or_else(|| cat.get(Language::En, id))
             .map(|p| p.theme)
     }
 
@@ -346,7 +456,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     ) -> Result<Option<&'static str>, EngineError> {
         Ok(match body {
             Message::Reminder { .. } => {
-                let original = row.key.trim_end_matches(":herinnering");
+                let original = row.key.trim_end_matches(REMINDER_SUFFIX);
                 self.store
                     .is_answered(original)
                     .await?
@@ -357,7 +467,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     .store
                     .escalation(*escalation_id)
                     .await?
-                    .is_some_and(|e| e.status == crate::store::EscalationStatus::Open);
+                    .is_some_and(|e| e.status == EscalationStatus::Open);
                 (!open).then_some("al opgepakt / already picked up")
             }
             _ => None,
@@ -383,7 +493,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         let body = serde_json::to_string(&Message::Reminder { text: text.clone() }).ok();
         vec![NewOutbox {
-            key: format!("{}:herinnering", row.key),
+            key: format!("{}{REMINDER_SUFFIX}", row.key),
             kind: OutboxKind::Reminder,
             recipient: person.id.clone(),
             due_at,
@@ -398,7 +508,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         wpb: &Person,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewOutbox>, EngineError> {
-        if wpb.role != crate::domain::roster::Role::Wpb {
+        if wpb.role != Role::Wpb {
             return Ok(vec![]);
         }
         let body = serde_json::to_string(&Message::Unreachable {

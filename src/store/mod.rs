@@ -1,14 +1,16 @@
 //! Persistence on sqlx's Any driver: one SQL implementation, SQLite by default (a file, WAL)
 //! and PostgreSQL when the URL says so. Times are stored as unix seconds, dates as text.
 
+mod batch;
 mod outbox;
 mod people;
 mod reflections;
 mod signals;
 
+pub use batch::{Finish, RecipientContext};
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
+pub use people::ImportSummary;
 pub(crate) use people::seed_for;
-pub use people::{ImportSummary, PlanTarget};
 pub use reflections::StoredReflection;
 pub use signals::{EscalationRow, EscalationStatus, SignalWrite};
 

@@ -141,28 +141,52 @@ where
     Ok(done.rows_affected() == 1)
 }
 
+/// Inserts many rows in one statement, skipping used keys; returns the keys inserted.
+pub(crate) async fn insert_many_in(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[NewOutbox],
+) -> StoreResult<std::collections::HashSet<String>> {
+    let mut inserted = std::collections::HashSet::new();
+    // 6 parameters a row keeps a chunk well under every backend's parameter limit.
+    for chunk in rows.chunks(1000) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, 'planned', ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id) VALUES {}
+             ON CONFLICT (key) DO NOTHING RETURNING key",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
+        for row in chunk {
+            q = q
+                .bind(row.key.as_str())
+                .bind(row.kind.as_str())
+                .bind(row.recipient.as_str())
+                .bind(ts(row.due_at))
+                .bind(row.body.clone())
+                .bind(row.ref_id);
+        }
+        inserted.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(k,)| k));
+    }
+    Ok(inserted)
+}
+
 impl Store {
     /// Inserts unless the key exists; returns whether it was new.
     pub async fn enqueue(&self, row: &NewOutbox) -> StoreResult<bool> {
         insert_in(&self.pool, row).await
-    }
-
-    /// Plans a wpb's next prompt slot and clears their re-plan mark in one step.
-    /// Returns false, changing nothing, when the slot's key was used before.
-    pub async fn plan_slot(&self, row: Option<&NewOutbox>, wpb: &PersonId) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        if let Some(row) = row {
-            if !insert_in(&mut *tx, row).await? {
-                tx.rollback().await?;
-                return Ok(false);
-            }
-        }
-        sqlx::query("UPDATE people SET needs_plan = 0 WHERE id = $1")
-            .bind(wpb.as_str())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Claims up to `limit` rows that are due, or whose earlier claim lapsed, for `lease` seconds.
@@ -205,58 +229,6 @@ impl Store {
         }
         claimed.sort_by_key(|r| (r.due_at, r.id));
         Ok(claimed)
-    }
-
-    /// Fixes the prompt chosen for a claimed slot, so a resend after a crash repeats it exactly.
-    pub async fn set_prompt(&self, id: i64, claimer: &str, prompt_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE outbox SET prompt_id = $1 WHERE id = $2 AND status = 'claimed' AND claimed_by = $3")
-            .bind(prompt_id)
-            .bind(id)
-            .bind(claimer)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Records the outcome of a claimed row, together with any follow-up rows, atomically.
-    /// Returns false when the claim was lost (another process took over a lapsed lease).
-    pub async fn finish(
-        &self,
-        id: i64,
-        claimer: &str,
-        status: OutboxStatus,
-        at: DateTime<Utc>,
-        note: Option<&str>,
-        follow_ups: &[NewOutbox],
-        replan: Option<&PersonId>,
-    ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE outbox SET status = $1, sent_at = $2, note = $3, claim_until = NULL
-             WHERE id = $4 AND status = 'claimed' AND claimed_by = $5",
-        )
-        .bind(status.as_str())
-        .bind(ts(at))
-        .bind(note.map(str::to_string))
-        .bind(id)
-        .bind(claimer)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        for row in follow_ups {
-            insert_in(&mut *tx, row).await?;
-        }
-        if let Some(wpb) = replan {
-            sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
-                .bind(wpb.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Gives a claimed row back after a passing failure, to be tried again at `retry_at`.
@@ -314,26 +286,6 @@ impl Store {
             Ok((row_from((a, b, c, d, e, f, g, h, i))?, st))
         })
         .transpose()
-    }
-
-    /// Prompts sent to a wpb since `since`: (prompt id, sent at), oldest first.
-    pub async fn prompt_history(
-        &self,
-        wpb: &PersonId,
-        since: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
-        sqlx::query_as::<_, (Option<String>, Option<i64>)>(
-            "SELECT prompt_id, sent_at FROM outbox
-             WHERE recipient = $1 AND kind = 'prompt' AND status = 'sent' AND due_at >= $2 ORDER BY due_at",
-        )
-        .bind(wpb.as_str())
-        .bind(ts(since) - 86_400)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .filter_map(|(p, at)| Some((p?, at?)))
-        .map(|(p, at)| Ok((p, from_ts(at)?)))
-        .collect()
     }
 
     /// The most recent prompt sent to a wpb since `since` that has no reflection yet.

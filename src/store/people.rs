@@ -1,26 +1,15 @@
 //! Roster rows: schools, teams, people, pairings and pauses.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use sqlx::AssertSqlSafe;
 
-use super::{Store, StoreError, StoreResult, day, from_ts, parse_day};
+use super::{Store, StoreError, StoreResult, day, parse_day};
 use crate::domain::language::Language;
 use crate::domain::roster::{
     Pairing, PairingId, Person, PersonId, Role, Roster, School, SchoolId, Team, TeamId,
 };
 use crate::domain::schedule::DateRange;
-
-/// Everything the planner needs for one wpb.
-#[derive(Debug, Clone)]
-pub struct PlanTarget {
-    pub person: Person,
-    pub seed: u64,
-    pub pauses: Vec<DateRange>,
-    pub placements: Vec<DateRange>,
-    /// Due time of the latest prompt slot already in the outbox, in any state.
-    pub last_due: Option<DateTime<Utc>>,
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -30,7 +19,7 @@ pub struct ImportSummary {
     pub pairings: usize,
 }
 
-type PersonTuple = (
+pub(crate) type PersonTuple = (
     String,
     String,
     String,
@@ -40,9 +29,9 @@ type PersonTuple = (
     Option<String>,
 );
 
-const PERSON_COLUMNS: &str = "id, school_id, role, name, team_id, chat, language";
+pub(crate) const PERSON_COLUMNS: &str = "id, school_id, role, name, team_id, chat, language";
 
-fn person_from(row: PersonTuple) -> StoreResult<Person> {
+pub(crate) fn person_from(row: PersonTuple) -> StoreResult<Person> {
     let (id, school, role, name, team, chat, language) = row;
     Ok(Person {
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role `{role}`")))?,
@@ -227,8 +216,9 @@ impl Store {
     /// All pairings a person is part of (as wpb or student), with their ids.
     pub async fn pairings_of(&self, person: &PersonId) -> StoreResult<Vec<(PairingId, Pairing)>> {
         sqlx::query_as::<_, (i64, String, String, String, String)>(
-            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings
-             WHERE wpb_id = $1 OR student_id = $1 ORDER BY start_day, id",
+            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE wpb_id = $1
+             UNION SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE student_id = $1
+             ORDER BY 4, 1",
         )
         .bind(person.as_str())
         .fetch_all(&self.pool)
@@ -247,68 +237,6 @@ impl Store {
         .await?
         .map(|row| pairing_from(row).map(|(_, p)| p))
         .transpose()
-    }
-
-    /// Wpbs whose next prompt slot must be (re)computed, at most `limit` of them.
-    pub async fn plan_targets(&self, limit: i64) -> StoreResult<Vec<PlanTarget>> {
-        let people = sqlx::query_as::<
-            _,
-            (
-                String,
-                String,
-                String,
-                String,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                i64,
-            ),
-        >(
-            "SELECT id, school_id, role, name, team_id, chat, language, seed FROM people
-             WHERE needs_plan = 1 ORDER BY id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut targets = Vec::with_capacity(people.len());
-        for (id, school, role, name, team, chat, language, seed) in people {
-            let person = person_from((id, school, role, name, team, chat, language))?;
-            let placements = self
-                .pairings_of(&person.id)
-                .await?
-                .into_iter()
-                .filter(|(_, p)| p.wpb == person.id)
-                .map(|(_, p)| DateRange {
-                    start: p.start,
-                    end: p.end,
-                })
-                .collect();
-            let pauses = self.pauses(&person.id).await?;
-            let last_due: Option<(Option<i64>,)> = sqlx::query_as(
-                "SELECT MAX(due_at) FROM outbox WHERE recipient = $1 AND kind = 'prompt'",
-            )
-            .bind(person.id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-            let last_due = last_due.and_then(|(t,)| t).map(from_ts).transpose()?;
-            targets.push(PlanTarget {
-                person,
-                seed: seed as u64,
-                pauses,
-                placements,
-                last_due,
-            });
-        }
-        Ok(targets)
-    }
-
-    pub async fn set_needs_plan(&self, person: &PersonId, needs: bool) -> StoreResult<()> {
-        sqlx::query("UPDATE people SET needs_plan = $1 WHERE id = $2")
-            .bind(i64::from(needs))
-            .bind(person.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub async fn pauses(&self, person: &PersonId) -> StoreResult<Vec<DateRange>> {
@@ -390,7 +318,9 @@ async fn replan_in(
     Ok(())
 }
 
-fn pairing_from(row: (i64, String, String, String, String)) -> StoreResult<(PairingId, Pairing)> {
+pub(crate) fn pairing_from(
+    row: (i64, String, String, String, String),
+) -> StoreResult<(PairingId, Pairing)> {
     let (id, wpb, student, start, end) = row;
     Ok((
         PairingId(id),

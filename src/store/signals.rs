@@ -78,7 +78,7 @@ fn value_score(v: KlikValue) -> i64 {
     i64::from(v.score())
 }
 
-fn value_from(score: i64) -> StoreResult<KlikValue> {
+pub(crate) fn value_from(score: i64) -> StoreResult<KlikValue> {
     match score {
         1 => Ok(KlikValue::Goed),
         0 => Ok(KlikValue::Twijfel),
@@ -242,23 +242,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// The wpb's most recent own signal since `since`, over all their pairings.
-    pub async fn latest_wpb_signal(
-        &self,
-        wpb: &PersonId,
-        since: DateTime<Utc>,
-    ) -> StoreResult<Option<KlikValue>> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT k.value FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id
-             WHERE p.wpb_id = $1 AND k.source = 'wpb' AND k.at >= $2 ORDER BY k.at DESC, k.id DESC LIMIT 1",
-        )
-        .bind(wpb.as_str())
-        .bind(ts(since))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|(v,)| value_from(v)).transpose()
     }
 
     pub async fn escalation(&self, id: i64) -> StoreResult<Option<EscalationRow>> {

@@ -130,9 +130,11 @@ on_both_backends! {
             let unique: HashSet<&String> = delivered.iter().collect();
             assert_eq!(delivered.len(), unique.len(), "a slot was delivered twice");
             assert_eq!(delivered.len(), due.len(), "a slot was lost");
-            // Only the interrupted send was handed over again (and the platform key kept it single).
+            // Only sends the dead process had not recorded yet were handed over again, under
+            // their own keys, which kept them single on the platform.
             let attempts = chat.attempts_per_key();
-            assert_eq!(attempts.values().filter(|&&n| n == 2).count(), 1, "{hang:?}");
+            let again = attempts.values().filter(|&&n| n == 2).count();
+            assert!((1..=8).contains(&again), "{hang:?}: {again} resent");
             assert!(attempts.values().all(|&n| n <= 2));
             store.close().await;
         }

@@ -8,7 +8,9 @@ use wandelgang::domain::escalation::{EscalationDecision, Trigger};
 use wandelgang::domain::klik::{KlikValue, SignalSource};
 use wandelgang::domain::roster::Role;
 use wandelgang::domain::schedule::DateRange;
-use wandelgang::store::{EscalationStatus, NewOutbox, OutboxKind, OutboxStatus, SignalWrite};
+use wandelgang::store::{
+    EscalationStatus, Finish, NewOutbox, OutboxKind, OutboxStatus, SignalWrite,
+};
 
 fn row(key: &str, to: &str, due: &str) -> NewOutbox {
     NewOutbox {
@@ -65,6 +67,7 @@ on_both_backends! {
     claims_take_only_due_rows_and_leases_expire => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(1)).await.unwrap();
+        store.plan_slots(&[(pid("w0"), None)]).await.unwrap();
         store.enqueue(&row("due", "w0", "2026-10-05 10:00")).await.unwrap();
         store.enqueue(&row("later", "w0", "2026-10-05 12:00")).await.unwrap();
         let now = at("2026-10-05 10:30");
@@ -76,8 +79,11 @@ on_both_backends! {
         let b = store.claim_due(now + Duration::seconds(61), "b", 60, 10).await.unwrap();
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].attempts, 2);
-        assert!(!store.finish(a[0].id, "a", OutboxStatus::Sent, now, None, &[], None).await.unwrap());
-        assert!(store.finish(b[0].id, "b", OutboxStatus::Sent, now, None, &[row("follow", "w0", "2026-10-06 10:00")], None).await.unwrap());
+        let done = |id, follow_ups| Finish { id, status: OutboxStatus::Sent, note: None, follow_ups, replan: Some(pid("w0")) };
+        assert_eq!(store.finish_many("a", now, &[done(a[0].id, vec![])]).await.unwrap(), [false]);
+        assert!(store.plan_targets(10).await.unwrap().is_empty(), "a lost claim must change nothing");
+        assert_eq!(store.finish_many("b", now, &[done(b[0].id, vec![row("follow", "w0", "2026-10-06 10:00")])]).await.unwrap(), [true]);
+        assert_eq!(store.plan_targets(10).await.unwrap().len(), 1);
         assert_eq!(store.outbox_by_key("due").await.unwrap().unwrap().1, OutboxStatus::Sent);
         assert_eq!(store.outbox_by_key("follow").await.unwrap().unwrap().1, OutboxStatus::Planned);
         // A sent row is never claimed again.
@@ -143,13 +149,20 @@ on_both_backends! {
     pauses_drop_planned_prompts_and_mark_for_planning => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(1)).await.unwrap();
-        store.plan_slot(Some(&row("prompt:w0:x", "w0", "2026-10-07 10:00")), &pid("w0")).await.unwrap();
+        assert_eq!(store.plan_targets(10).await.unwrap().len(), 1, "an imported wpb waits for planning");
+        let plan = (pid("w0"), Some(row("prompt:w0:x", "w0", "2026-10-07 10:00")));
+        assert_eq!(store.plan_slots(std::slice::from_ref(&plan)).await.unwrap(), [true]);
         assert!(store.plan_targets(10).await.unwrap().is_empty());
+        // A used key is refused, and the wpb stays marked for planning.
+        sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = 'w0'").execute(store.pool()).await.unwrap();
+        assert_eq!(store.plan_slots(&[plan]).await.unwrap(), [false]);
+        assert_eq!(store.plan_targets(10).await.unwrap().len(), 1);
+        store.plan_slots(&[(pid("w0"), None)]).await.unwrap();
         store.add_pause(&pid("w0"), DateRange { start: day("2026-10-05"), end: day("2026-10-09") }).await.unwrap();
         assert!(store.outbox_by_key("prompt:w0:x").await.unwrap().is_none());
         let targets = store.plan_targets(10).await.unwrap();
         assert_eq!(targets.len(), 1);
-        assert_eq!(targets[0].pauses, vec![DateRange { start: day("2026-10-05"), end: day("2026-10-09") }]);
+        assert_eq!(targets[0].0.pauses, vec![DateRange { start: day("2026-10-05"), end: day("2026-10-09") }]);
         store.end_pauses(&pid("w0"), day("2026-10-07")).await.unwrap();
         assert_eq!(store.pauses(&pid("w0")).await.unwrap(), vec![DateRange { start: day("2026-10-05"), end: day("2026-10-06") }]);
     };

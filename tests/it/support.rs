@@ -39,6 +39,8 @@ impl TestDb {
     /// None (with a notice) when no PostgreSQL is configured for tests.
     pub async fn postgres() -> Option<Self> {
         let Ok(admin) = std::env::var(PG_ENV) else {
+            // CI must never pass by skipping the PostgreSQL half.
+            assert!(std::env::var("CI").is_err(), "{PG_ENV} must be set in CI");
             eprintln!("notice: {PG_ENV} is not set; skipping the PostgreSQL run of this test");
             return None;
         };
