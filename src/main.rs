@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use wandelgang::config::Config;
+use wandelgang::config::{Config, redact_url};
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
 use wandelgang::roster_import::{RosterFormat, parse_roster};
@@ -99,36 +99,32 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Prompts {
             command: PromptsCommand::Check { dir },
         } => check_prompts(&dir.unwrap_or_else(|| PathBuf::from("prompts"))),
-        command => {
-            let config = Config::load(cli.config.as_deref(), &env_vars())?;
-            let store = Store::open(&config.database_url)
-                .await
-                .with_context(|| format!("database {}", redact(&config.database_url)))?;
-            match command {
-                Command::Migrate => println!(
-                    "Migraties toegepast / migrations applied: {}",
-                    redact(&config.database_url)
-                ),
-                Command::Roster {
-                    command: RosterCommand::Import { file },
-                } => import(&store, &file).await?,
-                Command::Roster {
-                    command: RosterCommand::Show,
-                } => show(&store).await?,
-                _ => unreachable!("handled above"),
-            }
+        Command::Migrate => {
+            let (store, url) = open_store(cli.config.as_deref()).await?;
+            println!("Migraties toegepast / migrations applied: {url}");
             store.close().await;
             Ok(())
+        }
+        Command::Roster { command } => {
+            let (store, _) = open_store(cli.config.as_deref()).await?;
+            let result = match command {
+                RosterCommand::Import { file } => import(&store, &file).await,
+                RosterCommand::Show => show(&store).await,
+            };
+            store.close().await;
+            result
         }
     }
 }
 
-/// Hides a password in a database URL before it is printed.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_string(),
-    }
+/// Loads the configuration and opens (and migrates) its database.
+async fn open_store(config: Option<&Path>) -> Result<(Store, String)> {
+    let config = Config::load(config, &env_vars())?;
+    let url = redact_url(&config.database_url);
+    let store = Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("database {url}"))?;
+    Ok((store, url))
 }
 
 async fn scenario(text: &str, name: &str, db: Option<PathBuf>) -> Result<()> {

@@ -92,9 +92,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             if targets.is_empty() {
                 return Ok(planned);
             }
-            let mut pending: Vec<(RecipientContext, u64, DateTime<Utc>)> = targets
+            let mut pending: Vec<(RecipientContext, DateTime<Utc>)> = targets
                 .into_iter()
-                .map(|(c, seed)| (c.clone(), seed, c.last_due.map_or(now, |d| d.max(now))))
+                .map(|c| {
+                    let after = c.last_due.map_or(now, |d| d.max(now));
+                    (c, after)
+                })
                 .collect();
             // A week re-numbered by a new pause or holiday can repeat a used key: never
             // resend it, look further instead.
@@ -104,36 +107,29 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 }
                 let plans: Vec<(PersonId, Option<NewOutbox>)> = pending
                     .iter()
-                    .map(|(c, seed, after)| {
-                        (c.person.id.clone(), self.next_prompt_row(c, *seed, *after))
-                    })
+                    .map(|(c, after)| (c.person.id.clone(), self.next_prompt_row(c, *after)))
                     .collect();
                 let done = self.store.plan_slots(&plans).await?;
                 let mut retry = Vec::new();
-                for ((ctx, seed, _), ((_, row), ok)) in
+                for ((ctx, _), ((_, row), ok)) in
                     pending.into_iter().zip(plans.into_iter().zip(done))
                 {
                     match (ok, row) {
                         (true, row) => planned += usize::from(row.is_some()),
-                        (false, Some(row)) => retry.push((ctx, seed, row.due_at)),
+                        (false, Some(row)) => retry.push((ctx, row.due_at)),
                         (false, None) => {}
                     }
                 }
                 pending = retry;
             }
-            for (ctx, ..) in pending {
+            for (ctx, _) in pending {
                 tracing::warn!(wpb = %ctx.person.id, "no unused slot found; planning again at the next change");
                 self.store.plan_slots(&[(ctx.person.id, None)]).await?;
             }
         }
     }
 
-    fn next_prompt_row(
-        &self,
-        ctx: &RecipientContext,
-        seed: u64,
-        after: DateTime<Utc>,
-    ) -> Option<NewOutbox> {
+    fn next_prompt_row(&self, ctx: &RecipientContext, after: DateTime<Utc>) -> Option<NewOutbox> {
         let settings = self.settings(&ctx.person);
         let placements: Vec<DateRange> = ctx
             .pairings
@@ -146,7 +142,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let input = PlanInput {
             calendar: &settings.calendar,
             cadence: settings.cadence,
-            seed,
+            seed: ctx.seed,
             pauses: &ctx.pauses,
             placements: &placements,
         };
@@ -220,11 +216,20 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             match (self.chat.send(&message).await, person) {
                 (Ok(()), Some(person)) => finishes.push(self.finish(
                     row,
+                    contexts.get(&row.recipient),
+                    now,
                     OutboxStatus::Sent,
                     None,
                     self.after_sent(row, person, &message, now),
                 )),
-                (Ok(()), None) => finishes.push(self.finish(row, OutboxStatus::Sent, None, vec![])),
+                (Ok(()), None) => finishes.push(self.finish(
+                    row,
+                    contexts.get(&row.recipient),
+                    now,
+                    OutboxStatus::Sent,
+                    None,
+                    vec![],
+                )),
                 (Err(ChatError::Unreachable(why)), person) => {
                     let notices = match person {
                         Some(p) => {
@@ -233,11 +238,25 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                         }
                         None => vec![],
                     };
-                    finishes.push(self.finish(row, OutboxStatus::Failed, Some(why), notices));
+                    finishes.push(self.finish(
+                        row,
+                        contexts.get(&row.recipient),
+                        now,
+                        OutboxStatus::Failed,
+                        Some(why),
+                        notices,
+                    ));
                 }
                 (Err(ChatError::Transient(why)), _) if row.attempts >= MAX_ATTEMPTS => {
                     tracing::error!(key = %row.key, %why, "giving up after {MAX_ATTEMPTS} attempts");
-                    finishes.push(self.finish(row, OutboxStatus::Failed, Some(why), vec![]));
+                    finishes.push(self.finish(
+                        row,
+                        contexts.get(&row.recipient),
+                        now,
+                        OutboxStatus::Failed,
+                        Some(why),
+                        vec![],
+                    ));
                 }
                 (Err(ChatError::Transient(why)), _) => {
                     let retry_at = now + Duration::seconds(30 * (1 << row.attempts.clamp(0, 6)));
@@ -258,20 +277,31 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         Ok(outcome)
     }
 
+    /// Records a row's outcome; a prompt slot, whatever became of it, brings its wpb's next
+    /// slot along in the same transaction.
     fn finish(
         &self,
         row: &OutboxRow,
+        ctx: Option<&RecipientContext>,
+        now: DateTime<Utc>,
         status: OutboxStatus,
         note: Option<String>,
         follow_ups: Vec<NewOutbox>,
     ) -> Finish {
-        // Whatever became of a prompt slot, its wpb needs the next one.
-        let replan = (row.kind == OutboxKind::Prompt).then(|| row.recipient.clone());
+        let (next_slot, replan) = match (row.kind, ctx) {
+            (OutboxKind::Prompt, Some(ctx)) => {
+                let after = ctx.last_due.unwrap_or(row.due_at).max(row.due_at).max(now);
+                (self.next_prompt_row(ctx, after), None)
+            }
+            (OutboxKind::Prompt, None) => (None, Some(row.recipient.clone())),
+            _ => (None, None),
+        };
         Finish {
             id: row.id,
             status,
             note,
             follow_ups,
+            next_slot,
             replan,
         }
     }
@@ -288,6 +318,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Ok((
                 Prepared::Done(self.finish(
                     row,
+                    ctx,
+                    now,
                     OutboxStatus::Skipped,
                     Some(note.to_string()),
                     vec![],
@@ -299,6 +331,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             return Ok((
                 Prepared::Done(self.finish(
                     row,
+                    None,
+                    now,
                     OutboxStatus::Failed,
                     Some("ontvanger onbekend / unknown recipient".into()),
                     vec![],
@@ -333,6 +367,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             return Ok((
                 Prepared::Done(self.finish(
                     row,
+                    Some(ctx),
+                    now,
                     OutboxStatus::Failed,
                     Some("bericht zonder inhoud / message without body".into()),
                     vec![],

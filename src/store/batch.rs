@@ -6,7 +6,7 @@ use sqlx::AssertSqlSafe;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::outbox::{NewOutbox, OutboxStatus, insert_many_in};
-use super::people::{PERSON_COLUMNS, PersonTuple, pairing_from, person_from};
+use super::people::{PERSON_COLUMNS, pairing_from, person_from};
 use super::{Store, StoreResult, from_ts, parse_day, ts};
 use crate::domain::klik::KlikValue;
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId};
@@ -25,6 +25,8 @@ pub struct RecipientContext {
     pub latest_own_signal: Option<(KlikValue, DateTime<Utc>)>,
     /// Due time of the latest prompt slot in the outbox, in any state.
     pub last_due: Option<DateTime<Utc>>,
+    /// The person's stable jitter seed.
+    pub seed: u64,
 }
 
 /// What became of one claimed row.
@@ -34,7 +36,10 @@ pub struct Finish {
     pub status: OutboxStatus,
     pub note: Option<String>,
     pub follow_ups: Vec<NewOutbox>,
-    /// A wpb whose next prompt slot must be planned.
+    /// The wpb's next prompt slot, planned in the same transaction.
+    pub next_slot: Option<NewOutbox>,
+    /// A wpb whose next prompt slot must be planned by the planner (also done when
+    /// `next_slot`'s key turns out to be used already).
     pub replan: Option<PersonId>,
 }
 
@@ -78,19 +83,29 @@ impl Store {
         let ids = ids_of(people);
         let n = ids.len();
         let list = placeholders(1, n);
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id IN ({list})");
-        for row in bind_all!(sqlx::query_as::<_, PersonTuple>(AssertSqlSafe(sql)), &ids)
+        let sql = format!("SELECT {PERSON_COLUMNS}, seed FROM people WHERE id IN ({list})");
+        type WithSeed = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+        );
+        let rows = bind_all!(sqlx::query_as::<_, WithSeed>(AssertSqlSafe(sql)), &ids)
             .fetch_all(&self.pool)
-            .await?
-        {
-            let person = person_from(row)?;
+            .await?;
+        for (a, b, c, d, e, f, g, seed) in rows {
             let ctx = RecipientContext {
-                person,
+                person: person_from((a, b, c, d, e, f, g))?,
                 pairings: vec![],
                 pauses: vec![],
                 history: vec![],
                 latest_own_signal: None,
                 last_due: None,
+                seed: seed as u64,
             };
             out.insert(ctx.person.id.clone(), ctx);
         }
@@ -197,25 +212,18 @@ impl Store {
     }
 
     /// Wpbs marked for (re)planning, at most `limit`, with what planning needs.
-    pub async fn plan_targets(&self, limit: i64) -> StoreResult<Vec<(RecipientContext, u64)>> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT id, seed FROM people WHERE needs_plan = 1 ORDER BY id LIMIT $1")
+    pub async fn plan_targets(&self, limit: i64) -> StoreResult<Vec<RecipientContext>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM people WHERE needs_plan = 1 ORDER BY id LIMIT $1")
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
         let ids: Vec<PersonId> = rows
-            .iter()
-            .map(|(id, _)| PersonId::from_trusted(id.clone()))
+            .into_iter()
+            .map(|(id,)| PersonId::from_trusted(id))
             .collect();
         let (mut contexts, _) = self.recipient_contexts(&ids, None).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, seed)| {
-                contexts
-                    .remove(&PersonId::from_trusted(id))
-                    .map(|c| (c, seed as u64))
-            })
-            .collect())
+        Ok(ids.iter().filter_map(|id| contexts.remove(id)).collect())
     }
 
     /// Inserts each wpb's next slot and clears their mark, in one transaction. Returns, per
@@ -315,14 +323,20 @@ impl Store {
             .iter()
             .filter(|f| recorded.contains(&f.id))
             .collect();
-        let follow_ups: Vec<NewOutbox> = kept
+        let rows: Vec<NewOutbox> = kept
             .iter()
-            .flat_map(|f| f.follow_ups.iter().cloned())
+            .flat_map(|f| f.follow_ups.iter().chain(&f.next_slot).cloned())
             .collect();
-        insert_many_in(&mut tx, &follow_ups).await?;
+        let inserted = insert_many_in(&mut tx, &rows).await?;
+        // A next slot whose key was used before goes to the planner, which looks further.
+        let unplaced = kept
+            .iter()
+            .filter_map(|f| f.next_slot.as_ref())
+            .filter(|n| !inserted.contains(&n.key));
         let replan: Vec<String> = kept
             .iter()
             .filter_map(|f| f.replan.as_ref())
+            .chain(unplaced.map(|n| &n.recipient))
             .map(|p| p.as_str().to_string())
             .collect();
         set_needs_plan_in(&mut tx, &replan, true).await?;

@@ -79,15 +79,28 @@ on_both_backends! {
         let b = store.claim_due(now + Duration::seconds(61), "b", 60, 10).await.unwrap();
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].attempts, 2);
-        let done = |id, follow_ups| Finish { id, status: OutboxStatus::Sent, note: None, follow_ups, replan: Some(pid("w0")) };
-        assert_eq!(store.finish_many("a", now, &[done(a[0].id, vec![])]).await.unwrap(), [false]);
-        assert!(store.plan_targets(10).await.unwrap().is_empty(), "a lost claim must change nothing");
-        assert_eq!(store.finish_many("b", now, &[done(b[0].id, vec![row("follow", "w0", "2026-10-06 10:00")])]).await.unwrap(), [true]);
+        let done = |id, next: &str| Finish {
+            id,
+            status: OutboxStatus::Sent,
+            note: None,
+            follow_ups: vec![row("follow", "w0", "2026-10-06 09:00")],
+            next_slot: Some(row(next, "w0", "2026-10-07 10:00")),
+            replan: None,
+        };
+        assert_eq!(store.finish_many("a", now, &[done(a[0].id, "next")]).await.unwrap(), [false]);
+        assert!(store.outbox_by_key("next").await.unwrap().is_none(), "a lost claim must change nothing");
+        assert_eq!(store.finish_many("b", now, &[done(b[0].id, "next")]).await.unwrap(), [true]);
+        assert_eq!(store.outbox_by_key("next").await.unwrap().unwrap().1, OutboxStatus::Planned);
+        assert!(store.plan_targets(10).await.unwrap().is_empty());
+        // A next slot whose key was used before hands the wpb to the planner instead.
+        let c = store.claim_due(at("2026-10-05 12:00"), "c", 60, 10).await.unwrap();
+        assert_eq!(c[0].key, "later");
+        assert_eq!(store.finish_many("c", now, &[done(c[0].id, "due")]).await.unwrap(), [true]);
         assert_eq!(store.plan_targets(10).await.unwrap().len(), 1);
         assert_eq!(store.outbox_by_key("due").await.unwrap().unwrap().1, OutboxStatus::Sent);
         assert_eq!(store.outbox_by_key("follow").await.unwrap().unwrap().1, OutboxStatus::Planned);
         // A sent row is never claimed again.
-        assert!(store.claim_due(at("2026-10-05 11:00"), "c", 60, 10).await.unwrap().is_empty());
+        assert!(store.claim_due(at("2026-10-05 12:00"), "d", 60, 10).await.unwrap().is_empty());
     };
 
     released_rows_come_back_at_their_retry_time => |db: TestDb| async move {
@@ -162,7 +175,7 @@ on_both_backends! {
         assert!(store.outbox_by_key("prompt:w0:x").await.unwrap().is_none());
         let targets = store.plan_targets(10).await.unwrap();
         assert_eq!(targets.len(), 1);
-        assert_eq!(targets[0].0.pauses, vec![DateRange { start: day("2026-10-05"), end: day("2026-10-09") }]);
+        assert_eq!(targets[0].pauses, vec![DateRange { start: day("2026-10-05"), end: day("2026-10-09") }]);
         store.end_pauses(&pid("w0"), day("2026-10-07")).await.unwrap();
         assert_eq!(store.pauses(&pid("w0")).await.unwrap(), vec![DateRange { start: day("2026-10-05"), end: day("2026-10-06") }]);
     };
