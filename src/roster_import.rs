@@ -37,6 +37,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use toml::de::{DeTable, DeValue};
 
+use crate::config::line_of;
 use crate::domain::language::Language;
 use crate::domain::roster::{
     IdError, Pairing, Person, PersonId, Role, Roster, School, SchoolId, Team, TeamId,
@@ -240,15 +241,6 @@ fn csv_line(text: &str, byte: u64) -> usize {
         }
     }
     line_of(text, i)
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 fn read_csv(text: &str, errors: &mut Vec<RowError>) -> Vec<Entry> {

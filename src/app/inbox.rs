@@ -7,7 +7,7 @@ use super::engine::{Engine, EngineError};
 use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
 use super::ports::{Chat, Clock};
 use crate::domain::escalation::{EscalationDecision, evaluate};
-use crate::domain::klik::{KlikError, KlikValue, PairingParties, authorize_signal};
+use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
 use crate::domain::reflection::{Reflection, ReflectionError};
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role};
 use crate::domain::schedule::DateRange;
@@ -69,12 +69,28 @@ pub enum Inbound {
 /// What the sender is told when the event was taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    ReflectionSaved { id: i64, linked: bool, shared: bool },
-    KlikSaved { student: String, value: KlikValue },
-    ReflectionShared { id: i64 },
-    Paused { until: NaiveDate },
+    ReflectionSaved {
+        id: i64,
+        linked: bool,
+        shared: bool,
+    },
+    /// `with` is the other side of the pairing; `confidential` when a student signalled.
+    KlikSaved {
+        with: String,
+        value: KlikValue,
+        confidential: bool,
+    },
+    ReflectionShared {
+        id: i64,
+    },
+    Paused {
+        until: NaiveDate,
+    },
     Resumed,
-    EscalationUpdated { id: i64, action: EscalationAction },
+    EscalationUpdated {
+        id: i64,
+        action: EscalationAction,
+    },
 }
 
 /// Refusals shown to the user, in their language; nothing was changed.
@@ -423,9 +439,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         if evaluated.escalation_id.is_some() && schoolopleiders.is_empty() {
             tracing::error!(school = %wpb.school, "escalation opened but the school has no schoolopleider to tell");
         }
+        let confidential = source == SignalSource::Student;
+        let with = if confidential { wpb.name } else { student.name };
         Ok(Ok(Reply::KlikSaved {
-            student: student.name,
+            with,
             value,
+            confidential,
         }))
     }
 }

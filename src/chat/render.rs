@@ -205,11 +205,32 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
             out.push('.');
             out
         }
-        Reply::KlikSaved { student, value } => format!(
+        Reply::KlikSaved {
+            with,
+            value,
+            confidential: false,
+        } => format!(
             "{} {}: {}.",
             ctx.pick("Genoteerd, klik met", "Noted, klik with"),
-            defuse_mentions(student),
+            defuse_mentions(with),
             klik_label(*value, ctx)
+        ),
+        Reply::KlikSaved {
+            with,
+            value,
+            confidential: true,
+        } => format!(
+            "{} {}: {}. {}",
+            ctx.pick(
+                "Vertrouwelijk genoteerd, je klik met",
+                "Noted in confidence, your klik with"
+            ),
+            defuse_mentions(with),
+            klik_label(*value, ctx),
+            ctx.pick(
+                "Je werkplekbegeleider ziet jouw signaal nooit.",
+                "Your werkplekbegeleider never sees your signal."
+            )
         ),
         Reply::ReflectionShared { id } => format!(
             "{} #{id} {}",

@@ -41,7 +41,8 @@ on_both_backends! {
         assert!(to(&msgs, "so").is_empty());
         // A week later the student confidentially says geen klik: the pattern is complete.
         clock.set(at("2026-10-12 19:30"));
-        e.handle(klik("s0", "geen klik")).await.unwrap().unwrap();
+        let reply = e.handle(klik("s0", "geen klik")).await.unwrap().unwrap();
+        assert_eq!(reply, Reply::KlikSaved { with: "Naam w0".into(), value: wandelgang::domain::klik::KlikValue::GeenKlik, confidential: true });
         e.tick().await.unwrap();
         let msgs = chat.delivered();
         let so = to(&msgs, "so");
