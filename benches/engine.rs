@@ -79,7 +79,7 @@ async fn seed(store: &Store, first_slot: DateTime<Utc>) {
         "INSERT INTO outbox (key, kind, recipient, due_at, status)",
         (0..WPBS).map(|i| {
             format!(
-                "('prompt:w{i}:2026-W46-1', 'prompt', 'w{i}', {}, 'planned')",
+                "('2026-W46-1:prompt:w{i}', 'prompt', 'w{i}', {}, 'planned')",
                 base + (i as i64 % 7200) * 3
             )
         }),
@@ -148,12 +148,12 @@ async fn bench(name: &str, url: &str) {
     );
 
     let mut rounds = Vec::new();
-    for round in 0..3i64 {
+    for round in 0..7i64 {
         // Make 1,000 slots due inside Thursday's window, as after a burst of planned moments.
         let now = local(2026, 11, 19, 10, 0) + Duration::minutes(round * 20);
         let lo = (round as usize) * DUE;
         let keys: Vec<String> = (lo..lo + DUE)
-            .map(|i| format!("'prompt:w{i}:2026-W46-1'"))
+            .map(|i| format!("'2026-W46-1:prompt:w{i}'"))
             .collect();
         sqlx::query(AssertSqlSafe(format!(
             "UPDATE outbox SET due_at = {} WHERE key IN ({})",
@@ -173,8 +173,10 @@ async fn bench(name: &str, url: &str) {
         assert_eq!(chat.delivered().len() - before, outcome.sent);
     }
     println!(
-        "tick with {DUE} due slots:      median {:.1} ms  (claim, choose prompt, send, record, plan next; aim < 100 ms)",
-        median(rounds)
+        "tick with {DUE} due slots:      median {:.1} ms, best {:.1} ms of {} rounds  (claim, choose prompt, send, record, plan next; aim < 100 ms)",
+        median(rounds.clone()),
+        rounds.iter().copied().fold(f64::INFINITY, f64::min),
+        rounds.len()
     );
 
     let rules = EscalationRules::default();
@@ -195,8 +197,38 @@ async fn bench(name: &str, url: &str) {
         assert!(reply.is_ok(), "{reply:?}");
     }
     println!(
-        "klik + escalation evaluation:   median {:.3} ms  (record, bounded window of {} among {SIGNALS} signals, decide; aim < 1 ms)",
-        median(evals),
+        "klik through the engine:        median {:.3} ms  (find pairing, authorize, gather summary context, then the evaluation below)",
+        median(evals)
+    );
+    // The evaluation itself: record the signal, read the bounded window, decide, commit.
+    let mut evaluations = Vec::new();
+    for i in 0..200i64 {
+        let pairing = wandelgang::domain::roster::PairingId(60_000 + i);
+        let write = wandelgang::store::SignalWrite {
+            pairing,
+            source: wandelgang::domain::klik::SignalSource::Wpb,
+            value: wandelgang::domain::klik::KlikValue::Twijfel,
+            at: local(2026, 11, 19, 12, 0) + Duration::seconds(i),
+            actor: wandelgang::domain::roster::PersonId::from_trusted(format!(
+                "w{}",
+                60_000 + i - 1
+            )),
+        };
+        let t = Instant::now();
+        let ev = store
+            .record_signal(
+                &write,
+                |recent, open| evaluate(&rules, recent, open),
+                |_| vec![],
+            )
+            .await
+            .expect("record");
+        evaluations.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(ev.recent.len(), EscalationRules::WINDOW);
+    }
+    println!(
+        "escalation evaluation (store):  median {:.3} ms  (insert, window of {} among {SIGNALS} signals, decide, commit; aim < 1 ms)",
+        median(evaluations),
         EscalationRules::WINDOW
     );
     let window = store

@@ -68,7 +68,8 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_planned_due ON outbox (due_at) WHERE status = 'planned';
 CREATE INDEX outbox_claimed_until ON outbox (claim_until) WHERE status = 'claimed';
-CREATE INDEX outbox_recipient_kind ON outbox (recipient, kind, due_at);
+-- Per-wpb prompt history and last slot; reminders and notices stay out of it.
+CREATE INDEX outbox_recipient_prompts ON outbox (recipient, due_at) WHERE kind = 'prompt';
 
 CREATE TABLE reflections (
     id         INTEGER PRIMARY KEY,

@@ -43,6 +43,10 @@ pub struct Finish {
     pub replan: Option<PersonId>,
 }
 
+/// Items per statement. sqlx's cost to bind grows faster than linearly with the number of
+/// parameters, so many mid-sized statements beat one huge one.
+const CHUNK: usize = 100;
+
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("${i}"))
@@ -68,6 +72,24 @@ impl Store {
     /// Context of every listed person (unknown ids are simply absent), plus the names of
     /// the students in their pairings.
     pub async fn recipient_contexts(
+        &self,
+        people: &[PersonId],
+        // (prompt history horizon, own signal horizon); None when only planning data is needed.
+        horizons: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> StoreResult<(
+        HashMap<PersonId, RecipientContext>,
+        HashMap<PersonId, String>,
+    )> {
+        let (mut contexts, mut names) = (HashMap::new(), HashMap::new());
+        for chunk in people.chunks(CHUNK) {
+            let (c, n) = self.contexts_of_chunk(chunk, horizons).await?;
+            contexts.extend(c);
+            names.extend(n);
+        }
+        Ok((contexts, names))
+    }
+
+    async fn contexts_of_chunk(
         &self,
         people: &[PersonId],
         // (prompt history horizon, own signal horizon); None when only planning data is needed.
@@ -110,18 +132,21 @@ impl Store {
             out.insert(ctx.person.id.clone(), ctx);
         }
         let sql = format!(
-            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE wpb_id IN ({list}) ORDER BY start_day, id"
+            "SELECT p.id, p.wpb_id, p.student_id, p.start_day, p.end_day, s.name
+             FROM pairings p JOIN people s ON s.id = p.student_id
+             WHERE p.wpb_id IN ({list}) ORDER BY p.start_day, p.id"
         );
-        let mut students = Vec::new();
-        for row in bind_all!(
-            sqlx::query_as::<_, (i64, String, String, String, String)>(AssertSqlSafe(sql)),
+        let mut names = HashMap::new();
+        type PairingWithName = (i64, String, String, String, String, String);
+        for (a, b, c, d, e, name) in bind_all!(
+            sqlx::query_as::<_, PairingWithName>(AssertSqlSafe(sql)),
             &ids
         )
         .fetch_all(&self.pool)
         .await?
         {
-            let (id, pairing) = pairing_from(row)?;
-            students.push(pairing.student.as_str().to_string());
+            let (id, pairing) = pairing_from((a, b, c, d, e))?;
+            names.insert(pairing.student.clone(), name);
             if let Some(ctx) = out.get_mut(&pairing.wpb) {
                 ctx.pairings.push((id, pairing));
             }
@@ -157,7 +182,6 @@ impl Store {
                 ctx.last_due = Some(from_ts(due)?);
             }
         }
-        let mut names = HashMap::new();
         let Some((history_since, signal_since)) = horizons else {
             return Ok((out, names));
         };
@@ -191,21 +215,6 @@ impl Store {
         for (who, value, at) in q.fetch_all(&self.pool).await? {
             if let Some(ctx) = out.get_mut(&PersonId::from_trusted(who)) {
                 ctx.latest_own_signal = Some((super::signals::value_from(value)?, from_ts(at)?));
-            }
-        }
-        if !students.is_empty() {
-            let sql = format!(
-                "SELECT id, name FROM people WHERE id IN ({})",
-                placeholders(1, students.len())
-            );
-            for (id, name) in bind_all!(
-                sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)),
-                &students
-            )
-            .fetch_all(&self.pool)
-            .await?
-            {
-                names.insert(PersonId::from_trusted(id), name);
             }
         }
         Ok((out, names))
@@ -258,7 +267,7 @@ impl Store {
         choices: &[(i64, String)],
     ) -> StoreResult<Vec<i64>> {
         let mut kept = Vec::new();
-        for chunk in choices.chunks(1000) {
+        for chunk in choices.chunks(CHUNK) {
             let cases: Vec<String> = (0..chunk.len())
                 .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3))
                 .collect();
@@ -299,7 +308,7 @@ impl Store {
                 .push(f.id);
         }
         for ((status, note), ids) in groups {
-            for chunk in ids.chunks(1000) {
+            for chunk in ids.chunks(CHUNK) {
                 let sql = format!(
                     "UPDATE outbox SET status = $1, sent_at = $2, note = $3, claim_until = NULL
                      WHERE status = 'claimed' AND claimed_by = $4 AND id IN ({}) RETURNING id",
@@ -350,7 +359,7 @@ async fn set_needs_plan_in(
     people: &[String],
     needs: bool,
 ) -> StoreResult<()> {
-    for chunk in people.chunks(1000) {
+    for chunk in people.chunks(CHUNK) {
         let sql = format!(
             "UPDATE people SET needs_plan = {} WHERE id IN ({})",
             i64::from(needs),

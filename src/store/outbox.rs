@@ -141,14 +141,16 @@ where
     Ok(done.rows_affected() == 1)
 }
 
-/// Inserts many rows in one statement, skipping used keys; returns the keys inserted.
+/// Rows per multi-row INSERT: larger statements cost more to prepare and bind than they save.
+const INSERT_CHUNK: usize = 100;
+
+/// Inserts many rows in few statements, skipping used keys; returns the keys inserted.
 pub(crate) async fn insert_many_in(
     conn: &mut sqlx::AnyConnection,
     rows: &[NewOutbox],
 ) -> StoreResult<std::collections::HashSet<String>> {
     let mut inserted = std::collections::HashSet::new();
-    // 6 parameters a row keeps a chunk well under every backend's parameter limit.
-    for chunk in rows.chunks(1000) {
+    for chunk in rows.chunks(INSERT_CHUNK) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 6;
