@@ -457,7 +457,10 @@ fn json_row(
     body: &Message,
     ref_id: Option<i64>,
 ) -> Option<NewOutbox> {
-    let body = serde_json::to_string(body).ok()?;
+    // Plain data always serialises; should it ever fail, say so loudly rather than lose it quietly.
+    let body = serde_json::to_string(body)
+        .map_err(|e| tracing::error!(%key, %e, "message could not be serialised"))
+        .ok()?;
     Some(NewOutbox {
         key,
         kind,

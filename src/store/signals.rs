@@ -156,8 +156,9 @@ impl Store {
         .await?;
 
         // Only signals after the last closed escalation count: a resolved pattern must recur.
-        let (closed,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MAX(closed_at) FROM escalations WHERE pairing_id = $1 AND closed_at IS NOT NULL",
+        let (closed, open): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT MAX(closed_at), MAX(CASE WHEN status IN ('open', 'acknowledged') THEN id END)
+             FROM escalations WHERE pairing_id = $1",
         )
         .bind(w.pairing.0)
         .fetch_one(&mut *tx)
@@ -182,12 +183,6 @@ impl Store {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let open: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM escalations WHERE pairing_id = $1 AND status IN ('open', 'acknowledged') LIMIT 1",
-        )
-        .bind(w.pairing.0)
-        .fetch_optional(&mut *tx)
-        .await?;
         let decision = decide(&recent, open.is_some());
         let escalation_id = match &decision {
             EscalationDecision::Open { triggers, .. } => {
