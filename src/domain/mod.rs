@@ -1,6 +1,7 @@
 //! The pure core: rules over data, an injected clock value and a seeded `Rng`.
 //! Nothing in here performs I/O or knows about chat platforms or SQL.
 
+pub mod authz;
 pub mod escalation;
 pub mod klik;
 pub mod language;
