@@ -3,6 +3,7 @@
 
 pub mod authz;
 pub mod escalation;
+pub mod intervisie;
 pub mod klik;
 pub mod language;
 pub mod prompts;
