@@ -39,6 +39,10 @@ pub const ENV_DISCORD_TOKEN: &str = "WANDELGANG_DISCORD_TOKEN";
 pub const ENV_CADENCE: &str = "WANDELGANG_CADENCE";
 pub const ENV_TIMEZONE: &str = "WANDELGANG_TIMEZONE";
 pub const ENV_LANGUAGE: &str = "WANDELGANG_LANGUAGE";
+/// Months a school keeps reflections, klik signals, finished messages and audit rows.
+pub const DEFAULT_RETENTION_MONTHS: u32 = 12;
+/// Days a student's data stays after the end of their last placement.
+pub const DEFAULT_STUDENT_RETENTION_DAYS: u32 = 30;
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -69,6 +73,12 @@ pub struct SchoolSettings {
     pub reminder_after_hours: u32,
     pub language: Language,
     pub escalation: EscalationRules,
+    /// Reflections, klik signals, finished outbox rows and audit rows older than this many
+    /// months are deleted by the retention run; 1..=120, default 12.
+    pub retention_months: u32,
+    /// A student's data is deleted this many days after the end of their last placement;
+    /// 1..=365, default 30.
+    pub student_retention_days: u32,
 }
 
 /// A token or password. `Debug` and `Display` print `***`; use [`Secret::expose`] where the
@@ -307,6 +317,8 @@ struct RawSettings {
     reminder_after_hours: Option<i64>,
     language: Option<String>,
     escalation: Option<RawEscalation>,
+    retention_months: Option<i64>,
+    student_retention_days: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -597,6 +609,8 @@ struct Layer {
     negative_of_last: Option<Val<u32>>,
     cross_signal_days: Option<Val<i64>>,
     reminder_school_days: Option<Val<u32>>,
+    retention_months: Option<Val<u32>>,
+    student_retention_days: Option<Val<u32>>,
 }
 
 /// All values with their origin, after merging layers.
@@ -616,6 +630,8 @@ struct Resolved {
     negative_of_last: Val<u32>,
     cross_signal_days: Val<i64>,
     reminder_school_days: Val<u32>,
+    retention_months: Val<u32>,
+    student_retention_days: Val<u32>,
 }
 
 fn builtin_resolved() -> Resolved {
@@ -645,6 +661,8 @@ fn builtin_resolved() -> Resolved {
         negative_of_last: (esc.negative_of_last, b()),
         cross_signal_days: (esc.cross_signal_days, b()),
         reminder_school_days: (esc.reminder_school_days, b()),
+        retention_months: (DEFAULT_RETENTION_MONTHS, b()),
+        student_retention_days: (DEFAULT_STUDENT_RETENTION_DAYS, b()),
     }
 }
 
@@ -668,6 +686,11 @@ impl Resolved {
             negative_of_last: pick(&layer.negative_of_last, &self.negative_of_last),
             cross_signal_days: pick(&layer.cross_signal_days, &self.cross_signal_days),
             reminder_school_days: pick(&layer.reminder_school_days, &self.reminder_school_days),
+            retention_months: pick(&layer.retention_months, &self.retention_months),
+            student_retention_days: pick(
+                &layer.student_retention_days,
+                &self.student_retention_days,
+            ),
         }
     }
 
@@ -744,6 +767,8 @@ impl Resolved {
                 cross_signal_days: self.cross_signal_days.0,
                 reminder_school_days: self.reminder_school_days.0,
             },
+            retention_months: self.retention_months.0,
+            student_retention_days: self.student_retention_days.0,
         }
     }
 }
@@ -996,6 +1021,24 @@ fn file_layer(ctx: &Ctx<'_>, raw: &RawSettings, prefix: &KeyPath) -> Result<Laye
             .map_err(|b| lift(&p, b))?;
         layer.reminder_after_hours = Some((v as u32, Origin::File(p)));
     }
+    if let Some(n) = raw.retention_months {
+        let p = prefix.key("retention_months");
+        let v =
+            in_range(n, 1, 120, "retention_months", "retention_months").map_err(|b| lift(&p, b))?;
+        layer.retention_months = Some((v as u32, Origin::File(p)));
+    }
+    if let Some(n) = raw.student_retention_days {
+        let p = prefix.key("student_retention_days");
+        let v = in_range(
+            n,
+            1,
+            365,
+            "student_retention_days",
+            "student_retention_days",
+        )
+        .map_err(|b| lift(&p, b))?;
+        layer.student_retention_days = Some((v as u32, Origin::File(p)));
+    }
     if let Some(l) = &raw.language {
         let p = prefix.key("language");
         layer.language = Some((parse_language(l).map_err(|b| lift(&p, b))?, Origin::File(p)));
@@ -1206,6 +1249,8 @@ mod tests {
         assert_eq!(d.reminder_after_hours, 24);
         assert_eq!(d.language, Language::Nl);
         assert_eq!(d.escalation, EscalationRules::default());
+        assert_eq!(d.retention_months, 12);
+        assert_eq!(d.student_retention_days, 30);
         assert_eq!(c.school("anything"), d);
         // The empty string is the same as no file.
         assert_eq!(Config::from_toml_str("", "x.toml", &no_env()).unwrap(), c);
@@ -1254,6 +1299,8 @@ mod tests {
         assert_eq!(d.reminder_after_hours, 24);
         assert_eq!(d.language, Language::Nl);
         assert_eq!(d.escalation, EscalationRules::default());
+        assert_eq!(d.retention_months, 12);
+        assert_eq!(d.student_retention_days, 30);
 
         let kw1c = c.school("kw1c");
         assert_eq!(kw1c.cadence, Cadence::new(3).unwrap());
@@ -1272,12 +1319,14 @@ holidays = [ { name = "Kerst", start = "2026-12-19", end = 2027-01-03 } ]
 cadence = 1
 reminder_after_hours = 12
 language = "en"
+retention_months = 6
 [defaults.escalation]
 negative_count = 2
 
 [schools.kw1c]
 cadence = 3
 working_hours = { end = "15:00" }
+student_retention_days = 14
 [schools.kw1c.escalation]
 negative_of_last = 4
 
@@ -1317,6 +1366,9 @@ negative_of_last = 4
         assert_eq!(k.escalation.negative_count, 2);
         assert_eq!(k.escalation.negative_of_last, 4);
         assert_eq!(k.escalation.consecutive_geen_klik, 2);
+        assert_eq!(k.retention_months, 6);
+        assert_eq!(k.student_retention_days, 14);
+        assert_eq!(d.student_retention_days, 30);
 
         assert_eq!(c.school("leeg"), d);
         assert_eq!(c.school("unknown"), d);
@@ -1442,6 +1494,26 @@ negative_of_last = 4
         assert_at(
             &err("[defaults]\nreminder_after_hours = 73\n"),
             "defaults.reminder_after_hours",
+            2,
+        );
+        assert_at(
+            &err("[defaults]\nretention_months = 0\n"),
+            "defaults.retention_months",
+            2,
+        );
+        assert_at(
+            &err("[defaults]\nlanguage = \"nl\"\nretention_months = 121\n"),
+            "defaults.retention_months",
+            3,
+        );
+        assert_at(
+            &err("[schools.x]\nstudent_retention_days = 0\n"),
+            "schools.x.student_retention_days",
+            2,
+        );
+        assert_at(
+            &err("[defaults]\nstudent_retention_days = 366\n"),
+            "defaults.student_retention_days",
             2,
         );
         assert_at(

@@ -1,15 +1,20 @@
 //! `wandelgang`: parse the command line, load configuration, run the chosen command.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use wandelgang::app::Engine;
+use wandelgang::app::ports::{OfflineChat, SystemClock};
 use wandelgang::config::{Config, redact_url};
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
+use wandelgang::domain::roster::PersonId;
 use wandelgang::roster_import::{RosterFormat, parse_roster};
-use wandelgang::store::Store;
+use wandelgang::store::{ACTOR_CLI, ForgetReport, Store};
 use wandelgang::{simulate, telemetry};
 
 #[derive(Parser)]
@@ -53,6 +58,37 @@ enum Command {
     },
     /// Pas databasemigraties toe (gebeurt ook bij elke start) / apply database migrations
     Migrate,
+    /// Alles wat over een persoon bewaard is, als JSON / everything stored about a person, as JSON
+    Export {
+        /// Id van de persoon (uit het rooster) / the person's id (from the roster)
+        person: String,
+        /// Schrijf naar dit bestand in plaats van stdout / write to this file instead of stdout
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Verwijder alle persoonsgegevens van iemand (na bevestiging) / delete a person's personal data (after confirmation)
+    Forget {
+        /// Id van de persoon (uit het rooster) / the person's id (from the roster)
+        person: String,
+        /// Niet om bevestiging vragen (nodig zonder terminal) / do not ask to confirm (needed without a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Bewaartermijnen / retention
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Verwijder wat ouder is dan de bewaartermijn van elke school / delete what is past each school's retention
+    Run {
+        /// Alleen tellen, niets verwijderen / only count, delete nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +141,28 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Export { person, out } => {
+            let id = person_id(&person)?;
+            let (engine, store) = offline_engine(cli.config.as_deref()).await?;
+            let result = export(&engine, &id, out.as_deref()).await;
+            store.close().await;
+            result
+        }
+        Command::Forget { person, yes } => {
+            let id = person_id(&person)?;
+            let (engine, store) = offline_engine(cli.config.as_deref()).await?;
+            let result = forget(&engine, &id, yes).await;
+            store.close().await;
+            result
+        }
+        Command::Retention {
+            command: RetentionCommand::Run { dry_run },
+        } => {
+            let (engine, store) = offline_engine(cli.config.as_deref()).await?;
+            let result = retention(&engine, dry_run).await;
+            store.close().await;
+            result
+        }
         Command::Roster { command } => {
             let (store, _) = open_store(cli.config.as_deref()).await?;
             let result = match command {
@@ -125,6 +183,117 @@ async fn open_store(config: Option<&Path>) -> Result<(Store, String)> {
         .await
         .with_context(|| format!("database {url}"))?;
     Ok((store, url))
+}
+
+type CliEngine = Engine<OfflineChat, SystemClock>;
+
+fn person_id(raw: &str) -> Result<PersonId> {
+    PersonId::parse(raw).map_err(|e| anyhow!("{e}"))
+}
+
+/// An engine for commands that read and delete but never send.
+async fn offline_engine(config: Option<&Path>) -> Result<(CliEngine, Store)> {
+    let config = Config::load(config, &env_vars())?;
+    let url = redact_url(&config.database_url);
+    let store = Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("database {url}"))?;
+    let engine = Engine::new(
+        store.clone(),
+        OfflineChat,
+        SystemClock,
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+    );
+    Ok((engine, store))
+}
+
+async fn export(engine: &CliEngine, id: &PersonId, out: Option<&Path>) -> Result<()> {
+    let export = engine
+        .export_person(ACTOR_CLI, id)
+        .await?
+        .map_err(|e| anyhow!("{e}: {id}"))?;
+    let json = export.to_json()?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, format!("{json}\n"))
+                .with_context(|| format!("kan {} niet schrijven / cannot write", path.display()))?;
+            eprintln!(
+                "Export van / export of {id} geschreven naar / written to {}",
+                path.display()
+            );
+        }
+        None => println!("{json}"),
+    }
+    Ok(())
+}
+
+fn print_forget(r: &ForgetReport) {
+    println!(
+        "  {} reflectie(s) / reflection(s)\n  {} klik-signaal/signalen / klik signal(s)\n  {} vraag/vragen / prompt(s)\n  {} ander(e) bericht(en) / other message(s)\n  {} pauze(s) / pause(s)\n  {} koppeling(en) / pairing(s)\n  {} escalatie(s) / escalation(s)\n  {} auditregel(s) / audit row(s)",
+        r.reflections,
+        r.signals,
+        r.prompts,
+        r.messages,
+        r.pauses,
+        r.pairings,
+        r.escalations,
+        r.audit_rows
+    );
+}
+
+async fn forget(engine: &CliEngine, id: &PersonId, yes: bool) -> Result<()> {
+    let preview = engine
+        .forget_person(ACTOR_CLI, id, true)
+        .await?
+        .map_err(|e| anyhow!("{e}: {id}"))?;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "niets verwijderd: bevestig met --yes als er geen terminal is / nothing deleted: confirm with --yes when there is no terminal"
+            );
+        }
+        println!(
+            "Dit verwijdert {id} ({}, school {}) en / this deletes them and:",
+            preview.role, preview.school
+        );
+        print_forget(&preview);
+        print!("Typ het id van de persoon om te bevestigen / type the person's id to confirm: ");
+        std::io::stdout().flush().ok();
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("kan de bevestiging niet lezen / cannot read the confirmation")?;
+        if line.trim() != id.as_str() {
+            bail!("niet bevestigd, niets verwijderd / not confirmed, nothing deleted");
+        }
+    }
+    let report = engine
+        .forget_person(ACTOR_CLI, id, false)
+        .await?
+        .map_err(|e| anyhow!("{e}: {id}"))?;
+    println!("Verwijderd / deleted: {id}");
+    print_forget(&report);
+    println!(
+        "Alleen aantallen zonder namen of teksten zijn bewaard / only counts without names or texts are kept."
+    );
+    Ok(())
+}
+
+async fn retention(engine: &CliEngine, dry_run: bool) -> Result<()> {
+    let report = engine.retention(ACTOR_CLI, dry_run).await?;
+    if dry_run {
+        println!(
+            "Proefrun, niets verwijderd; dit zou verdwijnen / dry run, nothing deleted; this would go:"
+        );
+    } else {
+        println!("Verwijderd / deleted:");
+    }
+    for (nl, en, n) in report.kinds() {
+        println!("  {nl} / {en}: {n}");
+    }
+    println!("  totaal / total: {}", report.total());
+    Ok(())
 }
 
 async fn scenario(text: &str, name: &str, db: Option<PathBuf>) -> Result<()> {

@@ -4,7 +4,7 @@ use super::engine::{Engine, EngineError};
 use super::inbox::{EscalationAction, Handled, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
 use crate::domain::roster::Role;
-use crate::store::EscalationStatus;
+use crate::store::{EscalationStatus, escalation_subject};
 
 impl<C: Chat, K: Clock> Engine<C, K> {
     pub(crate) async fn escalation_action(
@@ -52,6 +52,21 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .transition_escalation(id, from_states, to, &actor.id, now)
             .await?
         {
+            let what = match action {
+                EscalationAction::Acknowledge => "escalation_acknowledged",
+                EscalationAction::Resolve => "escalation_resolved",
+                EscalationAction::Move => "escalation_moved",
+            };
+            self.store
+                .audit(
+                    now,
+                    actor.id.as_str(),
+                    what,
+                    &escalation_subject(id),
+                    Some(wpb.school.as_str()),
+                    None,
+                )
+                .await?;
             return Ok(Ok(Reply::EscalationUpdated { id, action }));
         }
         // Acknowledging twice is harmless: say it is done rather than refuse.

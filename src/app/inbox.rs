@@ -91,6 +91,19 @@ pub enum Reply {
         id: i64,
         action: EscalationAction,
     },
+    /// The sender's own export: `json` goes along as a file named `file_name`.
+    Exported {
+        file_name: String,
+        json: String,
+    },
+    /// Nothing deleted yet: this is what would go; the sender is asked to confirm.
+    ForgetConfirm {
+        reflections: u64,
+        signals: u64,
+        prompts: u64,
+    },
+    /// Everything personal about the sender is deleted.
+    Forgotten,
 }
 
 /// Refusals shown to the user, in their language; nothing was changed.
@@ -118,6 +131,8 @@ pub enum UserError {
     EscalationClosed,
     #[error("datum ligt in het verleden / date lies in the past")]
     DateInPast,
+    #[error("persoon niet gevonden / person not found")]
+    PersonNotFound,
 }
 
 pub type Handled = Result<Result<Reply, UserError>, EngineError>;

@@ -1,4 +1,4 @@
-//! Use-cases over the ports: the scheduler tick, inbound events and escalation actions.
+//! Use-cases over the ports: the scheduler tick, inbound events, escalation actions and privacy.
 //! They return outcomes; what reaches people goes through the outbox and the `Chat` port.
 
 pub mod engine;
@@ -6,6 +6,7 @@ pub mod escalations;
 pub mod inbox;
 pub mod messages;
 pub mod ports;
+pub mod privacy;
 pub mod scheduler;
 
 pub use engine::Engine;

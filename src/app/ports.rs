@@ -25,6 +25,19 @@ pub enum ChatError {
     Transient(String),
 }
 
+/// A transport for commands that never send (the local `export`, `forget` and `retention`).
+pub struct OfflineChat;
+
+#[async_trait]
+impl Chat for OfflineChat {
+    async fn send(&self, message: &OutboundMessage) -> Result<(), ChatError> {
+        Err(ChatError::Transient(format!(
+            "geen chatverbinding / no chat transport for {}",
+            message.key
+        )))
+    }
+}
+
 /// The time source; a virtual clock drives `demo`, `simulate` and the tests.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;

@@ -261,6 +261,34 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
             };
             format!("{} #{id}: {what}.", ctx.pick("Escalatie", "Escalation"))
         }
+        Reply::Exported { file_name, .. } => format!(
+            "{} {file_name}.",
+            ctx.pick(
+                "Hier is alles wat Wandelgang over je bewaart, in het bestand",
+                "Here is everything Wandelgang keeps about you, in the file"
+            )
+        ),
+        Reply::ForgetConfirm {
+            reflections,
+            signals,
+            prompts,
+        } => {
+            if ctx.nl() {
+                format!(
+                    "Weet je het zeker? Dan verwijdert Wandelgang je profiel, {reflections} reflectie(s), {signals} klik-signaal/signalen en {prompts} vraag/vragen, en je koppelingen. Dit kan niet ongedaan worden gemaakt. Bevestig om alles te verwijderen."
+                )
+            } else {
+                format!(
+                    "Are you sure? Wandelgang will then delete your profile, {reflections} reflection(s), {signals} klik signal(s) and {prompts} prompt(s), and your pairings. This cannot be undone. Confirm to delete everything."
+                )
+            }
+        }
+        Reply::Forgotten => ctx
+            .pick(
+                "Je gegevens zijn verwijderd. Alleen aantallen zonder namen of teksten blijven bewaard.",
+                "Your data has been deleted. Only counts without names or texts are kept.",
+            )
+            .to_string(),
     }
 }
 

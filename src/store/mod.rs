@@ -4,6 +4,7 @@
 mod batch;
 mod outbox;
 mod people;
+mod privacy;
 mod reflections;
 mod signals;
 
@@ -11,6 +12,12 @@ pub use batch::{Finish, RecipientContext};
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
 pub use people::ImportSummary;
 pub(crate) use people::seed_for;
+pub use privacy::{
+    ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, AuditEntry, EscalationExport, ForgetReport,
+    PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport, ReflectionExport,
+    RetentionPolicies, RetentionPolicy, RetentionReport, SignalExport, escalation_subject,
+    person_subject,
+};
 pub use reflections::StoredReflection;
 pub use signals::{EscalationRow, EscalationStatus, SignalWrite};
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::outbox::{NewOutbox, insert_in};
+use super::privacy::{ACTOR_BOT, audit_in, escalation_subject};
 use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::escalation::{EscalationDecision, EscalationRules, SignalPoint, Trigger};
 use crate::domain::klik::{KlikValue, SignalSource};
@@ -201,6 +202,27 @@ impl Store {
             }
             _ => None,
         };
+        if let (Some(id), EscalationDecision::Open { triggers, .. }) = (escalation_id, &decision) {
+            // No escalation without its audit row: written in the same transaction.
+            let (school,): (String,) = sqlx::query_as(
+                "SELECT w.school_id FROM pairings p JOIN people w ON w.id = p.wpb_id WHERE p.id = $1",
+            )
+            .bind(w.pairing.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            let detail =
+                serde_json::to_string(triggers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            audit_in(
+                &mut *tx,
+                w.at,
+                ACTOR_BOT,
+                "escalation_opened",
+                &escalation_subject(id),
+                Some(&school),
+                Some(&detail),
+            )
+            .await?;
+        }
         let evaluated = Evaluated {
             signal_id,
             recent,

@@ -130,3 +130,62 @@ fn demo_runs_the_whole_story_and_refuses_to_overwrite() {
     assert!(!again.status.success());
     assert!(text(&again).contains("bestaat al"));
 }
+
+#[test]
+fn export_forget_and_retention_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = wandelgang(
+        dir.path(),
+        &["roster", "import", &format!("{REPO}/examples/roster.csv")],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+
+    let out = wandelgang(dir.path(), &["export", "anna"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["profile"]["name"], "Anna Jansen");
+    assert_eq!(json["profile"]["role"], "wpb");
+    assert_eq!(json["intervisie_posts"], serde_json::json!([]));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Bram"));
+
+    let file = dir.path().join("daan.json");
+    let out = wandelgang(
+        dir.path(),
+        &["export", "daan", "--out", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(json["profile"]["role"], "student");
+    assert!(json.get("reflections").is_none());
+
+    let missing = wandelgang(dir.path(), &["export", "nobody"]);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("niet gevonden"),
+        "{}",
+        text(&missing)
+    );
+
+    let dry = wandelgang(dir.path(), &["retention", "run", "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry));
+    let shown = text(&dry);
+    assert!(
+        shown.contains("Proefrun") && shown.contains("reflecties / reflections: 0"),
+        "{shown}"
+    );
+
+    // Without a terminal and without --yes nothing is deleted.
+    let refused = wandelgang(dir.path(), &["forget", "anna"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("--yes"), "{}", text(&refused));
+    assert!(wandelgang(dir.path(), &["export", "anna"]).status.success());
+    let forgot = wandelgang(dir.path(), &["forget", "anna", "--yes"]);
+    assert!(forgot.status.success(), "{}", text(&forgot));
+    assert!(text(&forgot).contains("Verwijderd"), "{}", text(&forgot));
+    assert!(!wandelgang(dir.path(), &["export", "anna"]).status.success());
+
+    let help = wandelgang(dir.path(), &["--help"]);
+    let help = text(&help);
+    assert!(help.contains("export") && help.contains("forget") && help.contains("retention"));
+}

@@ -1,8 +1,9 @@
 //! One integration binary: store conformance on both backends, the scheduler end to end
-//! (restart, downtime, two engines), the escalation flow, and the command line.
+//! (restart, downtime, two engines), the escalation flow, privacy (export, forget, retention, audit), and the command line.
 
 mod cli;
 mod escalation_flow;
+mod privacy;
 mod scheduler;
 mod store_conformance;
 mod support;
