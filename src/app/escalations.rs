@@ -3,7 +3,7 @@
 use super::engine::{Engine, EngineError};
 use super::inbox::{EscalationAction, Handled, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
-use crate::domain::roster::Role;
+use crate::domain::authz::{Action, Denied, Target};
 use crate::store::{EscalationStatus, escalation_subject};
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -16,6 +16,18 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let Some(actor) = self.sender(&from).await? else {
             return Ok(Err(UserError::UnknownSender));
         };
+        let permission = match action {
+            EscalationAction::Acknowledge => Action::AcknowledgeEscalation,
+            EscalationAction::Resolve => Action::ResolveEscalation,
+            EscalationAction::Move => Action::MarkMove,
+        };
+        // The role is checked before the id is looked up, so nobody can probe which exist.
+        let own_school = Target::Escalation {
+            school: actor.school.clone(),
+        };
+        if let Err(e) = self.permit(&actor, permission, &own_school) {
+            return Ok(Err(e));
+        }
         let Some(escalation) = self.store.escalation(id).await? else {
             return Ok(Err(UserError::EscalationNotFound));
         };
@@ -29,9 +41,19 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .person(&pairing.wpb)
             .await?
             .ok_or_else(|| EngineError::Inconsistent(format!("wpb {} missing", pairing.wpb)))?;
-        // Only a schoolopleider of the pairing's own school may act; to others it does not exist.
-        if actor.role != Role::Schoolopleider || actor.school != wpb.school {
-            return Ok(Err(UserError::EscalationNotFound));
+        match self.permit(
+            &actor,
+            permission,
+            &Target::Escalation {
+                school: wpb.school.clone(),
+            },
+        ) {
+            Ok(()) => {}
+            // To a schoolopleider of another school it does not exist.
+            Err(UserError::Denied(Denied::OtherSchool)) => {
+                return Ok(Err(UserError::EscalationNotFound));
+            }
+            Err(e) => return Ok(Err(e)),
         }
         let (from_states, to): (&[EscalationStatus], _) = match action {
             EscalationAction::Acknowledge => {

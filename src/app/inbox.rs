@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate};
 use super::engine::{Engine, EngineError};
 use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
 use super::ports::{Chat, Clock};
+use crate::domain::authz::{Action, Denied, Target};
 use crate::domain::escalation::{EscalationDecision, evaluate};
 use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
 use crate::domain::reflection::{Reflection, ReflectionError};
@@ -111,8 +112,9 @@ pub enum Reply {
 pub enum UserError {
     #[error("onbekende afzender / unknown sender")]
     UnknownSender,
-    #[error("alleen voor werkplekbegeleiders / only for werkplekbegeleiders")]
-    OnlyWpb,
+    /// Refused by the authorization table; its message says who may do it.
+    #[error("{0}")]
+    Denied(#[from] Denied),
     #[error("{0}")]
     Reflection(#[from] ReflectionError),
     #[error("{0}")]
@@ -125,8 +127,6 @@ pub enum UserError {
     ReflectionNotFound,
     #[error("escalatie niet gevonden / escalation not found")]
     EscalationNotFound,
-    #[error("dat mag je niet / not allowed")]
-    NotAllowed,
     #[error("escalatie is al afgesloten / escalation already closed")]
     EscalationClosed,
     #[error("datum ligt in het verleden / date lies in the past")]
@@ -161,8 +161,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 from,
                 reflection_id,
             } => {
-                let Some(wpb) = self.wpb(&from).await? else {
-                    return Ok(Err(UserError::OnlyWpb));
+                let wpb = match self.actor_for_own(&from, Action::ShareReflection).await? {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
                 };
                 Ok(
                     if self.store.share_reflection(&wpb.id, reflection_id).await? {
@@ -173,8 +174,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 )
             }
             Inbound::Pause { from, until } => {
-                let Some(wpb) = self.wpb(&from).await? else {
-                    return Ok(Err(UserError::OnlyWpb));
+                let wpb = match self.actor_for_own(&from, Action::Pause).await? {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
                 };
                 let today = self.settings(&wpb).calendar.local_date(self.clock.now());
                 if until < today {
@@ -192,8 +194,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 Ok(Ok(Reply::Paused { until }))
             }
             Inbound::Resume { from } => {
-                let Some(wpb) = self.wpb(&from).await? else {
-                    return Ok(Err(UserError::OnlyWpb));
+                let wpb = match self.actor_for_own(&from, Action::Resume).await? {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
                 };
                 let today = self.settings(&wpb).calendar.local_date(self.clock.now());
                 self.store.end_pauses(&wpb.id, today).await?;
@@ -214,10 +217,6 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         })
     }
 
-    async fn wpb(&self, from: &Sender) -> Result<Option<Person>, EngineError> {
-        Ok(self.sender(from).await?.filter(|p| p.role == Role::Wpb))
-    }
-
     async fn reflect(
         &self,
         from: Sender,
@@ -225,8 +224,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         target: ReflectionTarget,
         share: bool,
     ) -> Handled {
-        let Some(wpb) = self.wpb(&from).await? else {
-            return Ok(Err(UserError::OnlyWpb));
+        let wpb = match self.actor_for_own(&from, Action::Reflect).await? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
         };
         let reflection = match Reflection::parse(text) {
             Ok(r) => r,
@@ -282,7 +282,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 Err(UserError::Klik(KlikError::NotYourPairing))
             }
             0 if matches!(actor.role, Role::Wpb | Role::Student) => Err(UserError::NoActivePairing),
-            0 => Err(UserError::NotAllowed),
+            // Other roles have no pairing of their own: the table says who may do this.
+            0 => Err(self
+                .permit(actor, klik_action(actor.role), &Target::Deployment)
+                .err()
+                .unwrap_or(UserError::NoActivePairing)),
             1 => active.into_iter().next().ok_or(UserError::NoActivePairing),
             _ => {
                 let mut names = Vec::new();
@@ -311,6 +315,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
+        let target = Target::Pairing {
+            wpb: pairing.wpb.clone(),
+            student: pairing.student.clone(),
+            school: actor.school.clone(),
+        };
+        if let Err(e) = self.permit(&actor, klik_action(actor.role), &target) {
+            return Ok(Err(e));
+        }
         let now = self.clock.now();
         let today = self.settings(&actor).calendar.local_date(now);
         let parties = PairingParties {
@@ -461,6 +473,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             value,
             confidential,
         }))
+    }
+}
+
+/// A student's klik is their confidential check-in; everyone else's is the wpb's tap.
+fn klik_action(role: Role) -> Action {
+    match role {
+        Role::Student => Action::KlikAsStudent,
+        _ => Action::KlikAsWpb,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Use-cases over the ports: the scheduler tick, inbound events, escalation actions and privacy.
 //! They return outcomes; what reaches people goes through the outbox and the `Chat` port.
 
+pub mod access;
 pub mod engine;
 pub mod escalations;
 pub mod inbox;

@@ -4,6 +4,7 @@
 use super::engine::{Engine, EngineError};
 use super::inbox::{Handled, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
+use crate::domain::authz::Action;
 use crate::domain::roster::PersonId;
 use crate::store::{
     ForgetReport, PersonExport, RetentionPolicies, RetentionPolicy, RetentionReport, person_subject,
@@ -12,8 +13,9 @@ use crate::store::{
 impl<C: Chat, K: Clock> Engine<C, K> {
     /// Chat: the sender's own export, as a JSON file to attach to the reply.
     pub async fn export_own(&self, from: Sender) -> Handled {
-        let Some(person) = self.sender(&from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+        let person = match self.actor_for_own(&from, Action::ExportOwnData).await? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
         };
         let export = match self.export_person(person.id.as_str(), &person.id).await? {
             Ok(e) => e,
@@ -28,8 +30,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     /// Chat: the sender asks to be forgotten. Without `confirm` nothing changes and the reply
     /// says what would be deleted and asks to confirm; with it everything personal goes.
     pub async fn forget_self(&self, from: Sender, confirm: bool) -> Handled {
-        let Some(person) = self.sender(&from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+        let person = match self.actor_for_own(&from, Action::ForgetSelf).await? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
         };
         let report = match self
             .forget_person(person.id.as_str(), &person.id, !confirm)

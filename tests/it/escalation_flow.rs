@@ -9,8 +9,10 @@ use wandelgang::app::inbox::{
 use wandelgang::app::messages::{Message, OutboundMessage};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::recording::RecordingChat;
+use wandelgang::domain::authz::Denied;
 use wandelgang::domain::klik::{KlikError, SignalSource};
 use wandelgang::domain::reflection::ReflectionError;
+use wandelgang::domain::roster::Role;
 
 fn klik(from: &str, value: &str) -> Inbound {
     Inbound::Klik {
@@ -98,9 +100,9 @@ on_both_backends! {
         e.handle(klik("s0", "geen klik")).await.unwrap().unwrap();
         e.tick().await.unwrap();
         let id = store.escalations().await.unwrap()[0].id;
-        // A wpb cannot act on it; to them it does not exist.
+        // A wpb cannot act on it: the table keeps escalations for the schoolopleider.
         let refused = e.handle(Inbound::Escalation { from: Sender::Chat("test:w0".into()), escalation_id: id, action: EscalationAction::Resolve }).await.unwrap();
-        assert_eq!(refused, Err(UserError::EscalationNotFound));
+        assert_eq!(refused, Err(UserError::Denied(Denied::NotForRole { meant_for: Some(Role::Schoolopleider) })));
         e.handle(Inbound::Escalation { from: Sender::Chat("test:so".into()), escalation_id: id, action: EscalationAction::Acknowledge }).await.unwrap().unwrap();
         run_until(&e, &clock, at("2026-10-05 10:10"), at("2026-10-14 16:00"), 60).await;
         assert!(!chat.delivered().iter().any(|m| matches!(m.body, Message::EscalationReminder { .. })));
@@ -116,7 +118,7 @@ on_both_backends! {
         let e = engine(store.clone(), RecordingChat::new(), clock.clone());
         let other = e.handle(Inbound::Klik { from: Sender::Chat("test:w1".into()), student: Some(crate::support::pid("s0")), value: "geen klik".into() }).await.unwrap();
         assert_eq!(other, Err(UserError::Klik(KlikError::NotYourPairing)));
-        assert_eq!(e.handle(klik("so", "goed")).await.unwrap(), Err(UserError::NotAllowed));
+        assert_eq!(e.handle(klik("so", "goed")).await.unwrap(), Err(UserError::Denied(Denied::NotForRole { meant_for: Some(Role::Wpb) })));
         assert_eq!(e.handle(klik("nobody", "goed")).await.unwrap(), Err(UserError::UnknownSender));
         assert!(matches!(e.handle(klik("w0", "wat?")).await.unwrap(), Err(UserError::Klik(KlikError::UnknownValue(_)))));
         // Nothing was stored by the refusals.
@@ -145,6 +147,6 @@ on_both_backends! {
         assert_eq!(stored[1].text, "Samen gelachen @everyone 👩‍🏫 abcdef");
         // A student has no reflections.
         let student = e.handle(Inbound::Reflection { from: Sender::Chat("test:s0".into()), text: "hoi".into(), target: ReflectionTarget::FreeStanding, share: false }).await.unwrap();
-        assert_eq!(student, Err(UserError::OnlyWpb));
+        assert!(matches!(student, Err(UserError::Denied(_))), "{student:?}");
     };
 }

@@ -1,6 +1,7 @@
 //! One integration binary: store conformance on both backends, the scheduler end to end
 //! (restart, downtime, two engines), the escalation flow, privacy (export, forget, retention, audit), and the command line.
 
+mod access;
 mod cli;
 mod escalation_flow;
 mod privacy;

@@ -176,7 +176,7 @@ async fn seeded(db: &TestDb) -> (Store, TestEngine, VirtualClock) {
 
 /// Every row of every table as text (`table|col1|col2|…`), sorted. Only sqlx's own migration
 /// bookkeeping is left out: it holds the schema, never data.
-async fn dump(store: &Store) -> Vec<String> {
+pub(crate) async fn dump(store: &Store) -> Vec<String> {
     let pool = store.pool();
     let tables: Vec<(String,)> = match store.backend() {
         Backend::Sqlite => sqlx::query_as(
