@@ -29,6 +29,8 @@ pub struct Engine<C: Chat, K: Clock> {
     pub batch: i64,
     /// How long a claim holds before another process may take the row over.
     pub lease_secs: i64,
+    /// The local day whose daily jobs this process has already seen claimed.
+    pub(crate) daily_jobs_done: std::sync::Mutex<Option<chrono::NaiveDate>>,
 }
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -53,6 +55,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             id,
             batch: 500,
             lease_secs: 120,
+            daily_jobs_done: std::sync::Mutex::new(None),
         }
     }
 

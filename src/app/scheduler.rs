@@ -81,7 +81,41 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             // Sending marks wpbs for re-planning (their next slot); do that within the tick.
             outcome.planned += self.plan(now).await?;
         }
+        self.daily_jobs(now).await?;
         Ok(outcome)
+    }
+
+    /// Once a day (the deployment's default time zone), whichever process ticks first runs
+    /// retention. The in-memory day spares the database a question on every other tick.
+    async fn daily_jobs(&self, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let tz = self.config.defaults.calendar.tz;
+        let today = now.with_timezone(&tz).date_naive();
+        {
+            let done = self
+                .daily_jobs_done
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if *done == Some(today) {
+                return Ok(());
+            }
+        }
+        let day_start = today
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .map_or(now, |t| t.with_timezone(&Utc));
+        if self
+            .store
+            .claim_daily_job("retention", day_start, now)
+            .await?
+        {
+            let report = self.retention("wandelgang", false).await?;
+            tracing::info!(?report, "daily retention ran");
+        }
+        *self
+            .daily_jobs_done
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(today);
+        Ok(())
     }
 
     /// Computes the next slot of every wpb marked for (re)planning.

@@ -251,3 +251,34 @@ on_both_backends! {
         assert!(first.4.unwrap() - first.3 < Duration::minutes(5));
     };
 }
+
+async fn retention_runs(store: &Store) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'retention'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    n
+}
+
+on_both_backends! {
+    retention_runs_once_a_day_from_the_tick => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let old = at("2025-08-01 10:00");
+        store.add_reflection(&crate::support::pid("w0"), "Oud", None, old, false).await.unwrap();
+        store.add_reflection(&crate::support::pid("w0"), "Recent", None, at("2026-10-01 10:00"), false).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 07:00"));
+        let a = engine(store.clone(), RecordingChat::new(), clock.clone());
+        let b = engine(db.store().await, RecordingChat::new(), clock.clone());
+        a.tick().await.unwrap();
+        b.tick().await.unwrap();
+        a.tick().await.unwrap();
+        assert_eq!(retention_runs(&store).await, 1, "two processes, one run a day");
+        let left = store.reflections_of(&crate::support::pid("w0"), false, at("2000-01-01 00:00")).await.unwrap();
+        assert_eq!(left.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(), ["Recent"]);
+        clock.set(at("2026-10-06 00:05"));
+        b.tick().await.unwrap();
+        a.tick().await.unwrap();
+        assert_eq!(retention_runs(&store).await, 2);
+    };
+}
