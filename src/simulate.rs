@@ -453,6 +453,35 @@ async fn perform(
                         },
                     )
                 }
+                "intervisie" => {
+                    let case = e.text.clone().unwrap_or_default();
+                    (
+                        format!("{who} → intervisie, casus: “{case}”"),
+                        Inbound::IntervisieStart {
+                            from,
+                            case,
+                            reflection_id: None,
+                        },
+                    )
+                }
+                "intervisie-post" => {
+                    let text = e.text.clone().unwrap_or_default();
+                    (
+                        format!("{who} → intervisie: “{text}”"),
+                        Inbound::IntervisiePost { from, text },
+                    )
+                }
+                "intervisie-door" => (
+                    format!("{who} → intervisie naar de volgende fase"),
+                    Inbound::IntervisieAdvance { from },
+                ),
+                "opbrengst" => {
+                    let text = e.text.clone().unwrap_or_default();
+                    (
+                        format!("{who} → opbrengst: “{text}”"),
+                        Inbound::IntervisieTakeaway { from, text },
+                    )
+                }
                 other => {
                     return Err(ScenarioError::Invalid {
                         file: "scenario".into(),

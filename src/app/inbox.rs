@@ -8,6 +8,7 @@ use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntr
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Denied, Target};
 use crate::domain::escalation::{EscalationDecision, evaluate};
+use crate::domain::intervisie::{Phase, RefuseReason};
 use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
 use crate::domain::reflection::{Reflection, ReflectionError};
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role};
@@ -65,6 +66,27 @@ pub enum Inbound {
         escalation_id: i64,
         action: EscalationAction,
     },
+    /// Bring in a case in the sender's team; `reflection_id` names one of their own
+    /// reflections whose text becomes the case (then `case` may be empty).
+    IntervisieStart {
+        from: Sender,
+        case: String,
+        reflection_id: Option<i64>,
+    },
+    /// A post in the open thread of the sender's team.
+    IntervisiePost {
+        from: Sender,
+        text: String,
+    },
+    /// The case owner moves the thread on to the next phase.
+    IntervisieAdvance {
+        from: Sender,
+    },
+    /// The case owner's takeaway (Opbrengst).
+    IntervisieTakeaway {
+        from: Sender,
+        text: String,
+    },
 }
 
 /// What the sender is told when the event was taken.
@@ -105,6 +127,14 @@ pub enum Reply {
     },
     /// Everything personal about the sender is deleted.
     Forgotten,
+    IntervisieStarted {
+        thread: i64,
+    },
+    IntervisiePosted,
+    IntervisieAdvanced {
+        phase: Phase,
+    },
+    IntervisieTakeawaySaved,
 }
 
 /// Refusals shown to the user, in their language; nothing was changed.
@@ -133,6 +163,17 @@ pub enum UserError {
     DateInPast,
     #[error("persoon niet gevonden / person not found")]
     PersonNotFound,
+    /// The intervisie thread did not take it; nothing changed.
+    #[error("{0}")]
+    Intervisie(RefuseReason),
+    #[error(
+        "er loopt nu geen intervisie in je team; je kunt er een starten / there is no intervisie running in your team right now; you can start one"
+    )]
+    NoOpenIntervisie,
+    #[error(
+        "er loopt al een intervisie in je team; doe gerust mee / an intervisie is already running in your team; feel free to join in"
+    )]
+    IntervisieAlreadyOpen,
 }
 
 pub type Handled = Result<Result<Reply, UserError>, EngineError>;
@@ -207,6 +248,23 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 escalation_id,
                 action,
             } => self.escalation_action(from, escalation_id, action).await,
+            Inbound::IntervisieStart {
+                from,
+                case,
+                reflection_id,
+            } => self.intervisie_start(from, &case, reflection_id).await,
+            Inbound::IntervisiePost { from, text } => {
+                self.intervisie_event(from, Action::IntervisiePost, Some(text))
+                    .await
+            }
+            Inbound::IntervisieAdvance { from } => {
+                self.intervisie_event(from, Action::IntervisieAdvance, None)
+                    .await
+            }
+            Inbound::IntervisieTakeaway { from, text } => {
+                self.intervisie_event(from, Action::IntervisieTakeaway, Some(text))
+                    .await
+            }
         }
     }
 
@@ -484,7 +542,7 @@ fn klik_action(role: Role) -> Action {
     }
 }
 
-fn json_row(
+pub(crate) fn json_row(
     key: String,
     kind: OutboxKind,
     to: &PersonId,
@@ -503,5 +561,6 @@ fn json_row(
         due_at: due,
         body: Some(body),
         ref_id,
+        channel_team: None,
     })
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::escalation::Trigger;
+use crate::domain::intervisie::Phase;
 use crate::domain::klik::{KlikValue, SignalSource};
 use crate::domain::language::Language;
 use crate::domain::roster::PersonId;
@@ -56,6 +57,33 @@ pub enum Message {
     WpbEscalationNotice { student: String },
     /// To the schoolopleider: a wpb could not be reached (DMs closed).
     Unreachable { wpb: String },
+    /// To the team channel: an intervisie phase opens. The Inbreng announcement carries the
+    /// case and who brought it in.
+    IntervisiePhase {
+        thread: i64,
+        phase: Phase,
+        due: DateTime<Utc>,
+        case: Option<String>,
+        owner: String,
+    },
+    /// The one reminder of a phase: to the team, or (`to_owner`) to the case owner.
+    IntervisieReminder {
+        thread: i64,
+        phase: Phase,
+        to_owner: bool,
+    },
+    /// To a poster: a kind suggestion for a closed or suggestive question.
+    IntervisieHint { thread: i64, suggestion: String },
+    /// To a poster: a gentle pointer for a post outside the phase's purpose.
+    IntervisiePointer { thread: i64, phase: Phase },
+    /// To the team channel: the thread closed, with a short summary.
+    IntervisieClosed {
+        thread: i64,
+        participants: usize,
+        posts: usize,
+        takeaway: Option<String>,
+        owner_left: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

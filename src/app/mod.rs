@@ -5,6 +5,7 @@ pub mod access;
 pub mod engine;
 pub mod escalations;
 pub mod inbox;
+pub mod intervisie;
 pub mod messages;
 pub mod ports;
 pub mod privacy;

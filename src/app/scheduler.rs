@@ -7,11 +7,11 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::{HashMap, HashSet};
 
 use super::engine::{Engine, EngineError};
-use super::messages::{Message, OutboundMessage, StudentRef};
+use super::messages::{Message, OutboundMessage, Recipient, StudentRef};
 use super::ports::{Chat, ChatError, Clock};
 use crate::domain::language::Language;
 use crate::domain::prompts::{self, Catalogue, PromptId, SelectionContext, Sent};
-use crate::domain::roster::{Pairing, Person, PersonId, Role};
+use crate::domain::roster::{Pairing, Person, PersonId, Role, TeamId};
 use crate::domain::schedule::{DateRange, Lateness, PlanInput, lateness, next_slot};
 use crate::store::{
     EscalationStatus, Finish, NewOutbox, OutboxKind, OutboxRow, OutboxStatus, RecipientContext,
@@ -71,6 +71,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             planned: self.plan(now).await?,
             ..Default::default()
         };
+        // Due intervisie threads move on; their messages join this tick's deliveries.
+        self.advance_threads(now).await?;
         loop {
             let step = self.deliver_batch(now).await?;
             let had_work = !step.is_idle();
@@ -189,6 +191,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             due_at: slot.due,
             body: None,
             ref_id: None,
+            channel_team: None,
         })
     }
 
@@ -267,6 +270,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     vec![],
                 )),
                 (Err(ChatError::Unreachable(why)), person) => {
+                    // A team channel that cannot be reached says nothing about the owner's DMs.
+                    let person = person.filter(|_| row.channel_team.is_none());
                     let notices = match person {
                         Some(p) => {
                             self.store.set_dm_closed(&p.id).await?;
@@ -385,7 +390,21 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 "gemist: buiten het venster van die dag / missed: outside that day's window",
             );
         }
-        let to = self.recipient(&ctx.person);
+        let mut to = self.recipient(&ctx.person);
+        if let Some(team) = &row.channel_team {
+            let team = self.store.team(&TeamId::from_trusted(team.clone())).await?;
+            match team {
+                Some(team) if team.channel.is_some() => {
+                    to = Recipient {
+                        person: row.recipient.clone(),
+                        name: team.name,
+                        address: team.channel,
+                        language: self.config.school(team.school.as_str()).language,
+                    };
+                }
+                _ => return skip("team zonder kanaal / team without a channel"),
+            }
+        }
         if row.kind == OutboxKind::Prompt {
             return Ok(match self.prompt_body(row, ctx, names, now) {
                 Ok((body, choice)) => (
@@ -571,6 +590,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             due_at,
             body,
             ref_id: Some(row.id),
+            channel_team: None,
         }]
     }
 
@@ -599,6 +619,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 due_at: now,
                 body: Some(body.clone()),
                 ref_id: None,
+                channel_team: None,
             })
             .collect())
     }

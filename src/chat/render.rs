@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use crate::app::inbox::{EscalationAction, Reply, UserError};
 use crate::app::messages::{EscalationSummary, Message};
+use crate::domain::intervisie::Phase;
 use crate::domain::klik::{KlikValue, SignalSource};
 use crate::domain::language::Language;
 
@@ -123,6 +124,114 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
                 "by direct message (DMs are closed). Would you check with them?"
             )
         ),
+        Message::IntervisiePhase {
+            thread,
+            phase,
+            due,
+            case,
+            owner,
+        } => {
+            let mut out = format!(
+                "{} #{thread} · {}: {}",
+                ctx.pick("Intervisie", "Intervisie"),
+                phase.label(ctx.nl()),
+                phase.purpose(ctx.nl())
+            );
+            if let Some(case) = case {
+                out.push_str(&format!(
+                    "\n{} {}: “{}”",
+                    defuse_mentions(owner),
+                    ctx.pick("brengt een casus in", "brings in a case"),
+                    defuse_mentions(case)
+                ));
+            }
+            let next = match phase {
+                Phase::Inbreng | Phase::Vragen | Phase::Ervaringen => Some(ctx.pick(
+                    "Je kunt hier reageren tot ongeveer",
+                    "You can reply here until about",
+                )),
+                Phase::Opbrengst => Some(ctx.pick(
+                    "De inbrenger kan dit opschrijven tot ongeveer",
+                    "The case owner can write this until about",
+                )),
+                Phase::Afgesloten => None,
+            };
+            if let Some(next) = next {
+                out.push_str(&format!("\n{next} {}.", local_time(*due, ctx)));
+            }
+            out
+        }
+        Message::IntervisieReminder {
+            thread,
+            phase,
+            to_owner,
+        } => {
+            let body = if *to_owner {
+                ctx.pick(
+                    "wil je nog opschrijven wat je uit deze intervisie meeneemt? Eén zin is genoeg.",
+                    "would you like to write down what you take away from this intervisie? One sentence is enough.",
+                )
+            } else {
+                ctx.pick(
+                    "het is nog stil in deze fase. Wie wil er iets delen? Een korte reactie helpt al.",
+                    "this phase is still quiet. Who would like to share something? A short reply already helps.",
+                )
+            };
+            format!(
+                "{} #{thread} · {}: {body}",
+                ctx.pick("Intervisie", "Intervisie"),
+                phase.label(ctx.nl())
+            )
+        }
+        Message::IntervisieHint { thread, suggestion } => format!(
+            "{} #{thread}: {} {}",
+            ctx.pick("Intervisie", "Intervisie"),
+            ctx.pick("Dank je voor je vraag!", "Thank you for your question!"),
+            suggestion
+        ),
+        Message::IntervisiePointer { thread, phase } => format!(
+            "{} #{thread}: {}",
+            ctx.pick("Intervisie", "Intervisie"),
+            phase.pointer(ctx.nl())
+        ),
+        Message::IntervisieClosed {
+            thread,
+            participants,
+            posts,
+            takeaway,
+            owner_left,
+        } => {
+            let mut out = format!(
+                "{} #{thread} · {}: ",
+                ctx.pick("Intervisie", "Intervisie"),
+                Phase::Afgesloten.label(ctx.nl())
+            );
+            if *owner_left {
+                out.push_str(ctx.pick(
+                    "de inbrenger is niet meer in dit team, dus we ronden deze intervisie hier af. ",
+                    "the case owner is no longer in this team, so we close this intervisie here. ",
+                ));
+            }
+            out.push_str(&if ctx.nl() {
+                format!("{participants} deelnemer(s), {posts} bijdrage(n).")
+            } else {
+                format!("{participants} participant(s), {posts} contribution(s).")
+            });
+            match takeaway {
+                Some(t) => out.push_str(&format!(
+                    " {} “{}”",
+                    ctx.pick("De inbrenger neemt mee:", "The case owner takes away:"),
+                    defuse_mentions(t)
+                )),
+                None => out.push_str(ctx.pick(
+                    " Er is geen opbrengst opgeschreven.",
+                    " No takeaway was written down.",
+                )),
+            }
+            out.push(' ');
+            out.push_str(Phase::Afgesloten.purpose(ctx.nl()));
+            out
+        }
     };
     fit(text, ctx.max_chars)
 }
@@ -287,6 +396,28 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
             .pick(
                 "Je gegevens zijn verwijderd. Alleen aantallen zonder namen of teksten blijven bewaard.",
                 "Your data has been deleted. Only counts without names or texts are kept.",
+            )
+            .to_string(),
+        Reply::IntervisieStarted { thread } => format!(
+            "{} #{thread} {}",
+            ctx.pick("Dank je! Intervisie", "Thank you! Intervisie"),
+            ctx.pick(
+                "is gestart in het teamkanaal.",
+                "has started in the team channel."
+            )
+        ),
+        Reply::IntervisiePosted => ctx
+            .pick("Dank je, je bijdrage staat erbij.", "Thank you, your contribution is in.")
+            .to_string(),
+        Reply::IntervisieAdvanced { phase } => format!(
+            "{} {}.",
+            ctx.pick("De intervisie gaat verder:", "The intervisie moves on:"),
+            phase.label(ctx.nl())
+        ),
+        Reply::IntervisieTakeawaySaved => ctx
+            .pick(
+                "Dank je, je opbrengst is bewaard.",
+                "Thank you, your takeaway is saved.",
             )
             .to_string(),
     }

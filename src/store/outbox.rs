@@ -18,6 +18,7 @@ pub enum OutboxKind {
     EscalationReminder,
     WpbNotice,
     Unreachable,
+    Intervisie,
 }
 
 impl OutboxKind {
@@ -30,6 +31,7 @@ impl OutboxKind {
             OutboxKind::EscalationReminder => "escalation_reminder",
             OutboxKind::WpbNotice => "wpb_notice",
             OutboxKind::Unreachable => "unreachable",
+            OutboxKind::Intervisie => "intervisie",
         }
     }
 
@@ -42,6 +44,7 @@ impl OutboxKind {
             OutboxKind::EscalationReminder,
             OutboxKind::WpbNotice,
             OutboxKind::Unreachable,
+            OutboxKind::Intervisie,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -78,6 +81,8 @@ pub struct NewOutbox {
     /// Serialized `Message` for kinds whose content is fixed when they are created.
     pub body: Option<String>,
     pub ref_id: Option<i64>,
+    /// Set for a team-channel message: it goes to this team's channel, not to `recipient`.
+    pub channel_team: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +96,7 @@ pub struct OutboxRow {
     pub body: Option<String>,
     pub ref_id: Option<i64>,
     pub attempts: i64,
+    pub channel_team: Option<String>,
 }
 
 type OutboxTuple = (
@@ -103,11 +109,13 @@ type OutboxTuple = (
     Option<String>,
     Option<i64>,
     i64,
+    Option<String>,
 );
-const RETURNING: &str = "id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts";
+const RETURNING: &str =
+    "id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts, channel_team";
 
 fn row_from(t: OutboxTuple) -> StoreResult<OutboxRow> {
-    let (id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts) = t;
+    let (id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts, channel_team) = t;
     Ok(OutboxRow {
         id,
         kind: OutboxKind::parse(&kind)
@@ -119,6 +127,7 @@ fn row_from(t: OutboxTuple) -> StoreResult<OutboxRow> {
         body,
         ref_id,
         attempts,
+        channel_team,
     })
 }
 
@@ -127,8 +136,8 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let done = sqlx::query(
-        "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id)
-         VALUES ($1, $2, $3, $4, 'planned', $5, $6) ON CONFLICT (key) DO NOTHING",
+        "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id, channel_team)
+         VALUES ($1, $2, $3, $4, 'planned', $5, $6, $7) ON CONFLICT (key) DO NOTHING",
     )
     .bind(row.key.as_str())
     .bind(row.kind.as_str())
@@ -136,6 +145,7 @@ where
     .bind(ts(row.due_at))
     .bind(row.body.clone())
     .bind(row.ref_id)
+    .bind(row.channel_team.clone())
     .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -153,20 +163,21 @@ pub(crate) async fn insert_many_in(
     for chunk in rows.chunks(INSERT_CHUNK) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 6;
+                let b = i * 7;
                 format!(
-                    "(${}, ${}, ${}, ${}, 'planned', ${}, ${})",
+                    "(${}, ${}, ${}, ${}, 'planned', ${}, ${}, ${})",
                     b + 1,
                     b + 2,
                     b + 3,
                     b + 4,
                     b + 5,
-                    b + 6
+                    b + 6,
+                    b + 7
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id) VALUES {}
+            "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id, channel_team) VALUES {}
              ON CONFLICT (key) DO NOTHING RETURNING key",
             values.join(", ")
         );
@@ -178,7 +189,8 @@ pub(crate) async fn insert_many_in(
                 .bind(row.recipient.as_str())
                 .bind(ts(row.due_at))
                 .bind(row.body.clone())
-                .bind(row.ref_id);
+                .bind(row.ref_id)
+                .bind(row.channel_team.clone());
         }
         inserted.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(k,)| k));
     }
@@ -268,6 +280,7 @@ impl Store {
                 Option<String>,
                 Option<i64>,
                 i64,
+                Option<String>,
                 String,
             ),
         >(AssertSqlSafe(format!(
@@ -276,7 +289,7 @@ impl Store {
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(a, b, c, d, e, f, g, h, i, status)| {
+        row.map(|(a, b, c, d, e, f, g, h, i, j, status)| {
             let st = match status.as_str() {
                 "planned" => OutboxStatus::Planned,
                 "claimed" => OutboxStatus::Claimed,
@@ -285,7 +298,7 @@ impl Store {
                 "failed" => OutboxStatus::Failed,
                 other => return Err(StoreError::Corrupt(format!("outbox status `{other}`"))),
             };
-            Ok((row_from((a, b, c, d, e, f, g, h, i))?, st))
+            Ok((row_from((a, b, c, d, e, f, g, h, i, j))?, st))
         })
         .transpose()
     }

@@ -7,7 +7,9 @@
 //!   signals and escalations; the outbox rows that carry those escalations (summaries, reminders,
 //!   wpb notices, whatever their status), the follow-up questions about those signals and the
 //!   "cannot reach" notices about the person, so their name and texts disappear from everything
-//!   still to be sent; then the person row. A schoolopleider's id is cleared from the
+//!   still to be sent; then the person row. Intervisie threads whose case they brought in
+//!   are deleted (their team messages are addressed to them and go with their outbox rows);
+//!   their posts in other threads are taken out of those threads. A schoolopleider's id is cleared from the
 //!   escalations they acknowledged or closed.
 //! - **Audit rows** whose subject is the person (`person:<id>`) or one of the deleted
 //!   escalations are removed; rows in which they were the actor keep their action and subject
@@ -26,7 +28,12 @@ use std::collections::BTreeMap;
 
 use super::signals::value_from;
 use super::{Store, StoreError, StoreResult, day, from_ts, ts};
+use crate::domain::intervisie::{Phase, Thread};
 use crate::domain::roster::{PersonId, Role};
+
+fn parse_thread(id: i64, json: &str) -> StoreResult<Thread> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("intervisie {id}: {e}")))
+}
 
 /// The actor recorded for the bot's own actions (opening an escalation).
 pub const ACTOR_BOT: &str = "wandelgang";
@@ -61,8 +68,8 @@ pub struct PersonExport {
     /// wpb: their pauses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pauses: Option<Vec<PauseExport>>,
-    /// wpb: their posts in intervisie threads. Intervisie threads are not stored yet, so this
-    /// is always empty for now; it is the place where they will appear.
+    /// wpb: the cases they brought in and their posts in intervisie threads
+    /// (`thread`, `phase`, `kind`, `at`, `text`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intervisie_posts: Option<Vec<serde_json::Value>>,
     /// schoolopleider: the escalations they acknowledged, resolved or closed with a move.
@@ -376,8 +383,7 @@ impl Store {
                         })
                         .collect(),
                 );
-                // Intervisie threads are not stored yet: an empty, named place for them.
-                export.intervisie_posts = Some(Vec::new());
+                export.intervisie_posts = Some(self.export_intervisie(id).await?);
             }
             Role::Student => {
                 export.signals_given = Some(self.export_signals(id, role).await?);
@@ -388,6 +394,31 @@ impl Store {
             Role::Admin => {}
         }
         Ok(Some(export))
+    }
+
+    async fn export_intervisie(&self, id: &PersonId) -> StoreResult<Vec<serde_json::Value>> {
+        let mut out = Vec::new();
+        for (thread_id, json) in self.all_threads().await? {
+            let thread = parse_thread(thread_id, &json)?;
+            if thread.case_owner == *id {
+                out.push(serde_json::json!({
+                    "thread": thread_id,
+                    "phase": Phase::Inbreng.as_str(),
+                    "kind": "case",
+                    "text": thread.case,
+                }));
+            }
+            for post in thread.posts.iter().filter(|p| p.author == *id) {
+                out.push(serde_json::json!({
+                    "thread": thread_id,
+                    "phase": post.phase.as_str(),
+                    "kind": post.kind,
+                    "at": post.at,
+                    "text": post.text,
+                }));
+            }
+        }
+        Ok(out)
     }
 
     async fn export_reflections(&self, id: &PersonId) -> StoreResult<Vec<ReflectionExport>> {
@@ -880,6 +911,42 @@ async fn forget_in(tx: &mut Tx<'_>, id: &PersonId) -> StoreResult<Option<ForgetR
         &[pid],
     )
     .await?;
+    // Intervisie: threads whose case they brought in go (their team messages went above,
+    // addressed to them); elsewhere their posts are taken out of the thread.
+    let threads: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, state, version FROM intervisie_threads ORDER BY id")
+            .fetch_all(&mut **tx)
+            .await?;
+    for (thread_id, json, version) in threads {
+        let mut thread = parse_thread(thread_id, &json)?;
+        if thread.case_owner == *id {
+            sqlx::query("DELETE FROM intervisie_threads WHERE id = $1")
+                .bind(thread_id)
+                .execute(&mut **tx)
+                .await?;
+            continue;
+        }
+        let before = thread.posts.len();
+        thread.posts.retain(|p| p.author != *id);
+        if thread.posts.len() != before {
+            let state = serde_json::to_string(&thread)
+                .map_err(|e| StoreError::Corrupt(format!("intervisie {thread_id}: {e}")))?;
+            let done = sqlx::query(
+                "UPDATE intervisie_threads SET state = $1, version = version + 1 WHERE id = $2 AND version = $3",
+            )
+            .bind(state)
+            .bind(thread_id)
+            .bind(version)
+            .execute(&mut **tx)
+            .await?;
+            // A thread saved in between: roll the whole forget back rather than keep a post.
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "intervisie {thread_id} changed during forget; try again"
+                )));
+            }
+        }
+    }
     report.reflections += run(tx, "DELETE FROM reflections WHERE wpb_id = $1", &[pid]).await?;
     report.pauses += run(tx, "DELETE FROM pauses WHERE person_id = $1", &[pid]).await?;
     let subject = format!("person:{pid}");

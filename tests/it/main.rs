@@ -4,6 +4,7 @@
 mod access;
 mod cli;
 mod escalation_flow;
+mod intervisie;
 mod privacy;
 mod scheduler;
 mod store_conformance;

@@ -102,6 +102,7 @@ const ANNA_TEXTS: [&str; 2] = [
     "Anna gedeelde zorg over de samenwerking",
 ];
 const BERT_TEXT: &str = "Bert reflectie over vragend opleiden";
+const ANNA_POST: &str = "Anna vertelt in de intervisie over haar eigen les";
 
 /// Two wpbs with a week of prompts, reflections and klik signals; Anna's pairing escalates
 /// (her own two geen klik), the schoolopleider picks it up, and Anna pauses.
@@ -341,8 +342,12 @@ on_both_backends! {
 
     forget_leaves_no_trace_but_counts => |db: TestDb| async move {
         let (store, e, clock) = seeded(&db).await;
-        e.export_person("admin:cli", &pid("wpb-anna")).await.unwrap().unwrap();
-        let anna = ["wpb-anna", "Anna Vergeetmij", "test:wpb-anna-chat", ANNA_TEXTS[0], ANNA_TEXTS[1]];
+        // Anna takes part in Bert's intervisie: her post is hers to export and to have forgotten.
+        e.handle(Inbound::IntervisieStart { from: chat("wpb-bert"), case: "Bert casus".into(), reflection_id: None }).await.unwrap().unwrap();
+        e.handle(Inbound::IntervisiePost { from: chat("wpb-anna"), text: ANNA_POST.into() }).await.unwrap().unwrap();
+        let export = e.export_person("admin:cli", &pid("wpb-anna")).await.unwrap().unwrap();
+        assert_eq!(json_of(&export)["intervisie_posts"][0]["text"], ANNA_POST);
+        let anna = ["wpb-anna", "Anna Vergeetmij", "test:wpb-anna-chat", ANNA_TEXTS[0], ANNA_TEXTS[1], ANNA_POST];
         let before = dump(&store).await;
         assert!(traces(&before, &anna).len() > 10, "the seed stores plenty about Anna");
         // The escalation summary (with her shared reflection) and its planned reminder exist.
@@ -363,6 +368,7 @@ on_both_backends! {
         assert!(traces(&after, &anna).is_empty(), "{:#?}", traces(&after, &anna));
         // Bert's data is untouched; Daan remains as a person, without the pairing.
         assert!(after.iter().any(|r| r.contains(BERT_TEXT)));
+        assert!(after.iter().any(|r| r.starts_with("intervisie_threads|") && r.contains("Bert casus")), "Bert's thread stays");
         assert!(after.iter().any(|r| r.starts_with("people|stu-daan|")));
         let counts = store.forgotten_counts().await.unwrap();
         assert_eq!(counts.len(), 1);
@@ -454,11 +460,11 @@ on_both_backends! {
                 .bind(p).bind((now - Duration::days(60)).timestamp()).execute(store.pool()).await.unwrap();
         }
         for (key, t) in [("oud-bericht-grens", limit), ("oud-bericht-weg", older)] {
-            store.enqueue(&NewOutbox { key: key.into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: t, body: None, ref_id: None }).await.unwrap();
+            store.enqueue(&NewOutbox { key: key.into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: t, body: None, ref_id: None, channel_team: None }).await.unwrap();
             sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1 WHERE key = $2")
                 .bind(t.timestamp()).bind(key).execute(store.pool()).await.unwrap();
         }
-        store.enqueue(&NewOutbox { key: "nog-gepland".into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: older, body: None, ref_id: None }).await.unwrap();
+        store.enqueue(&NewOutbox { key: "nog-gepland".into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: older, body: None, ref_id: None, channel_team: None }).await.unwrap();
         store.audit(limit, "admin:cli", "export", "audit-grens", Some(SCHOOL), None).await.unwrap();
         store.audit(older, "admin:cli", "export", "audit-weg", Some(SCHOOL), None).await.unwrap();
         store.audit(older, "admin:cli", "export", "audit-zonder-school", None, None).await.unwrap();

@@ -20,6 +20,7 @@ fn row(key: &str, to: &str, due: &str) -> NewOutbox {
         due_at: at(due),
         body: None,
         ref_id: None,
+        channel_team: None,
     }
 }
 

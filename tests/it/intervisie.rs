@@ -1,0 +1,318 @@
+//! Intervisie threads through the engine on both backends: all phases via posts and ticks,
+//! a restart mid-phase, and refusals that change nothing.
+
+use crate::on_both_backends;
+use crate::privacy::dump;
+use crate::support::{TestDb, TestEngine, at, engine, pid, run_until};
+use wandelgang::app::inbox::{Inbound, Reply, Sender, UserError};
+use wandelgang::app::messages::{Message, OutboundMessage};
+use wandelgang::app::ports::VirtualClock;
+use wandelgang::chat::recording::RecordingChat;
+use wandelgang::domain::authz::Denied;
+use wandelgang::domain::intervisie::Phase;
+use wandelgang::domain::roster::{Person, Role, Roster, School, SchoolId, Team, TeamId};
+use wandelgang::store::Store;
+
+const CASE: &str = "Mijn student durft in de klas geen keuzes te maken.";
+const TAKEAWAY: &str = "Ik laat haar eerst zelf benoemen wat ze ziet.";
+
+fn school() -> SchoolId {
+    SchoolId::parse("school").unwrap()
+}
+
+fn team(id: &str) -> Team {
+    Team {
+        id: TeamId::parse(id).unwrap(),
+        school: school(),
+        name: format!("Team {id}"),
+        channel: Some(format!("test:#{id}")),
+    }
+}
+
+fn wpb(id: &str, team: &str) -> Person {
+    Person {
+        id: pid(id),
+        school: school(),
+        role: Role::Wpb,
+        name: format!("Naam {id}"),
+        team: Some(TeamId::parse(team).unwrap()),
+        chat: Some(format!("test:{id}")),
+        language: None,
+    }
+}
+
+/// w0 (case owner), w1 and w2 in team `zorg`; w3 in team `techniek`.
+fn roster() -> Roster {
+    Roster {
+        schools: vec![School {
+            id: school(),
+            name: "School".into(),
+        }],
+        teams: vec![team("zorg"), team("techniek")],
+        people: vec![
+            wpb("w0", "zorg"),
+            wpb("w1", "zorg"),
+            wpb("w2", "zorg"),
+            wpb("w3", "techniek"),
+        ],
+        pairings: vec![],
+    }
+}
+
+fn from(id: &str) -> Sender {
+    Sender::Chat(format!("test:{id}"))
+}
+
+fn post(id: &str, text: &str) -> Inbound {
+    Inbound::IntervisiePost {
+        from: from(id),
+        text: text.into(),
+    }
+}
+
+async fn ok(e: &TestEngine, event: Inbound) -> Reply {
+    e.handle(event).await.expect("engine").expect("accepted")
+}
+
+/// The whole thread; with `restart`, a second engine on the same database takes over in
+/// the middle of the Vragen phase. Returns everything delivered, in order.
+async fn flow(db: &TestDb, restart: bool) -> Vec<OutboundMessage> {
+    let store = db.store().await;
+    store.import_roster(&roster()).await.unwrap();
+    let clock = VirtualClock::new(at("2026-10-05 09:00"));
+    let chat = RecordingChat::new();
+    let mut e = engine(store.clone(), chat.clone(), clock.clone());
+    let started = ok(
+        &e,
+        Inbound::IntervisieStart {
+            from: from("w0"),
+            case: CASE.into(),
+            reflection_id: None,
+        },
+    )
+    .await;
+    let Reply::IntervisieStarted { thread } = started else {
+        panic!("{started:?}")
+    };
+    e.tick().await.unwrap();
+    ok(&e, post("w0", "Ze wacht steeds op mij.")).await;
+    // Inbreng lasts one school day.
+    run_until(
+        &e,
+        &clock,
+        at("2026-10-05 09:30"),
+        at("2026-10-06 10:00"),
+        30,
+    )
+    .await;
+    assert!(has_key(&chat, &format!("intervisie:{thread}:fase:vragen")));
+    clock.set(at("2026-10-06 11:00"));
+    ok(&e, post("w1", "Heb je dat al met haar besproken?")).await;
+    if restart {
+        let store2 = Store::open(&db.url).await.unwrap();
+        e = engine(store2, chat.clone(), clock.clone());
+    }
+    ok(&e, post("w2", "Wat maakte dat je haar toen de ruimte gaf?")).await;
+    ok(&e, post("w1", "Ik zou gewoon een gesprek plannen.")).await;
+    e.tick().await.unwrap();
+    // Vragen lasts two school days.
+    run_until(
+        &e,
+        &clock,
+        at("2026-10-06 11:30"),
+        at("2026-10-08 10:00"),
+        30,
+    )
+    .await;
+    assert!(has_key(
+        &chat,
+        &format!("intervisie:{thread}:fase:ervaringen")
+    ));
+    clock.set(at("2026-10-08 11:00"));
+    ok(
+        &e,
+        post("w2", "Bij mij hielp het om samen een les voor te bereiden."),
+    )
+    .await;
+    ok(
+        &e,
+        post("w1", "Ik geef mijn student eerst één kleine keuze."),
+    )
+    .await;
+    // The case owner moves on early.
+    clock.set(at("2026-10-08 14:00"));
+    let moved = ok(&e, Inbound::IntervisieAdvance { from: from("w0") }).await;
+    assert_eq!(
+        moved,
+        Reply::IntervisieAdvanced {
+            phase: Phase::Opbrengst
+        }
+    );
+    clock.set(at("2026-10-08 15:00"));
+    ok(
+        &e,
+        Inbound::IntervisieTakeaway {
+            from: from("w0"),
+            text: TAKEAWAY.into(),
+        },
+    )
+    .await;
+    run_until(
+        &e,
+        &clock,
+        at("2026-10-08 15:00"),
+        at("2026-10-12 17:00"),
+        60,
+    )
+    .await;
+    assert!(
+        store
+            .open_thread_of_team(&TeamId::parse("zorg").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    chat.delivered()
+}
+
+fn has_key(chat: &RecordingChat, key: &str) -> bool {
+    chat.delivered().iter().any(|m| m.key == key)
+}
+
+/// What every complete run shows: each phase announced in the team channel, exactly one
+/// hint (to the closed question), one pointer (to the early advice), the takeaway in the summary.
+fn check(delivered: &[OutboundMessage]) {
+    let team: Vec<&OutboundMessage> = delivered
+        .iter()
+        .filter(|m| m.to.address.as_deref() == Some("test:#zorg"))
+        .collect();
+    let phases: Vec<Phase> = team
+        .iter()
+        .filter_map(|m| match &m.body {
+            Message::IntervisiePhase { phase, .. } => Some(*phase),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            Phase::Inbreng,
+            Phase::Vragen,
+            Phase::Ervaringen,
+            Phase::Opbrengst
+        ]
+    );
+    let Message::IntervisiePhase { case, owner, .. } = &team[0].body else {
+        panic!("{:?}", team[0])
+    };
+    assert_eq!(case.as_deref(), Some(CASE));
+    assert_eq!(owner, "Naam w0");
+    let hints: Vec<&OutboundMessage> = delivered
+        .iter()
+        .filter(|m| matches!(m.body, Message::IntervisieHint { .. }))
+        .collect();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0].to.address.as_deref(), Some("test:w1"));
+    let pointers: Vec<&OutboundMessage> = delivered
+        .iter()
+        .filter(|m| matches!(m.body, Message::IntervisiePointer { .. }))
+        .collect();
+    assert_eq!(pointers.len(), 1, "{pointers:?}");
+    assert_eq!(pointers[0].to.address.as_deref(), Some("test:w1"));
+    let closed: Vec<&Message> = team
+        .iter()
+        .map(|m| &m.body)
+        .filter(|b| matches!(b, Message::IntervisieClosed { .. }))
+        .collect();
+    assert_eq!(closed.len(), 1);
+    let Message::IntervisieClosed {
+        participants,
+        takeaway,
+        owner_left,
+        ..
+    } = closed[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!(*participants, 3);
+    assert_eq!(takeaway.as_deref(), Some(TAKEAWAY));
+    assert!(!owner_left);
+    // Nothing is sent twice.
+    let mut keys: Vec<&str> = delivered.iter().map(|m| m.key.as_str()).collect();
+    keys.sort();
+    let n = keys.len();
+    keys.dedup();
+    assert_eq!(keys.len(), n);
+}
+
+on_both_backends! {
+    thread_goes_through_all_phases => |db: TestDb| async move {
+        check(&flow(&db, false).await);
+    };
+
+    restart_mid_phase_continues_the_thread => |db: TestDb| async move {
+        let delivered = flow(&db, true).await;
+        check(&delivered);
+        assert_eq!(
+            delivered.iter().map(|m| m.key.clone()).collect::<Vec<_>>(),
+            flow(&TestDb::sqlite(), false).await.iter().map(|m| m.key.clone()).collect::<Vec<_>>()
+        );
+    };
+
+    refusals_change_nothing => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster()).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 09:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        ok(&e, Inbound::IntervisieStart { from: from("w0"), case: CASE.into(), reflection_id: None }).await;
+        e.tick().await.unwrap();
+        let before = dump(&store).await;
+        // A wpb of another team has no thread here to post in or move on.
+        for event in [post("w3", "Wat zie je precies?"), Inbound::IntervisieAdvance { from: from("w3") }] {
+            assert_eq!(e.handle(event).await.unwrap(), Err(UserError::NoOpenIntervisie));
+        }
+        // Only the case owner moves the thread on or writes the takeaway.
+        assert_eq!(
+            e.handle(Inbound::IntervisieAdvance { from: from("w1") }).await.unwrap(),
+            Err(UserError::Denied(Denied::NotCaseOwner))
+        );
+        assert_eq!(
+            e.handle(Inbound::IntervisieTakeaway { from: from("w2"), text: "x".into() }).await.unwrap(),
+            Err(UserError::Denied(Denied::NotCaseOwner))
+        );
+        // The owner's takeaway before its phase is refused by the thread itself.
+        assert!(matches!(
+            e.handle(Inbound::IntervisieTakeaway { from: from("w0"), text: "x".into() }).await.unwrap(),
+            Err(UserError::Intervisie(_))
+        ));
+        // A second thread in the same team waits for the first.
+        assert_eq!(
+            e.handle(Inbound::IntervisieStart { from: from("w1"), case: "Nog een".into(), reflection_id: None }).await.unwrap(),
+            Err(UserError::IntervisieAlreadyOpen)
+        );
+        e.tick().await.unwrap();
+        assert_eq!(dump(&store).await, before, "refusals change nothing");
+    };
+}
+
+on_both_backends! {
+    forget_removes_posts_and_the_owners_threads => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster()).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 09:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        ok(&e, Inbound::IntervisieStart { from: from("w0"), case: CASE.into(), reflection_id: None }).await;
+        let w1_text = "w1 leest mee en vertelt iets persoonlijks";
+        ok(&e, post("w1", w1_text)).await;
+        e.tick().await.unwrap();
+        let export = e.export_person("admin:cli", &pid("w1")).await.unwrap().unwrap();
+        assert!(export.to_json().unwrap().contains(w1_text));
+        e.forget_person("admin:cli", &pid("w1"), false).await.unwrap().unwrap();
+        let after = dump(&store).await;
+        assert!(after.iter().all(|r| !r.contains(w1_text)), "{after:#?}");
+        assert!(after.iter().any(|r| r.starts_with("intervisie_threads|")));
+        e.forget_person("admin:cli", &pid("w0"), false).await.unwrap().unwrap();
+        let after = dump(&store).await;
+        assert!(after.iter().all(|r| !r.starts_with("intervisie_threads|") && !r.contains(CASE)), "{after:#?}");
+    };
+}
