@@ -23,6 +23,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::domain::escalation::EscalationRules;
+use crate::domain::intervisie::IntervisieSettings;
 use crate::domain::language::Language;
 use crate::domain::roster::SchoolId;
 use crate::domain::schedule::{
@@ -73,6 +74,8 @@ pub struct SchoolSettings {
     pub reminder_after_hours: u32,
     pub language: Language,
     pub escalation: EscalationRules,
+    /// Intervisie phase lengths and how often the team is asked for a case.
+    pub intervisie: IntervisieSettings,
     /// Reflections, klik signals, finished outbox rows and audit rows older than this many
     /// months are deleted by the retention run; 1..=120, default 12.
     pub retention_months: u32,
@@ -317,6 +320,7 @@ struct RawSettings {
     reminder_after_hours: Option<i64>,
     language: Option<String>,
     escalation: Option<RawEscalation>,
+    intervisie: Option<RawIntervisie>,
     retention_months: Option<i64>,
     student_retention_days: Option<i64>,
 }
@@ -348,6 +352,13 @@ struct RawEscalation {
     negative_of_last: Option<i64>,
     cross_signal_days: Option<i64>,
     reminder_school_days: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIntervisie {
+    phase_school_days: Option<Vec<i64>>,
+    every_weeks: Option<i64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,6 +620,8 @@ struct Layer {
     negative_of_last: Option<Val<u32>>,
     cross_signal_days: Option<Val<i64>>,
     reminder_school_days: Option<Val<u32>>,
+    phase_school_days: Option<Val<[u32; 4]>>,
+    every_weeks: Option<Val<Option<u32>>>,
     retention_months: Option<Val<u32>>,
     student_retention_days: Option<Val<u32>>,
 }
@@ -630,6 +643,8 @@ struct Resolved {
     negative_of_last: Val<u32>,
     cross_signal_days: Val<i64>,
     reminder_school_days: Val<u32>,
+    phase_school_days: Val<[u32; 4]>,
+    every_weeks: Val<Option<u32>>,
     retention_months: Val<u32>,
     student_retention_days: Val<u32>,
 }
@@ -637,6 +652,7 @@ struct Resolved {
 fn builtin_resolved() -> Resolved {
     let b = || Origin::Builtin;
     let esc = EscalationRules::default();
+    let iv = IntervisieSettings::default();
     Resolved {
         timezone: (chrono_tz::Europe::Amsterdam, b()),
         start: (NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(), b()),
@@ -661,6 +677,8 @@ fn builtin_resolved() -> Resolved {
         negative_of_last: (esc.negative_of_last, b()),
         cross_signal_days: (esc.cross_signal_days, b()),
         reminder_school_days: (esc.reminder_school_days, b()),
+        phase_school_days: (iv.phase_school_days, b()),
+        every_weeks: (iv.every_weeks, b()),
         retention_months: (DEFAULT_RETENTION_MONTHS, b()),
         student_retention_days: (DEFAULT_STUDENT_RETENTION_DAYS, b()),
     }
@@ -686,6 +704,8 @@ impl Resolved {
             negative_of_last: pick(&layer.negative_of_last, &self.negative_of_last),
             cross_signal_days: pick(&layer.cross_signal_days, &self.cross_signal_days),
             reminder_school_days: pick(&layer.reminder_school_days, &self.reminder_school_days),
+            phase_school_days: pick(&layer.phase_school_days, &self.phase_school_days),
+            every_weeks: pick(&layer.every_weeks, &self.every_weeks),
             retention_months: pick(&layer.retention_months, &self.retention_months),
             student_retention_days: pick(
                 &layer.student_retention_days,
@@ -766,6 +786,10 @@ impl Resolved {
                 negative_of_last: self.negative_of_last.0,
                 cross_signal_days: self.cross_signal_days.0,
                 reminder_school_days: self.reminder_school_days.0,
+            },
+            intervisie: IntervisieSettings {
+                phase_school_days: self.phase_school_days.0,
+                every_weeks: self.every_weeks.0,
             },
             retention_months: self.retention_months.0,
             student_retention_days: self.student_retention_days.0,
@@ -1072,6 +1096,65 @@ fn file_layer(ctx: &Ctx<'_>, raw: &RawSettings, prefix: &KeyPath) -> Result<Laye
             20,
         )?);
     }
+    if let Some(iv) = &raw.intervisie {
+        let base = prefix.key("intervisie");
+        // Each key is checked on its own through the domain's rules, with the other at its default.
+        let check = |p: &KeyPath, s: IntervisieSettings| {
+            s.validate().map_err(|e| {
+                let text = e.to_string();
+                let (nl, en) = text.split_once(" / ").unwrap_or((&text, &text));
+                ctx.invalid(p, nl, en)
+            })
+        };
+        if let Some(days) = &iv.phase_school_days {
+            let p = base.key("phase_school_days");
+            let Ok(days) = <[i64; 4]>::try_from(days.as_slice()) else {
+                return Err(ctx.invalid(
+                    &p,
+                    format!(
+                        "geef vier getallen (Inbreng, Vragen, Ervaringen, Opbrengst), niet {}",
+                        days.len()
+                    ),
+                    format!(
+                        "give four numbers (case, questions, experiences, takeaway), not {}",
+                        days.len()
+                    ),
+                ));
+            };
+            // Out-of-range numbers (negative, huge) become 0, which validate refuses by phase.
+            let days = days.map(|n| u32::try_from(n).unwrap_or(0));
+            check(
+                &p,
+                IntervisieSettings {
+                    phase_school_days: days,
+                    every_weeks: None,
+                },
+            )?;
+            layer.phase_school_days = Some((days, Origin::File(p)));
+        }
+        if let Some(n) = iv.every_weeks {
+            let p = base.key("every_weeks");
+            let every = match n {
+                0 => None,
+                n if n < 0 => {
+                    return Err(ctx.invalid(
+                        &p,
+                        "kies 0 (uit) of 1 tot 12",
+                        "choose 0 (off) or 1 to 12",
+                    ));
+                }
+                n => Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            };
+            check(
+                &p,
+                IntervisieSettings {
+                    every_weeks: every,
+                    ..IntervisieSettings::default()
+                },
+            )?;
+            layer.every_weeks = Some((every, Origin::File(p)));
+        }
+    }
     Ok(layer)
 }
 
@@ -1302,10 +1385,94 @@ mod tests {
         assert_eq!(d.retention_months, 12);
         assert_eq!(d.student_retention_days, 30);
 
+        assert_eq!(d.intervisie, IntervisieSettings::default());
         let kw1c = c.school("kw1c");
         assert_eq!(kw1c.cadence, Cadence::new(3).unwrap());
         assert_eq!(kw1c.calendar.holidays, d.calendar.holidays);
         assert!(c.schools.contains_key("kw1c"));
+    }
+
+    #[test]
+    fn intervisie_settings_merge_per_key_over_the_defaults() {
+        let text = "\
+[defaults.intervisie]
+phase_school_days = [2, 3, 3, 1]
+every_weeks = 3
+[schools.kw1c.intervisie]
+every_weeks = 0
+[schools.roc.intervisie]
+phase_school_days = [1, 1, 1, 1]
+";
+        let c = Config::from_toml_str(text, "wandelgang.toml", &no_env()).unwrap();
+        assert_eq!(
+            c.defaults.intervisie,
+            IntervisieSettings {
+                phase_school_days: [2, 3, 3, 1],
+                every_weeks: Some(3)
+            }
+        );
+        // 0 turns the call off; the phase lengths come from [defaults.intervisie].
+        assert_eq!(
+            c.school("kw1c").intervisie,
+            IntervisieSettings {
+                phase_school_days: [2, 3, 3, 1],
+                every_weeks: None
+            }
+        );
+        assert_eq!(
+            c.school("roc").intervisie,
+            IntervisieSettings {
+                phase_school_days: [1, 1, 1, 1],
+                every_weeks: Some(3)
+            }
+        );
+        assert_eq!(
+            Config::default().defaults.intervisie,
+            IntervisieSettings::default()
+        );
+    }
+
+    #[test]
+    fn bad_intervisie_values_name_file_key_and_line() {
+        let shown = assert_at(
+            &err(
+                "[defaults]\ncadence = 2\n[schools.kw1c.intervisie]\nphase_school_days = [1, 0, 2, 1]\n",
+            ),
+            "schools.kw1c.intervisie.phase_school_days",
+            4,
+        );
+        assert!(
+            shown.contains("Vragen") && shown.contains("Questions"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("1 tot 10") && shown.contains("1 to 10"),
+            "{shown}"
+        );
+        let shown = assert_at(
+            &err("[defaults.intervisie]\n\nevery_weeks = 13\n"),
+            "defaults.intervisie.every_weeks",
+            3,
+        );
+        assert!(
+            shown.contains("om de 13 weken") && shown.contains("every 13 weeks"),
+            "{shown}"
+        );
+        assert_at(
+            &err("[defaults.intervisie]\nevery_weeks = -1\n"),
+            "defaults.intervisie.every_weeks",
+            2,
+        );
+        assert_at(
+            &err("[defaults.intervisie]\nphase_school_days = [1, 2, 2]\n"),
+            "defaults.intervisie.phase_school_days",
+            2,
+        );
+        assert_at(
+            &err("[defaults.intervisie]\nelke_weken = 2\n"),
+            "defaults.intervisie.elke_weken",
+            2,
+        );
     }
 
     #[test]

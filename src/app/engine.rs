@@ -31,6 +31,9 @@ pub struct Engine<C: Chat, K: Clock> {
     pub lease_secs: i64,
     /// The local day whose daily jobs this process has already seen claimed.
     pub(crate) daily_jobs_done: std::sync::Mutex<Option<chrono::NaiveDate>>,
+    /// Per team, the local day this process last looked at its scheduled intervisie call.
+    pub(crate) intervisie_calls_seen:
+        std::sync::Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
 }
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -56,6 +59,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             batch: 500,
             lease_secs: 120,
             daily_jobs_done: std::sync::Mutex::new(None),
+            intervisie_calls_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -69,6 +73,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             name: person.name.clone(),
             address: person.chat.clone(),
             language: person.language.unwrap_or(self.settings(person).language),
+            team_channel: false,
         }
     }
 }

@@ -20,9 +20,10 @@ use crate::store::{NewOutbox, OutboxKind};
 const SAVE_TRIES: usize = 5;
 
 impl<C: Chat, K: Clock> Engine<C, K> {
-    /// Phase lengths: the defaults for now (configuration keys can follow).
-    fn intervisie_settings(&self) -> IntervisieSettings {
-        IntervisieSettings::default()
+    /// The intervisie settings of the thread's school (`[schools.<id>.intervisie]` over
+    /// `[defaults.intervisie]`).
+    fn intervisie_settings(&self, team: &Team) -> IntervisieSettings {
+        self.config.school(team.school.as_str()).intervisie
     }
 
     /// The sender and their team; a refusal when they have none (or intervisie is not for them).
@@ -92,7 +93,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             return Ok(Err(UserError::Intervisie(RefuseReason::EmptyText)));
         }
         let now = self.clock.now();
-        let settings = self.intervisie_settings();
+        let settings = self.intervisie_settings(&team);
         let calendar = &self.config.school(team.school.as_str()).calendar;
         let opened = self
             .store
@@ -188,7 +189,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     Reply::IntervisieTakeawaySaved,
                 ),
             };
-            let settings = self.intervisie_settings();
+            let settings = self.intervisie_settings(&thread_team);
             let calendar = &self.config.school(thread_team.school.as_str()).calendar;
             let effects = thread.apply(event, &settings, &|t, n| calendar.add_school_days(t, n));
             if let Some(reason) = effects.iter().find_map(|e| match e {
@@ -225,7 +226,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             let Some(team) = self.store.team(&thread.team).await? else {
                 continue;
             };
-            let settings = self.intervisie_settings();
+            let settings = self.intervisie_settings(&team);
             let calendar = &self.config.school(team.school.as_str()).calendar;
             let add = |t, n| calendar.add_school_days(t, n);
             let owner = self.store.person(&thread.case_owner).await?;

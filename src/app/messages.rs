@@ -24,6 +24,9 @@ pub struct Recipient {
     /// Platform address (`console:anna`, `discord:123`, ...); None when not reachable by chat.
     pub address: Option<String>,
     pub language: Language,
+    /// The address is a team channel (`person` is then only the recipient of record).
+    #[serde(default)]
+    pub team_channel: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +79,8 @@ pub enum Message {
     IntervisieHint { thread: i64, suggestion: String },
     /// To a poster: a gentle pointer for a post outside the phase's purpose.
     IntervisiePointer { thread: i64, phase: Phase },
+    /// To the team channel: the team's scheduled call, asking who would like to bring in a case.
+    IntervisieCall { team: String },
     /// To the team channel: the thread closed, with a short summary.
     IntervisieClosed {
         thread: i64,

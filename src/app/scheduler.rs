@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::{HashMap, HashSet};
 
 use super::engine::{Engine, EngineError};
+use super::inbox::json_row;
 use super::messages::{Message, OutboundMessage, Recipient, StudentRef};
 use super::ports::{Chat, ChatError, Clock};
 use crate::domain::language::Language;
@@ -73,6 +74,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         // Due intervisie threads move on; their messages join this tick's deliveries.
         self.advance_threads(now).await?;
+        // The teams' scheduled calls for a case wait for each school's working window (which
+        // the once-a-day jobs may run outside of), so they are looked at on every tick.
+        self.intervisie_calls(now).await?;
         loop {
             let step = self.deliver_batch(now).await?;
             let had_work = !step.is_idle();
@@ -118,6 +122,79 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(today);
         Ok(())
+    }
+
+    /// The team's scheduled call for a case: for each team with a channel whose school asks
+    /// every `n` weeks, on a school day inside the working window, when the team has no open
+    /// thread and a wpb, one message to the team channel, at most once per `n` weeks across
+    /// processes (job `intervisie-oproep:<team>`). The row's recipient of record is the team's
+    /// first wpb by id (outbox rows need a person); a team without wpbs is not asked.
+    /// Returns how many calls were enqueued.
+    pub(crate) async fn intervisie_calls(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+        let mut called = 0;
+        for team in self.store.teams_with_channel().await? {
+            let settings = self.config.school(team.school.as_str());
+            let Some(weeks) = settings.intervisie.every_weeks else {
+                continue;
+            };
+            let calendar = &settings.calendar;
+            if !calendar.in_window(now) {
+                continue;
+            }
+            let today = calendar.local_date(now);
+            let seen = |mark: bool| {
+                let mut map = self
+                    .intervisie_calls_seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                if mark {
+                    map.insert(team.id.to_string(), today);
+                }
+                map.get(team.id.as_str()) == Some(&today)
+            };
+            if seen(false) {
+                continue;
+            }
+            if self.store.open_thread_of_team(&team.id).await?.is_none()
+                && let Some(wpb) = self.store.first_wpb_of_team(&team.id).await?
+            {
+                // Due on the local date `n` weeks after the last call, whatever its time of day.
+                let days = u64::from(weeks.max(1)) * 7 - 1;
+                let not_before = today
+                    .checked_sub_days(chrono::Days::new(days))
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .and_then(|t| t.and_local_timezone(calendar.tz).earliest())
+                    .map_or(now, |t| t.with_timezone(&Utc));
+                let row = json_row(
+                    format!("intervisie-oproep:{}:{today}", team.id),
+                    OutboxKind::Intervisie,
+                    &wpb,
+                    now,
+                    &Message::IntervisieCall {
+                        team: team.name.clone(),
+                    },
+                    None,
+                )
+                .map(|r| NewOutbox {
+                    channel_team: Some(team.id.to_string()),
+                    ..r
+                });
+                if self
+                    .store
+                    .claim_periodic_job(
+                        &format!("intervisie-oproep:{}", team.id),
+                        not_before,
+                        now,
+                        row.as_slice(),
+                    )
+                    .await?
+                {
+                    called += 1;
+                }
+            }
+            seen(true);
+        }
+        Ok(called)
     }
 
     /// Computes the next slot of every wpb marked for (re)planning.
@@ -400,6 +477,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                         name: team.name,
                         address: team.channel,
                         language: self.config.school(team.school.as_str()).language,
+                        team_channel: true,
                     };
                 }
                 _ => return skip("team zonder kanaal / team without a channel"),

@@ -69,8 +69,82 @@ impl Chat for ConsoleChat {
         writeln!(
             out,
             "[{when}] → {} ({}):\n      {indented}",
-            message.to.name, message.to.person
+            message.to.name,
+            shown_address(message)
         )
         .map_err(|e| ChatError::Transient(e.to_string()))
+    }
+}
+
+/// Who a line goes to: the person's id, or for a team channel the channel itself (`#zorg`
+/// from `console:#zorg`), since the person is then only the recipient of record.
+fn shown_address(message: &OutboundMessage) -> String {
+    match (&message.to.address, message.to.team_channel) {
+        (Some(address), true) => address
+            .strip_prefix("console:")
+            .unwrap_or(address)
+            .to_string(),
+        _ => message.to.person.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::messages::{Message, Recipient};
+    use crate::app::ports::VirtualClock;
+    use crate::domain::language::Language;
+    use crate::domain::roster::PersonId;
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn to(address: &str, team_channel: bool, name: &str) -> Recipient {
+        Recipient {
+            person: PersonId::parse("anna").unwrap(),
+            name: name.into(),
+            address: Some(address.into()),
+            language: Language::Nl,
+            team_channel,
+        }
+    }
+
+    #[tokio::test]
+    async fn team_channel_lines_show_the_channel_and_dms_the_person() {
+        let buf = Buf::default();
+        let clock: Arc<dyn Clock> = Arc::new(VirtualClock::new(
+            chrono::DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
+                .unwrap()
+                .to_utc(),
+        ));
+        let chat = ConsoleChat::new(Box::new(buf.clone()), clock, chrono_tz::Europe::Amsterdam);
+        let body = Message::IntervisieCall {
+            team: "Team Zorg & Welzijn".into(),
+        };
+        for (key, to) in [
+            ("a", to("console:#zorg", true, "Team Zorg & Welzijn")),
+            ("b", to("console:anna", false, "Anna")),
+        ] {
+            let m = OutboundMessage {
+                key: key.into(),
+                to,
+                body: body.clone(),
+            };
+            chat.send(&m).await.unwrap();
+        }
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("→ Team Zorg & Welzijn (#zorg):"), "{text}");
+        assert!(!text.contains("Welzijn (anna)"), "{text}");
+        assert!(text.contains("→ Anna (anna):"), "{text}");
     }
 }

@@ -194,6 +194,22 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
             ctx.pick("Intervisie", "Intervisie"),
             phase.pointer(ctx.nl())
         ),
+        Message::IntervisieCall { team } => {
+            let team = defuse_mentions(team);
+            if ctx.nl() {
+                format!(
+                    "Hallo {team}! Het is weer tijd voor intervisie. Wie van jullie wil deze keer een casus inbrengen? \
+                     Iets waar je mee zit of over twijfelt is van harte welkom; een eigen reflectie kan ook. \
+                     Laat het hier weten, of start de intervisie gewoon met je casus."
+                )
+            } else {
+                format!(
+                    "Hello {team}! It's time for intervisie again. Who would like to bring in a case this time? \
+                     Something you are pondering or unsure about is very welcome; one of your own reflections can be too. \
+                     Let us know here, or simply start the intervisie with your case."
+                )
+            }
+        }
         Message::IntervisieClosed {
             thread,
             participants,

@@ -135,6 +135,37 @@ impl Store {
         )
     }
 
+    /// Teams with a channel, by id, for the scheduled call for a case.
+    pub async fn teams_with_channel(&self) -> StoreResult<Vec<Team>> {
+        Ok(
+            sqlx::query_as::<_, (String, String, String, Option<String>)>(
+                "SELECT id, school_id, name, channel FROM teams WHERE channel IS NOT NULL ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(id, school, name, channel)| Team {
+                id: TeamId::from_trusted(id),
+                school: SchoolId::from_trusted(school),
+                name,
+                channel,
+            })
+            .collect(),
+        )
+    }
+
+    /// The team's first wpb by id: the recipient of record for a team-channel message that
+    /// belongs to no thread.
+    pub async fn first_wpb_of_team(&self, team: &TeamId) -> StoreResult<Option<PersonId>> {
+        Ok(sqlx::query_as::<_, (String,)>(
+            "SELECT id FROM people WHERE team_id = $1 AND role = 'wpb' ORDER BY id LIMIT 1",
+        )
+        .bind(team.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|(id,)| PersonId::from_trusted(id)))
+    }
+
     /// Every stored thread's JSON, for privacy (export and forget).
     pub(crate) async fn all_threads(&self) -> StoreResult<Vec<(i64, String)>> {
         Ok(

@@ -1,7 +1,8 @@
-//! Once-a-day jobs shared by every process on the database.
+//! Once-a-day and periodic jobs shared by every process on the database.
 
 use chrono::{DateTime, Utc};
 
+use super::outbox::{NewOutbox, insert_in};
 use super::{Store, StoreResult, ts};
 
 impl Store {
@@ -24,5 +25,37 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(claimed.is_some())
+    }
+
+    /// Claims a run of a periodic `job`: true for exactly one caller when the job never ran
+    /// or its last run lies before `not_before`, whichever process asks first. The rows are
+    /// enqueued in the same transaction as the claim, so a claimed run never loses its messages.
+    pub async fn claim_periodic_job(
+        &self,
+        job: &str,
+        not_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        rows: &[NewOutbox],
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let claimed: Option<(String,)> = sqlx::query_as(
+            "INSERT INTO jobs (name, last_run) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run WHERE jobs.last_run < $3
+             RETURNING name",
+        )
+        .bind(job)
+        .bind(ts(now))
+        .bind(ts(not_before))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if claimed.is_none() {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for row in rows {
+            insert_in(&mut *tx, row).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -208,11 +208,13 @@ pub struct RetentionReport {
     pub students: u64,
     pub outbox: u64,
     pub audit: u64,
+    /// Closed intervisie threads (with their posts) whose closing is past the limit.
+    pub threads: u64,
 }
 
 impl RetentionReport {
     /// (Dutch, English, count) per kind, in a fixed order for printing.
-    pub fn kinds(&self) -> [(&'static str, &'static str, u64); 7] {
+    pub fn kinds(&self) -> [(&'static str, &'static str, u64); 8] {
         [
             ("reflecties", "reflections", self.reflections),
             ("klik-signalen", "klik signals", self.signals),
@@ -221,6 +223,7 @@ impl RetentionReport {
             ("studenten", "students", self.students),
             ("berichten (outbox)", "messages (outbox)", self.outbox),
             ("auditregels", "audit rows", self.audit),
+            ("intervisies", "intervisie threads", self.threads),
         ]
     }
 
@@ -705,6 +708,15 @@ impl Store {
                     &school,
                 )
                 .await?;
+            // A closed thread's due_at is the moment it closed.
+            report.threads += exec(
+                &mut tx,
+                "DELETE FROM intervisie_threads WHERE closed <> 0 AND due_at < $1
+                   AND team_id IN (SELECT id FROM teams WHERE school_id = $2)",
+                cutoff,
+                &school,
+            )
+            .await?;
             report.audit += exec(
                 &mut tx,
                 "DELETE FROM audit_log WHERE at < $1 AND school_id = $2",

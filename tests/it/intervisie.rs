@@ -3,11 +3,12 @@
 
 use crate::on_both_backends;
 use crate::privacy::dump;
-use crate::support::{TestDb, TestEngine, at, engine, pid, run_until};
+use crate::support::{TestDb, TestEngine, at, engine, engine_with, pid, run_until};
 use wandelgang::app::inbox::{Inbound, Reply, Sender, UserError};
 use wandelgang::app::messages::{Message, OutboundMessage};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::recording::RecordingChat;
+use wandelgang::config::Config;
 use wandelgang::domain::authz::Denied;
 use wandelgang::domain::intervisie::Phase;
 use wandelgang::domain::roster::{Person, Role, Roster, School, SchoolId, Team, TeamId};
@@ -314,5 +315,82 @@ on_both_backends! {
         e.forget_person("admin:cli", &pid("w0"), false).await.unwrap().unwrap();
         let after = dump(&store).await;
         assert!(after.iter().all(|r| !r.starts_with("intervisie_threads|") && !r.contains(CASE)), "{after:#?}");
+    };
+}
+
+/// The scheduled calls for a case delivered so far, as (team channel, key).
+fn calls(chat: &RecordingChat) -> Vec<(String, String)> {
+    chat.delivered()
+        .into_iter()
+        .filter(|m| matches!(m.body, Message::IntervisieCall { .. }))
+        .map(|m| {
+            assert!(m.to.team_channel, "{m:?}");
+            (m.to.address.clone().unwrap_or_default(), m.key)
+        })
+        .collect()
+}
+
+fn config_every(weeks: Option<u32>) -> Config {
+    let mut config = Config::default();
+    config.defaults.intervisie.every_weeks = weeks;
+    config
+}
+
+on_both_backends! {
+    the_team_is_asked_for_a_case_at_most_once_per_period => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster()).await.unwrap();
+        // Monday, before the working window.
+        let clock = VirtualClock::new(at("2026-11-23 07:00"));
+        let chat = RecordingChat::new();
+        let e = engine_with(store.clone(), chat.clone(), clock.clone(), config_every(Some(2)));
+        // Techniek has an open thread: it is not asked.
+        clock.set(at("2026-11-23 07:00"));
+        ok(&e, Inbound::IntervisieStart { from: from("w3"), case: CASE.into(), reflection_id: None }).await;
+        e.tick().await.unwrap();
+        assert!(calls(&chat).is_empty(), "not before the working window");
+
+        clock.set(at("2026-11-23 10:00"));
+        e.tick().await.unwrap();
+        clock.set(at("2026-11-23 14:00"));
+        e.tick().await.unwrap();
+        // Another process on the same database, the same day.
+        let other = engine_with(store.clone(), chat.clone(), clock.clone(), config_every(Some(2)));
+        other.tick().await.unwrap();
+        let first = calls(&chat);
+        assert_eq!(
+            first,
+            vec![("test:#zorg".to_string(), "intervisie-oproep:zorg:2026-11-23".to_string())]
+        );
+        let m = chat.delivered().into_iter().find(|m| matches!(m.body, Message::IntervisieCall { .. })).unwrap();
+        assert_eq!(m.to.person, pid("w0"), "the team's first wpb is the recipient of record");
+        assert_eq!(m.body, Message::IntervisieCall { team: "Team zorg".into() });
+
+        // Not on a weekend, not before two weeks have passed.
+        for t in ["2026-11-28 11:00", "2026-12-04 10:00", "2026-12-06 10:00"] {
+            clock.set(at(t));
+            e.tick().await.unwrap();
+        }
+        assert_eq!(calls(&chat).len(), 1);
+        // Two weeks on (the same date, earlier in the day): the second call.
+        clock.set(at("2026-12-07 09:00"));
+        e.tick().await.unwrap();
+        other.tick().await.unwrap();
+        let after = calls(&chat);
+        assert_eq!(after.len(), 2, "{after:?}");
+        assert_eq!(after[1].1, "intervisie-oproep:zorg:2026-12-07");
+    };
+
+    no_call_when_the_schedule_is_off => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster()).await.unwrap();
+        let clock = VirtualClock::new(at("2026-11-23 10:00"));
+        let chat = RecordingChat::new();
+        let e = engine_with(store.clone(), chat.clone(), clock.clone(), config_every(None));
+        for day in 0..21 {
+            clock.set(at("2026-11-23 10:00") + chrono::Duration::days(day));
+            e.tick().await.unwrap();
+        }
+        assert!(calls(&chat).is_empty());
     };
 }

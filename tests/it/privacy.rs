@@ -468,6 +468,18 @@ on_both_backends! {
         store.audit(limit, "admin:cli", "export", "audit-grens", Some(SCHOOL), None).await.unwrap();
         store.audit(older, "admin:cli", "export", "audit-weg", Some(SCHOOL), None).await.unwrap();
         store.audit(older, "admin:cli", "export", "audit-zonder-school", None, None).await.unwrap();
+        // Closed intervisie threads go by the moment they closed (their due_at); an open one stays.
+        for (state, t, closed) in [
+            ("thread-gesloten-grens", limit, 1_i64),
+            ("thread-gesloten-weg", older, 1),
+            ("thread-open-oud", older, 0),
+        ] {
+            let add = |t: DateTime<Utc>, _: u32| t;
+            let (thread, _) = wandelgang::domain::intervisie::Thread::open(0, TeamId::parse("team-p").unwrap(), pid("wpb-run"), state, t, &Default::default(), &add);
+            let state = serde_json::to_string(&thread).unwrap();
+            sqlx::query("INSERT INTO intervisie_threads (team_id, case_owner, state, due_at, closed) VALUES ('team-p', 'wpb-run', $1, $2, $3)")
+                .bind(state).bind(t.timestamp()).bind(closed).execute(store.pool()).await.unwrap();
+        }
 
         let clock = VirtualClock::new(now);
         let e = engine(store.clone(), RecordingChat::new(), clock.clone());
@@ -483,6 +495,7 @@ on_both_backends! {
         assert_eq!(real.pairings, 1);
         assert_eq!(real.outbox, 1);
         assert_eq!(real.audit, 2);
+        assert_eq!(real.threads, 1);
 
         let after = dump(&store).await;
         let has = |needle: &str| after.iter().any(|r| r.contains(needle));
@@ -490,6 +503,8 @@ on_both_backends! {
         assert!(has("oud-bericht-grens") && !has("oud-bericht-weg"));
         assert!(has("nog-gepland"), "planned messages are not history");
         assert!(has("audit-grens") && !has("audit-weg") && !has("audit-zonder-school"));
+        assert!(has("thread-gesloten-grens") && !has("thread-gesloten-weg"));
+        assert!(has("thread-open-oud"), "an open thread is not closed history");
         let busy: Vec<(i64,)> = sqlx::query_as("SELECT at FROM klik_signals WHERE pairing_id = $1").bind(busy_pairing).fetch_all(store.pool()).await.unwrap();
         assert_eq!(busy, vec![(limit.timestamp(),)]);
         // Student data: kept through the 30th day after the placement, gone the day after.
