@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wandelgang::app::Engine;
+use wandelgang::app::inbox::Reply;
 use wandelgang::app::ports::{OfflineChat, SystemClock};
+use wandelgang::app::privacy::Operator;
 use wandelgang::config::{Config, redact_url};
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
 use wandelgang::domain::roster::PersonId;
 use wandelgang::roster_import::{RosterFormat, parse_roster};
-use wandelgang::store::{ACTOR_CLI, ForgetReport, Store};
+use wandelgang::store::{ForgetReport, Store};
 use wandelgang::{simulate, telemetry};
 
 #[derive(Parser)]
@@ -74,6 +76,8 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Toon het auditlog / show the audit log
+    Audit,
     /// Bewaartermijnen / retention
     Retention {
         #[command(subcommand)]
@@ -164,11 +168,17 @@ async fn run(cli: Cli) -> Result<()> {
             result
         }
         Command::Roster { command } => {
-            let (store, _) = open_store(cli.config.as_deref()).await?;
+            let (engine, store) = offline_engine(cli.config.as_deref()).await?;
             let result = match command {
-                RosterCommand::Import { file } => import(&store, &file).await,
+                RosterCommand::Import { file } => import(&engine, &file).await,
                 RosterCommand::Show => show(&store).await,
             };
+            store.close().await;
+            result
+        }
+        Command::Audit => {
+            let (engine, store) = offline_engine(cli.config.as_deref()).await?;
+            let result = audit(&engine).await;
             store.close().await;
             result
         }
@@ -209,11 +219,14 @@ async fn offline_engine(config: Option<&Path>) -> Result<(CliEngine, Store)> {
 }
 
 async fn export(engine: &CliEngine, id: &PersonId, out: Option<&Path>) -> Result<()> {
-    let export = engine
-        .export_person(ACTOR_CLI, id)
+    let json = match engine
+        .export_person_as(&Operator::Cli, id)
         .await?
-        .map_err(|e| anyhow!("{e}: {id}"))?;
-    let json = export.to_json()?;
+        .map_err(|e| anyhow!("{e}: {id}"))?
+    {
+        Reply::PersonExported { json, .. } => json,
+        other => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+    };
     match out {
         Some(path) => {
             std::fs::write(path, format!("{json}\n"))
@@ -243,10 +256,7 @@ fn print_forget(r: &ForgetReport) {
 }
 
 async fn forget(engine: &CliEngine, id: &PersonId, yes: bool) -> Result<()> {
-    let preview = engine
-        .forget_person(ACTOR_CLI, id, true)
-        .await?
-        .map_err(|e| anyhow!("{e}: {id}"))?;
+    let preview = forget_report(engine, id, true).await?;
     if !yes {
         if !std::io::stdin().is_terminal() {
             bail!(
@@ -268,10 +278,7 @@ async fn forget(engine: &CliEngine, id: &PersonId, yes: bool) -> Result<()> {
             bail!("niet bevestigd, niets verwijderd / not confirmed, nothing deleted");
         }
     }
-    let report = engine
-        .forget_person(ACTOR_CLI, id, false)
-        .await?
-        .map_err(|e| anyhow!("{e}: {id}"))?;
+    let report = forget_report(engine, id, false).await?;
     println!("Verwijderd / deleted: {id}");
     print_forget(&report);
     println!(
@@ -280,8 +287,48 @@ async fn forget(engine: &CliEngine, id: &PersonId, yes: bool) -> Result<()> {
     Ok(())
 }
 
+async fn forget_report(engine: &CliEngine, id: &PersonId, dry_run: bool) -> Result<ForgetReport> {
+    match engine
+        .forget_person_as(&Operator::Cli, id, dry_run)
+        .await?
+        .map_err(|e| anyhow!("{e}: {id}"))?
+    {
+        Reply::PersonForgotten(report) => Ok(report),
+        other => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+    }
+}
+
+async fn audit(engine: &CliEngine) -> Result<()> {
+    let entries = match engine
+        .audit_log_as(&Operator::Cli)
+        .await?
+        .map_err(|e| anyhow!("{e}"))?
+    {
+        Reply::AuditLog(entries) => entries,
+        other => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+    };
+    for e in entries {
+        println!(
+            "{} {} {} {} {}",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.subject,
+            e.school.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
 async fn retention(engine: &CliEngine, dry_run: bool) -> Result<()> {
-    let report = engine.retention(ACTOR_CLI, dry_run).await?;
+    let report = match engine
+        .retention_as(&Operator::Cli, dry_run)
+        .await?
+        .map_err(|e| anyhow!("{e}"))?
+    {
+        Reply::RetentionDone(report) => report,
+        other => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+    };
     if dry_run {
         println!(
             "Proefrun, niets verwijderd; dit zou verdwijnen / dry run, nothing deleted; this would go:"
@@ -365,7 +412,7 @@ fn check_prompts(dir: &Path) -> Result<()> {
     }
 }
 
-async fn import(store: &Store, file: &Path) -> Result<()> {
+async fn import(engine: &CliEngine, file: &Path) -> Result<()> {
     let format = RosterFormat::from_path(file).with_context(|| {
         format!(
             "{}: gebruik .csv of .toml / use .csv or .toml",
@@ -385,10 +432,15 @@ async fn import(store: &Store, file: &Path) -> Result<()> {
             );
         }
     };
-    let summary = store
-        .import_roster(&roster)
+    let summary = match engine
+        .import_roster_as(&Operator::Cli, &roster)
         .await
-        .context("niets geïmporteerd / nothing imported")?;
+        .context("niets geïmporteerd / nothing imported")?
+    {
+        Ok(Reply::RosterImported(summary)) => summary,
+        Ok(other) => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+        Err(e) => bail!("niets geïmporteerd / nothing imported: {e}"),
+    };
     println!(
         "Geïmporteerd / imported: {} school/scholen, {} team(s), {} personen/people, {} koppeling(en)/pairings",
         summary.schools, summary.teams, summary.people, summary.pairings

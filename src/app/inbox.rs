@@ -6,14 +6,17 @@ use chrono::{Duration, NaiveDate};
 use super::engine::{Engine, EngineError};
 use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
 use super::ports::{Chat, Clock};
-use crate::domain::authz::{Action, Denied, Target};
+use crate::domain::authz::{Action, Denied, Rule, Target, rule};
 use crate::domain::escalation::{EscalationDecision, evaluate};
 use crate::domain::intervisie::{Phase, RefuseReason};
 use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
 use crate::domain::reflection::{Reflection, ReflectionError};
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role};
 use crate::domain::schedule::DateRange;
-use crate::store::{NewOutbox, OutboxKind, SignalWrite};
+use crate::store::{
+    AuditEntry, ForgetReport, ImportSummary, NewOutbox, OpenEscalation, OutboxKind, OverviewCounts,
+    RetentionReport, SignalWrite,
+};
 
 /// Who sent an event: a platform address the adapter saw, or a person named on the local CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +51,11 @@ pub enum Inbound {
     Klik {
         from: Sender,
         student: Option<PersonId>,
+        value: String,
+    },
+    /// The student's own confidential `/klik` about their wpb.
+    StudentKlik {
+        from: Sender,
         value: String,
     },
     ShareReflection {
@@ -86,6 +94,40 @@ pub enum Inbound {
     IntervisieTakeaway {
         from: Sender,
         text: String,
+    },
+    /// `/ritme`: 1..=3 prompts per week, or `None` for the school's rhythm.
+    SetRhythm {
+        from: Sender,
+        per_week: Option<u8>,
+    },
+    /// `/koppel`: pair a wpb and a student from `start` (until `end`, else 31 July).
+    Pair {
+        from: Sender,
+        wpb: PersonId,
+        student: PersonId,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    },
+    /// `/ontkoppel`: end the pairing of this wpb and student as of `end`.
+    Unpair {
+        from: Sender,
+        wpb: PersonId,
+        student: PersonId,
+        end: NaiveDate,
+    },
+    /// `/escalaties`
+    ListEscalations {
+        from: Sender,
+    },
+    /// `/overzicht`
+    SchoolOverview {
+        from: Sender,
+    },
+    /// `/instellingen`: without values shows the settings; with them changes them.
+    SchoolSettings {
+        from: Sender,
+        per_week: Option<u8>,
+        reminder: Option<bool>,
     },
 }
 
@@ -135,6 +177,48 @@ pub enum Reply {
         phase: Phase,
     },
     IntervisieTakeawaySaved,
+    /// The wpb's rhythm now; `school_default` when it follows the school's.
+    RhythmSet {
+        per_week: u8,
+        school_default: bool,
+    },
+    Paired {
+        wpb: String,
+        student: String,
+        start: NaiveDate,
+        end: NaiveDate,
+    },
+    Unpaired {
+        wpb: String,
+        student: String,
+        end: NaiveDate,
+    },
+    /// The school's open and acknowledged escalations.
+    Escalations(Vec<OpenEscalation>),
+    /// The school's figures over the last `weeks` weeks.
+    Overview {
+        weeks: u32,
+        counts: OverviewCounts,
+    },
+    /// The school's effective settings (after a change when `changed`).
+    SchoolSettings {
+        per_week: u8,
+        reminder: bool,
+        changed: bool,
+    },
+    /// A roster was imported.
+    RosterImported(ImportSummary),
+    /// Someone's export, for whoever asked for it.
+    PersonExported {
+        file_name: String,
+        json: String,
+    },
+    /// What a forget deleted (or, in a dry run, would delete).
+    PersonForgotten(ForgetReport),
+    /// What a retention run deleted (or would delete).
+    RetentionDone(RetentionReport),
+    /// The audit log as the actor may see it.
+    AuditLog(Vec<AuditEntry>),
 }
 
 /// Refusals shown to the user, in their language; nothing was changed.
@@ -174,6 +258,18 @@ pub enum UserError {
         "er loopt al een intervisie in je team; doe gerust mee / an intervisie is already running in your team; feel free to join in"
     )]
     IntervisieAlreadyOpen,
+    #[error("een ritme kan 1, 2 of 3 keer per week zijn / a rhythm can be 1, 2 or 3 times a week")]
+    RhythmOutOfRange,
+    #[error(
+        "een koppeling is van een wpb en een student van dezelfde school / a pairing is of a wpb and a student of the same school"
+    )]
+    NotAPairing,
+    #[error(
+        "deze student heeft in die periode al een wpb; je kunt eerst die koppeling beëindigen / this student already has a wpb in that period; you can end that pairing first"
+    )]
+    PairingOverlaps,
+    #[error("de einddatum ligt voor de begindatum / the end date lies before the start date")]
+    EndBeforeStart,
 }
 
 pub type Handled = Result<Result<Reply, UserError>, EngineError>;
@@ -197,7 +293,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 from,
                 student,
                 value,
-            } => self.klik(from, student, &value).await,
+            } => {
+                // Naming a student is the wpb's tap; without one the role decides.
+                let action = student.is_some().then_some(Action::KlikAsWpb);
+                self.klik(from, student, &value, action).await
+            }
+            Inbound::StudentKlik { from, value } => {
+                self.klik(from, None, &value, Some(Action::KlikAsStudent))
+                    .await
+            }
             Inbound::ShareReflection {
                 from,
                 reflection_id,
@@ -265,6 +369,27 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 self.intervisie_event(from, Action::IntervisieTakeaway, Some(text))
                     .await
             }
+            Inbound::SetRhythm { from, per_week } => self.set_rhythm(from, per_week).await,
+            Inbound::Pair {
+                from,
+                wpb,
+                student,
+                start,
+                end,
+            } => self.pair(from, wpb, student, start, end).await,
+            Inbound::Unpair {
+                from,
+                wpb,
+                student,
+                end,
+            } => self.unpair(from, wpb, student, end).await,
+            Inbound::ListEscalations { from } => self.list_escalations(from).await,
+            Inbound::SchoolOverview { from } => self.school_overview(from).await,
+            Inbound::SchoolSettings {
+                from,
+                per_week,
+                reminder,
+            } => self.school_settings(from, per_week, reminder).await,
         }
     }
 
@@ -361,10 +486,24 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         })
     }
 
-    async fn klik(&self, from: Sender, student: Option<PersonId>, value: &str) -> Handled {
+    async fn klik(
+        &self,
+        from: Sender,
+        student: Option<PersonId>,
+        value: &str,
+        action: Option<Action>,
+    ) -> Handled {
         let Some(actor) = self.sender(&from).await? else {
             return Ok(Err(UserError::UnknownSender));
         };
+        let action = action.unwrap_or_else(|| klik_action(actor.role));
+        // A role the table never allows this hears so before anything is looked up.
+        if rule(actor.role, action) == Rule::Never {
+            return Ok(Err(self
+                .permit(&actor, action, &Target::Deployment)
+                .err()
+                .unwrap_or(UserError::NoActivePairing)));
+        }
         let value = match KlikValue::parse(value) {
             Ok(v) => v,
             Err(e) => return Ok(Err(e.into())),
@@ -378,7 +517,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             student: pairing.student.clone(),
             school: actor.school.clone(),
         };
-        if let Err(e) = self.permit(&actor, klik_action(actor.role), &target) {
+        if let Err(e) = self.permit(&actor, action, &target) {
             return Ok(Err(e));
         }
         let now = self.clock.now();

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod escalations;
 pub mod inbox;
 pub mod intervisie;
+pub mod manage;
 pub mod messages;
 pub mod ports;
 pub mod privacy;

@@ -4,10 +4,13 @@
 use super::engine::{Engine, EngineError};
 use super::inbox::{Handled, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
-use crate::domain::authz::Action;
-use crate::domain::roster::PersonId;
+use std::collections::BTreeSet;
+
+use crate::domain::authz::{Action, Actor, Target, authorize};
+use crate::domain::roster::{PersonId, Role, Roster, SchoolId};
 use crate::store::{
-    ForgetReport, PersonExport, RetentionPolicies, RetentionPolicy, RetentionReport, person_subject,
+    ACTOR_CLI, ACTOR_SELF, ForgetReport, PersonExport, RetentionPolicies, RetentionPolicy,
+    RetentionReport, person_subject,
 };
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -129,5 +132,204 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 .await?;
         }
         Ok(report)
+    }
+}
+
+/// Who asks for an operator use-case: the local command line (the deployment's operator, an
+/// admin) or a person in chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operator {
+    Cli,
+    Chat(Sender),
+}
+
+impl<C: Chat, K: Clock> Engine<C, K> {
+    /// The actor behind `op`, and the name the audit log records for them.
+    async fn operator(
+        &self,
+        op: &Operator,
+    ) -> Result<Result<(Actor, String), UserError>, EngineError> {
+        Ok(match op {
+            Operator::Cli => Ok((
+                Actor {
+                    id: PersonId::from_trusted(ACTOR_CLI),
+                    role: Role::Admin,
+                    school: None,
+                    team: None,
+                },
+                ACTOR_CLI.to_string(),
+            )),
+            Operator::Chat(from) => match self.sender(from).await? {
+                Some(p) => Ok((Actor::from(&p), p.id.to_string())),
+                None => Err(UserError::UnknownSender),
+            },
+        })
+    }
+
+    /// The table's answer for `actor`: the whole deployment for an admin, else their school.
+    fn permit_scope(&self, actor: &Actor, action: Action) -> Result<(), UserError> {
+        let scope = match &actor.school {
+            Some(school) => Target::School(school.clone()),
+            None => Target::Deployment,
+        };
+        authorize(actor, action, &scope).map_err(UserError::Denied)
+    }
+
+    /// A person as a target, with the school the store has; the role is checked first so
+    /// nobody probes who exists.
+    async fn person_target(
+        &self,
+        actor: &Actor,
+        action: Action,
+        id: &PersonId,
+    ) -> Result<Result<(), UserError>, EngineError> {
+        if let Some(school) = &actor.school {
+            let own = Target::Person {
+                id: id.clone(),
+                school: school.clone(),
+            };
+            if let Err(e) = authorize(actor, action, &own) {
+                return Ok(Err(e.into()));
+            }
+        }
+        let Some(person) = self.store.person(id).await? else {
+            return Ok(Err(UserError::PersonNotFound));
+        };
+        let stored = Target::Person {
+            id: person.id,
+            school: person.school,
+        };
+        Ok(authorize(actor, action, &stored).map_err(UserError::Denied))
+    }
+
+    /// Imports a roster: an admin any, a schoolopleider only their own school's (every
+    /// school, team, person and pairing in it must belong to it). All or nothing; audited.
+    pub async fn import_roster_as(&self, op: &Operator, roster: &Roster) -> Handled {
+        let (actor, name) = match self.operator(op).await? {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(e) = self.permit_scope(&actor, Action::ImportRoster) {
+            return Ok(Err(e));
+        }
+        let mut schools: BTreeSet<SchoolId> = roster.schools.iter().map(|s| s.id.clone()).collect();
+        schools.extend(roster.teams.iter().map(|t| t.school.clone()));
+        schools.extend(roster.people.iter().map(|p| p.school.clone()));
+        for p in &roster.pairings {
+            for id in [&p.wpb, &p.student] {
+                if roster.people.iter().any(|x| &x.id == id) {
+                    continue;
+                }
+                match self.store.person(id).await? {
+                    Some(stored) => {
+                        schools.insert(stored.school);
+                    }
+                    None => return Ok(Err(UserError::PersonNotFound)),
+                }
+            }
+        }
+        for school in &schools {
+            if let Err(e) = authorize(
+                &actor,
+                Action::ImportRoster,
+                &Target::School(school.clone()),
+            ) {
+                return Ok(Err(e.into()));
+            }
+        }
+        let summary = self.store.import_roster(roster).await?;
+        let scope = actor.school.as_ref().map(|s| s.as_str().to_string());
+        self.store
+            .audit(
+                self.clock.now(),
+                &name,
+                "import",
+                "roster",
+                scope.as_deref(),
+                None,
+            )
+            .await?;
+        Ok(Ok(Reply::RosterImported(summary)))
+    }
+
+    /// Someone's export for whoever may ask for it. Asked by someone else, a wpb's
+    /// reflections they did not share stay out; their own export keeps everything.
+    pub async fn export_person_as(&self, op: &Operator, id: &PersonId) -> Handled {
+        let (actor, name) = match self.operator(op).await? {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        let action = if &actor.id == id {
+            Action::ExportOwnData
+        } else {
+            Action::ExportPersonData
+        };
+        if let Err(e) = self.person_target(&actor, action, id).await? {
+            return Ok(Err(e));
+        }
+        let mut export = match self.export_person(&name, id).await? {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(e)),
+        };
+        if &actor.id != id
+            && let Some(reflections) = export.reflections.as_mut()
+        {
+            reflections.retain(|r| r.shared);
+        }
+        Ok(Ok(Reply::PersonExported {
+            file_name: format!("wandelgang-{id}.json"),
+            json: export.to_json()?,
+        }))
+    }
+
+    /// Forgets a person (or, with `dry_run`, reports what would go), for whoever may.
+    pub async fn forget_person_as(&self, op: &Operator, id: &PersonId, dry_run: bool) -> Handled {
+        let (actor, name) = match self.operator(op).await? {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        let action = if &actor.id == id {
+            Action::ForgetSelf
+        } else {
+            Action::ForgetPerson
+        };
+        if let Err(e) = self.person_target(&actor, action, id).await? {
+            return Ok(Err(e));
+        }
+        let actor_name = if &actor.id == id { ACTOR_SELF } else { &name };
+        Ok(self
+            .forget_person(actor_name, id, dry_run)
+            .await?
+            .map(Reply::PersonForgotten))
+    }
+
+    /// A retention run for whoever may start one (the deployment's admin).
+    pub async fn retention_as(&self, op: &Operator, dry_run: bool) -> Handled {
+        let (actor, name) = match self.operator(op).await? {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(e) = authorize(&actor, Action::RunRetention, &Target::Deployment) {
+            return Ok(Err(e.into()));
+        }
+        Ok(Ok(Reply::RetentionDone(
+            self.retention(&name, dry_run).await?,
+        )))
+    }
+
+    /// The audit log: all of it for an admin, a schoolopleider's own school's entries.
+    pub async fn audit_log_as(&self, op: &Operator) -> Handled {
+        let (actor, _) = match self.operator(op).await? {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(e) = self.permit_scope(&actor, Action::ViewAuditLog) {
+            return Ok(Err(e));
+        }
+        let mut entries = self.store.audit_entries().await?;
+        if let Some(school) = &actor.school {
+            entries.retain(|e| e.school.as_deref() == Some(school.as_str()));
+        }
+        Ok(Ok(Reply::AuditLog(entries)))
     }
 }

@@ -254,7 +254,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .collect();
         let input = PlanInput {
             calendar: &settings.calendar,
-            cadence: settings.cadence,
+            // The wpb's own rhythm, else the school's override, else the configuration.
+            cadence: ctx
+                .cadence
+                .or(ctx.school.cadence)
+                .unwrap_or(settings.cadence),
             seed: ctx.seed,
             pauses: &ctx.pauses,
             placements: &placements,
@@ -328,7 +332,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 }
                 Prepared::Send(m) => m,
             };
-            let person = contexts.get(&row.recipient).map(|c| &c.person);
+            let ctx = contexts.get(&row.recipient);
+            let person = ctx.map(|c| &c.person);
+            let reminder_override = ctx.and_then(|c| c.school.reminder);
             match (self.chat.send(&message).await, person) {
                 (Ok(()), Some(person)) => finishes.push(self.finish(
                     row,
@@ -336,7 +342,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     now,
                     OutboxStatus::Sent,
                     None,
-                    self.after_sent(row, person, &message, now),
+                    self.after_sent(row, person, &message, reminder_override, now),
                 )),
                 (Ok(()), None) => finishes.push(self.finish(
                     row,
@@ -648,11 +654,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         row: &OutboxRow,
         person: &Person,
         message: &OutboundMessage,
+        // The school's reminder setting changed through the bot, over the configuration.
+        reminder_override: Option<bool>,
         now: DateTime<Utc>,
     ) -> Vec<NewOutbox> {
         let settings = self.settings(person);
+        let reminder = reminder_override.unwrap_or(settings.reminder);
         let (OutboxKind::Prompt, Message::Prompt { text, .. }, true) =
-            (row.kind, &message.body, settings.reminder)
+            (row.kind, &message.body, reminder)
         else {
             return vec![];
         };

@@ -9,6 +9,7 @@ use crate::app::messages::{EscalationSummary, Message};
 use crate::domain::intervisie::Phase;
 use crate::domain::klik::{KlikValue, SignalSource};
 use crate::domain::language::Language;
+use crate::store::{EscalationStatus, OpenEscalation, OverviewCounts};
 
 /// Discord's message limit; the smallest of the platforms we serve.
 pub const DEFAULT_MAX_CHARS: usize = 2000;
@@ -436,7 +437,191 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
                 "Thank you, your takeaway is saved.",
             )
             .to_string(),
+        Reply::RhythmSet {
+            per_week,
+            school_default,
+        } => {
+            let mut out = if ctx.nl() {
+                format!("Genoteerd: je krijgt nu {per_week} vraag/vragen per week")
+            } else {
+                format!("Noted: you now get {per_week} prompt(s) a week")
+            };
+            if *school_default {
+                out.push_str(ctx.pick(", het ritme van je school", ", your school's rhythm"));
+            }
+            out.push_str(ctx.pick(
+                ". Je kunt het altijd weer aanpassen.",
+                ". You can change it again any time.",
+            ));
+            out
+        }
+        Reply::Paired {
+            wpb,
+            student,
+            start,
+            end,
+        } => format!(
+            "{} {} {} {} {} {} {} {}.",
+            ctx.pick("Gekoppeld:", "Paired:"),
+            defuse_mentions(wpb),
+            ctx.pick("en", "and"),
+            defuse_mentions(student),
+            ctx.pick("van", "from"),
+            start.format("%d-%m-%Y"),
+            ctx.pick("tot en met", "up to and including"),
+            end.format("%d-%m-%Y")
+        ),
+        Reply::Unpaired { wpb, student, end } => format!(
+            "{} {} {} {} {} {}.",
+            ctx.pick("De koppeling van", "The pairing of"),
+            defuse_mentions(wpb),
+            ctx.pick("en", "and"),
+            defuse_mentions(student),
+            ctx.pick("loopt tot en met", "runs up to and including"),
+            end.format("%d-%m-%Y")
+        ),
+        Reply::Escalations(list) => escalation_list(list, ctx),
+        Reply::Overview { weeks, counts } => overview(*weeks, counts, ctx),
+        Reply::SchoolSettings {
+            per_week,
+            reminder,
+            changed,
+        } => {
+            let head = if *changed {
+                ctx.pick("De instellingen zijn aangepast.", "The settings are changed.")
+            } else {
+                ctx.pick("De instellingen van je school:", "Your school's settings:")
+            };
+            let reminder = match (*reminder, ctx.nl()) {
+                (true, true) => "aan",
+                (false, true) => "uit",
+                (true, false) => "on",
+                (false, false) => "off",
+            };
+            format!(
+                "{head} {} {per_week}; {} {reminder}. {}",
+                ctx.pick("Vragen per week:", "Prompts a week:"),
+                ctx.pick("herinnering:", "reminder:"),
+                ctx.pick(
+                    "Andere instellingen staan in het configuratiebestand.",
+                    "Other settings live in the configuration file."
+                )
+            )
+        }
+        Reply::RosterImported(summary) => format!(
+            "{} {} {}, {} {}, {} {}, {} {}.",
+            ctx.pick("Rooster ingelezen:", "Roster imported:"),
+            summary.schools,
+            ctx.pick("school/scholen", "school(s)"),
+            summary.teams,
+            ctx.pick("team(s)", "team(s)"),
+            summary.people,
+            ctx.pick("persoon/personen", "person(s)"),
+            summary.pairings,
+            ctx.pick("koppeling(en)", "pairing(s)")
+        ),
+        Reply::PersonExported { file_name, .. } => format!(
+            "{} {file_name}.",
+            ctx.pick(
+                "Hier is de export, in het bestand",
+                "Here is the export, in the file"
+            )
+        ),
+        Reply::PersonForgotten(report) => {
+            if ctx.nl() {
+                format!(
+                    "Verwijderd (of bij een proefrun: zou verdwijnen): {} reflectie(s), {} klik-signaal/signalen, {} vraag/vragen, {} koppeling(en).",
+                    report.reflections, report.signals, report.prompts, report.pairings
+                )
+            } else {
+                format!(
+                    "Deleted (or in a dry run: would go): {} reflection(s), {} klik signal(s), {} prompt(s), {} pairing(s).",
+                    report.reflections, report.signals, report.prompts, report.pairings
+                )
+            }
+        }
+        Reply::RetentionDone(report) => format!(
+            "{} {}.",
+            ctx.pick("Bewaartermijnen toegepast, totaal:", "Retention applied, total:"),
+            report.total()
+        ),
+        Reply::AuditLog(entries) => {
+            let mut out = format!(
+                "{} ({}):",
+                ctx.pick("Auditlog", "Audit log"),
+                entries.len()
+            );
+            for e in entries {
+                out.push_str(&format!(
+                    "\n{} · {} · {} · {}",
+                    local_time(e.at, ctx),
+                    defuse_mentions(&e.actor),
+                    e.action,
+                    defuse_mentions(&e.subject)
+                ));
+            }
+            fit(out, ctx.max_chars)
+        }
     }
+}
+
+fn escalation_status(status: EscalationStatus, ctx: &RenderContext) -> &'static str {
+    match status {
+        EscalationStatus::Open => ctx.pick("open", "open"),
+        EscalationStatus::Acknowledged => ctx.pick("opgepakt", "picked up"),
+        EscalationStatus::Resolved => ctx.pick("opgelost", "resolved"),
+        EscalationStatus::Moved => ctx.pick("overplaatsing", "moved"),
+    }
+}
+
+/// The school's open escalations: who, since when, where it stands. No signal wording.
+fn escalation_list(list: &[OpenEscalation], ctx: &RenderContext) -> String {
+    if list.is_empty() {
+        return ctx
+            .pick(
+                "Er staan geen escalaties open. Fijn!",
+                "There are no open escalations. Good!",
+            )
+            .to_string();
+    }
+    let mut out = ctx
+        .pick("Openstaande escalaties:", "Open escalations:")
+        .to_string();
+    for e in list {
+        out.push_str(&format!(
+            "\n#{} · {} · {} · {} · {} {}",
+            e.id,
+            defuse_mentions(&e.wpb),
+            defuse_mentions(&e.student),
+            escalation_status(e.status, ctx),
+            ctx.pick("sinds", "since"),
+            local_time(e.since, ctx)
+        ));
+    }
+    fit(out, ctx.max_chars)
+}
+
+/// The school's figures: counts only.
+fn overview(weeks: u32, c: &OverviewCounts, ctx: &RenderContext) -> String {
+    let rows: [(&str, &str, u64); 8] = [
+        ("vragen verstuurd", "prompts sent", c.prompts_sent),
+        ("vragen beantwoord", "prompts answered", c.prompts_answered),
+        ("reflecties", "reflections", c.reflections),
+        ("klik goed", "klik good", c.klik_goed),
+        ("klik twijfel", "klik doubt", c.klik_twijfel),
+        ("geen klik", "no klik", c.klik_geen),
+        ("open escalaties", "open escalations", c.open_escalations),
+        ("intervisies", "intervisies", c.intervisies),
+    ];
+    let mut out = if ctx.nl() {
+        format!("Overzicht van de afgelopen {weeks} weken:")
+    } else {
+        format!("Overview of the last {weeks} weeks:")
+    };
+    for (nl, en, n) in rows {
+        out.push_str(&format!("\n{}: {n}", ctx.pick(nl, en)));
+    }
+    out
 }
 
 /// A refusal in the user's language only (the error's Display carries both languages).

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::outbox::{NewOutbox, OutboxStatus, insert_many_in};
 use super::people::{PERSON_COLUMNS, pairing_from, person_from};
+use super::school::{SchoolOverrides, cadence_from};
 use super::{Store, StoreResult, from_ts, parse_day, ts};
 use crate::domain::klik::KlikValue;
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId};
-use crate::domain::schedule::DateRange;
+use crate::domain::schedule::{Cadence, DateRange};
 
 /// Everything the tick needs about one recipient, read in bulk.
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub struct RecipientContext {
     pub last_due: Option<DateTime<Utc>>,
     /// The person's stable jitter seed.
     pub seed: u64,
+    /// The wpb's own cadence (`/ritme`), over the school's.
+    pub cadence: Option<Cadence>,
+    /// The school's settings changed through the bot, over the configuration file.
+    pub school: SchoolOverrides,
 }
 
 /// What became of one claimed row.
@@ -105,7 +110,12 @@ impl Store {
         let ids = ids_of(people);
         let n = ids.len();
         let list = placeholders(1, n);
-        let sql = format!("SELECT {PERSON_COLUMNS}, seed FROM people WHERE id IN ({list})");
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS}, seed, cadence, \
+             (SELECT o.cadence FROM school_overrides o WHERE o.school_id = people.school_id), \
+             (SELECT o.reminder FROM school_overrides o WHERE o.school_id = people.school_id) \
+             FROM people WHERE id IN ({list})"
+        );
         type WithSeed = (
             String,
             String,
@@ -115,11 +125,14 @@ impl Store {
             Option<String>,
             Option<String>,
             i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
         );
         let rows = bind_all!(sqlx::query_as::<_, WithSeed>(AssertSqlSafe(sql)), &ids)
             .fetch_all(&self.pool)
             .await?;
-        for (a, b, c, d, e, f, g, seed) in rows {
+        for (a, b, c, d, e, f, g, seed, own, school_cadence, reminder) in rows {
             let ctx = RecipientContext {
                 person: person_from((a, b, c, d, e, f, g))?,
                 pairings: vec![],
@@ -128,6 +141,11 @@ impl Store {
                 latest_own_signal: None,
                 last_due: None,
                 seed: seed as u64,
+                cadence: cadence_from(own)?,
+                school: SchoolOverrides {
+                    cadence: cadence_from(school_cadence)?,
+                    reminder: reminder.map(|r| r != 0),
+                },
             };
             out.insert(ctx.person.id.clone(), ctx);
         }

@@ -8,6 +8,7 @@ mod outbox;
 mod people;
 mod privacy;
 mod reflections;
+mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
@@ -21,6 +22,7 @@ pub use privacy::{
     person_subject,
 };
 pub use reflections::StoredReflection;
+pub use school::{OpenEscalation, OverviewCounts, SchoolOverrides};
 pub use signals::{EscalationRow, EscalationStatus, SignalWrite};
 
 use chrono::{DateTime, NaiveDate, Utc};

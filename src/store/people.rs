@@ -301,7 +301,7 @@ impl Store {
     }
 }
 
-async fn replan_in(
+pub(crate) async fn replan_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     person: &PersonId,
 ) -> StoreResult<()> {

@@ -1,5 +1,5 @@
 //! The authorization table through the engine: for every role and every action the app
-//! offers so far, allowed ones succeed, and refused ones say why and change nothing.
+//! offers (all of `Action::ALL`), allowed ones succeed, and refused ones say why and change nothing.
 
 use chrono::Duration;
 
@@ -10,45 +10,29 @@ use wandelgang::app::inbox::{
     EscalationAction, Inbound, ReflectionTarget, Reply, Sender, UserError,
 };
 use wandelgang::app::ports::VirtualClock;
+use wandelgang::app::privacy::Operator;
 use wandelgang::chat::recording::RecordingChat;
+use wandelgang::domain::authz::{Action, Rule, rule};
+use wandelgang::domain::intervisie::Phase;
 use wandelgang::domain::roster::{Pairing, Person, Role, Roster, School, SchoolId, Team, TeamId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Act {
-    Reflect,
-    Share,
-    Klik,
-    Pause,
-    Resume,
-    Acknowledge,
-    Resolve,
-    Move,
-    Export,
-    Forget,
-}
-
-const ACTS: [Act; 10] = [
-    Act::Reflect,
-    Act::Share,
-    Act::Klik,
-    Act::Pause,
-    Act::Resume,
-    Act::Acknowledge,
-    Act::Resolve,
-    Act::Move,
-    Act::Export,
-    Act::Forget,
-];
-
-/// Who may do what. `so2` is the schoolopleider of another school.
+/// Who may do what, one column per `Action::ALL` entry. `so2` is the schoolopleider of
+/// another school: refused where the target is the first school's (pairings, escalations,
+/// people, a roster of the first school); list, overview, settings and audit log show their
+/// own school, so those are allowed.
 #[rustfmt::skip]
-const TABLE: [(&str, [bool; 10]); 5] = [
-    //          reflect share  klik   pause  resume ack    resolv move   export forget
-    ("admin",  [false, false, false, false, false, false, false, false, false, false]),
-    ("so",     [false, false, false, false, false, true,  true,  true,  true,  true ]),
-    ("so2",    [false, false, false, false, false, false, false, false, true,  true ]),
-    ("w0",     [true,  true,  true,  true,  true,  false, false, false, true,  true ]),
-    ("s0",     [false, false, true,  false, false, false, false, false, true,  true ]),
+const TABLE: [(&str, Option<Role>, [bool; 26]); 5] = [
+    //        refl   share  klikW  klikS  pause  resume ritme  exOwn  fgSelf iStart iPost  iAdv   iTake  pair   unpair escs   ack    resolv move   overz  instel import exPers fgPers retent audit
+    ("admin", Some(Role::Admin),
+              [false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true,  true,  true,  true,  true,  true ]),
+    ("so",    Some(Role::Schoolopleider),
+              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  false, true ]),
+    ("so2",   None,
+              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, false, false, true,  false, false, false, true,  true,  false, false, false, false, true ]),
+    ("w0",    Some(Role::Wpb),
+              [true,  true,  true,  false, true,  true,  true,  true,  true,  true,  true,  true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false]),
+    ("s0",    Some(Role::Student),
+              [false, false, false, true,  false, false, false, true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]),
 ];
 
 fn school(id: &str) -> SchoolId {
@@ -85,6 +69,7 @@ fn roster() -> Roster {
             end: day("2027-07-10"),
         });
     }
+    people.push(person("s3", Role::Student, "school"));
     Roster {
         schools: vec![
             School {
@@ -107,53 +92,141 @@ fn roster() -> Roster {
     }
 }
 
-fn event(act: Act, from: &str, reflection: i64, escalations: &[i64]) -> Option<Inbound> {
-    let from = Sender::Chat(format!("test:{from}"));
-    Some(match act {
-        Act::Reflect => Inbound::Reflection {
+/// The first school's part of the roster, as its schoolopleider may import it.
+fn first_school_roster() -> Roster {
+    let mut r = roster();
+    r.schools.retain(|x| x.id == school("school"));
+    r.people.retain(|p| p.school == school("school"));
+    r
+}
+
+fn chat(who: &str) -> Sender {
+    Sender::Chat(format!("test:{who}"))
+}
+
+/// The chat event for an action, where it is one.
+fn event(action: Action, who: &str, reflection: i64, escalations: &[i64]) -> Option<Inbound> {
+    let from = chat(who);
+    Some(match action {
+        Action::Reflect => Inbound::Reflection {
             from,
             text: "Een goede dag".into(),
             target: ReflectionTarget::FreeStanding,
             share: false,
         },
-        Act::Share => Inbound::ShareReflection {
+        Action::ShareReflection => Inbound::ShareReflection {
             from,
             reflection_id: reflection,
         },
-        Act::Klik => Inbound::Klik {
+        Action::KlikAsWpb => Inbound::Klik {
             from,
-            student: None,
+            student: Some(pid("s0")),
             value: "goed".into(),
         },
-        Act::Pause => Inbound::Pause {
+        Action::KlikAsStudent => Inbound::StudentKlik {
+            from,
+            value: "goed".into(),
+        },
+        Action::Pause => Inbound::Pause {
             from,
             until: day("2026-10-20"),
         },
-        Act::Resume => Inbound::Resume { from },
-        Act::Acknowledge => Inbound::Escalation {
+        Action::Resume => Inbound::Resume { from },
+        Action::SetRhythm => Inbound::SetRhythm {
+            from,
+            per_week: Some(2),
+        },
+        Action::IntervisieStart => Inbound::IntervisieStart {
+            from,
+            case: "Een student die stil valt".into(),
+            reflection_id: None,
+        },
+        Action::IntervisiePost => Inbound::IntervisiePost {
+            from,
+            text: "Wat heb je al geprobeerd?".into(),
+        },
+        Action::IntervisieAdvance => Inbound::IntervisieAdvance { from },
+        Action::IntervisieTakeaway => Inbound::IntervisieTakeaway {
+            from,
+            text: "Ik vraag eerst door.".into(),
+        },
+        Action::Pair => Inbound::Pair {
+            from,
+            wpb: pid("w1"),
+            student: pid("s3"),
+            start: day("2026-10-06"),
+            end: None,
+        },
+        Action::Unpair => Inbound::Unpair {
+            from,
+            wpb: pid("w1"),
+            student: pid("s3"),
+            end: day("2026-10-20"),
+        },
+        Action::ListEscalations => Inbound::ListEscalations { from },
+        Action::AcknowledgeEscalation => Inbound::Escalation {
             from,
             escalation_id: escalations[0],
             action: EscalationAction::Acknowledge,
         },
-        Act::Resolve => Inbound::Escalation {
+        Action::ResolveEscalation => Inbound::Escalation {
             from,
             escalation_id: escalations[1],
             action: EscalationAction::Resolve,
         },
-        Act::Move => Inbound::Escalation {
+        Action::MarkMove => Inbound::Escalation {
             from,
             escalation_id: escalations[2],
             action: EscalationAction::Move,
         },
-        Act::Export | Act::Forget => return None,
+        Action::SchoolOverview => Inbound::SchoolOverview { from },
+        Action::ChangeSchoolSettings => Inbound::SchoolSettings {
+            from,
+            per_week: Some(2),
+            reminder: Some(false),
+        },
+        Action::ExportOwnData
+        | Action::ForgetSelf
+        | Action::ImportRoster
+        | Action::ExportPersonData
+        | Action::ForgetPerson
+        | Action::RunRetention
+        | Action::ViewAuditLog => return None,
     })
+}
+
+#[test]
+fn the_expected_table_is_the_domain_table() {
+    for (who, role, expected) in TABLE {
+        let Some(role) = role else { continue };
+        for (action, allowed) in Action::ALL.into_iter().zip(expected) {
+            assert_eq!(rule(role, action) != Rule::Never, allowed, "{who} {action}");
+        }
+    }
+    // The other school's schoolopleider: their role's table, minus what targets the first school.
+    let first_school = [
+        Action::Pair,
+        Action::Unpair,
+        Action::AcknowledgeEscalation,
+        Action::ResolveEscalation,
+        Action::MarkMove,
+        Action::ImportRoster,
+        Action::ExportPersonData,
+        Action::ForgetPerson,
+    ];
+    let so2 = TABLE[2].2;
+    for (action, allowed) in Action::ALL.into_iter().zip(so2) {
+        let expected =
+            rule(Role::Schoolopleider, action) != Rule::Never && !first_school.contains(&action);
+        assert_eq!(allowed, expected, "so2 {action}");
+    }
 }
 
 on_both_backends! {
     every_role_and_action_follows_the_table => |db: TestDb| async move {
-        for (who, expected) in TABLE {
+        for (who, _, expected) in TABLE {
             let store = db.store().await;
-            for table in ["klik_signals", "escalations", "reflections", "pauses", "outbox", "audit_log", "forgotten_counts", "pairings", "people", "teams", "schools"] {
+            for table in ["school_overrides", "intervisie_threads", "klik_signals", "escalations", "reflections", "pauses", "outbox", "audit_log", "forgotten_counts", "pairings", "people", "teams", "schools"] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(store.pool()).await.unwrap();
             }
             store.import_roster(&roster()).await.unwrap();
@@ -169,23 +242,47 @@ on_both_backends! {
             let Ok(Reply::ReflectionSaved { id: reflection, .. }) = e.handle(Inbound::Reflection { from: Sender::Chat("test:w0".into()), text: "Eerste".into(), target: ReflectionTarget::FreeStanding, share: false }).await.unwrap() else { panic!("seed reflection") };
             clock.set(at("2026-10-05 11:00"));
 
-            for (act, allowed) in ACTS.into_iter().zip(expected) {
+            let mut phase = None;
+            for (action, allowed) in Action::ALL.into_iter().zip(expected) {
                 clock.set(clock_now(&clock) + Duration::minutes(1));
+                // The case owner's takeaway belongs to the Opbrengst phase: get there first.
+                if action == Action::IntervisieTakeaway && allowed {
+                    for _ in 0..4 {
+                        if phase == Some(Phase::Opbrengst) {
+                            break;
+                        }
+                        let r = e.handle(Inbound::IntervisieAdvance { from: chat(who) }).await.unwrap();
+                        let Ok(Reply::IntervisieAdvanced { phase: p }) = r else { panic!("advance: {r:?}") };
+                        phase = Some(p);
+                    }
+                }
                 let before = dump(&store).await;
-                let result = match event(act, who, reflection, &escalations) {
+                let op = Operator::Chat(chat(who));
+                let result = match event(action, who, reflection, &escalations) {
                     Some(ev) => e.handle(ev).await.unwrap(),
-                    None if act == Act::Export => e.export_own(Sender::Chat(format!("test:{who}"))).await.unwrap(),
-                    None => e.forget_self(Sender::Chat(format!("test:{who}")), false).await.unwrap(),
+                    None => match action {
+                        Action::ExportOwnData => e.export_own(chat(who)).await.unwrap(),
+                        Action::ForgetSelf => e.forget_self(chat(who), false).await.unwrap(),
+                        Action::ImportRoster => e.import_roster_as(&op, &first_school_roster()).await.unwrap(),
+                        Action::ExportPersonData => e.export_person_as(&op, &pid("w1")).await.unwrap(),
+                        Action::ForgetPerson => e.forget_person_as(&op, &pid("w2"), true).await.unwrap(),
+                        Action::RunRetention => e.retention_as(&op, true).await.unwrap(),
+                        Action::ViewAuditLog => e.audit_log_as(&op).await.unwrap(),
+                        other => unreachable!("{other}"),
+                    },
                 };
-                assert_eq!(result.is_ok(), allowed, "{who} {act:?}: {result:?}");
+                if let Ok(Reply::IntervisieAdvanced { phase: p }) = &result {
+                    phase = Some(*p);
+                }
+                assert_eq!(result.is_ok(), allowed, "{who} {action}: {result:?}");
                 if let Err(refusal) = &result {
-                    assert_eq!(dump(&store).await, before, "{who} {act:?} was refused but changed something");
+                    assert_eq!(dump(&store).await, before, "{who} {action} was refused but changed something");
                     assert!(
                         matches!(refusal, UserError::Denied(_) | UserError::EscalationNotFound),
-                        "{who} {act:?}: refused for another reason: {refusal:?}"
+                        "{who} {action}: refused for another reason: {refusal:?}"
                     );
                     let text = refusal.to_string();
-                    assert!(text.contains(" / "), "{who} {act:?}: message not bilingual: {text}");
+                    assert!(text.contains(" / "), "{who} {action}: message not bilingual: {text}");
                 }
             }
             store.close().await;

@@ -185,6 +185,15 @@ fn export_forget_and_retention_from_the_command_line() {
     assert!(text(&forgot).contains("Verwijderd"), "{}", text(&forgot));
     assert!(!wandelgang(dir.path(), &["export", "anna"]).status.success());
 
+    // The command line acts as the admin through the same gate, and its actions are audited.
+    let audit = wandelgang(dir.path(), &["audit"]);
+    assert!(audit.status.success(), "{}", text(&audit));
+    let shown = text(&audit);
+    assert!(
+        shown.contains("admin:cli import roster") && shown.contains("admin:cli export"),
+        "{shown}"
+    );
+
     let help = wandelgang(dir.path(), &["--help"]);
     let help = text(&help);
     assert!(help.contains("export") && help.contains("forget") && help.contains("retention"));

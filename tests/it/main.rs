@@ -5,6 +5,7 @@ mod access;
 mod cli;
 mod escalation_flow;
 mod intervisie;
+mod manage;
 mod privacy;
 mod scheduler;
 mod store_conformance;

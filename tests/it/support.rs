@@ -144,7 +144,7 @@ pub fn pid(s: &str) -> PersonId {
     PersonId::parse(s).expect("test id")
 }
 
-fn person(id: &str, role: Role, team: Option<&str>) -> Person {
+pub fn person(id: &str, role: Role, team: Option<&str>) -> Person {
     Person {
         id: pid(id),
         school: SchoolId::parse("school").expect("id"),

@@ -1,0 +1,258 @@
+//! Use-cases for managing: a wpb's own rhythm, and for a schoolopleider their school's
+//! pairings, escalation list, overview and settings. Every one passes through `permit`.
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+use super::engine::{Engine, EngineError};
+use super::inbox::{Handled, Reply, Sender, UserError};
+use super::ports::{Chat, Clock};
+use crate::domain::authz::{Action, Target};
+use crate::domain::roster::{Pairing, Person, PersonId, Role};
+use crate::domain::schedule::Cadence;
+use crate::store::SchoolOverrides;
+
+/// The school's overview looks back this many weeks.
+pub const OVERVIEW_WEEKS: i64 = 4;
+
+/// The last day of the Dutch school year (31 July) on or after `start`: where a pairing
+/// without an end date ends.
+pub fn school_year_end(start: NaiveDate) -> NaiveDate {
+    let this_year = NaiveDate::from_ymd_opt(start.year(), 7, 31);
+    match this_year {
+        Some(d) if d >= start => d,
+        _ => NaiveDate::from_ymd_opt(start.year() + 1, 7, 31).unwrap_or(start),
+    }
+}
+
+fn cadence(per_week: u8) -> Result<Cadence, UserError> {
+    Cadence::new(per_week).map_err(|_| UserError::RhythmOutOfRange)
+}
+
+impl<C: Chat, K: Clock> Engine<C, K> {
+    /// `/ritme`: the wpb's own cadence, or (`None`) back to the school's.
+    pub(crate) async fn set_rhythm(&self, from: Sender, per_week: Option<u8>) -> Handled {
+        let wpb = match self.actor_for_own(&from, Action::SetRhythm).await? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let own = match per_week.map(cadence).transpose() {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.store.set_person_cadence(&wpb.id, own).await?;
+        let school = self.school_cadence(&wpb).await?;
+        Ok(Ok(Reply::RhythmSet {
+            per_week: own.unwrap_or(school).per_week(),
+            school_default: own.is_none(),
+        }))
+    }
+
+    /// The school's cadence: its override, else the configuration.
+    async fn school_cadence(&self, person: &Person) -> Result<Cadence, EngineError> {
+        let overrides = self.store.school_overrides(&person.school).await?;
+        Ok(overrides.cadence.unwrap_or(self.settings(person).cadence))
+    }
+
+    /// The people of a pairing, checked against the table with the school the store has.
+    /// The role is checked first (on the actor's own school), so nobody probes who exists.
+    async fn pairing_people(
+        &self,
+        actor: &Person,
+        action: Action,
+        wpb: &PersonId,
+        student: &PersonId,
+    ) -> Result<Result<(Person, Person), UserError>, EngineError> {
+        let own = Target::Pairing {
+            wpb: wpb.clone(),
+            student: student.clone(),
+            school: actor.school.clone(),
+        };
+        if let Err(e) = self.permit(actor, action, &own) {
+            return Ok(Err(e));
+        }
+        let (Some(w), Some(s)) = (
+            self.store.person(wpb).await?,
+            self.store.person(student).await?,
+        ) else {
+            return Ok(Err(UserError::PersonNotFound));
+        };
+        let stored = Target::Pairing {
+            wpb: w.id.clone(),
+            student: s.id.clone(),
+            school: w.school.clone(),
+        };
+        if let Err(e) = self.permit(actor, action, &stored) {
+            return Ok(Err(e));
+        }
+        if w.role != Role::Wpb || s.role != Role::Student || s.school != w.school {
+            return Ok(Err(UserError::NotAPairing));
+        }
+        Ok(Ok((w, s)))
+    }
+
+    /// `/koppel`: pairs a wpb and a student of the schoolopleider's school from `start`
+    /// (until `end`, or the end of the school year). A student has one wpb at a time.
+    pub(crate) async fn pair(
+        &self,
+        from: Sender,
+        wpb: PersonId,
+        student: PersonId,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) -> Handled {
+        let Some(actor) = self.sender(&from).await? else {
+            return Ok(Err(UserError::UnknownSender));
+        };
+        let (w, s) = match self
+            .pairing_people(&actor, Action::Pair, &wpb, &student)
+            .await?
+        {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let end = end.unwrap_or_else(|| school_year_end(start));
+        if end < start {
+            return Ok(Err(UserError::EndBeforeStart));
+        }
+        let pairing = Pairing {
+            wpb: w.id.clone(),
+            student: s.id.clone(),
+            start,
+            end,
+        };
+        let overlaps = self
+            .store
+            .pairings_of(&s.id)
+            .await?
+            .into_iter()
+            .any(|(_, p)| p.student == s.id && p.start <= end && start <= p.end);
+        if overlaps {
+            return Ok(Err(UserError::PairingOverlaps));
+        }
+        self.store.add_pairing(&pairing).await?;
+        Ok(Ok(Reply::Paired {
+            wpb: w.name,
+            student: s.name,
+            start,
+            end,
+        }))
+    }
+
+    /// `/ontkoppel`: ends the pairing of this wpb and student that runs on `end`, as of `end`.
+    pub(crate) async fn unpair(
+        &self,
+        from: Sender,
+        wpb: PersonId,
+        student: PersonId,
+        end: NaiveDate,
+    ) -> Handled {
+        let Some(actor) = self.sender(&from).await? else {
+            return Ok(Err(UserError::UnknownSender));
+        };
+        let (w, s) = match self
+            .pairing_people(&actor, Action::Unpair, &wpb, &student)
+            .await?
+        {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let found = self
+            .store
+            .pairings_of(&s.id)
+            .await?
+            .into_iter()
+            .find(|(_, p)| p.wpb == w.id && p.student == s.id && p.start <= end && end <= p.end);
+        let Some((id, _)) = found else {
+            return Ok(Err(UserError::NoActivePairing));
+        };
+        self.store.end_pairing(id, end).await?;
+        Ok(Ok(Reply::Unpaired {
+            wpb: w.name,
+            student: s.name,
+            end,
+        }))
+    }
+
+    /// The sender, allowed `action` on their own school as a whole.
+    async fn actor_for_school(
+        &self,
+        from: &Sender,
+        action: Action,
+    ) -> Result<Result<Person, UserError>, EngineError> {
+        let Some(actor) = self.sender(from).await? else {
+            return Ok(Err(UserError::UnknownSender));
+        };
+        let school = Target::School(actor.school.clone());
+        Ok(self.permit(&actor, action, &school).map(|()| actor))
+    }
+
+    /// `/escalaties`: the school's open and acknowledged escalations.
+    pub(crate) async fn list_escalations(&self, from: Sender) -> Handled {
+        let actor = match self
+            .actor_for_school(&from, Action::ListEscalations)
+            .await?
+        {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let list = self.store.open_escalations(&actor.school).await?;
+        Ok(Ok(Reply::Escalations(list)))
+    }
+
+    /// `/overzicht`: the school's figures over the last weeks; counts only.
+    pub(crate) async fn school_overview(&self, from: Sender) -> Handled {
+        let actor = match self.actor_for_school(&from, Action::SchoolOverview).await? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let since = self.clock.now() - Duration::weeks(OVERVIEW_WEEKS);
+        let counts = self.store.overview_counts(&actor.school, since).await?;
+        Ok(Ok(Reply::Overview {
+            weeks: OVERVIEW_WEEKS as u32,
+            counts,
+        }))
+    }
+
+    /// `/instellingen`: shows the school's effective cadence and reminder; with a value,
+    /// changes it (stored over the configuration file) and re-plans the school's wpbs.
+    pub(crate) async fn school_settings(
+        &self,
+        from: Sender,
+        per_week: Option<u8>,
+        reminder: Option<bool>,
+    ) -> Handled {
+        let actor = match self
+            .actor_for_school(&from, Action::ChangeSchoolSettings)
+            .await?
+        {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut overrides = self.store.school_overrides(&actor.school).await?;
+        let changed = per_week.is_some() || reminder.is_some();
+        if let Some(n) = per_week {
+            match cadence(n) {
+                Ok(c) => overrides.cadence = Some(c),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        if let Some(r) = reminder {
+            overrides.reminder = Some(r);
+        }
+        if changed {
+            self.store
+                .set_school_overrides(&actor.school, overrides)
+                .await?;
+        }
+        let settings = self.settings(&actor);
+        let SchoolOverrides {
+            cadence: c,
+            reminder: r,
+        } = overrides;
+        Ok(Ok(Reply::SchoolSettings {
+            per_week: c.unwrap_or(settings.cadence).per_week(),
+            reminder: r.unwrap_or(settings.reminder),
+            changed,
+        }))
+    }
+}

@@ -1,0 +1,261 @@
+//! What a schoolopleider manages through the bot: a wpb's own rhythm, pairings, the school's
+//! overrides of the configuration, its open escalations and its overview figures.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::people::{pairing_from, replan_in};
+use super::signals::{EscalationStatus, value_from};
+use super::{Store, StoreError, StoreResult, day, from_ts, ts};
+use crate::domain::klik::KlikValue;
+use crate::domain::roster::{Pairing, PairingId, PersonId, SchoolId};
+use crate::domain::schedule::Cadence;
+
+/// A school's settings changed through the bot; `None` follows the configuration file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SchoolOverrides {
+    pub cadence: Option<Cadence>,
+    pub reminder: Option<bool>,
+}
+
+pub(crate) fn cadence_from(n: Option<i64>) -> StoreResult<Option<Cadence>> {
+    n.map(|n| {
+        u8::try_from(n)
+            .ok()
+            .and_then(|n| Cadence::new(n).ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("cadence {n}")))
+    })
+    .transpose()
+}
+
+/// One unresolved escalation of a school, as the schoolopleider's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenEscalation {
+    pub id: i64,
+    pub wpb: String,
+    pub student: String,
+    pub status: EscalationStatus,
+    pub since: DateTime<Utc>,
+}
+
+/// Counts for a school since a moment; no names, no text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverviewCounts {
+    pub prompts_sent: u64,
+    pub prompts_answered: u64,
+    pub reflections: u64,
+    pub klik_goed: u64,
+    pub klik_twijfel: u64,
+    pub klik_geen: u64,
+    pub open_escalations: u64,
+    pub intervisies: u64,
+}
+
+const WPBS_OF_SCHOOL: &str = "SELECT id FROM people WHERE school_id = $1 AND role = 'wpb'";
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl Store {
+    /// A wpb's own cadence (`None`: the school's); their planned prompts are re-planned.
+    pub async fn set_person_cadence(
+        &self,
+        person: &PersonId,
+        cadence: Option<Cadence>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE people SET cadence = $1 WHERE id = $2")
+            .bind(cadence.map(|c| i64::from(c.per_week())))
+            .bind(person.as_str())
+            .execute(&mut *tx)
+            .await?;
+        replan_in(&mut tx, person).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn person_cadence(&self, person: &PersonId) -> StoreResult<Option<Cadence>> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT cadence FROM people WHERE id = $1")
+                .bind(person.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        cadence_from(row.and_then(|(c,)| c))
+    }
+
+    pub async fn school_overrides(&self, school: &SchoolId) -> StoreResult<SchoolOverrides> {
+        let row: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT cadence, reminder FROM school_overrides WHERE school_id = $1")
+                .bind(school.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        let (cadence, reminder) = row.unwrap_or((None, None));
+        Ok(SchoolOverrides {
+            cadence: cadence_from(cadence)?,
+            reminder: reminder.map(|r| r != 0),
+        })
+    }
+
+    /// Stores the school's overrides and re-plans every wpb of the school.
+    pub async fn set_school_overrides(
+        &self,
+        school: &SchoolId,
+        overrides: SchoolOverrides,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO school_overrides (school_id, cadence, reminder) VALUES ($1, $2, $3)
+             ON CONFLICT (school_id) DO UPDATE SET cadence = excluded.cadence, reminder = excluded.reminder",
+        )
+        .bind(school.as_str())
+        .bind(overrides.cadence.map(|c| i64::from(c.per_week())))
+        .bind(overrides.reminder.map(i64::from))
+        .execute(&mut *tx)
+        .await?;
+        let wpbs: Vec<(String,)> = sqlx::query_as(WPBS_OF_SCHOOL)
+            .bind(school.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        for (id,) in wpbs {
+            replan_in(&mut tx, &PersonId::from_trusted(id)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a pairing and re-plans its wpb.
+    pub async fn add_pairing(&self, pairing: &Pairing) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO pairings (wpb_id, student_id, start_day, end_day) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(pairing.wpb.as_str())
+        .bind(pairing.student.as_str())
+        .bind(day(pairing.start))
+        .bind(day(pairing.end))
+        .execute(&mut *tx)
+        .await?;
+        replan_in(&mut tx, &pairing.wpb).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a pairing as of `end` and re-plans its wpb.
+    pub async fn end_pairing(&self, id: PairingId, end: NaiveDate) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query_as::<_, (i64, String, String, String, String)>(
+            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(());
+        };
+        let (_, pairing) = pairing_from(row)?;
+        sqlx::query("UPDATE pairings SET end_day = $1 WHERE id = $2")
+            .bind(day(end))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        replan_in(&mut tx, &pairing.wpb).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The open and acknowledged escalations of a school, oldest first.
+    pub async fn open_escalations(&self, school: &SchoolId) -> StoreResult<Vec<OpenEscalation>> {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT e.id, w.name, s.name, e.status, e.opened_at
+             FROM escalations e
+             JOIN pairings p ON p.id = e.pairing_id
+             JOIN people w ON w.id = p.wpb_id
+             JOIN people s ON s.id = p.student_id
+             WHERE w.school_id = $1 AND e.status IN ('open', 'acknowledged')
+             ORDER BY e.opened_at, e.id",
+        )
+        .bind(school.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, wpb, student, status, opened)| {
+                Ok(OpenEscalation {
+                    id,
+                    wpb,
+                    student,
+                    status: EscalationStatus::parse(&status).ok_or_else(|| {
+                        StoreError::Corrupt(format!("escalation status `{status}`"))
+                    })?,
+                    since: from_ts(opened)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The school's figures since `since`: counts only.
+    pub async fn overview_counts(
+        &self,
+        school: &SchoolId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<OverviewCounts> {
+        let school_id = school.as_str();
+        let since = ts(since);
+        let one = |sql: &'static str| async move {
+            let query = sqlx::query_as::<_, (i64,)>(sql).bind(school_id);
+            // Every query but the open escalations' counts from `since`.
+            let query = if sql.contains("$2") {
+                query.bind(since)
+            } else {
+                query
+            };
+            let (n,) = query.fetch_one(&self.pool).await?;
+            StoreResult::Ok(count(n))
+        };
+        let mut out = OverviewCounts {
+            prompts_sent: one(
+                "SELECT COUNT(*) FROM outbox o JOIN people w ON w.id = o.recipient
+                 WHERE w.school_id = $1 AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2",
+            )
+            .await?,
+            prompts_answered: one(
+                "SELECT COUNT(DISTINCT r.prompt_key) FROM reflections r JOIN people w ON w.id = r.wpb_id
+                 WHERE w.school_id = $1 AND r.prompt_key IS NOT NULL AND r.created_at >= $2",
+            )
+            .await?,
+            reflections: one(
+                "SELECT COUNT(*) FROM reflections r JOIN people w ON w.id = r.wpb_id
+                 WHERE w.school_id = $1 AND r.created_at >= $2",
+            )
+            .await?,
+            open_escalations: one(
+                "SELECT COUNT(*) FROM escalations e JOIN pairings p ON p.id = e.pairing_id
+                 JOIN people w ON w.id = p.wpb_id
+                 WHERE w.school_id = $1 AND e.status IN ('open', 'acknowledged')",
+            )
+            .await?,
+            intervisies: one(
+                "SELECT COUNT(*) FROM intervisie_threads t JOIN teams m ON m.id = t.team_id
+                 WHERE m.school_id = $1 AND (t.closed = 0 OR t.due_at >= $2)",
+            )
+            .await?,
+            ..OverviewCounts::default()
+        };
+        let kliks: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT k.value, COUNT(*) FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id
+             JOIN people w ON w.id = p.wpb_id
+             WHERE w.school_id = $1 AND k.at >= $2 GROUP BY k.value",
+        )
+        .bind(school_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        for (value, n) in kliks {
+            match value_from(value)? {
+                KlikValue::Goed => out.klik_goed = count(n),
+                KlikValue::Twijfel => out.klik_twijfel = count(n),
+                KlikValue::GeenKlik => out.klik_geen = count(n),
+            }
+        }
+        Ok(out)
+    }
+}

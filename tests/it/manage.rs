@@ -1,0 +1,206 @@
+//! The managing use-cases through the engine: a wpb's rhythm, pairing and unpairing, the
+//! school's overview, escalation list and settings, imports and exports for someone else.
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Amsterdam;
+use std::collections::BTreeMap;
+
+use crate::on_both_backends;
+use crate::privacy::dump;
+use crate::support::{TestDb, TestEngine, at, day, engine, person, pid, roster, run_until};
+use wandelgang::app::inbox::{Inbound, ReflectionTarget, Reply, Sender, UserError};
+use wandelgang::app::ports::VirtualClock;
+use wandelgang::app::privacy::Operator;
+use wandelgang::chat::recording::RecordingChat;
+use wandelgang::chat::render::{RenderContext, reply};
+use wandelgang::domain::authz::Denied;
+use wandelgang::domain::language::Language;
+use wandelgang::domain::roster::{Role, SchoolId};
+use wandelgang::store::Store;
+
+fn chat(who: &str) -> Sender {
+    Sender::Chat(format!("test:{who}"))
+}
+
+async fn ok(e: &TestEngine, event: Inbound) -> Reply {
+    match e.handle(event).await.unwrap() {
+        Ok(r) => r,
+        Err(err) => panic!("refused: {err:?}"),
+    }
+}
+
+/// Prompts sent per wpb in the ISO week of `week_of`.
+async fn sent_in_week(store: &Store, week_of: DateTime<Utc>) -> BTreeMap<String, usize> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT recipient, due_at FROM outbox WHERE kind = 'prompt' AND status = 'sent'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let week = week_of.with_timezone(&Amsterdam).iso_week();
+    let mut out = BTreeMap::new();
+    for (who, due) in rows {
+        let due = DateTime::from_timestamp(due, 0).unwrap();
+        if due.with_timezone(&Amsterdam).iso_week() == week {
+            *out.entry(who).or_default() += 1;
+        }
+    }
+    out
+}
+
+fn ctx(language: Language) -> RenderContext {
+    RenderContext {
+        language,
+        tz: Amsterdam,
+        max_chars: 2000,
+    }
+}
+
+on_both_backends! {
+    rhythm_and_school_settings_change_the_week => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(3)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-11 12:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        // Slots are planned at the default cadence first; the changes re-plan them.
+        e.tick().await.unwrap();
+        let r = ok(&e, Inbound::SetRhythm { from: chat("w0"), per_week: Some(3) }).await;
+        assert_eq!(r, Reply::RhythmSet { per_week: 3, school_default: false });
+        assert!(reply(&r, &ctx(Language::Nl)).contains('3'));
+        assert!(matches!(
+            e.handle(Inbound::SetRhythm { from: chat("w0"), per_week: Some(4) }).await.unwrap(),
+            Err(UserError::RhythmOutOfRange)
+        ));
+        let r = ok(&e, Inbound::SchoolSettings { from: chat("so"), per_week: Some(1), reminder: None }).await;
+        assert_eq!(r, Reply::SchoolSettings { per_week: 1, reminder: true, changed: true });
+        assert!(reply(&r, &ctx(Language::En)).contains("configuration file"));
+        // w2 chose 3 and goes back to the school's rhythm, now 1.
+        ok(&e, Inbound::SetRhythm { from: chat("w2"), per_week: Some(3) }).await;
+        let r = ok(&e, Inbound::SetRhythm { from: chat("w2"), per_week: None }).await;
+        assert_eq!(r, Reply::RhythmSet { per_week: 1, school_default: true });
+        // Viewing changes nothing.
+        let before = dump(&store).await;
+        let r = ok(&e, Inbound::SchoolSettings { from: chat("so"), per_week: None, reminder: None }).await;
+        assert_eq!(r, Reply::SchoolSettings { per_week: 1, reminder: true, changed: false });
+        assert_eq!(dump(&store).await, before);
+
+        run_until(&e, &clock, at("2026-10-11 12:10"), at("2026-10-16 18:00"), 10).await;
+        let week = sent_in_week(&store, at("2026-10-14 12:00")).await;
+        assert_eq!(week.get("w0"), Some(&3), "{week:?}");
+        assert_eq!(week.get("w1"), Some(&1), "{week:?}");
+        assert_eq!(week.get("w2"), Some(&1), "{week:?}");
+        store.close().await;
+    };
+
+    pair_and_unpair_replan => |db: TestDb| async move {
+        let store = db.store().await;
+        let mut r = roster(1);
+        r.people.push(person("w9", Role::Wpb, Some("team")));
+        r.people.push(person("s9", Role::Student, None));
+        store.import_roster(&r).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-09 12:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        e.tick().await.unwrap();
+
+        // A student has one wpb at a time; roles and school are checked.
+        let overlap = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s0"), start: day("2026-10-01"), end: None }).await.unwrap();
+        assert_eq!(overlap, Err(UserError::PairingOverlaps));
+        let swapped = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("s9"), student: pid("w9"), start: day("2026-10-12"), end: None }).await.unwrap();
+        assert_eq!(swapped, Err(UserError::NotAPairing));
+        let backwards = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: day("2026-10-12"), end: Some(day("2026-10-01")) }).await.unwrap();
+        assert_eq!(backwards, Err(UserError::EndBeforeStart));
+
+        let r = ok(&e, Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: day("2026-10-12"), end: None }).await;
+        assert_eq!(r, Reply::Paired { wpb: "Naam w9".into(), student: "Naam s9".into(), start: day("2026-10-12"), end: day("2027-07-31") });
+        let r = ok(&e, Inbound::Unpair { from: chat("so"), wpb: pid("w0"), student: pid("s0"), end: day("2026-10-11") }).await;
+        assert_eq!(r, Reply::Unpaired { wpb: "Naam w0".into(), student: "Naam s0".into(), end: day("2026-10-11") });
+        assert!(reply(&r, &ctx(Language::Nl)).contains("11-10-2026"));
+
+        run_until(&e, &clock, at("2026-10-09 12:10"), at("2026-10-16 18:00"), 10).await;
+        let week = sent_in_week(&store, at("2026-10-14 12:00")).await;
+        assert_eq!(week.get("w9"), Some(&2), "{week:?}");
+        assert_eq!(week.get("w0"), None, "{week:?}");
+        store.close().await;
+    };
+
+    overview_and_escalation_list_count_without_text => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(2)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-09-01 10:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        // Older than four weeks: not counted.
+        ok(&e, Inbound::Reflection { from: chat("w0"), text: "Oud en vergeten".into(), target: ReflectionTarget::FreeStanding, share: false }).await;
+        run_until(&e, &clock, at("2026-10-12 08:00"), at("2026-10-14 18:00"), 10).await;
+        ok(&e, Inbound::Reflection { from: chat("w0"), text: "Geheime gedachte".into(), target: ReflectionTarget::FreeStanding, share: false }).await;
+        ok(&e, Inbound::Klik { from: chat("w0"), student: None, value: "goed".into() }).await;
+        for _ in 0..2 {
+            ok(&e, Inbound::StudentKlik { from: chat("s1"), value: "geen klik".into() }).await;
+        }
+        let sent = sent_in_week(&store, at("2026-10-14 12:00")).await.values().sum::<usize>() as u64;
+        assert!(sent > 0);
+
+        let Reply::Overview { weeks, counts } = ok(&e, Inbound::SchoolOverview { from: chat("so") }).await else { panic!("overview") };
+        assert_eq!(weeks, 4);
+        assert_eq!(counts.prompts_sent, sent);
+        assert_eq!(counts.reflections, 1);
+        assert_eq!(counts.prompts_answered, 0);
+        assert_eq!((counts.klik_goed, counts.klik_twijfel, counts.klik_geen), (1, 0, 2));
+        assert_eq!(counts.open_escalations, 1);
+        assert_eq!(counts.intervisies, 0);
+        let text = reply(&Reply::Overview { weeks, counts }, &ctx(Language::Nl));
+        assert!(!text.contains("Geheime") && !text.contains("Naam"), "{text}");
+
+        let r = ok(&e, Inbound::ListEscalations { from: chat("so") }).await;
+        let Reply::Escalations(list) = &r else { panic!("list") };
+        assert_eq!(list.len(), 1);
+        assert_eq!((list[0].wpb.as_str(), list[0].student.as_str()), ("Naam w1", "Naam s1"));
+        let text = reply(&r, &ctx(Language::En));
+        assert!(text.contains("Naam s1") && text.contains("open"), "{text}");
+        assert!(!text.contains("geen klik"), "{text}");
+        store.close().await;
+    };
+
+    imports_and_exports_for_someone_else_stay_in_bounds => |db: TestDb| async move {
+        let store = db.store().await;
+        let mut r = roster(1);
+        r.schools.push(wandelgang::domain::roster::School { id: SchoolId::parse("other").unwrap(), name: "Other".into() });
+        let mut so2 = person("so2", Role::Schoolopleider, None);
+        so2.school = SchoolId::parse("other").unwrap();
+        r.people.push(so2);
+        store.import_roster(&r).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-12 10:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+
+        // A roster with a row of another school is refused as a whole.
+        let so = Operator::Chat(chat("so"));
+        let before = dump(&store).await;
+        let refused = e.import_roster_as(&so, &r).await.unwrap();
+        assert_eq!(refused, Err(UserError::Denied(Denied::OtherSchool)));
+        assert_eq!(dump(&store).await, before);
+        let own = roster(1);
+        assert!(matches!(e.import_roster_as(&so, &own).await.unwrap(), Ok(Reply::RosterImported(_))));
+
+        ok(&e, Inbound::Reflection { from: chat("w0"), text: "Alleen voor mij".into(), target: ReflectionTarget::FreeStanding, share: false }).await;
+        ok(&e, Inbound::Reflection { from: chat("w0"), text: "Graag gedeeld".into(), target: ReflectionTarget::FreeStanding, share: true }).await;
+        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&so, &pid("w0")).await.unwrap() else { panic!("export") };
+        assert!(json.contains("Graag gedeeld") && !json.contains("Alleen voor mij"), "{json}");
+        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&Operator::Cli, &pid("w0")).await.unwrap() else { panic!("cli export") };
+        assert!(!json.contains("Alleen voor mij"), "{json}");
+        let Ok(Reply::Exported { json, .. }) = e.export_own(chat("w0")).await.unwrap() else { panic!("own export") };
+        assert!(json.contains("Graag gedeeld") && json.contains("Alleen voor mij"), "{json}");
+        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&Operator::Chat(chat("w0")), &pid("w0")).await.unwrap() else { panic!("own export as person") };
+        assert!(json.contains("Alleen voor mij"), "{json}");
+
+        // The other school's schoolopleider reaches none of it, and sees only their own audit rows.
+        let so2 = Operator::Chat(chat("so2"));
+        assert_eq!(e.export_person_as(&so2, &pid("w0")).await.unwrap(), Err(UserError::Denied(Denied::OtherSchool)));
+        assert_eq!(e.forget_person_as(&so2, &pid("w0"), false).await.unwrap(), Err(UserError::Denied(Denied::OtherSchool)));
+        let Ok(Reply::AuditLog(mine)) = e.audit_log_as(&so).await.unwrap() else { panic!("audit") };
+        assert!(!mine.is_empty() && mine.iter().all(|a| a.school.as_deref() == Some("school")), "{mine:?}");
+        let Ok(Reply::AuditLog(theirs)) = e.audit_log_as(&so2).await.unwrap() else { panic!("audit") };
+        assert!(theirs.is_empty(), "{theirs:?}");
+        let Ok(Reply::AuditLog(all)) = e.audit_log_as(&Operator::Cli).await.unwrap() else { panic!("audit") };
+        assert!(all.len() >= mine.len());
+        store.close().await;
+    };
+}
