@@ -6,7 +6,7 @@ use super::inbox::{Handled, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
 use std::collections::BTreeSet;
 
-use crate::domain::authz::{Action, Actor, Target, authorize};
+use crate::domain::authz::{Action, Actor, Denied, Target, authorize};
 use crate::domain::roster::{PersonId, Role, Roster, SchoolId};
 use crate::store::{
     ACTOR_CLI, ACTOR_SELF, ForgetReport, PersonExport, RetentionPolicies, RetentionPolicy,
@@ -203,7 +203,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     }
 
     /// Imports a roster: an admin any, a schoolopleider only their own school's (every
-    /// school, team, person and pairing in it must belong to it). All or nothing; audited.
+    /// school, team, person and pairing in it must belong to it, also as stored, and it holds
+    /// no admin). All or nothing; audited.
     pub async fn import_roster_as(&self, op: &Operator, roster: &Roster) -> Handled {
         let (actor, name) = match self.operator(op).await? {
             Ok(a) => a,
@@ -227,6 +228,23 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     None => return Ok(Err(UserError::PersonNotFound)),
                 }
             }
+        }
+        // Ids already stored elsewhere would be moved into this roster's school.
+        for p in &roster.people {
+            if let Some(stored) = self.store.person(&p.id).await? {
+                schools.insert(stored.school);
+            }
+        }
+        for t in &roster.teams {
+            if let Some(stored) = self.store.team(&t.id).await? {
+                schools.insert(stored.school);
+            }
+        }
+        // Only the deployment's admin may make someone an admin.
+        if actor.role != Role::Admin && roster.people.iter().any(|p| p.role == Role::Admin) {
+            return Ok(Err(UserError::Denied(Denied::NotForRole {
+                meant_for: Some(Role::Admin),
+            })));
         }
         for school in &schools {
             if let Err(e) = authorize(

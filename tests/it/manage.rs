@@ -177,6 +177,14 @@ on_both_backends! {
         let refused = e.import_roster_as(&so, &r).await.unwrap();
         assert_eq!(refused, Err(UserError::Denied(Denied::OtherSchool)));
         assert_eq!(dump(&store).await, before);
+        // Nor may it move a person of another school into this one, or make anyone an admin.
+        let mut moving = roster(1);
+        moving.people.push(person("so2", Role::Schoolopleider, None));
+        assert_eq!(e.import_roster_as(&so, &moving).await.unwrap(), Err(UserError::Denied(Denied::OtherSchool)));
+        let mut admin = roster(1);
+        admin.people.push(person("boss", Role::Admin, None));
+        assert!(matches!(e.import_roster_as(&so, &admin).await.unwrap(), Err(UserError::Denied(Denied::NotForRole { .. }))));
+        assert_eq!(dump(&store).await, before);
         let own = roster(1);
         assert!(matches!(e.import_roster_as(&so, &own).await.unwrap(), Ok(Reply::RosterImported(_))));
 
