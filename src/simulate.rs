@@ -464,6 +464,56 @@ async fn perform(
                         },
                     )
                 }
+                // A wpb turns their latest reflection into the case.
+                "intervisie-reflectie" => {
+                    let own = engine
+                        .store
+                        .reflections_of(
+                            &PersonId::from_trusted(e.who.clone()),
+                            false,
+                            DateTime::<Utc>::MIN_UTC,
+                        )
+                        .await?;
+                    (
+                        format!("{who} → intervisie met de laatste eigen reflectie als casus"),
+                        Inbound::IntervisieStart {
+                            from,
+                            case: String::new(),
+                            reflection_id: Some(own.last().map_or(0, |r| r.id)),
+                        },
+                    )
+                }
+                "ritme" => {
+                    let value = e.value.clone().unwrap_or_default();
+                    (
+                        format!("{who} → ritme: {value}"),
+                        Inbound::SetRhythm {
+                            from,
+                            per_week: value.parse().ok(),
+                        },
+                    )
+                }
+                "escalaties" => (
+                    format!("{who} → escalaties"),
+                    Inbound::ListEscalations { from },
+                ),
+                "overzicht" => (
+                    format!("{who} → overzicht"),
+                    Inbound::SchoolOverview { from },
+                ),
+                "mijngegevens" => (format!("{who} → mijngegevens"), Inbound::ExportOwn { from }),
+                "vergeet-mij" => {
+                    let confirm = e.value.as_deref() == Some("bevestig");
+                    let label = if confirm {
+                        "vergeet-mij (bevestigd)"
+                    } else {
+                        "vergeet-mij"
+                    };
+                    (
+                        format!("{who} → {label}"),
+                        Inbound::ForgetSelf { from, confirm },
+                    )
+                }
                 "intervisie-post" => {
                     let text = e.text.clone().unwrap_or_default();
                     (
@@ -502,7 +552,7 @@ async fn perform(
             }
             Err(e) => format!("geweigerd: {}", render::user_error(&e, ctx)),
         };
-        console.note(&format!("      ← {text}"));
+        console.note(&format!("      ← {}", text.replace('\n', "\n        ")));
         // Follow-ups and escalation notices go out right away, as in the real bot.
         engine.tick().await?;
     }

@@ -129,6 +129,15 @@ pub enum Inbound {
         per_week: Option<u8>,
         reminder: Option<bool>,
     },
+    /// `/mijngegevens`: everything stored about the sender, as a JSON file.
+    ExportOwn {
+        from: Sender,
+    },
+    /// `/vergeet-mij`: without `confirm` only says what would go; with it, it goes.
+    ForgetSelf {
+        from: Sender,
+        confirm: bool,
+    },
 }
 
 /// What the sender is told when the event was taken.
@@ -384,6 +393,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 end,
             } => self.unpair(from, wpb, student, end).await,
             Inbound::ListEscalations { from } => self.list_escalations(from).await,
+            Inbound::ExportOwn { from } => self.export_own(from).await,
+            Inbound::ForgetSelf { from, confirm } => self.forget_self(from, confirm).await,
             Inbound::SchoolOverview { from } => self.school_overview(from).await,
             Inbound::SchoolSettings {
                 from,

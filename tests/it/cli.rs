@@ -198,3 +198,131 @@ fn export_forget_and_retention_from_the_command_line() {
     let help = text(&help);
     assert!(help.contains("export") && help.contains("forget") && help.contains("retention"));
 }
+
+/// The console transport reaches the commands a chat user has, through `simulate`.
+#[test]
+fn simulate_reaches_the_chat_commands_through_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = r#"
+title = "Console commands"
+start = "2026-10-05"
+weeks = 1
+
+[[roster.school]]
+id = "sch"
+name = "School"
+
+[[roster.team]]
+id = "t"
+school = "sch"
+name = "Team T"
+channel = "console:#t"
+
+[[roster.schoolopleider]]
+id = "so"
+school = "sch"
+name = "Sanne"
+chat = "console:so"
+
+[[roster.wpb]]
+id = "w1"
+school = "sch"
+team = "t"
+name = "Wim"
+chat = "console:w1"
+
+[[roster.student]]
+id = "s1"
+school = "sch"
+name = "Sam"
+chat = "console:s1"
+
+[[roster.pairing]]
+wpb = "w1"
+student = "s1"
+start = "2026-09-01"
+end = "2027-01-29"
+
+[[event]]
+at = "2026-10-05 09:00"
+who = "w1"
+action = "reflectie"
+text = "Sam neemt steeds vaker zelf het woord in de les."
+
+[[event]]
+at = "2026-10-05 09:05"
+who = "w1"
+action = "intervisie-reflectie"
+
+[[event]]
+at = "2026-10-05 09:10"
+who = "w1"
+action = "ritme"
+value = "3"
+
+[[event]]
+at = "2026-10-05 09:15"
+who = "so"
+action = "overzicht"
+
+[[event]]
+at = "2026-10-05 09:16"
+who = "so"
+action = "escalaties"
+
+[[event]]
+at = "2026-10-05 09:20"
+who = "s1"
+action = "mijngegevens"
+
+[[event]]
+at = "2026-10-05 09:25"
+who = "s1"
+action = "vergeet-mij"
+
+[[event]]
+at = "2026-10-05 09:26"
+who = "s1"
+action = "vergeet-mij"
+value = "bevestig"
+"#;
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    let out = wandelgang(
+        dir.path(),
+        &[
+            "simulate",
+            "s.toml",
+            "--db",
+            dir.path().join("s.db").to_str().unwrap(),
+        ],
+    );
+    let transcript = text(&out);
+    assert!(out.status.success(), "{transcript}");
+    // The reflection became the case in the team channel.
+    assert!(
+        transcript.contains("(#t)")
+            && transcript
+                .matches("Sam neemt steeds vaker zelf het woord")
+                .count()
+                >= 2,
+        "{transcript}"
+    );
+    // Every command got an answer and none was refused.
+    for cmd in [
+        "ritme: 3",
+        "overzicht",
+        "escalaties",
+        "mijngegevens",
+        "vergeet-mij (bevestigd)",
+    ] {
+        let line = transcript
+            .lines()
+            .position(|l| l.contains(&format!("→ {cmd}")))
+            .unwrap_or_else(|| panic!("no {cmd:?} in {transcript}"));
+        let answer = transcript.lines().nth(line + 1).unwrap_or_default();
+        assert!(
+            answer.contains('←') && !answer.contains("geweigerd"),
+            "{cmd}: {answer}"
+        );
+    }
+}
