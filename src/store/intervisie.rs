@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox::{NewOutbox, insert_in};
+use super::people::{TeamTuple, team_from};
 use super::{Store, StoreResult, ts};
-use crate::domain::roster::{PersonId, SchoolId, Team, TeamId};
+use crate::domain::roster::{PersonId, Team, TeamId};
 
 impl Store {
     /// Opens a thread in one transaction: the row is inserted to get its id, then `build`
@@ -119,39 +120,25 @@ impl Store {
     }
 
     pub async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>> {
-        Ok(
-            sqlx::query_as::<_, (String, String, String, Option<String>)>(
-                "SELECT id, school_id, name, channel FROM teams WHERE id = $1",
-            )
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|(id, school, name, channel)| Team {
-                id: TeamId::from_trusted(id),
-                school: SchoolId::from_trusted(school),
-                name,
-                channel,
-            }),
+        Ok(sqlx::query_as::<_, TeamTuple>(
+            "SELECT id, school_id, name, channel FROM teams WHERE id = $1",
         )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(team_from))
     }
 
     /// Teams with a channel, by id, for the scheduled call for a case.
     pub async fn teams_with_channel(&self) -> StoreResult<Vec<Team>> {
-        Ok(
-            sqlx::query_as::<_, (String, String, String, Option<String>)>(
-                "SELECT id, school_id, name, channel FROM teams WHERE channel IS NOT NULL ORDER BY id",
-            )
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|(id, school, name, channel)| Team {
-                id: TeamId::from_trusted(id),
-                school: SchoolId::from_trusted(school),
-                name,
-                channel,
-            })
-            .collect(),
+        Ok(sqlx::query_as::<_, TeamTuple>(
+            "SELECT id, school_id, name, channel FROM teams WHERE channel IS NOT NULL ORDER BY id",
         )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(team_from)
+        .collect())
     }
 
     /// The team's first wpb by id: the recipient of record for a team-channel message that

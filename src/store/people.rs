@@ -31,6 +31,17 @@ pub(crate) type PersonTuple = (
 
 pub(crate) const PERSON_COLUMNS: &str = "id, school_id, role, name, team_id, chat, language";
 
+pub(crate) type TeamTuple = (String, String, String, Option<String>);
+
+pub(crate) fn team_from((id, school, name, channel): TeamTuple) -> Team {
+    Team {
+        id: TeamId::from_trusted(id),
+        school: SchoolId::from_trusted(school),
+        name,
+        channel,
+    }
+}
+
 pub(crate) fn person_from(row: PersonTuple) -> StoreResult<Person> {
     let (id, school, role, name, team, chat, language) = row;
     Ok(Person {
@@ -134,18 +145,13 @@ impl Store {
                     name,
                 })
                 .collect();
-        let teams = sqlx::query_as::<_, (String, String, String, Option<String>)>(
+        let teams = sqlx::query_as::<_, TeamTuple>(
             "SELECT id, school_id, name, channel FROM teams ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|(id, school, name, channel)| Team {
-            id: TeamId::from_trusted(id),
-            school: SchoolId::from_trusted(school),
-            name,
-            channel,
-        })
+        .map(team_from)
         .collect();
         let people = sqlx::query_as::<_, PersonTuple>(AssertSqlSafe(format!(
             "SELECT {PERSON_COLUMNS} FROM people ORDER BY school_id, role, id"

@@ -287,16 +287,6 @@ pub fn escalation_subject(id: i64) -> String {
 // Store
 // ---------------------------------------------------------------------------------------------
 
-type ProfileTuple = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 impl Store {
     /// Appends one row to the audit trail.
     pub async fn audit(
@@ -341,7 +331,7 @@ impl Store {
     ) -> StoreResult<Option<PersonExport>> {
         let Some((pid, school, role_text, name, team, chat, language)) = sqlx::query_as::<
             _,
-            ProfileTuple,
+            super::people::PersonTuple,
         >(
             "SELECT id, school_id, role, name, team_id, chat, language FROM people WHERE id = $1",
         )
