@@ -42,6 +42,7 @@ use crate::domain::language::Language;
 use crate::domain::roster::{
     IdError, Pairing, Person, PersonId, Role, Roster, School, SchoolId, Team, TeamId,
 };
+use crate::domain::schedule::DateRange;
 
 /// The CSV header, in the documented order.
 pub const CSV_COLUMNS: [&str; 11] = [
@@ -882,9 +883,14 @@ fn validate(entries: &[Entry], errors: &mut Vec<RowError>) -> Roster {
                             format!("start date {s} is after end date {e}"),
                         );
                     } else if let (Some(w), Some(st)) = (wpb, student) {
-                        let earlier = pairings_seen
-                            .iter()
-                            .find(|(_, _, other, os, oe)| other == st && *os <= *e && *s <= *oe);
+                        let earlier = pairings_seen.iter().find(|(_, _, other, os, oe)| {
+                            other == st
+                                && DateRange {
+                                    start: *os,
+                                    end: *oe,
+                                }
+                                .overlaps(&DateRange { start: *s, end: *e })
+                        });
                         if let Some((other_row, other_wpb, _, os, oe)) = earlier {
                             if other_wpb == w && os == s && oe == e {
                                 check.err(

@@ -125,7 +125,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .pairings_of(&s.id)
             .await?
             .into_iter()
-            .any(|(_, p)| p.student == s.id && p.start <= end && start <= p.end);
+            .any(|(_, p)| p.conflicts_with(&pairing));
         if overlaps {
             return Ok(Err(UserError::PairingOverlaps));
         }

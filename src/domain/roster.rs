@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::language::Language;
+use super::schedule::DateRange;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -144,6 +145,18 @@ pub struct Pairing {
 }
 
 impl Pairing {
+    pub fn period(&self) -> DateRange {
+        DateRange {
+            start: self.start,
+            end: self.end,
+        }
+    }
+
+    /// A student has one wpb at a time: two pairings of the same student may not share a day.
+    pub fn conflicts_with(&self, other: &Pairing) -> bool {
+        self.student == other.student && self.period().overlaps(&other.period())
+    }
+
     pub fn is_active_on(&self, day: NaiveDate) -> bool {
         self.start <= day && day <= self.end
     }
@@ -197,5 +210,21 @@ mod tests {
         assert_eq!(p.weeks_in(d("2026-09-07")), 0);
         assert_eq!(p.weeks_in(d("2026-09-08")), 1);
         assert_eq!(p.weeks_in(d("2026-08-01")), 0);
+        let other = |student: &str, start: &str, end: &str| Pairing {
+            wpb: PersonId::from_trusted("w2"),
+            student: PersonId::from_trusted(student),
+            start: d(start),
+            end: d(end),
+        };
+        assert!(
+            p.conflicts_with(&other("s", "2027-01-31", "2027-03-01")),
+            "sharing the last day"
+        );
+        assert!(!p.conflicts_with(&other("s", "2027-02-01", "2027-03-01")));
+        assert!(!p.conflicts_with(&other("s", "2026-08-01", "2026-08-31")));
+        assert!(
+            !p.conflicts_with(&other("t", "2026-10-01", "2026-11-01")),
+            "another student"
+        );
     }
 }

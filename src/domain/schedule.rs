@@ -110,6 +110,11 @@ impl DateRange {
     pub fn contains(&self, d: NaiveDate) -> bool {
         self.start <= d && d <= self.end
     }
+
+    /// Whether the two ranges share at least one day.
+    pub fn overlaps(&self, other: &DateRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
