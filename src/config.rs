@@ -60,6 +60,30 @@ pub struct Config {
     pub schools: BTreeMap<String, SchoolSettings>,
     /// The file this configuration was read from; `None` when only defaults and environment.
     pub source: Option<PathBuf>,
+    /// The `[discord]` table: which guild belongs to which school, and the bot's pace.
+    pub discord: DiscordSettings,
+}
+
+/// How `wandelgang run` behaves on Discord.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscordSettings {
+    /// Guild (server) id → school id. Commands are registered in these guilds only.
+    pub guilds: BTreeMap<u64, String>,
+    /// The bot's own requests per second, below Discord's global limit of 50.
+    pub requests_per_second: f64,
+}
+
+/// Discord allows 50 requests per second per bot; staying at 48 leaves room for a stray one.
+pub const DEFAULT_DISCORD_REQUESTS_PER_SECOND: f64 = 48.0;
+const DISCORD_GLOBAL_LIMIT: f64 = 50.0;
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        Self {
+            guilds: BTreeMap::new(),
+            requests_per_second: DEFAULT_DISCORD_REQUESTS_PER_SECOND,
+        }
+    }
 }
 
 /// Per-school behaviour: when prompts may arrive, how often, in which language, and when a
@@ -175,6 +199,7 @@ impl fmt::Debug for Config {
             .field("defaults", &self.defaults)
             .field("schools", &self.schools)
             .field("source", &self.source)
+            .field("discord", &self.discord)
             .finish()
     }
 }
@@ -188,6 +213,7 @@ impl Default for Config {
             defaults,
             schools: BTreeMap::new(),
             source: None,
+            discord: DiscordSettings::default(),
         }
     }
 }
@@ -306,6 +332,15 @@ struct RawFile {
     defaults: RawSettings,
     #[serde(default)]
     schools: BTreeMap<String, RawSettings>,
+    discord: Option<RawDiscord>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscord {
+    #[serde(default)]
+    guilds: BTreeMap<String, String>,
+    requests_per_second: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -943,6 +978,51 @@ fn check_database_url(url: &str) -> Result<String, Bad> {
     }
 }
 
+fn discord_settings(
+    ctx: &Ctx<'_>,
+    raw: Option<&RawDiscord>,
+) -> Result<DiscordSettings, ConfigError> {
+    let mut settings = DiscordSettings::default();
+    let Some(raw) = raw else {
+        return Ok(settings);
+    };
+    let prefix = KeyPath::root("discord");
+    for (guild, school) in &raw.guilds {
+        let key = prefix.key("guilds").key(guild);
+        let id = guild
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|g| *g > 0)
+            .ok_or_else(|| {
+                ctx.invalid(
+                    &key,
+                    "een server-id is een getal (Discord: rechtsklik op de server, 'Server-ID kopiëren')",
+                    "a guild id is a number (Discord: right-click the server, 'Copy Server ID')",
+                )
+            })?;
+        SchoolId::parse(school).map_err(|e| {
+            ctx.invalid(
+                &key,
+                format!("ongeldig school-id: {e}"),
+                format!("invalid school id: {e}"),
+            )
+        })?;
+        settings.guilds.insert(id, school.trim().to_string());
+    }
+    if let Some(rps) = raw.requests_per_second {
+        if !(1.0..=DISCORD_GLOBAL_LIMIT).contains(&rps) {
+            return Err(ctx.invalid(
+                &prefix.key("requests_per_second"),
+                format!("moet tussen 1 en {DISCORD_GLOBAL_LIMIT} liggen (de grens van Discord)"),
+                format!("must lie between 1 and {DISCORD_GLOBAL_LIMIT} (Discord's limit)"),
+            ));
+        }
+        settings.requests_per_second = rps;
+    }
+    Ok(settings)
+}
+
 fn check_token(token: &str) -> Result<Secret, Bad> {
     let t = token.trim();
     if t.is_empty() || t.chars().any(char::is_whitespace) {
@@ -1239,12 +1319,15 @@ fn build(
         schools.insert(id.trim().to_string(), merged.settings());
     }
 
+    let discord = discord_settings(ctx, raw.discord.as_ref())?;
+
     Ok(Config {
         database_url,
         discord_token,
         defaults: base.settings(),
         schools,
         source: None,
+        discord,
     })
 }
 

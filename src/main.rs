@@ -7,10 +7,12 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serenity::all::HttpBuilder;
 use wandelgang::app::Engine;
 use wandelgang::app::inbox::Reply;
 use wandelgang::app::ports::{OfflineChat, SystemClock};
 use wandelgang::app::privacy::Operator;
+use wandelgang::chat::discord::{self, DiscordOptions};
 use wandelgang::config::{Config, redact_url};
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
@@ -58,6 +60,8 @@ enum Command {
         #[command(subcommand)]
         command: PromptsCommand,
     },
+    /// Start de bot op Discord (token en servers: zie README) / run the bot on Discord (token and guilds: see README)
+    Run,
     /// Pas databasemigraties toe (gebeurt ook bij elke start) / apply database migrations
     Migrate,
     /// Alles wat over een persoon bewaard is, als JSON / everything stored about a person, as JSON
@@ -139,6 +143,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Prompts {
             command: PromptsCommand::Check { dir },
         } => check_prompts(&dir.unwrap_or_else(|| PathBuf::from("prompts"))),
+        Command::Run => run_discord(cli.config.as_deref()).await,
         Command::Migrate => {
             let (store, url) = open_store(cli.config.as_deref()).await?;
             println!("Migraties toegepast / migrations applied: {url}");
@@ -193,6 +198,68 @@ async fn open_store(config: Option<&Path>) -> Result<(Store, String)> {
         .await
         .with_context(|| format!("database {url}"))?;
     Ok((store, url))
+}
+
+/// `wandelgang run`: the Discord bot with the scheduler, until Ctrl-C or SIGTERM.
+async fn run_discord(config: Option<&Path>) -> Result<()> {
+    let config = Config::load(config, &env_vars())?;
+    let Some(token) = config.discord_token.clone() else {
+        bail!(
+            "geen Discord-token: zet WANDELGANG_DISCORD_TOKEN of discord_token in het configuratiebestand (README, 'Op Discord draaien'). Zonder chataccount laat `wandelgang demo` zien wat de bot doet.\n\
+             no Discord token: set WANDELGANG_DISCORD_TOKEN or discord_token in the configuration file (README, 'Running on Discord'). Without a chat account, `wandelgang demo` shows what the bot does."
+        );
+    };
+    if config.discord.guilds.is_empty() {
+        bail!(
+            "geen Discord-servers: koppel elke server aan een school onder [discord.guilds] in het configuratiebestand (README, 'Op Discord draaien').\n\
+             no Discord guilds: map each guild to a school under [discord.guilds] in the configuration file (README, 'Running on Discord')."
+        );
+    }
+    let url = redact_url(&config.database_url);
+    let store = Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("database {url}"))?;
+    let opts = DiscordOptions::new(
+        HttpBuilder::new(token.expose()),
+        config.discord.guilds.clone(),
+        config.discord.requests_per_second,
+    );
+    eprintln!(
+        "Wandelgang draait op Discord voor {} server(s); stoppen met Ctrl-C / running on Discord for {} guild(s); stop with Ctrl-C",
+        opts.guilds.len(),
+        opts.guilds.len()
+    );
+    let bot = discord::start(
+        store.clone(),
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+        Arc::new(SystemClock),
+        opts,
+    )
+    .await?;
+    let result = bot.run_until(stop_signal()).await;
+    store.close().await;
+    result.context("Discord")
+}
+
+/// Ctrl-C, or SIGTERM from systemd.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 type CliEngine = Engine<OfflineChat, SystemClock>;

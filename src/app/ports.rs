@@ -43,6 +43,13 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// A clock shared between the engine and the platform adapter.
+impl<T: Clock + ?Sized> Clock for Arc<T> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}
+
 pub struct SystemClock;
 
 impl Clock for SystemClock {

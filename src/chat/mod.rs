@@ -1,5 +1,6 @@
 //! Transports: how messages reach people and how their answers come back as `Inbound` events.
 
 pub mod console;
+pub mod discord;
 pub mod recording;
 pub mod render;

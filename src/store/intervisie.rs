@@ -162,3 +162,39 @@ impl Store {
         )
     }
 }
+
+impl Store {
+    /// Where the chat platform shows thread `id`, once the adapter has opened it there.
+    pub async fn chat_thread(&self, id: i64) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_as::<_, (String,)>("SELECT address FROM chat_threads WHERE thread_id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|(a,)| a),
+        )
+    }
+
+    /// Remembers where thread `id` lives on the platform; a second call keeps the first place.
+    pub async fn set_chat_thread(&self, id: i64, address: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO chat_threads (thread_id, address) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(address)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The intervisie thread shown at a platform address, if any.
+    pub async fn thread_at_chat_address(&self, address: &str) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_as::<_, (i64,)>("SELECT thread_id FROM chat_threads WHERE address = $1")
+                .bind(address)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|(id,)| id),
+        )
+    }
+}

@@ -3,6 +3,9 @@
 
 mod access;
 mod cli;
+mod discord;
+#[path = "../discord_standin/mod.rs"]
+mod discord_standin;
 mod escalation_flow;
 mod intervisie;
 mod manage;

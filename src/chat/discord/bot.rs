@@ -1,0 +1,526 @@
+//! The running Discord bot: serenity's client with poise's commands, the tick loop, and the
+//! translation of button presses, modals and plain messages into the core's `Inbound` events.
+//! Who may do what is decided by the core, never here.
+
+use serenity::all::{
+    ChannelId, ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse,
+    CreateMessage, FullEvent, GatewayIntents, GuildId, HttpBuilder, Interaction,
+    Message as DiscordMessage, ModalInteraction, ShardManager, UserId,
+};
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+use super::commands;
+use super::outbound::{
+    ephemeral, ephemeral_message, forget_confirm_row, no_mentions, reflection_modal,
+};
+use super::pacer::Pacer;
+use super::transport::DiscordChat;
+use super::wire::{Component, CustomIdError, MODAL_TEXT_ID, channel_address, user_address};
+use crate::app::Engine;
+use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
+use crate::app::ports::Clock;
+use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
+use crate::config::Config;
+use crate::domain::language::Language;
+use crate::domain::prompts::Catalogue;
+use crate::store::Store;
+
+pub type SharedClock = Arc<dyn Clock>;
+pub type BotEngine = Engine<DiscordChat, SharedClock>;
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The least the bot needs: guilds (threads, channels), DMs (plain replies count as the
+/// reflection) and guild messages with their content (posts in intervisie threads; everything
+/// else in a guild is ignored and never stored).
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::DIRECT_MESSAGES
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT
+}
+
+/// What every handler can reach.
+pub struct Data {
+    pub engine: Arc<BotEngine>,
+    /// Guild id → school id: commands are registered in these guilds only.
+    pub guilds: BTreeMap<u64, String>,
+}
+
+pub struct DiscordOptions {
+    /// The REST client; tests hand in one that reaches their stand-in.
+    pub http: HttpBuilder,
+    pub guilds: BTreeMap<u64, String>,
+    pub requests_per_second: f64,
+    /// How often the scheduler runs; None leaves ticking to the caller (tests).
+    pub tick_every: Option<Duration>,
+    /// Outbox rows claimed per step. Small batches keep a resend after a crash (one batch at
+    /// most) well inside Discord's nonce window.
+    pub batch: i64,
+    pub lease_secs: i64,
+}
+
+impl DiscordOptions {
+    pub fn new(http: HttpBuilder, guilds: BTreeMap<u64, String>, requests_per_second: f64) -> Self {
+        Self {
+            http,
+            guilds,
+            requests_per_second,
+            tick_every: Some(Duration::from_secs(30)),
+            batch: 100,
+            lease_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscordError {
+    #[error("Discord-client kon niet starten / Discord client could not start: {0}")]
+    Client(#[from] serenity::Error),
+    #[error("Discord-client gestopt / Discord client stopped: {0}")]
+    Task(String),
+}
+
+pub struct RunningBot {
+    pub engine: Arc<BotEngine>,
+    shard_manager: Arc<ShardManager>,
+    client: JoinHandle<Result<(), serenity::Error>>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl RunningBot {
+    /// Stops like a crash would: nothing is finished or flushed.
+    pub fn kill(self) {
+        self.client.abort();
+        if let Some(t) = &self.ticker {
+            t.abort();
+        }
+    }
+
+    /// Closes the gateway cleanly; a tick in progress is not cut off halfway a send.
+    pub async fn shutdown(self) {
+        if let Some(t) = &self.ticker {
+            t.abort();
+        }
+        self.shard_manager.shutdown_all().await;
+        let _ = self.client.await;
+    }
+
+    /// Runs until `stop` completes (then shuts down cleanly) or the gateway client ends on a
+    /// fatal error such as a bad token.
+    pub async fn run_until(
+        mut self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), DiscordError> {
+        tokio::select! {
+            ended = &mut self.client => {
+                if let Some(t) = &self.ticker {
+                    t.abort();
+                }
+                match ended {
+                    Ok(r) => r.map_err(DiscordError::from),
+                    Err(e) => Err(DiscordError::Task(e.to_string())),
+                }
+            }
+            () = stop => {
+                self.shutdown().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+pub async fn start(
+    store: Store,
+    config: Arc<Config>,
+    catalogue: Arc<Catalogue>,
+    clock: SharedClock,
+    opts: DiscordOptions,
+) -> Result<RunningBot, DiscordError> {
+    let data_cell: Arc<OnceLock<Arc<Data>>> = Arc::new(OnceLock::new());
+    let framework = {
+        let data_cell = data_cell.clone();
+        poise::Framework::builder()
+            .options(poise::FrameworkOptions {
+                commands: commands::all(),
+                event_handler: |framework, event| Box::pin(on_event(framework, event)),
+                on_error: |error| Box::pin(commands::on_error(error)),
+                allowed_mentions: Some(no_mentions()),
+                ..Default::default()
+            })
+            .initialize_owners(false)
+            .setup(move |ctx, _ready, framework| {
+                Box::pin(async move {
+                    let data = data_cell
+                        .get()
+                        .cloned()
+                        .ok_or("bot data not ready before the gateway")?;
+                    for guild in data.guilds.keys() {
+                        if let Err(e) = poise::builtins::register_in_guild(
+                            ctx,
+                            &framework.options().commands,
+                            GuildId::new(*guild),
+                        )
+                        .await
+                        {
+                            tracing::error!(guild, %e, "could not register the commands");
+                        }
+                    }
+                    Ok(data)
+                })
+            })
+            .build()
+    };
+    let http = opts.http.default_allowed_mentions(no_mentions()).build();
+    let client = serenity::all::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .await?;
+    let tz = config.defaults.calendar.tz;
+    let chat = DiscordChat::new(
+        client.http.clone(),
+        store.clone(),
+        Arc::new(Pacer::new(opts.requests_per_second)),
+        tz,
+    );
+    let mut engine = Engine::new(store, chat, clock, config, catalogue);
+    engine.batch = opts.batch;
+    engine.lease_secs = opts.lease_secs;
+    let engine = Arc::new(engine);
+    let data = Arc::new(Data {
+        engine: engine.clone(),
+        guilds: opts.guilds,
+    });
+    let _ = data_cell.set(data);
+    let shard_manager = client.shard_manager.clone();
+    let mut client = client;
+    let client = tokio::spawn(async move { client.start().await });
+    let ticker = opts.tick_every.map(|every| {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                match engine.tick().await {
+                    Ok(outcome) => tracing::debug!(?outcome, "tick"),
+                    Err(e) => tracing::error!(%e, "tick failed; the next one retries"),
+                }
+            }
+        })
+    });
+    Ok(RunningBot {
+        engine,
+        shard_manager,
+        client,
+        ticker,
+    })
+}
+
+/// What the person who acted is told, in their language.
+pub struct Answer {
+    pub text: String,
+    /// A file to go along: its name, a description and the bytes.
+    pub file: Option<(String, String, Vec<u8>)>,
+    pub components: Vec<serenity::all::CreateActionRow>,
+}
+
+impl Data {
+    pub fn render_context(&self, language: Language) -> RenderContext {
+        RenderContext {
+            language,
+            tz: self.engine.config.defaults.calendar.tz,
+            max_chars: DEFAULT_MAX_CHARS,
+        }
+    }
+
+    /// The person's own language where the roster knows them, else their Discord locale.
+    pub async fn language(&self, user: UserId, locale: Option<&str>) -> Language {
+        if let Ok(Some(p)) = self
+            .engine
+            .store
+            .person_by_chat(&user_address(user.get()))
+            .await
+        {
+            return self.engine.recipient(&p).language;
+        }
+        match locale {
+            Some(l) if l.starts_with("nl") => Language::Nl,
+            Some(l) if l.starts_with("en") => Language::En,
+            _ => self.engine.config.defaults.language,
+        }
+    }
+
+    /// A guild the bot was not set up for answers nothing but this.
+    pub fn unknown_guild(&self, guild: Option<GuildId>, language: Language) -> Option<String> {
+        let guild = guild?;
+        (!self.guilds.contains_key(&guild.get())).then(|| {
+            render::pick_language(
+                "Deze server is niet aan een school gekoppeld; vraag de beheerder om hem toe te voegen. / This server is not linked to a school; ask the administrator to add it.",
+                language,
+            )
+        })
+    }
+
+    pub async fn answer(&self, event: Inbound, language: Language) -> Answer {
+        answer_for(
+            self.engine.handle(event).await,
+            &self.render_context(language),
+        )
+    }
+}
+
+pub fn answer_for(handled: Handled, ctx: &RenderContext) -> Answer {
+    let mut answer = Answer {
+        text: String::new(),
+        file: None,
+        components: vec![],
+    };
+    match handled {
+        Ok(Ok(reply)) => {
+            answer.text = render::reply(&reply, ctx);
+            match reply {
+                Reply::Exported { file_name, json } => {
+                    let description = render::pick_language(
+                        "Alles wat Wandelgang over je bewaart / Everything Wandelgang stores about you",
+                        ctx.language,
+                    );
+                    answer.file = Some((file_name, description, json.into_bytes()));
+                }
+                Reply::ForgetConfirm { .. } => answer.components = forget_confirm_row(ctx.language),
+                _ => {}
+            }
+        }
+        Ok(Err(e)) => answer.text = render::user_error(&e, ctx),
+        Err(e) => {
+            tracing::error!(%e, "handling a Discord event failed");
+            answer.text = render::pick_language(
+                "Dat lukte nu niet door een storing; er is niets opgeslagen. Probeer het zo nog eens. / That did not work because of a fault; nothing was saved. Please try again shortly.",
+                ctx.language,
+            );
+        }
+    }
+    answer
+}
+
+fn sender(user: UserId) -> Sender {
+    Sender::Chat(user_address(user.get()))
+}
+
+async fn on_event(
+    framework: poise::FrameworkContext<'_, Arc<Data>, Error>,
+    event: &FullEvent,
+) -> Result<(), Error> {
+    let data = framework.user_data;
+    let ctx = framework.serenity_context;
+    match event {
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(c),
+        } => on_component(ctx, data, c).await,
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Modal(m),
+        } => on_modal(ctx, data, m).await,
+        FullEvent::Message { new_message } => on_message(ctx, data, new_message).await,
+        _ => Ok(()),
+    }
+}
+
+async fn on_component(
+    ctx: &serenity::all::Context,
+    data: &Data,
+    c: &ComponentInteraction,
+) -> Result<(), Error> {
+    let language = data.language(c.user.id, Some(&c.locale)).await;
+    let reply = |text: String| ephemeral(text);
+    if let Some(refusal) = data.unknown_guild(c.guild_id, language) {
+        c.create_response(&ctx.http, reply(refusal)).await?;
+        return Ok(());
+    }
+    if !matches!(c.data.kind, ComponentInteractionDataKind::Button) {
+        return Ok(());
+    }
+    let from = sender(c.user.id);
+    let event = match Component::parse(&c.data.custom_id) {
+        Err(e) => {
+            c.create_response(&ctx.http, reply(stale_text(e, language)))
+                .await?;
+            return Ok(());
+        }
+        Ok(Component::ReflectButton { prompt_key }) => {
+            let response = reflection_modal(&prompt_key, language)
+                .unwrap_or_else(|| reply(stale_text(CustomIdError::Unknown, language)));
+            c.create_response(&ctx.http, response).await?;
+            return Ok(());
+        }
+        Ok(Component::ReflectModal { .. }) => {
+            c.create_response(
+                &ctx.http,
+                reply(stale_text(CustomIdError::Unknown, language)),
+            )
+            .await?;
+            return Ok(());
+        }
+        Ok(Component::Klik { value, student }) => Inbound::Klik {
+            from,
+            student: Some(student),
+            value: value.label(true).to_string(),
+        },
+        Ok(Component::Escalation { id, action }) => Inbound::Escalation {
+            from,
+            escalation_id: id,
+            action,
+        },
+        Ok(Component::ForgetConfirm) => Inbound::ForgetSelf {
+            from,
+            confirm: true,
+        },
+    };
+    let forget = matches!(event, Inbound::ForgetSelf { .. });
+    let answer = data.answer(event, language).await;
+    let message = ephemeral_message(answer.text);
+    // The confirmation replaces the question, so its button cannot be pressed twice.
+    let response = if forget {
+        CreateInteractionResponse::UpdateMessage(message.components(vec![]))
+    } else {
+        CreateInteractionResponse::Message(message)
+    };
+    c.create_response(&ctx.http, response).await?;
+    Ok(())
+}
+
+async fn on_modal(
+    ctx: &serenity::all::Context,
+    data: &Data,
+    m: &ModalInteraction,
+) -> Result<(), Error> {
+    let language = data.language(m.user.id, Some(&m.locale)).await;
+    let prompt_key = match Component::parse(&m.data.custom_id) {
+        Ok(Component::ReflectModal { prompt_key }) => prompt_key,
+        Ok(_) => {
+            m.create_response(
+                &ctx.http,
+                ephemeral(stale_text(CustomIdError::Unknown, language)),
+            )
+            .await?;
+            return Ok(());
+        }
+        Err(e) => {
+            m.create_response(&ctx.http, ephemeral(stale_text(e, language)))
+                .await?;
+            return Ok(());
+        }
+    };
+    let text = modal_text(m).unwrap_or_default();
+    let answer = data
+        .answer(
+            Inbound::Reflection {
+                from: sender(m.user.id),
+                text,
+                target: ReflectionTarget::Prompt(prompt_key),
+                share: false,
+            },
+            language,
+        )
+        .await;
+    m.create_response(&ctx.http, ephemeral(answer.text)).await?;
+    Ok(())
+}
+
+fn modal_text(m: &ModalInteraction) -> Option<String> {
+    m.data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::all::ActionRowComponent::InputText(t) if t.custom_id == MODAL_TEXT_ID => {
+                t.value.clone()
+            }
+            _ => None,
+        })
+}
+
+/// A plain DM is the reflection to the latest open prompt; a post in an intervisie thread is a
+/// contribution to it. Anything else in a guild is none of the bot's business.
+async fn on_message(
+    ctx: &serenity::all::Context,
+    data: &Data,
+    msg: &DiscordMessage,
+) -> Result<(), Error> {
+    if msg.author.bot || msg.content.trim().is_empty() {
+        return Ok(());
+    }
+    let from = sender(msg.author.id);
+    let Some(guild) = msg.guild_id else {
+        let language = data.language(msg.author.id, None).await;
+        let answer = data
+            .answer(
+                Inbound::Reflection {
+                    from,
+                    text: msg.content.clone(),
+                    target: ReflectionTarget::LatestOpenPrompt,
+                    share: false,
+                },
+                language,
+            )
+            .await;
+        say(data, msg.channel_id, answer.text).await;
+        return Ok(());
+    };
+    if !data.guilds.contains_key(&guild.get()) {
+        return Ok(());
+    }
+    let place = channel_address(msg.channel_id.get());
+    if data
+        .engine
+        .store
+        .thread_at_chat_address(&place)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let language = data.language(msg.author.id, None).await;
+    let handled = data
+        .engine
+        .handle(Inbound::IntervisiePost {
+            from,
+            text: msg.content.clone(),
+        })
+        .await;
+    // The post itself is the visible result; only a refusal needs words, and those are private.
+    if !matches!(handled, Ok(Ok(_))) {
+        let answer = answer_for(handled, &data.render_context(language));
+        match data.engine.chat.dm_channel(msg.author.id.get()).await {
+            Ok(dm) => say(data, dm, answer.text).await,
+            Err(e) => tracing::warn!(%e, "could not tell a poster why their post was refused"),
+        }
+    }
+    let _ = ctx;
+    Ok(())
+}
+
+/// A short message outside the outbox (an answer to something the person just did).
+async fn say(data: &Data, channel: ChannelId, text: String) {
+    data.engine.chat.pacer().wait().await;
+    let message = CreateMessage::new()
+        .content(render::fit(text, DEFAULT_MAX_CHARS))
+        .allowed_mentions(no_mentions());
+    if let Err(e) = channel.send_message(data.engine.chat.http(), message).await {
+        tracing::warn!(%e, "could not answer a message");
+    }
+}
+
+fn stale_text(e: CustomIdError, language: Language) -> String {
+    render::pick_language(
+        match e {
+            CustomIdError::Stale => {
+                "Deze knop hoort bij een oudere versie van de bot. Gebruik het nieuwste bericht of een /commando. / This button belongs to an older version of the bot. Use the latest message or a /command."
+            }
+            CustomIdError::Unknown => {
+                "Deze knop ken ik niet; er is niets veranderd. / I do not know this button; nothing was changed."
+            }
+        },
+        language,
+    )
+}

@@ -1,0 +1,663 @@
+//! Slash commands. Names and descriptions are Dutch, with English localizations added from one
+//! table, so the two languages are kept side by side. Each command only turns its options into
+//! an `Inbound` event; the core decides who may do it.
+
+use chrono::NaiveDate;
+use poise::CreateReply;
+use serenity::all::{CreateAttachment, User, UserId};
+use std::sync::Arc;
+
+use super::bot::{Data, Error};
+use super::outbound::{ephemeral_with_file, no_mentions};
+use super::wire::user_address;
+use crate::app::inbox::{Inbound, ReflectionTarget, Sender};
+use crate::chat::render;
+use crate::domain::language::Language;
+use crate::domain::roster::PersonId;
+
+pub type Ctx<'a> = poise::Context<'a, Arc<Data>, Error>;
+type Command = poise::Command<Arc<Data>, Error>;
+
+pub fn all() -> Vec<Command> {
+    let mut commands = vec![
+        reflectie(),
+        klik(),
+        pauze(),
+        hervat(),
+        ritme(),
+        mijngegevens(),
+        vergeet_mij(),
+        intervisie(),
+        koppel(),
+        ontkoppel(),
+        escalaties(),
+        overzicht(),
+        instellingen(),
+    ];
+    for c in &mut commands {
+        localize(c);
+    }
+    commands
+}
+
+/// English names and descriptions, keyed by the Dutch name of a command or `command.option`.
+const ENGLISH: &[(&str, &str, &str)] = &[
+    (
+        "reflectie",
+        "reflection",
+        "Your one-line reflection (goes with your latest prompt)",
+    ),
+    ("reflectie.tekst", "text", "What you take away, in one line"),
+    (
+        "reflectie.delen",
+        "share",
+        "Share it with the schoolopleider",
+    ),
+    (
+        "klik",
+        "klik",
+        "How is the klik? Wpbs about their student; students confidentially",
+    ),
+    ("klik.waarde", "value", "good, doubt or no klik"),
+    (
+        "klik.student",
+        "student",
+        "Which student (when you guide more than one)",
+    ),
+    ("pauze", "pause", "Pause your prompts until a date"),
+    (
+        "pauze.tot",
+        "until",
+        "Last day of the pause (YYYY-MM-DD or DD-MM-YYYY)",
+    ),
+    ("hervat", "resume", "Resume your prompts now"),
+    ("ritme", "rhythm", "How often you get a prompt"),
+    (
+        "ritme.keer",
+        "times",
+        "1, 2 or 3 times a week; leave empty for the school's rhythm",
+    ),
+    (
+        "mijngegevens",
+        "mydata",
+        "Everything stored about you, as a file",
+    ),
+    (
+        "vergeet-mij",
+        "forget-me",
+        "Delete everything stored about you (asks to confirm)",
+    ),
+    ("intervisie", "intervision", "Intervisie in your team"),
+    ("intervisie.start", "start", "Bring in a case"),
+    (
+        "intervisie.start.casus",
+        "case",
+        "Your case, in a few sentences",
+    ),
+    (
+        "intervisie.start.reflectie",
+        "reflection",
+        "Or the number of one of your reflections",
+    ),
+    (
+        "intervisie.bijdrage",
+        "post",
+        "Contribute to the current phase",
+    ),
+    (
+        "intervisie.bijdrage.tekst",
+        "text",
+        "Your question, experience or thought",
+    ),
+    (
+        "intervisie.door",
+        "next",
+        "Move your case on to the next phase",
+    ),
+    (
+        "intervisie.opbrengst",
+        "takeaway",
+        "What you take away from your case",
+    ),
+    ("intervisie.opbrengst.tekst", "text", "Your takeaway"),
+    ("koppel", "pair", "Pair a wpb and a student"),
+    ("koppel.wpb", "wpb", "The werkplekbegeleider"),
+    ("koppel.student", "student", "The student"),
+    ("koppel.start", "start", "First day (default today)"),
+    ("koppel.eind", "end", "Last day (default 31 July)"),
+    ("ontkoppel", "unpair", "End a pairing"),
+    ("ontkoppel.wpb", "wpb", "The werkplekbegeleider"),
+    ("ontkoppel.student", "student", "The student"),
+    ("ontkoppel.eind", "end", "Last day (default today)"),
+    (
+        "escalaties",
+        "escalations",
+        "Open escalations of your school",
+    ),
+    ("overzicht", "overview", "Your school in figures (no texts)"),
+    (
+        "instellingen",
+        "settings",
+        "Your school's settings; give values to change them",
+    ),
+    ("instellingen.keer", "times", "Prompts per week (1 to 3)"),
+    (
+        "instellingen.herinnering",
+        "reminder",
+        "One gentle reminder after an unanswered prompt",
+    ),
+];
+
+const ENGLISH_LOCALES: [&str; 2] = ["en-US", "en-GB"];
+
+fn localize(c: &mut Command) {
+    localize_at(c, c.name.to_string());
+}
+
+fn localize_at(c: &mut Command, path: String) {
+    if let Some((_, name, description)) = ENGLISH.iter().find(|(k, ..)| *k == path) {
+        for locale in ENGLISH_LOCALES {
+            c.name_localizations
+                .to_mut()
+                .push((locale.into(), (*name).into()));
+            c.description_localizations
+                .to_mut()
+                .push((locale.into(), (*description).into()));
+        }
+    }
+    for p in &mut c.parameters {
+        let key = format!("{path}.{}", p.name);
+        if let Some((_, name, description)) = ENGLISH.iter().find(|(k, ..)| *k == key) {
+            for locale in ENGLISH_LOCALES {
+                p.name_localizations
+                    .to_mut()
+                    .push((locale.into(), (*name).into()));
+                p.description_localizations
+                    .to_mut()
+                    .push((locale.into(), (*description).into()));
+            }
+        }
+    }
+    for sub in &mut c.subcommands {
+        let sub_path = format!("{path}.{}", sub.name);
+        localize_at(sub, sub_path);
+    }
+}
+
+fn me(ctx: &Ctx<'_>) -> Sender {
+    Sender::Chat(user_address(ctx.author().id.get()))
+}
+
+async fn language(ctx: &Ctx<'_>) -> Language {
+    ctx.data().language(ctx.author().id, ctx.locale()).await
+}
+
+/// Runs an event through the core and answers only the person who asked.
+async fn respond(ctx: Ctx<'_>, event: Inbound) -> Result<(), Error> {
+    let language = language(&ctx).await;
+    let data = ctx.data();
+    if let Some(refusal) = data.unknown_guild(ctx.guild_id(), language) {
+        return say(ctx, refusal).await;
+    }
+    let answer = data.answer(event, language).await;
+    if let (Some((name, description, bytes)), poise::Context::Application(app)) = (answer.file, ctx)
+    {
+        let body = ephemeral_with_file(&answer.text, &name, &description);
+        let file = CreateAttachment::bytes(bytes, name);
+        ctx.http()
+            .create_interaction_response(
+                app.interaction.id,
+                &app.interaction.token,
+                &body,
+                vec![file],
+            )
+            .await?;
+        return Ok(());
+    }
+    ctx.send(
+        CreateReply::default()
+            .content(render::fit(answer.text, render::DEFAULT_MAX_CHARS))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions())
+            .components(answer.components),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn say(ctx: Ctx<'_>, text: String) -> Result<(), Error> {
+    ctx.send(
+        CreateReply::default()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The roster person behind a Discord user, or a kind answer when there is none.
+async fn person(ctx: &Ctx<'_>, user: &User) -> Result<Option<PersonId>, Error> {
+    Ok(ctx
+        .data()
+        .engine
+        .store
+        .person_by_chat(&user_address(user.id.get()))
+        .await?
+        .map(|p| p.id))
+}
+
+async fn unknown_person(ctx: Ctx<'_>, user: UserId) -> Result<(), Error> {
+    let language = language(&ctx).await;
+    say(
+        ctx,
+        render::pick_language(
+            &format!(
+                "<@{user}> staat niet in het rooster van deze school. / <@{user}> is not in this school's roster."
+            ),
+            language,
+        ),
+    )
+    .await
+}
+
+async fn bad_date(ctx: Ctx<'_>, raw: &str) -> Result<(), Error> {
+    let language = language(&ctx).await;
+    say(
+        ctx,
+        render::pick_language(
+            &format!(
+                "'{}' is geen datum; schrijf bijvoorbeeld 2026-12-24 of 24-12-2026. / '{}' is not a date; write e.g. 2026-12-24 or 24-12-2026.",
+                render::defuse_mentions(raw),
+                render::defuse_mentions(raw)
+            ),
+            language,
+        ),
+    )
+    .await
+}
+
+/// Dates as people type them here: 2026-12-24 or 24-12-2026 (also with slashes).
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let s = raw.trim().replace('/', "-");
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(&s, "%d-%m-%Y"))
+        .ok()
+}
+
+fn today(ctx: &Ctx<'_>) -> NaiveDate {
+    let engine = &ctx.data().engine;
+    engine
+        .config
+        .defaults
+        .calendar
+        .local_date(engine.clock.now())
+}
+
+/// Je reflectie van één regel (hoort bij je laatste vraag)
+#[poise::command(slash_command)]
+pub async fn reflectie(
+    ctx: Ctx<'_>,
+    #[description = "Wat je meeneemt, in één regel"]
+    #[max_length = 280]
+    tekst: String,
+    #[description = "Deel hem met de schoolopleider"] delen: Option<bool>,
+) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(
+        ctx,
+        Inbound::Reflection {
+            from,
+            text: tekst,
+            target: ReflectionTarget::LatestOpenPrompt,
+            share: delen.unwrap_or(false),
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum KlikChoice {
+    #[name = "goed"]
+    #[name_localized("en-US", "good")]
+    #[name_localized("en-GB", "good")]
+    Goed,
+    #[name = "twijfel"]
+    #[name_localized("en-US", "doubt")]
+    #[name_localized("en-GB", "doubt")]
+    Twijfel,
+    #[name = "geen klik"]
+    #[name_localized("en-US", "no klik")]
+    #[name_localized("en-GB", "no klik")]
+    GeenKlik,
+}
+
+/// Hoe is de klik? Wpb's over hun student; studenten vertrouwelijk
+#[poise::command(slash_command)]
+pub async fn klik(
+    ctx: Ctx<'_>,
+    #[description = "goed, twijfel of geen klik"] waarde: KlikChoice,
+    #[description = "Welke student (als je er meer begeleidt)"] student: Option<User>,
+) -> Result<(), Error> {
+    let student = match student {
+        Some(user) => match person(&ctx, &user).await? {
+            Some(id) => Some(id),
+            None => return unknown_person(ctx, user.id).await,
+        },
+        None => None,
+    };
+    let value = match waarde {
+        KlikChoice::Goed => "goed",
+        KlikChoice::Twijfel => "twijfel",
+        KlikChoice::GeenKlik => "geen klik",
+    };
+    let from = me(&ctx);
+    // Without a named student the core looks at the sender's role: a student's klik is their
+    // own confidential signal about their wpb.
+    respond(
+        ctx,
+        Inbound::Klik {
+            from,
+            student,
+            value: value.into(),
+        },
+    )
+    .await
+}
+
+/// Pauzeer je vragen tot een datum
+#[poise::command(slash_command)]
+pub async fn pauze(
+    ctx: Ctx<'_>,
+    #[description = "Laatste dag van de pauze (JJJJ-MM-DD of DD-MM-JJJJ)"] tot: String,
+) -> Result<(), Error> {
+    let Some(until) = parse_date(&tot) else {
+        return bad_date(ctx, &tot).await;
+    };
+    let from = me(&ctx);
+    respond(ctx, Inbound::Pause { from, until }).await
+}
+
+/// Ontvang je vragen weer vanaf nu
+#[poise::command(slash_command)]
+pub async fn hervat(ctx: Ctx<'_>) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::Resume { from }).await
+}
+
+/// Hoe vaak je een vraag krijgt
+#[poise::command(slash_command)]
+pub async fn ritme(
+    ctx: Ctx<'_>,
+    #[description = "1, 2 of 3 keer per week; leeg laten voor het ritme van de school"]
+    #[min = 1]
+    #[max = 3]
+    keer: Option<u8>,
+) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(
+        ctx,
+        Inbound::SetRhythm {
+            from,
+            per_week: keer,
+        },
+    )
+    .await
+}
+
+/// Alles wat over jou bewaard is, als bestand
+#[poise::command(slash_command)]
+pub async fn mijngegevens(ctx: Ctx<'_>) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::ExportOwn { from }).await
+}
+
+/// Verwijder alles wat over jou bewaard is (vraagt om bevestiging)
+#[poise::command(slash_command, rename = "vergeet-mij")]
+pub async fn vergeet_mij(ctx: Ctx<'_>) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(
+        ctx,
+        Inbound::ForgetSelf {
+            from,
+            confirm: false,
+        },
+    )
+    .await
+}
+
+/// Intervisie in je team
+#[poise::command(
+    slash_command,
+    subcommands("start", "bijdrage", "door", "opbrengst"),
+    subcommand_required
+)]
+pub async fn intervisie(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Breng een casus in
+#[poise::command(slash_command)]
+pub async fn start(
+    ctx: Ctx<'_>,
+    #[description = "Je casus, in een paar zinnen"]
+    #[max_length = 1500]
+    casus: Option<String>,
+    #[description = "Of het nummer van een van je reflecties"] reflectie: Option<i64>,
+) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(
+        ctx,
+        Inbound::IntervisieStart {
+            from,
+            case: casus.unwrap_or_default(),
+            reflection_id: reflectie,
+        },
+    )
+    .await
+}
+
+/// Draag bij aan de fase die nu loopt
+#[poise::command(slash_command)]
+pub async fn bijdrage(
+    ctx: Ctx<'_>,
+    #[description = "Je vraag, ervaring of gedachte"]
+    #[max_length = 1500]
+    tekst: String,
+) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::IntervisiePost { from, text: tekst }).await
+}
+
+/// Zet je casus door naar de volgende fase
+#[poise::command(slash_command)]
+pub async fn door(ctx: Ctx<'_>) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::IntervisieAdvance { from }).await
+}
+
+/// Wat je meeneemt uit je casus
+#[poise::command(slash_command)]
+pub async fn opbrengst(
+    ctx: Ctx<'_>,
+    #[description = "Je opbrengst"]
+    #[max_length = 1500]
+    tekst: String,
+) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::IntervisieTakeaway { from, text: tekst }).await
+}
+
+/// Koppel een wpb en een student
+#[poise::command(slash_command)]
+pub async fn koppel(
+    ctx: Ctx<'_>,
+    #[description = "De werkplekbegeleider"] wpb: User,
+    #[description = "De student"] student: User,
+    #[description = "Eerste dag (standaard vandaag)"] start: Option<String>,
+    #[description = "Laatste dag (standaard 31 juli)"] eind: Option<String>,
+) -> Result<(), Error> {
+    let (Some(w), Some(s)) = (person(&ctx, &wpb).await?, person(&ctx, &student).await?) else {
+        let missing = if person(&ctx, &wpb).await?.is_none() {
+            wpb.id
+        } else {
+            student.id
+        };
+        return unknown_person(ctx, missing).await;
+    };
+    let start = match start.as_deref().map(|raw| (raw, parse_date(raw))) {
+        None => today(&ctx),
+        Some((_, Some(d))) => d,
+        Some((raw, None)) => return bad_date(ctx, raw).await,
+    };
+    let end = match eind.as_deref().map(|raw| (raw, parse_date(raw))) {
+        None => None,
+        Some((_, Some(d))) => Some(d),
+        Some((raw, None)) => return bad_date(ctx, raw).await,
+    };
+    let from = me(&ctx);
+    respond(
+        ctx,
+        Inbound::Pair {
+            from,
+            wpb: w,
+            student: s,
+            start,
+            end,
+        },
+    )
+    .await
+}
+
+/// Beëindig een koppeling
+#[poise::command(slash_command)]
+pub async fn ontkoppel(
+    ctx: Ctx<'_>,
+    #[description = "De werkplekbegeleider"] wpb: User,
+    #[description = "De student"] student: User,
+    #[description = "Laatste dag (standaard vandaag)"] eind: Option<String>,
+) -> Result<(), Error> {
+    let (Some(w), Some(s)) = (person(&ctx, &wpb).await?, person(&ctx, &student).await?) else {
+        let missing = if person(&ctx, &wpb).await?.is_none() {
+            wpb.id
+        } else {
+            student.id
+        };
+        return unknown_person(ctx, missing).await;
+    };
+    let end = match eind.as_deref().map(|raw| (raw, parse_date(raw))) {
+        None => today(&ctx),
+        Some((_, Some(d))) => d,
+        Some((raw, None)) => return bad_date(ctx, raw).await,
+    };
+    let from = me(&ctx);
+    respond(
+        ctx,
+        Inbound::Unpair {
+            from,
+            wpb: w,
+            student: s,
+            end,
+        },
+    )
+    .await
+}
+
+/// Open escalaties van je school
+#[poise::command(slash_command)]
+pub async fn escalaties(ctx: Ctx<'_>) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::ListEscalations { from }).await
+}
+
+/// Je school in cijfers (zonder teksten)
+#[poise::command(slash_command)]
+pub async fn overzicht(ctx: Ctx<'_>) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::SchoolOverview { from }).await
+}
+
+/// De instellingen van je school; geef waarden om ze te wijzigen
+#[poise::command(slash_command)]
+pub async fn instellingen(
+    ctx: Ctx<'_>,
+    #[description = "Vragen per week (1 tot 3)"]
+    #[min = 1]
+    #[max = 3]
+    keer: Option<u8>,
+    #[description = "Eén vriendelijke herinnering na een onbeantwoorde vraag"] herinnering: Option<
+        bool,
+    >,
+) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(
+        ctx,
+        Inbound::SchoolSettings {
+            from,
+            per_week: keer,
+            reminder: herinnering,
+        },
+    )
+    .await
+}
+
+/// A command that failed for a reason of ours: log it, and tell the person kindly.
+pub async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::error!(command = %ctx.command().qualified_name, %error, "command failed");
+            let language = language(&ctx).await;
+            let _ = say(
+                ctx,
+                render::pick_language(
+                    "Dat lukte nu niet door een storing; probeer het zo nog eens. / That did not work because of a fault; please try again shortly.",
+                    language,
+                ),
+            )
+            .await;
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!(%e, "error while handling an error");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_both_orders() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 24);
+        assert_eq!(parse_date("2026-12-24"), d);
+        assert_eq!(parse_date(" 24-12-2026 "), d);
+        assert_eq!(parse_date("24/12/2026"), d);
+        assert_eq!(parse_date("kerst"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+    }
+
+    #[test]
+    fn every_command_and_option_has_english() {
+        for c in all() {
+            let mut stack = vec![c];
+            while let Some(c) = stack.pop() {
+                assert!(
+                    c.name_localizations.iter().any(|(l, _)| l == "en-US"),
+                    "{} lacks English",
+                    c.name
+                );
+                for p in &c.parameters {
+                    assert!(
+                        p.name_localizations.iter().any(|(l, _)| l == "en-US"),
+                        "{}.{} lacks English",
+                        c.name,
+                        p.name
+                    );
+                }
+                stack.extend(c.subcommands);
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Discord, on serenity and poise. The adapter only translates: Discord ids and payloads to
+//! the core's `Inbound` events, and the `Chat` port to Discord requests.
+
+pub mod bot;
+pub mod commands;
+pub mod outbound;
+pub mod pacer;
+pub mod transport;
+pub mod wire;
+
+pub use bot::{DiscordOptions, RunningBot, start};
+pub use transport::DiscordChat;
