@@ -1941,4 +1941,37 @@ negative_of_last = 4
         }
         assert_eq!(parse_weekday("maa"), None);
     }
+
+    #[test]
+    fn discord_guilds_map_to_schools() {
+        let c = Config::from_toml_str(
+            "[discord]\nrequests_per_second = 40\n[discord.guilds]\n\"123456789012345678\" = \"kw1c\"\n",
+            "wandelgang.toml",
+            &no_env(),
+        )
+        .unwrap();
+        assert_eq!(
+            c.discord.guilds.get(&123456789012345678),
+            Some(&"kw1c".to_string())
+        );
+        assert_eq!(c.discord.requests_per_second, 40.0);
+        let d = Config::from_toml_str("", "wandelgang.toml", &no_env()).unwrap();
+        assert!(d.discord.guilds.is_empty());
+        assert_eq!(
+            d.discord.requests_per_second,
+            DEFAULT_DISCORD_REQUESTS_PER_SECOND
+        );
+    }
+
+    #[test]
+    fn discord_errors_name_key_and_line() {
+        let e = err("[discord.guilds]\n\"kw1c\" = \"kw1c\"\n");
+        let shown = assert_at(&e, "discord.guilds.kw1c", 2);
+        assert!(shown.contains("server-id"), "{shown}");
+        let e = err("[discord.guilds]\n\"123\" = \"niet goed!\"\n");
+        assert_at(&e, "discord.guilds.123", 2);
+        let e = err("[discord]\nrequests_per_second = 80\n");
+        let shown = assert_at(&e, "discord.requests_per_second", 2);
+        assert!(shown.contains("50"), "{shown}");
+    }
 }

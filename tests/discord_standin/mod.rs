@@ -14,8 +14,6 @@ mod gateway;
 mod openapi;
 pub mod payloads;
 mod rest;
-#[cfg(test)]
-mod selftest;
 mod tls;
 
 use std::collections::{HashMap, HashSet};

@@ -13,7 +13,7 @@ use serenity::all::{
 use serenity::async_trait;
 use serenity::http::{Http, HttpBuilder};
 
-use super::{Actor, Place, StandIn, StandInOptions};
+use crate::discord_standin::{Actor, Disconnect, Place, StandIn, StandInOptions};
 
 const TOKEN: &str = "standin.test.token";
 const WAIT: Duration = Duration::from_secs(10);
@@ -394,7 +394,7 @@ async fn disconnect_resumes_and_delivers_the_gap_once() {
     assert_eq!(standin.resume_count(), 1);
 
     // A TCP drop without a close frame resumes too.
-    standin.disconnect_gateway_with(super::Disconnect::TcpDrop);
+    standin.disconnect_gateway_with(Disconnect::TcpDrop);
     standin.send_dm_message(&wpb, "after drop");
     assert!(
         standin

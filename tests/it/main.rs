@@ -6,6 +6,8 @@ mod cli;
 mod discord;
 #[path = "../discord_standin/mod.rs"]
 mod discord_standin;
+#[path = "../discord_standin/selftest.rs"]
+mod discord_standin_selftest;
 mod escalation_flow;
 mod intervisie;
 mod manage;

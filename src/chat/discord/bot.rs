@@ -91,12 +91,15 @@ pub struct RunningBot {
 }
 
 impl RunningBot {
-    /// Stops like a crash would: nothing is finished or flushed.
+    /// Stops like a crash would: nothing is finished or flushed. (The shard tasks serenity
+    /// spawned are told to close too, as a dead process's connection would drop.)
     pub fn kill(self) {
         self.client.abort();
         if let Some(t) = &self.ticker {
             t.abort();
         }
+        let shards = self.shard_manager.clone();
+        tokio::spawn(async move { shards.shutdown_all().await });
     }
 
     /// Closes the gateway cleanly; a tick in progress is not cut off halfway a send.
