@@ -62,7 +62,23 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The `[discord]` table: which guild belongs to which school, and the bot's pace.
     pub discord: DiscordSettings,
+    /// The `[matrix]` table; None when the bot does not run on Matrix.
+    pub matrix: Option<MatrixSettings>,
 }
+
+/// How `wandelgang run` logs in on Matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixSettings {
+    /// `https://matrix.school.nl`
+    pub homeserver: String,
+    /// The bot's own user id, `@wandelgang:school.nl`.
+    pub user: String,
+    pub password: Option<Secret>,
+    pub access_token: Option<Secret>,
+}
+
+pub const ENV_MATRIX_PASSWORD: &str = "WANDELGANG_MATRIX_PASSWORD";
+pub const ENV_MATRIX_ACCESS_TOKEN: &str = "WANDELGANG_MATRIX_ACCESS_TOKEN";
 
 /// How `wandelgang run` behaves on Discord.
 #[derive(Debug, Clone, PartialEq)]
@@ -200,6 +216,7 @@ impl fmt::Debug for Config {
             .field("schools", &self.schools)
             .field("source", &self.source)
             .field("discord", &self.discord)
+            .field("matrix", &self.matrix)
             .finish()
     }
 }
@@ -214,6 +231,7 @@ impl Default for Config {
             schools: BTreeMap::new(),
             source: None,
             discord: DiscordSettings::default(),
+            matrix: None,
         }
     }
 }
@@ -333,6 +351,16 @@ struct RawFile {
     #[serde(default)]
     schools: BTreeMap<String, RawSettings>,
     discord: Option<RawDiscord>,
+    matrix: Option<RawMatrix>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatrix {
+    homeserver: Option<String>,
+    user: Option<String>,
+    password: Option<String>,
+    access_token: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1023,6 +1051,68 @@ fn discord_settings(
     Ok(settings)
 }
 
+fn matrix_settings(
+    ctx: &Ctx<'_>,
+    raw: Option<&RawMatrix>,
+    env: &BTreeMap<String, String>,
+) -> Result<Option<MatrixSettings>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let prefix = KeyPath::root("matrix");
+    let homeserver = raw
+        .homeserver
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| h.starts_with("https://") || h.starts_with("http://"))
+        .ok_or_else(|| {
+            ctx.invalid(
+                &prefix.key("homeserver"),
+                "nodig: het adres van de homeserver, bijvoorbeeld \"https://matrix.school.nl\"",
+                "required: the homeserver's address, for example \"https://matrix.school.nl\"",
+            )
+        })?
+        .to_string();
+    let user = raw
+        .user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| {
+            u.strip_prefix('@')
+                .and_then(|r| r.split_once(':'))
+                .is_some_and(|(l, s)| !l.is_empty() && !s.is_empty())
+        })
+        .ok_or_else(|| {
+            ctx.invalid(
+                &prefix.key("user"),
+                "nodig: de gebruiker van de bot, bijvoorbeeld \"@wandelgang:school.nl\"",
+                "required: the bot's user, for example \"@wandelgang:school.nl\"",
+            )
+        })?
+        .to_string();
+    let secret =
+        |var: &str, key: &str, value: Option<&String>| -> Result<Option<Secret>, ConfigError> {
+            match env_value(env, var) {
+                Some(t) => Ok(Some(check_token(t).map_err(|b| env_error(var, b))?)),
+                None => value
+                    .map(|t| check_token(t).map_err(|b| ctx.invalid(&prefix.key(key), b.0, b.1)))
+                    .transpose(),
+            }
+        };
+    let password = secret(ENV_MATRIX_PASSWORD, "password", raw.password.as_ref())?;
+    let access_token = secret(
+        ENV_MATRIX_ACCESS_TOKEN,
+        "access_token",
+        raw.access_token.as_ref(),
+    )?;
+    Ok(Some(MatrixSettings {
+        homeserver,
+        user,
+        password,
+        access_token,
+    }))
+}
+
 fn check_token(token: &str) -> Result<Secret, Bad> {
     let t = token.trim();
     if t.is_empty() || t.chars().any(char::is_whitespace) {
@@ -1320,6 +1410,7 @@ fn build(
     }
 
     let discord = discord_settings(ctx, raw.discord.as_ref())?;
+    let matrix = matrix_settings(ctx, raw.matrix.as_ref(), env)?;
 
     Ok(Config {
         database_url,
@@ -1328,6 +1419,7 @@ fn build(
         schools,
         source: None,
         discord,
+        matrix,
     })
 }
 

@@ -13,7 +13,8 @@ use wandelgang::app::inbox::Reply;
 use wandelgang::app::ports::{OfflineChat, SystemClock};
 use wandelgang::app::privacy::Operator;
 use wandelgang::chat::discord::{self, DiscordOptions};
-use wandelgang::config::{Config, redact_url};
+use wandelgang::chat::matrix::MatrixOptions;
+use wandelgang::config::{Config, MatrixSettings, redact_url};
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
 use wandelgang::domain::roster::PersonId;
@@ -143,7 +144,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Prompts {
             command: PromptsCommand::Check { dir },
         } => check_prompts(&dir.unwrap_or_else(|| PathBuf::from("prompts"))),
-        Command::Run => run_discord(cli.config.as_deref()).await,
+        Command::Run => run_bot(cli.config.as_deref()).await,
         Command::Migrate => {
             let (store, url) = open_store(cli.config.as_deref()).await?;
             println!("Migraties toegepast / migrations applied: {url}");
@@ -200,15 +201,47 @@ async fn open_store(config: Option<&Path>) -> Result<(Store, String)> {
     Ok((store, url))
 }
 
-/// `wandelgang run`: the Discord bot with the scheduler, until Ctrl-C or SIGTERM.
-async fn run_discord(config: Option<&Path>) -> Result<()> {
+/// `wandelgang run`: the bot on Discord or Matrix with the scheduler, until Ctrl-C or SIGTERM.
+async fn run_bot(config: Option<&Path>) -> Result<()> {
     let config = Config::load(config, &env_vars())?;
-    let Some(token) = config.discord_token.clone() else {
-        bail!(
-            "geen Discord-token: zet WANDELGANG_DISCORD_TOKEN of discord_token in het configuratiebestand (README, 'Op Discord draaien'). Zonder chataccount laat `wandelgang demo` zien wat de bot doet.\n\
-             no Discord token: set WANDELGANG_DISCORD_TOKEN or discord_token in the configuration file (README, 'Running on Discord'). Without a chat account, `wandelgang demo` shows what the bot does."
-        );
-    };
+    match (config.discord_token.clone(), config.matrix.clone()) {
+        (Some(_), Some(_)) => bail!(
+            "zowel Discord als Matrix is ingesteld; één deployment bedient één platform. Haal er een weg uit de configuratie.\n\
+             both Discord and Matrix are configured; one deployment serves one platform. Remove one from the configuration."
+        ),
+        (None, Some(matrix)) => run_matrix(config, matrix).await,
+        (Some(token), None) => run_discord(config, token).await,
+        (None, None) => bail!(
+            "geen chatplatform: zet WANDELGANG_DISCORD_TOKEN (Discord) of een [matrix]-tabel in het configuratiebestand (README, 'Running on Discord' en 'Running on Matrix'). Zonder chataccount laat `wandelgang demo` zien wat de bot doet.\n\
+             no chat platform: set WANDELGANG_DISCORD_TOKEN (Discord) or a [matrix] table in the configuration file (README, 'Running on Discord' and 'Running on Matrix'). Without a chat account, `wandelgang demo` shows what the bot does."
+        ),
+    }
+}
+
+async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
+    let url = redact_url(&config.database_url);
+    let store = Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("database {url}"))?;
+    eprintln!(
+        "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C",
+        matrix.user, matrix.user
+    );
+    let bot = wandelgang::chat::matrix::start(
+        store.clone(),
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+        Arc::new(SystemClock),
+        MatrixOptions::new(matrix),
+    )
+    .await
+    .context("Matrix")?;
+    bot.run_until(stop_signal()).await;
+    store.close().await;
+    Ok(())
+}
+
+async fn run_discord(config: Config, token: wandelgang::config::Secret) -> Result<()> {
     if config.discord.guilds.is_empty() {
         bail!(
             "geen Discord-servers: koppel elke server aan een school onder [discord.guilds] in het configuratiebestand (README, 'Op Discord draaien').\n\

@@ -91,6 +91,18 @@ pub enum Message {
     },
 }
 
+impl Message {
+    /// The intervisie thread a team message belongs to (the platforms show it as a thread).
+    pub fn intervisie_thread(&self) -> Option<i64> {
+        match self {
+            Message::IntervisiePhase { thread, .. }
+            | Message::IntervisieReminder { thread, .. }
+            | Message::IntervisieClosed { thread, .. } => Some(*thread),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EscalationSummary {
     pub escalation_id: i64,

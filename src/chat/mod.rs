@@ -2,5 +2,7 @@
 
 pub mod console;
 pub mod discord;
+pub mod input;
+pub mod matrix;
 pub mod recording;
 pub mod render;

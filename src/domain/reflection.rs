@@ -216,7 +216,7 @@ mod tests {
         );
 
         // Multibyte: 280 chars are far more than 280 bytes and still fine.
-        let multibyte = "é".repeat(140) + &"😀".repeat(140);
+        let multibyte = "é".repeat(140) + "😀".repeat(140).as_str();
         assert_eq!(multibyte.chars().count(), 280);
         assert!(multibyte.len() > 280);
         assert_eq!(ok(&multibyte), multibyte);

@@ -2,6 +2,7 @@
 //! and PostgreSQL when the URL says so. Times are stored as unix seconds, dates as text.
 
 mod batch;
+mod chat_state;
 mod intervisie;
 mod jobs;
 mod outbox;

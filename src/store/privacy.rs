@@ -965,6 +965,13 @@ async fn forget_in(tx: &mut Tx<'_>, id: &PersonId) -> StoreResult<Option<ForgetR
         &[pid, ACTOR_FORGOTTEN],
     )
     .await?;
+    // A platform's memory of the person (their Matrix DM room) goes with them.
+    run(
+        tx,
+        "DELETE FROM chat_state WHERE key IN (SELECT 'dm:' || chat FROM people WHERE id = $1 AND chat IS NOT NULL)",
+        &[pid],
+    )
+    .await?;
     run(tx, "DELETE FROM people WHERE id = $1", &[pid]).await?;
     Ok(Some(report))
 }

@@ -8,6 +8,9 @@ fn wandelgang(dir: &std::path::Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env_remove("WANDELGANG_DATABASE_URL")
         .env_remove("WANDELGANG_CONFIG")
+        .env_remove("WANDELGANG_DISCORD_TOKEN")
+        .env_remove("WANDELGANG_MATRIX_PASSWORD")
+        .env_remove("WANDELGANG_MATRIX_ACCESS_TOKEN")
         .output()
         .expect("run wandelgang")
 }
@@ -80,6 +83,40 @@ fn prompts_check_passes_on_the_library_and_names_a_directive_prompt() {
     let out = wandelgang(dir.path(), &["prompts", "check", "."]);
     assert!(!out.status.success());
     assert!(text(&out).contains("moet"), "{}", text(&out));
+}
+
+#[test]
+fn run_says_what_is_missing_before_touching_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wandelgang(dir.path(), &["run"]);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains("WANDELGANG_DISCORD_TOKEN")
+            && msg.contains("[matrix]")
+            && msg.contains("wandelgang demo"),
+        "{msg}"
+    );
+    // A token without guilds: named too, and no database was created on the way.
+    let out = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env("WANDELGANG_DISCORD_TOKEN", "abc.def")
+        .env_remove("WANDELGANG_CONFIG")
+        .env_remove("WANDELGANG_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("[discord.guilds]"), "{}", text(&out));
+    // Both platforms at once is refused.
+    std::fs::write(
+        dir.path().join("wandelgang.toml"),
+        "discord_token = \"abc\"\n[matrix]\nhomeserver = \"https://m.example\"\nuser = \"@bot:m.example\"\n",
+    )
+    .unwrap();
+    let out = wandelgang(dir.path(), &["run"]);
+    assert!(text(&out).contains("één platform"), "{}", text(&out));
+    assert!(!dir.path().join("wandelgang.db").exists());
 }
 
 #[test]

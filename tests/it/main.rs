@@ -11,6 +11,9 @@ mod discord_standin_selftest;
 mod escalation_flow;
 mod intervisie;
 mod manage;
+mod matrix;
+#[path = "../matrix_synapse/mod.rs"]
+mod matrix_synapse;
 mod privacy;
 mod scheduler;
 mod store_conformance;

@@ -8,7 +8,7 @@ use sqlx::Row;
 use crate::on_both_backends;
 use crate::support::{TestDb, TestEngine, at, day, engine, pid, run_until};
 use wandelgang::app::inbox::{EscalationAction, Inbound, ReflectionTarget, Reply, Sender};
-use wandelgang::app::ports::VirtualClock;
+use wandelgang::app::ports::{Clock, VirtualClock};
 use wandelgang::chat::recording::RecordingChat;
 use wandelgang::domain::roster::{Pairing, Person, Role, Roster, School, SchoolId, Team, TeamId};
 use wandelgang::store::{Backend, NewOutbox, OutboxKind, Store};
@@ -348,6 +348,9 @@ on_both_backends! {
         let export = e.export_person("admin:cli", &pid("wpb-anna")).await.unwrap().unwrap();
         assert_eq!(json_of(&export)["intervisie_posts"][0]["text"], ANNA_POST);
         let anna = ["wpb-anna", "Anna Vergeetmij", "test:wpb-anna-chat", ANNA_TEXTS[0], ANNA_TEXTS[1], ANNA_POST];
+        // A chat platform remembers her DM room (as the Matrix adapter does), and Bert's.
+        store.set_chat_state("dm:test:wpb-anna-chat", "!kamer-van-anna", clock.now()).await.unwrap();
+        store.set_chat_state("dm:test:wpb-bert-chat", "!kamer-van-bert", clock.now()).await.unwrap();
         let before = dump(&store).await;
         assert!(traces(&before, &anna).len() > 10, "the seed stores plenty about Anna");
         // The escalation summary (with her shared reflection) and its planned reminder exist.
@@ -368,6 +371,8 @@ on_both_backends! {
         assert!(traces(&after, &anna).is_empty(), "{:#?}", traces(&after, &anna));
         // Bert's data is untouched; Daan remains as a person, without the pairing.
         assert!(after.iter().any(|r| r.contains(BERT_TEXT)));
+        assert!(after.iter().any(|r| r.contains("!kamer-van-bert")), "Bert's DM room stays");
+        assert!(!after.iter().any(|r| r.contains("!kamer-van-anna")), "Anna's DM room went with her");
         assert!(after.iter().any(|r| r.starts_with("intervisie_threads|") && r.contains("Bert casus")), "Bert's thread stays");
         assert!(after.iter().any(|r| r.starts_with("people|stu-daan|")));
         let counts = store.forgotten_counts().await.unwrap();

@@ -81,7 +81,7 @@ impl DiscordChat {
     /// Where a team message goes: the intervisie thread it belongs to once that exists, else
     /// the team channel itself.
     async fn team_place(&self, body: &Message, team_channel: u64) -> Result<ChannelId, ChatError> {
-        if let Some(thread) = thread_of(body) {
+        if let Some(thread) = body.intervisie_thread() {
             let stored = self
                 .store
                 .chat_thread(thread)
@@ -169,15 +169,6 @@ impl Chat for DiscordChat {
             .await?;
         }
         Ok(())
-    }
-}
-
-fn thread_of(body: &Message) -> Option<i64> {
-    match body {
-        Message::IntervisiePhase { thread, .. }
-        | Message::IntervisieReminder { thread, .. }
-        | Message::IntervisieClosed { thread, .. } => Some(*thread),
-        _ => None,
     }
 }
 

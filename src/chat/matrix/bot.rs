@@ -1,0 +1,819 @@
+//! The running Matrix bot: log in (once; the session is kept in the store so the device and
+//! its transaction ids survive restarts), sync with the token kept in the store, turn messages,
+//! replies and reactions into the core's `Inbound` events, and tick the scheduler.
+
+use matrix_sdk::Client;
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+use matrix_sdk::ruma::api::client::media::create_content;
+use matrix_sdk::ruma::api::client::membership::join_room_by_id;
+use matrix_sdk::ruma::api::client::room::get_room_event;
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
+use matrix_sdk::ruma::{EventId, OwnedUserId, RoomId, UInt};
+use matrix_sdk::{SessionMeta, SessionTokens};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+use super::commands::{Command, HELP, ParseError, parse};
+use super::transport::MatrixChat;
+use super::wire::{
+    Meta, escalation_of, klik_of, strip_reply_fallback, text_content, thread_address, user_address,
+};
+use crate::app::Engine;
+use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
+use crate::app::ports::Clock;
+use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
+use crate::config::{Config, MatrixSettings};
+use crate::domain::language::Language;
+use crate::domain::prompts::Catalogue;
+use crate::domain::roster::PersonId;
+use crate::store::{Store, StoreError};
+
+pub type SharedClock = Arc<dyn Clock>;
+pub type MatrixEngine = Engine<MatrixChat, SharedClock>;
+
+const SYNC_TOKEN: &str = "matrix:sync";
+const SESSION: &str = "matrix:session";
+/// Events handled are remembered this long, so a sync replayed after a crash adds nothing.
+const SEEN_PREFIX: &str = "seen:";
+const SEEN_KEEP_HOURS: i64 = 48;
+/// Room events per sync: enough that a normal downtime loses nothing to a gap.
+const TIMELINE_LIMIT: u32 = 500;
+
+pub struct MatrixOptions {
+    pub settings: MatrixSettings,
+    pub tick_every: Option<Duration>,
+    pub sync_timeout: Duration,
+    pub batch: i64,
+    pub lease_secs: i64,
+}
+
+impl MatrixOptions {
+    pub fn new(settings: MatrixSettings) -> Self {
+        Self {
+            settings,
+            tick_every: Some(Duration::from_secs(30)),
+            sync_timeout: Duration::from_secs(30),
+            batch: 100,
+            lease_secs: 120,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error("Matrix-homeserver niet bruikbaar / Matrix homeserver not usable: {0}")]
+    Client(String),
+    #[error("inloggen op Matrix lukt niet / Matrix login failed: {0}")]
+    Login(String),
+    #[error(
+        "geen Matrix-wachtwoord of -toegangstoken: zet WANDELGANG_MATRIX_PASSWORD of WANDELGANG_MATRIX_ACCESS_TOKEN / no Matrix password or access token: set WANDELGANG_MATRIX_PASSWORD or WANDELGANG_MATRIX_ACCESS_TOKEN"
+    )]
+    NoCredentials,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct RunningMatrixBot {
+    pub engine: Arc<MatrixEngine>,
+    syncer: JoinHandle<()>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl RunningMatrixBot {
+    /// Stops like a crash would.
+    pub fn kill(self) {
+        self.syncer.abort();
+        if let Some(t) = &self.ticker {
+            t.abort();
+        }
+    }
+
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
+        stop.await;
+        self.kill();
+    }
+}
+
+pub async fn start(
+    store: Store,
+    config: Arc<Config>,
+    catalogue: Arc<Catalogue>,
+    clock: SharedClock,
+    opts: MatrixOptions,
+) -> Result<RunningMatrixBot, MatrixError> {
+    let client = Client::builder()
+        .homeserver_url(&opts.settings.homeserver)
+        .build()
+        .await
+        .map_err(|e| MatrixError::Client(e.to_string()))?;
+    log_in(&client, &store, &opts.settings, clock.now()).await?;
+    let tz = config.defaults.calendar.tz;
+    let chat = MatrixChat::new(client.clone(), store.clone(), clock.clone(), tz);
+    let mut engine = Engine::new(store, chat, clock, config, catalogue);
+    engine.batch = opts.batch;
+    engine.lease_secs = opts.lease_secs;
+    let engine = Arc::new(engine);
+    // The first start ignores history: everything before now is not the bot's business.
+    if engine.store.chat_state(SYNC_TOKEN).await?.is_none() {
+        let first = client
+            .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+            .await
+            .map_err(|e| MatrixError::Client(e.to_string()))?;
+        // Invitations still count: people may have invited the bot before it first ran.
+        join_invites(&engine, &first).await?;
+        engine
+            .store
+            .set_chat_state(SYNC_TOKEN, &first.next_batch, engine.clock.now())
+            .await?;
+    }
+    let syncer = {
+        let engine = engine.clone();
+        let timeout = opts.sync_timeout;
+        tokio::spawn(async move { sync_forever(engine, timeout).await })
+    };
+    let ticker = opts.tick_every.map(|every| {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                if let Err(e) = engine.tick().await {
+                    tracing::error!(%e, "tick failed; the next one retries");
+                }
+            }
+        })
+    });
+    Ok(RunningMatrixBot {
+        engine,
+        syncer,
+        ticker,
+    })
+}
+
+/// Restores the stored session of this user, or logs in once and stores it.
+async fn log_in(
+    client: &Client,
+    store: &Store,
+    settings: &MatrixSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), MatrixError> {
+    let login_err = |e: &dyn std::fmt::Display| MatrixError::Login(e.to_string());
+    if let Some(saved) = store.chat_state(SESSION).await? {
+        let session: MatrixSession = serde_json::from_str(&saved).map_err(|e| login_err(&e))?;
+        if session.meta.user_id.as_str() == settings.user {
+            return client
+                .restore_session(session)
+                .await
+                .map_err(|e| login_err(&e));
+        }
+    }
+    let session = if let Some(token) = &settings.access_token {
+        let user: OwnedUserId = settings
+            .user
+            .as_str()
+            .try_into()
+            .map_err(|e| login_err(&e))?;
+        let probe = MatrixSession {
+            meta: SessionMeta {
+                user_id: user,
+                device_id: "WANDELGANG".into(),
+            },
+            tokens: SessionTokens {
+                access_token: token.expose().to_string(),
+                refresh_token: None,
+            },
+        };
+        // The device belongs to the token: ask the homeserver, on a client of its own, since
+        // a client's session can be set only once.
+        let asker = Client::builder()
+            .homeserver_url(&settings.homeserver)
+            .build()
+            .await
+            .map_err(|e| login_err(&e))?;
+        asker
+            .restore_session(probe.clone())
+            .await
+            .map_err(|e| login_err(&e))?;
+        let who = asker.whoami().await.map_err(|e| login_err(&e))?;
+        let device_id = who
+            .device_id
+            .ok_or_else(|| login_err(&"token without a device"))?;
+        MatrixSession {
+            meta: SessionMeta {
+                user_id: who.user_id,
+                device_id,
+            },
+            tokens: probe.tokens,
+        }
+    } else if let Some(password) = &settings.password {
+        client
+            .matrix_auth()
+            .login_username(&settings.user, password.expose())
+            .initial_device_display_name("Wandelgang")
+            .send()
+            .await
+            .map_err(|e| login_err(&e))?;
+        let session = client
+            .matrix_auth()
+            .session()
+            .ok_or_else(|| login_err(&"no session after login"))?;
+        save_session(store, &session, now).await?;
+        return Ok(());
+    } else {
+        return Err(MatrixError::NoCredentials);
+    };
+    save_session(store, &session, now).await?;
+    client
+        .restore_session(session)
+        .await
+        .map_err(|e| login_err(&e))
+}
+
+async fn save_session(
+    store: &Store,
+    session: &MatrixSession,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), MatrixError> {
+    let saved = serde_json::to_string(session).map_err(|e| MatrixError::Login(e.to_string()))?;
+    store.set_chat_state(SESSION, &saved, now).await?;
+    Ok(())
+}
+
+fn sync_settings(token: String, timeout: Duration) -> SyncSettings {
+    let mut filter = FilterDefinition::default();
+    filter.room.timeline.limit = Some(UInt::from(TIMELINE_LIMIT));
+    SyncSettings::default()
+        .token(token)
+        .timeout(timeout)
+        .filter(Filter::FilterDefinition(filter))
+}
+
+async fn sync_forever(engine: Arc<MatrixEngine>, timeout: Duration) {
+    let mut backoff = Duration::from_secs(1);
+    let mut last_prune = None;
+    loop {
+        match sync_step(&engine, timeout).await {
+            Ok(()) => backoff = Duration::from_secs(1),
+            Err(e) => {
+                tracing::warn!(%e, "Matrix sync failed; trying again");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+            }
+        }
+        let now = engine.clock.now();
+        if last_prune.is_none_or(|t| now - t > chrono::Duration::hours(1)) {
+            last_prune = Some(now);
+            if let Err(e) = engine
+                .store
+                .prune_chat_state(SEEN_PREFIX, now - chrono::Duration::hours(SEEN_KEEP_HOURS))
+                .await
+            {
+                tracing::warn!(%e, "could not prune seen events");
+            }
+        }
+    }
+}
+
+/// Joins the rooms that people from the roster invited the bot to; strangers' invitations wait.
+async fn join_invites(
+    engine: &MatrixEngine,
+    response: &matrix_sdk::sync::SyncResponse,
+) -> Result<(), MatrixError> {
+    let client = engine.chat.client();
+    let me = client.user_id().map(|u| u.to_string()).unwrap_or_default();
+    for (room, invited) in &response.rooms.invited {
+        let json = serde_json::to_value(&invited.invite_state).unwrap_or_default();
+        let inviter = json["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["type"] == "m.room.member" && e["state_key"] == me.as_str())
+            .and_then(|e| e["sender"].as_str().map(String::from));
+        if let Some(inviter) = inviter
+            && engine
+                .store
+                .person_by_chat(&user_address(&inviter))
+                .await?
+                .is_some()
+            && let Err(e) = client
+                .send(join_room_by_id::v3::Request::new(room.clone()))
+                .await
+        {
+            tracing::warn!(%e, "could not join a room a person invited the bot to");
+        }
+    }
+    Ok(())
+}
+
+/// One sync: handle what came in, then remember where we are.
+pub async fn sync_step(engine: &MatrixEngine, timeout: Duration) -> Result<(), MatrixError> {
+    let client = engine.chat.client();
+    let token = engine
+        .store
+        .chat_state(SYNC_TOKEN)
+        .await?
+        .unwrap_or_default();
+    let response = client
+        .sync_once(sync_settings(token, timeout))
+        .await
+        .map_err(|e| MatrixError::Client(e.to_string()))?;
+    join_invites(engine, &response).await?;
+    let me = client.user_id().map(|u| u.to_string()).unwrap_or_default();
+    for (room, joined) in &response.rooms.joined {
+        if joined.timeline.limited {
+            // Also true for a room just joined, whose earlier history is none of the bot's business.
+            tracing::info!(%room, "sync timeline limited: events older than this sync's window were not read");
+        }
+        for event in &joined.timeline.events {
+            let Ok(event) = serde_json::from_str::<Value>(event.raw().json().get()) else {
+                continue;
+            };
+            let (Some(id), Some(sender)) = (event["event_id"].as_str(), event["sender"].as_str())
+            else {
+                continue;
+            };
+            if sender == me {
+                continue;
+            }
+            let seen = format!("{SEEN_PREFIX}{id}");
+            if engine.store.chat_state(&seen).await?.is_some() {
+                continue;
+            }
+            handle_event(engine, room, id, sender, &event).await?;
+            engine
+                .store
+                .set_chat_state(&seen, "", engine.clock.now())
+                .await?;
+        }
+    }
+    engine
+        .store
+        .set_chat_state(SYNC_TOKEN, &response.next_batch, engine.clock.now())
+        .await?;
+    Ok(())
+}
+
+async fn handle_event(
+    engine: &MatrixEngine,
+    room: &RoomId,
+    event_id: &str,
+    sender: &str,
+    event: &Value,
+) -> Result<(), MatrixError> {
+    let content = &event["content"];
+    let from = Sender::Chat(user_address(sender));
+    let team_room = is_team_room(engine, room).await?;
+    match event["type"].as_str() {
+        Some("m.reaction") => {
+            let relates = &content["m.relates_to"];
+            let (Some(target), Some(key)) = (relates["event_id"].as_str(), relates["key"].as_str())
+            else {
+                return Ok(());
+            };
+            let Some(meta) = bot_meta(engine, room, target).await else {
+                return Ok(());
+            };
+            let inbound = match meta {
+                Meta::Prompt {
+                    student: Some(student),
+                    ..
+                }
+                | Meta::KlikLine { student, .. } => {
+                    let (Some(value), Ok(student)) = (klik_of(key), PersonId::parse(&student))
+                    else {
+                        return Ok(());
+                    };
+                    Inbound::Klik {
+                        from,
+                        student: Some(student),
+                        value: value.label(true).into(),
+                    }
+                }
+                Meta::Escalation { id } => {
+                    let Some(action) = escalation_of(key) else {
+                        return Ok(());
+                    };
+                    Inbound::Escalation {
+                        from,
+                        escalation_id: id,
+                        action,
+                    }
+                }
+                Meta::Prompt { student: None, .. } => return Ok(()),
+            };
+            answer(
+                engine,
+                room,
+                event_id,
+                sender,
+                team_room,
+                engine.handle(inbound).await,
+            )
+            .await
+        }
+        Some("m.room.message") if content["msgtype"] == "m.text" => {
+            let body = strip_reply_fallback(content["body"].as_str().unwrap_or_default()).trim();
+            let relates = &content["m.relates_to"];
+            if relates["rel_type"] == "m.thread"
+                && let Some(root) = relates["event_id"].as_str()
+                && engine
+                    .store
+                    .thread_at_chat_address(&thread_address(root))
+                    .await?
+                    .is_some()
+                && !body.starts_with('!')
+            {
+                let handled = engine
+                    .handle(Inbound::IntervisiePost {
+                        from,
+                        text: body.to_string(),
+                    })
+                    .await;
+                // The post itself is the visible result; only a refusal needs words.
+                if !matches!(handled, Ok(Ok(_))) {
+                    answer(engine, room, event_id, sender, true, handled).await?;
+                }
+                return Ok(());
+            }
+            match parse(body) {
+                Ok(command) => {
+                    command_event(engine, room, event_id, sender, team_room, from, command).await
+                }
+                Err(ParseError::NotACommand) if team_room => Ok(()),
+                Err(ParseError::NotACommand) => {
+                    let target = match relates["m.in_reply_to"]["event_id"].as_str() {
+                        Some(replied) => match bot_meta(engine, room, replied).await {
+                            Some(Meta::Prompt { key, .. } | Meta::KlikLine { key, .. }) => {
+                                ReflectionTarget::Prompt(key)
+                            }
+                            _ => ReflectionTarget::LatestOpenPrompt,
+                        },
+                        None => ReflectionTarget::LatestOpenPrompt,
+                    };
+                    let inbound = Inbound::Reflection {
+                        from,
+                        text: body.to_string(),
+                        target,
+                        share: false,
+                    };
+                    answer(
+                        engine,
+                        room,
+                        event_id,
+                        sender,
+                        team_room,
+                        engine.handle(inbound).await,
+                    )
+                    .await
+                }
+                Err(e) => {
+                    let language = language(engine, sender).await;
+                    let text = match e {
+                        ParseError::Unknown(name) => render::pick_language(
+                            &format!(
+                                "!{name} ken ik niet; !help laat zien wat kan. / I do not know !{name}; !help shows what I can do."
+                            ),
+                            language,
+                        ),
+                        ParseError::Usage(usage) => render::pick_language(
+                            &format!("Zo gebruik je het: {usage} / This is how to use it: {usage}"),
+                            language,
+                        ),
+                        ParseError::NotACommand => String::new(),
+                    };
+                    say(engine, room, event_id, sender, team_room, &text).await
+                }
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn command_event(
+    engine: &MatrixEngine,
+    room: &RoomId,
+    event_id: &str,
+    sender: &str,
+    team_room: bool,
+    from: Sender,
+    command: Command,
+) -> Result<(), MatrixError> {
+    let person = |user: String| async move {
+        Ok::<_, MatrixError>(
+            engine
+                .store
+                .person_by_chat(&user_address(&user))
+                .await?
+                .map(|p| p.id),
+        )
+    };
+    let today = engine
+        .config
+        .defaults
+        .calendar
+        .local_date(engine.clock.now());
+    let inbound = match command {
+        Command::Help => return say(engine, room, event_id, sender, team_room, HELP).await,
+        Command::Reflect { text, share } => Inbound::Reflection {
+            from,
+            text,
+            target: ReflectionTarget::LatestOpenPrompt,
+            share,
+        },
+        Command::Klik { value, student } => {
+            let student = match student {
+                Some(user) => match person(user.clone()).await? {
+                    Some(id) => Some(id),
+                    None => {
+                        return unknown_person(engine, room, event_id, sender, team_room, &user)
+                            .await;
+                    }
+                },
+                None => None,
+            };
+            Inbound::Klik {
+                from,
+                student,
+                value,
+            }
+        }
+        Command::Pause { until } => Inbound::Pause { from, until },
+        Command::Resume => Inbound::Resume { from },
+        Command::Rhythm { per_week } => Inbound::SetRhythm { from, per_week },
+        Command::ExportOwn => Inbound::ExportOwn { from },
+        Command::Forget { confirm } => Inbound::ForgetSelf { from, confirm },
+        Command::IntervisieStart { case, reflection } => Inbound::IntervisieStart {
+            from,
+            case,
+            reflection_id: reflection,
+        },
+        Command::IntervisiePost { text } => Inbound::IntervisiePost { from, text },
+        Command::IntervisieAdvance => Inbound::IntervisieAdvance { from },
+        Command::IntervisieTakeaway { text } => Inbound::IntervisieTakeaway { from, text },
+        Command::Pair {
+            wpb,
+            student,
+            start,
+            end,
+        } => {
+            let (Some(w), Some(s)) = (person(wpb.clone()).await?, person(student.clone()).await?)
+            else {
+                return unknown_person(
+                    engine,
+                    room,
+                    event_id,
+                    sender,
+                    team_room,
+                    &format!("{wpb} / {student}"),
+                )
+                .await;
+            };
+            Inbound::Pair {
+                from,
+                wpb: w,
+                student: s,
+                start: start.unwrap_or(today),
+                end,
+            }
+        }
+        Command::Unpair { wpb, student, end } => {
+            let (Some(w), Some(s)) = (person(wpb.clone()).await?, person(student.clone()).await?)
+            else {
+                return unknown_person(
+                    engine,
+                    room,
+                    event_id,
+                    sender,
+                    team_room,
+                    &format!("{wpb} / {student}"),
+                )
+                .await;
+            };
+            Inbound::Unpair {
+                from,
+                wpb: w,
+                student: s,
+                end: end.unwrap_or(today),
+            }
+        }
+        Command::Escalations => Inbound::ListEscalations { from },
+        Command::Overview => Inbound::SchoolOverview { from },
+        Command::Settings { per_week, reminder } => Inbound::SchoolSettings {
+            from,
+            per_week,
+            reminder,
+        },
+        Command::Escalation { id, action } => Inbound::Escalation {
+            from,
+            escalation_id: id,
+            action,
+        },
+    };
+    answer(
+        engine,
+        room,
+        event_id,
+        sender,
+        team_room,
+        engine.handle(inbound).await,
+    )
+    .await
+}
+
+async fn unknown_person(
+    engine: &MatrixEngine,
+    room: &RoomId,
+    event_id: &str,
+    sender: &str,
+    team_room: bool,
+    who: &str,
+) -> Result<(), MatrixError> {
+    let language = language(engine, sender).await;
+    let text = render::pick_language(
+        &format!(
+            "{who} staat niet in het rooster van deze school. / {who} is not in this school's roster."
+        ),
+        language,
+    );
+    say(
+        engine,
+        room,
+        event_id,
+        sender,
+        team_room,
+        &render::defuse_mentions(&text),
+    )
+    .await
+}
+
+/// The references on one of the bot's own messages; nothing for anyone else's.
+async fn bot_meta(engine: &MatrixEngine, room: &RoomId, event: &str) -> Option<Meta> {
+    let client = engine.chat.client();
+    let event_id = EventId::parse(event).ok()?;
+    let response = client
+        .send(get_room_event::v3::Request::new(room.to_owned(), event_id))
+        .await
+        .ok()?;
+    let value: Value = serde_json::from_str(response.event.json().get()).ok()?;
+    let me = client.user_id()?.as_str();
+    (value["sender"] == me).then(|| Meta::from_content(&value["content"]))?
+}
+
+async fn is_team_room(engine: &MatrixEngine, room: &RoomId) -> Result<bool, MatrixError> {
+    let address = format!("matrix:{room}");
+    Ok(engine
+        .store
+        .teams_with_channel()
+        .await?
+        .iter()
+        .any(|t| t.channel.as_deref() == Some(address.as_str())))
+}
+
+async fn language(engine: &MatrixEngine, sender: &str) -> Language {
+    match engine.store.person_by_chat(&user_address(sender)).await {
+        Ok(Some(p)) => engine.recipient(&p).language,
+        _ => engine.config.defaults.language,
+    }
+}
+
+/// Answers in the same conversation, or privately when it came from a team room.
+async fn answer(
+    engine: &MatrixEngine,
+    room: &RoomId,
+    event_id: &str,
+    sender: &str,
+    team_room: bool,
+    handled: Handled,
+) -> Result<(), MatrixError> {
+    let language = language(engine, sender).await;
+    let ctx = RenderContext {
+        language,
+        tz: engine.config.defaults.calendar.tz,
+        max_chars: DEFAULT_MAX_CHARS,
+    };
+    let text = match &handled {
+        Ok(Ok(reply)) => {
+            let mut text = render::reply(reply, &ctx);
+            if matches!(reply, Reply::ForgetConfirm { .. }) {
+                text.push_str(&render::pick_language(
+                    "\nTyp !vergeet-mij bevestig om alles te verwijderen. / Type !forget-me confirm to delete everything.",
+                    language,
+                ));
+            }
+            text
+        }
+        Ok(Err(e)) => render::user_error(e, &ctx),
+        Err(e) => {
+            tracing::error!(%e, "handling a Matrix event failed");
+            render::pick_language(
+                "Dat lukte nu niet door een storing; er is niets opgeslagen. Probeer het zo nog eens. / That did not work because of a fault; nothing was saved. Please try again shortly.",
+                language,
+            )
+        }
+    };
+    say(engine, room, event_id, sender, team_room, &text).await?;
+    if let Ok(Ok(Reply::Exported { file_name, json })) = handled {
+        send_file(
+            engine,
+            room,
+            event_id,
+            sender,
+            team_room,
+            &file_name,
+            json.into_bytes(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Where a private answer goes: this room, unless it is a team room; then the person's DMs.
+async fn answer_room(
+    engine: &MatrixEngine,
+    room: &RoomId,
+    sender: &str,
+    team_room: bool,
+) -> Option<matrix_sdk::ruma::OwnedRoomId> {
+    if !team_room {
+        return Some(room.to_owned());
+    }
+    match engine.chat.dm_room(&user_address(sender), sender).await {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::warn!(%e, "could not reach a person privately");
+            None
+        }
+    }
+}
+
+async fn say(
+    engine: &MatrixEngine,
+    room: &RoomId,
+    event_id: &str,
+    sender: &str,
+    team_room: bool,
+    text: &str,
+) -> Result<(), MatrixError> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let Some(target) = answer_room(engine, room, sender, team_room).await else {
+        return Ok(());
+    };
+    let content = text_content(text, None, None);
+    // One answer per event, also when the event is handled again after a crash.
+    if let Err(e) = engine
+        .chat
+        .send_content(&target, &format!("antwoord:{event_id}"), &content)
+        .await
+    {
+        tracing::warn!(%e, "could not answer");
+    }
+    Ok(())
+}
+
+async fn send_file(
+    engine: &MatrixEngine,
+    room: &RoomId,
+    event_id: &str,
+    sender: &str,
+    team_room: bool,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<(), MatrixError> {
+    let Some(target) = answer_room(engine, room, sender, team_room).await else {
+        return Ok(());
+    };
+    let size = bytes.len();
+    let mut request = create_content::v3::Request::new(bytes);
+    request.content_type = Some("application/json".into());
+    request.filename = Some(file_name.to_string());
+    let uploaded = match engine.chat.client().send(request).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(%e, "could not upload an export");
+            return Ok(());
+        }
+    };
+    let content = json!({
+        "msgtype": "m.file",
+        "body": file_name,
+        "filename": file_name,
+        "url": uploaded.content_uri.to_string(),
+        "info": {"mimetype": "application/json", "size": size},
+        "m.mentions": {},
+    });
+    if let Err(e) = engine
+        .chat
+        .send_content(&target, &format!("bestand:{event_id}"), &content)
+        .await
+    {
+        tracing::warn!(%e, "could not send an export");
+    }
+    Ok(())
+}

@@ -1,0 +1,404 @@
+//! The `!` commands, mirroring the Discord slash commands, as a pure parser. Dutch names with
+//! English aliases; the core decides who may do what.
+
+use chrono::NaiveDate;
+
+use crate::app::inbox::EscalationAction;
+use crate::chat::input::parse_date;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Reflect {
+        text: String,
+        share: bool,
+    },
+    /// `student` is a Matrix user id, resolved to a person by the bot.
+    Klik {
+        value: String,
+        student: Option<String>,
+    },
+    Pause {
+        until: NaiveDate,
+    },
+    Resume,
+    Rhythm {
+        per_week: Option<u8>,
+    },
+    ExportOwn,
+    Forget {
+        confirm: bool,
+    },
+    IntervisieStart {
+        case: String,
+        reflection: Option<i64>,
+    },
+    IntervisiePost {
+        text: String,
+    },
+    IntervisieAdvance,
+    IntervisieTakeaway {
+        text: String,
+    },
+    Pair {
+        wpb: String,
+        student: String,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+    },
+    Unpair {
+        wpb: String,
+        student: String,
+        end: Option<NaiveDate>,
+    },
+    Escalations,
+    Overview,
+    Settings {
+        per_week: Option<u8>,
+        reminder: Option<bool>,
+    },
+    Escalation {
+        id: i64,
+        action: EscalationAction,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Not a command at all (no `!`): the text is a reflection or a post.
+    NotACommand,
+    Unknown(String),
+    /// The command was recognised but its arguments were not; shows how to use it.
+    Usage(&'static str),
+}
+
+/// One line of help per command, Dutch then English.
+pub const HELP: &str = "\
+!reflectie [--delen] <tekst> · !reflection — je reflectie van één regel / your one-line reflection
+!klik <goed|twijfel|geen klik> [@student] — hoe is de klik / how is the klik (studenten: vertrouwelijk / students: confidential)
+!pauze <datum> · !pause, !hervat · !resume — vragen pauzeren en hervatten / pause and resume prompts
+!ritme [1-3] · !rhythm — hoe vaak je een vraag krijgt / how often you get a prompt
+!mijngegevens · !mydata — alles wat over jou bewaard is / everything stored about you
+!vergeet-mij [bevestig] · !forget-me [confirm] — alles verwijderen / delete everything
+!intervisie start <casus> | start #<reflectie> | bijdrage <tekst> | door | opbrengst <tekst> — intervisie (!intervision start|post|next|takeaway)
+!koppel @wpb @student [start] [eind] · !pair, !ontkoppel @wpb @student [eind] · !unpair — koppelingen / pairings
+!escalaties · !escalations, !overzicht · !overview, !instellingen [keer] [herinnering aan|uit] · !settings
+!oppakken <nr> · !opgelost <nr> · !overplaatsen <nr> — een escalatie / an escalation (of reageer met ✋ ✅ 🔁 / or react)
+Klik op een vraag: reageer met 👍 goed, 🤔 twijfel of 👎 geen klik. / Klik on a prompt: react with 👍 good, 🤔 doubt or 👎 no klik.";
+
+pub fn parse(text: &str) -> Result<Command, ParseError> {
+    let text = text.trim();
+    let Some(rest) = text.strip_prefix('!') else {
+        return Err(ParseError::NotACommand);
+    };
+    let (name, args) = match rest.split_once(char::is_whitespace) {
+        Some((n, a)) => (n, a.trim()),
+        None => (rest, ""),
+    };
+    let name = name.to_lowercase();
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let usage = |u: &'static str| Err(ParseError::Usage(u));
+    match name.as_str() {
+        "help" | "hulp" => Ok(Command::Help),
+        "reflectie" | "reflection" => {
+            let (share, text) = match args
+                .strip_prefix("--delen")
+                .or_else(|| args.strip_prefix("--share"))
+            {
+                Some(t) => (true, t.trim()),
+                None => (false, args),
+            };
+            if text.is_empty() {
+                return usage("!reflectie [--delen] <tekst>");
+            }
+            Ok(Command::Reflect {
+                text: text.to_string(),
+                share,
+            })
+        }
+        "klik" => {
+            let (student, value_words) = match words.last() {
+                Some(w) if w.starts_with('@') => (Some(w.to_string()), &words[..words.len() - 1]),
+                _ => (None, &words[..]),
+            };
+            if value_words.is_empty() {
+                return usage("!klik <goed|twijfel|geen klik> [@student]");
+            }
+            Ok(Command::Klik {
+                value: value_words.join(" "),
+                student,
+            })
+        }
+        "pauze" | "pause" => match words.as_slice() {
+            [d] => parse_date(d)
+                .map(|until| Command::Pause { until })
+                .ok_or(ParseError::Usage("!pauze <JJJJ-MM-DD>")),
+            _ => usage("!pauze <JJJJ-MM-DD>"),
+        },
+        "hervat" | "resume" => Ok(Command::Resume),
+        "ritme" | "rhythm" => match words.as_slice() {
+            [] => Ok(Command::Rhythm { per_week: None }),
+            [n] => n
+                .parse()
+                .map(|n| Command::Rhythm { per_week: Some(n) })
+                .map_err(|_| ParseError::Usage("!ritme [1-3]")),
+            _ => usage("!ritme [1-3]"),
+        },
+        "mijngegevens" | "mydata" => Ok(Command::ExportOwn),
+        "vergeet-mij" | "forget-me" => match words.as_slice() {
+            [] => Ok(Command::Forget { confirm: false }),
+            [w] if matches!(w.to_lowercase().as_str(), "bevestig" | "confirm") => {
+                Ok(Command::Forget { confirm: true })
+            }
+            _ => usage("!vergeet-mij [bevestig]"),
+        },
+        "intervisie" | "intervision" => intervisie(&words, args),
+        "koppel" | "pair" => match words.as_slice() {
+            [w, s, more @ ..] if w.starts_with('@') && s.starts_with('@') && more.len() <= 2 => {
+                let dates: Option<Vec<NaiveDate>> = more.iter().map(|d| parse_date(d)).collect();
+                let Some(dates) = dates else {
+                    return usage("!koppel @wpb @student [start] [eind]");
+                };
+                Ok(Command::Pair {
+                    wpb: w.to_string(),
+                    student: s.to_string(),
+                    start: dates.first().copied(),
+                    end: dates.get(1).copied(),
+                })
+            }
+            _ => usage("!koppel @wpb @student [start] [eind]"),
+        },
+        "ontkoppel" | "unpair" => match words.as_slice() {
+            [w, s] if w.starts_with('@') && s.starts_with('@') => Ok(Command::Unpair {
+                wpb: w.to_string(),
+                student: s.to_string(),
+                end: None,
+            }),
+            [w, s, d] if w.starts_with('@') && s.starts_with('@') => match parse_date(d) {
+                Some(end) => Ok(Command::Unpair {
+                    wpb: w.to_string(),
+                    student: s.to_string(),
+                    end: Some(end),
+                }),
+                None => usage("!ontkoppel @wpb @student [eind]"),
+            },
+            _ => usage("!ontkoppel @wpb @student [eind]"),
+        },
+        "escalaties" | "escalations" => Ok(Command::Escalations),
+        "overzicht" | "overview" => Ok(Command::Overview),
+        "instellingen" | "settings" => settings(&words),
+        "oppakken" | "acknowledge" => escalation(&words, EscalationAction::Acknowledge),
+        "opgelost" | "resolve" => escalation(&words, EscalationAction::Resolve),
+        "overplaatsen" | "move" => escalation(&words, EscalationAction::Move),
+        other => Err(ParseError::Unknown(other.to_string())),
+    }
+}
+
+fn intervisie(words: &[&str], args: &str) -> Result<Command, ParseError> {
+    let usage = ParseError::Usage(
+        "!intervisie start <casus> | bijdrage <tekst> | door | opbrengst <tekst>",
+    );
+    let Some((sub, _)) = words.split_first() else {
+        return Err(usage);
+    };
+    let text = args[sub.len()..].trim().to_string();
+    match sub.to_lowercase().as_str() {
+        "start" => match text.strip_prefix('#').map(str::parse::<i64>) {
+            Some(Ok(id)) => Ok(Command::IntervisieStart {
+                case: String::new(),
+                reflection: Some(id),
+            }),
+            _ if text.is_empty() => Err(usage),
+            _ => Ok(Command::IntervisieStart {
+                case: text,
+                reflection: None,
+            }),
+        },
+        "bijdrage" | "post" if !text.is_empty() => Ok(Command::IntervisiePost { text }),
+        "door" | "next" => Ok(Command::IntervisieAdvance),
+        "opbrengst" | "takeaway" if !text.is_empty() => Ok(Command::IntervisieTakeaway { text }),
+        _ => Err(usage),
+    }
+}
+
+fn settings(words: &[&str]) -> Result<Command, ParseError> {
+    let usage = ParseError::Usage("!instellingen [keer 1-3] [herinnering aan|uit]");
+    let mut per_week = None;
+    let mut reminder = None;
+    for w in words {
+        match w.to_lowercase().as_str() {
+            "aan" | "on" => reminder = Some(true),
+            "uit" | "off" => reminder = Some(false),
+            "herinnering" | "reminder" => {}
+            n => per_week = Some(n.parse::<u8>().map_err(|_| usage.clone())?),
+        }
+    }
+    Ok(Command::Settings { per_week, reminder })
+}
+
+fn escalation(words: &[&str], action: EscalationAction) -> Result<Command, ParseError> {
+    match words {
+        [id] => id
+            .trim_start_matches('#')
+            .parse()
+            .map(|id| Command::Escalation { id, action })
+            .map_err(|_| ParseError::Usage("!oppakken <nr> / !opgelost <nr> / !overplaatsen <nr>")),
+        _ => Err(ParseError::Usage(
+            "!oppakken <nr> / !opgelost <nr> / !overplaatsen <nr>",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> Command {
+        parse(s).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn every_command_in_dutch_and_english() {
+        let d = |s: &str| parse_date(s).expect("date");
+        let table = [
+            ("!help", Command::Help),
+            (
+                "!reflectie Ze vroeg door.",
+                Command::Reflect {
+                    text: "Ze vroeg door.".into(),
+                    share: false,
+                },
+            ),
+            (
+                "!reflection --share Good day",
+                Command::Reflect {
+                    text: "Good day".into(),
+                    share: true,
+                },
+            ),
+            (
+                "!reflectie --delen Goed gesprek",
+                Command::Reflect {
+                    text: "Goed gesprek".into(),
+                    share: true,
+                },
+            ),
+            (
+                "!klik twijfel",
+                Command::Klik {
+                    value: "twijfel".into(),
+                    student: None,
+                },
+            ),
+            (
+                "!klik geen klik @sam:school.nl",
+                Command::Klik {
+                    value: "geen klik".into(),
+                    student: Some("@sam:school.nl".into()),
+                },
+            ),
+            (
+                "!pauze 24-12-2026",
+                Command::Pause {
+                    until: d("2026-12-24"),
+                },
+            ),
+            ("!resume", Command::Resume),
+            ("!ritme", Command::Rhythm { per_week: None }),
+            ("!rhythm 3", Command::Rhythm { per_week: Some(3) }),
+            ("!mijngegevens", Command::ExportOwn),
+            ("!vergeet-mij", Command::Forget { confirm: false }),
+            ("!forget-me confirm", Command::Forget { confirm: true }),
+            (
+                "!intervisie start Mijn casus is dit.",
+                Command::IntervisieStart {
+                    case: "Mijn casus is dit.".into(),
+                    reflection: None,
+                },
+            ),
+            (
+                "!intervisie start #12",
+                Command::IntervisieStart {
+                    case: String::new(),
+                    reflection: Some(12),
+                },
+            ),
+            (
+                "!intervision post Wat deed je toen?",
+                Command::IntervisiePost {
+                    text: "Wat deed je toen?".into(),
+                },
+            ),
+            ("!intervisie door", Command::IntervisieAdvance),
+            (
+                "!intervisie opbrengst Eerst vragen.",
+                Command::IntervisieTakeaway {
+                    text: "Eerst vragen.".into(),
+                },
+            ),
+            (
+                "!koppel @w:x @s:x 2026-09-01",
+                Command::Pair {
+                    wpb: "@w:x".into(),
+                    student: "@s:x".into(),
+                    start: Some(d("2026-09-01")),
+                    end: None,
+                },
+            ),
+            (
+                "!unpair @w:x @s:x",
+                Command::Unpair {
+                    wpb: "@w:x".into(),
+                    student: "@s:x".into(),
+                    end: None,
+                },
+            ),
+            ("!escalaties", Command::Escalations),
+            ("!overview", Command::Overview),
+            (
+                "!instellingen 2 herinnering uit",
+                Command::Settings {
+                    per_week: Some(2),
+                    reminder: Some(false),
+                },
+            ),
+            (
+                "!opgelost #4",
+                Command::Escalation {
+                    id: 4,
+                    action: EscalationAction::Resolve,
+                },
+            ),
+            (
+                "!OPPAKKEN 4",
+                Command::Escalation {
+                    id: 4,
+                    action: EscalationAction::Acknowledge,
+                },
+            ),
+        ];
+        for (input, expected) in table {
+            assert_eq!(ok(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn mistakes_show_how_to_use_the_command() {
+        for bad in [
+            "!reflectie",
+            "!klik",
+            "!pauze morgen",
+            "!ritme veel",
+            "!koppel anna sam",
+            "!intervisie",
+            "!intervisie bijdrage",
+            "!opgelost",
+            "!instellingen vaak",
+            "!vergeet-mij nu",
+        ] {
+            assert!(matches!(parse(bad), Err(ParseError::Usage(_))), "{bad}");
+        }
+        assert_eq!(parse("!dans"), Err(ParseError::Unknown("dans".into())));
+        assert_eq!(parse("Gewoon een reflectie"), Err(ParseError::NotACommand));
+    }
+}

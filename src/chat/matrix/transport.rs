@@ -1,0 +1,220 @@
+//! The `Chat` port on Matrix: a DM room per person (created once, remembered in the store),
+//! the team room and its `m.thread` for intervisie. Every send uses the outbox key as the
+//! transaction id, so a resend after a crash is the same event on the homeserver.
+
+use async_trait::async_trait;
+use chrono_tz::Tz;
+use matrix_sdk::Client;
+use matrix_sdk::ruma::api::client::message::send_message_event;
+use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::events::AnyMessageLikeEventContent;
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId};
+use serde_json::Value;
+use std::sync::Arc;
+
+use super::wire::{Meta, Place, parse_address, text_content, thread_address, thread_root};
+use crate::app::messages::{Message, OutboundMessage};
+use crate::app::ports::{Chat, ChatError, Clock};
+use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
+use crate::domain::intervisie::Phase;
+use crate::store::Store;
+
+/// Matrix has no hard limit like Discord's; keep messages readable all the same.
+const MAX_CHARS: usize = 4 * DEFAULT_MAX_CHARS;
+
+pub struct MatrixChat {
+    client: Client,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    tz: Tz,
+}
+
+impl MatrixChat {
+    pub fn new(client: Client, store: Store, clock: Arc<dyn Clock>, tz: Tz) -> Self {
+        Self {
+            client,
+            store,
+            clock,
+            tz,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The person's DM room with the bot, created (and remembered) the first time.
+    pub async fn dm_room(&self, address: &str, user: &str) -> Result<OwnedRoomId, ChatError> {
+        let key = format!("dm:{address}");
+        if let Some(room) = self.store.chat_state(&key).await.map_err(transient)? {
+            return RoomId::parse(room).map_err(|e| ChatError::Transient(e.to_string()));
+        }
+        let user: OwnedUserId = user.try_into().map_err(|_| {
+            ChatError::Unreachable(format!(
+                "geen geldige Matrix-gebruiker / not a Matrix user: {user}"
+            ))
+        })?;
+        let mut request = create_room::v3::Request::new();
+        request.invite = vec![user];
+        request.is_direct = true;
+        request.preset = Some(create_room::v3::RoomPreset::TrustedPrivateChat);
+        request.name = Some("Wandelgang".into());
+        let created = self.client.send(request).await.map_err(classify)?;
+        self.store
+            .set_chat_state(&key, created.room_id.as_str(), self.clock.now())
+            .await
+            .map_err(transient)?;
+        Ok(created.room_id)
+    }
+
+    /// Sends content with a transaction id; the same id gives the same event.
+    pub async fn send_content(
+        &self,
+        room: &RoomId,
+        txn: &str,
+        content: &Value,
+    ) -> Result<OwnedEventId, ChatError> {
+        let raw: Raw<AnyMessageLikeEventContent> = Raw::new(content)
+            .map_err(|e| ChatError::Transient(e.to_string()))?
+            .cast_unchecked();
+        let request = send_message_event::v3::Request::new_raw(
+            room.to_owned(),
+            OwnedTransactionId::from(txn),
+            "m.room.message".into(),
+            raw,
+        );
+        Ok(self.client.send(request).await.map_err(classify)?.event_id)
+    }
+
+    fn render(&self, message: &OutboundMessage) -> String {
+        let ctx = RenderContext {
+            language: message.to.language,
+            tz: self.tz,
+            max_chars: MAX_CHARS,
+        };
+        let mut text = render::message(&message.body, &ctx);
+        let nl = ctx.language == crate::domain::language::Language::Nl;
+        match &message.body {
+            Message::Prompt { students, .. } if students.len() == 1 => text.push_str(if nl {
+                "\nReageer met 👍 goed, 🤔 twijfel of 👎 geen klik; antwoord op dit bericht met je reflectie."
+            } else {
+                "\nReact with 👍 good, 🤔 doubt or 👎 no klik; reply to this message with your reflection."
+            }),
+            Message::Prompt { .. } => text.push_str(if nl {
+                "\nAntwoord op dit bericht met je reflectie; de klik per student staat hieronder."
+            } else {
+                "\nReply to this message with your reflection; the klik per student follows below."
+            }),
+            Message::Escalation(_) | Message::EscalationReminder { .. } => text.push_str(if nl {
+                "\nReageer met ✋ (ik pak het op), ✅ (opgelost) of 🔁 (overplaatsing)."
+            } else {
+                "\nReact with ✋ (I'm on it), ✅ (resolved) or 🔁 (move the student)."
+            }),
+            _ => {}
+        }
+        render::fit(text, MAX_CHARS)
+    }
+}
+
+#[async_trait]
+impl Chat for MatrixChat {
+    async fn send(&self, message: &OutboundMessage) -> Result<(), ChatError> {
+        let address = message.to.address.as_deref().unwrap_or_default();
+        let place = parse_address(address).ok_or_else(|| {
+            ChatError::Unreachable("geen Matrix-adres / no Matrix address".into())
+        })?;
+        let room = match &place {
+            Place::User(user) => self.dm_room(address, user).await?,
+            Place::Room(room) => {
+                RoomId::parse(room).map_err(|e| ChatError::Unreachable(e.to_string()))?
+            }
+        };
+        let root = match (&place, message.body.intervisie_thread()) {
+            (Place::Room(_), Some(thread)) => self
+                .store
+                .chat_thread(thread)
+                .await
+                .map_err(transient)?
+                .as_deref()
+                .and_then(thread_root)
+                .map(String::from),
+            _ => None,
+        };
+        let meta = match &message.body {
+            Message::Prompt { students, .. } => Some(Meta::Prompt {
+                key: message.key.clone(),
+                student: (students.len() == 1).then(|| students[0].id.to_string()),
+            }),
+            Message::Escalation(s) => Some(Meta::Escalation {
+                id: s.escalation_id,
+            }),
+            Message::EscalationReminder { escalation_id, .. } => {
+                Some(Meta::Escalation { id: *escalation_id })
+            }
+            _ => None,
+        };
+        let content = text_content(&self.render(message), meta.as_ref(), root.as_deref());
+        let event = self.send_content(&room, &message.key, &content).await?;
+        // With several students, each gets a line of its own to react to.
+        if let Message::Prompt { students, .. } = &message.body
+            && students.len() > 1
+        {
+            let nl = message.to.language == crate::domain::language::Language::Nl;
+            for s in students {
+                let line = if nl {
+                    format!(
+                        "Klik met {}? 👍 goed · 🤔 twijfel · 👎 geen klik",
+                        render::defuse_mentions(&s.name)
+                    )
+                } else {
+                    format!(
+                        "Klik with {}? 👍 good · 🤔 doubt · 👎 no klik",
+                        render::defuse_mentions(&s.name)
+                    )
+                };
+                let meta = Meta::KlikLine {
+                    key: message.key.clone(),
+                    student: s.id.to_string(),
+                };
+                self.send_content(
+                    &room,
+                    &format!("{}:{}", message.key, s.id),
+                    &text_content(&line, Some(&meta), None),
+                )
+                .await?;
+            }
+        }
+        if let (
+            Place::Room(_),
+            Message::IntervisiePhase {
+                thread,
+                phase: Phase::Inbreng,
+                ..
+            },
+        ) = (&place, &message.body)
+        {
+            self.store
+                .set_chat_thread(*thread, &thread_address(event.as_str()))
+                .await
+                .map_err(transient)?;
+        }
+        Ok(())
+    }
+}
+
+fn transient(e: impl std::fmt::Display) -> ChatError {
+    ChatError::Transient(e.to_string())
+}
+
+/// Forbidden or unknown rooms and users are not retried; everything else may pass.
+pub fn classify(e: matrix_sdk::HttpError) -> ChatError {
+    if let Some(api) = e.as_client_api_error() {
+        let status = api.status_code.as_u16();
+        if matches!(status, 403 | 404) {
+            return ChatError::Unreachable(format!("Matrix {status}: {e}"));
+        }
+        return ChatError::Transient(format!("Matrix {status}: {e}"));
+    }
+    ChatError::Transient(e.to_string())
+}
