@@ -57,6 +57,28 @@ pub(crate) fn key_seed(key: &str) -> u64 {
     crate::store::seed_for(key)
 }
 
+impl<C: Chat + 'static, K: Clock + 'static> Engine<C, K> {
+    /// Ticks every `every` until the task is aborted, as a running bot does. A failed tick
+    /// is logged; the next one starts over (nothing is lost: rows are only claimed).
+    pub fn spawn_ticker(
+        self: &std::sync::Arc<Self>,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                match engine.tick().await {
+                    Ok(outcome) => tracing::debug!(?outcome, "tick"),
+                    Err(e) => tracing::error!(%e, "tick failed; the next one retries"),
+                }
+            }
+        })
+    }
+}
+
 /// What to do with one claimed row, decided before anything is sent.
 enum Prepared {
     Send(OutboundMessage),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::discord_standin::{Actor, Disconnect, Place, RouteLimit, StandIn, StandInOptions};
-use crate::support::{TestDb, at, roster};
+use crate::support::{TestDb, at, count, eventually, roster};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::discord::bot::{BotEngine, SharedClock};
 use wandelgang::chat::discord::{DiscordOptions, RunningBot, start};
@@ -197,11 +197,11 @@ impl Harness {
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_one(self.store.pool())
-            .await
-            .expect("count");
-        n
+        count(&self.store, sql).await
+    }
+
+    async fn eventually(&self, sql: &str) {
+        eventually(&self.store, sql).await
     }
 
     /// The value Discord sends for a choice, as the bot registered it.
@@ -224,15 +224,6 @@ impl Harness {
             .find(|c| c["name"] == name)
             .expect("choice")["value"]
             .clone()
-    }
-
-    /// Waits until a count query finds something (a gateway event is handled asynchronously).
-    async fn eventually(&self, sql: &str) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while self.count(sql).await == 0 {
-            assert!(tokio::time::Instant::now() < deadline, "never true: {sql}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
     }
 
     /// Every message the bot created carries empty allowed_mentions; every outbox message an

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::matrix_synapse::{Registered, Synapse};
-use crate::support::{TestDb, at, roster};
+use crate::support::{TestDb, at, count, eventually, roster};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::matrix::bot::{MatrixEngine, SharedClock};
 use wandelgang::chat::matrix::{MatrixOptions, RunningMatrixBot, start};
@@ -267,19 +267,11 @@ impl Harness {
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_one(self.store.pool())
-            .await
-            .expect("count");
-        n
+        count(&self.store, sql).await
     }
 
     async fn eventually(&self, sql: &str) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while self.count(sql).await == 0 {
-            assert!(tokio::time::Instant::now() < deadline, "never true: {sql}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually(&self.store, sql).await
     }
 }
 

@@ -223,3 +223,22 @@ pub async fn run_until(
         t += chrono::Duration::minutes(step_minutes);
     }
 }
+
+/// A `SELECT COUNT(*) …` (or any single-integer query) on the store.
+pub async fn count(store: &Store, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    n
+}
+
+/// Waits until a count query finds something: events from a chat platform are handled
+/// asynchronously.
+pub async fn eventually(store: &Store, sql: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(store, sql).await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never true: {sql}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -199,20 +199,7 @@ pub async fn start(
     let shard_manager = client.shard_manager.clone();
     let mut client = client;
     let client = tokio::spawn(async move { client.start().await });
-    let ticker = opts.tick_every.map(|every| {
-        let engine = engine.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                interval.tick().await;
-                match engine.tick().await {
-                    Ok(outcome) => tracing::debug!(?outcome, "tick"),
-                    Err(e) => tracing::error!(%e, "tick failed; the next one retries"),
-                }
-            }
-        })
-    });
+    let ticker = opts.tick_every.map(|every| engine.spawn_ticker(every));
     Ok(RunningBot {
         engine,
         shard_manager,

@@ -248,6 +248,31 @@ async fn person(ctx: &Ctx<'_>, user: &User) -> Result<Option<PersonId>, Error> {
         .map(|p| p.id))
 }
 
+/// The roster people behind a pairing's two users; None after saying who is not in the roster.
+async fn pair_people(
+    ctx: Ctx<'_>,
+    wpb: &User,
+    student: &User,
+) -> Result<Option<(PersonId, PersonId)>, Error> {
+    let mut found = Vec::with_capacity(2);
+    for user in [wpb, student] {
+        match person(&ctx, user).await? {
+            Some(id) => found.push(id),
+            None => {
+                unknown_person(ctx, user.id).await?;
+                return Ok(None);
+            }
+        }
+    }
+    let student = found.pop();
+    Ok(found.pop().zip(student))
+}
+
+/// An optional date option: absent, a date, or (as the error) the text that is not a date.
+fn optional_date(raw: Option<&str>) -> Result<Option<NaiveDate>, &str> {
+    raw.map(|r| parse_date(r).ok_or(r)).transpose()
+}
+
 async fn unknown_person(ctx: Ctx<'_>, user: UserId) -> Result<(), Error> {
     let language = language(&ctx).await;
     say(
@@ -490,23 +515,16 @@ pub async fn koppel(
     #[description = "Eerste dag (standaard vandaag)"] start: Option<String>,
     #[description = "Laatste dag (standaard 31 juli)"] eind: Option<String>,
 ) -> Result<(), Error> {
-    let (Some(w), Some(s)) = (person(&ctx, &wpb).await?, person(&ctx, &student).await?) else {
-        let missing = if person(&ctx, &wpb).await?.is_none() {
-            wpb.id
-        } else {
-            student.id
-        };
-        return unknown_person(ctx, missing).await;
+    let Some((w, s)) = pair_people(ctx, &wpb, &student).await? else {
+        return Ok(());
     };
-    let start = match start.as_deref().map(|raw| (raw, parse_date(raw))) {
-        None => today(&ctx),
-        Some((_, Some(d))) => d,
-        Some((raw, None)) => return bad_date(ctx, raw).await,
+    let start = match optional_date(start.as_deref()) {
+        Ok(d) => d.unwrap_or_else(|| today(&ctx)),
+        Err(raw) => return bad_date(ctx, raw).await,
     };
-    let end = match eind.as_deref().map(|raw| (raw, parse_date(raw))) {
-        None => None,
-        Some((_, Some(d))) => Some(d),
-        Some((raw, None)) => return bad_date(ctx, raw).await,
+    let end = match optional_date(eind.as_deref()) {
+        Ok(d) => d,
+        Err(raw) => return bad_date(ctx, raw).await,
     };
     let from = me(&ctx);
     respond(
@@ -530,18 +548,12 @@ pub async fn ontkoppel(
     #[description = "De student"] student: User,
     #[description = "Laatste dag (standaard vandaag)"] eind: Option<String>,
 ) -> Result<(), Error> {
-    let (Some(w), Some(s)) = (person(&ctx, &wpb).await?, person(&ctx, &student).await?) else {
-        let missing = if person(&ctx, &wpb).await?.is_none() {
-            wpb.id
-        } else {
-            student.id
-        };
-        return unknown_person(ctx, missing).await;
+    let Some((w, s)) = pair_people(ctx, &wpb, &student).await? else {
+        return Ok(());
     };
-    let end = match eind.as_deref().map(|raw| (raw, parse_date(raw))) {
-        None => today(&ctx),
-        Some((_, Some(d))) => d,
-        Some((raw, None)) => return bad_date(ctx, raw).await,
+    let end = match optional_date(eind.as_deref()) {
+        Ok(d) => d.unwrap_or_else(|| today(&ctx)),
+        Err(raw) => return bad_date(ctx, raw).await,
     };
     let from = me(&ctx);
     respond(

@@ -135,19 +135,7 @@ pub async fn start(
         let timeout = opts.sync_timeout;
         tokio::spawn(async move { sync_forever(engine, timeout).await })
     };
-    let ticker = opts.tick_every.map(|every| {
-        let engine = engine.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                interval.tick().await;
-                if let Err(e) = engine.tick().await {
-                    tracing::error!(%e, "tick failed; the next one retries");
-                }
-            }
-        })
-    });
+    let ticker = opts.tick_every.map(|every| engine.spawn_ticker(every));
     Ok(RunningMatrixBot {
         engine,
         syncer,
@@ -358,6 +346,16 @@ pub async fn sync_step(engine: &MatrixEngine, timeout: Duration) -> Result<(), M
     Ok(())
 }
 
+/// Where an event came from, and so where its answer goes.
+#[derive(Clone, Copy)]
+struct Origin<'a> {
+    room: &'a RoomId,
+    event_id: &'a str,
+    sender: &'a str,
+    /// Answers to events in a team room go to the sender's DMs instead.
+    team_room: bool,
+}
+
 async fn handle_event(
     engine: &MatrixEngine,
     room: &RoomId,
@@ -368,6 +366,12 @@ async fn handle_event(
     let content = &event["content"];
     let from = Sender::Chat(user_address(sender));
     let team_room = is_team_room(engine, room).await?;
+    let origin = Origin {
+        room,
+        event_id,
+        sender,
+        team_room,
+    };
     match event["type"].as_str() {
         Some("m.reaction") => {
             let relates = &content["m.relates_to"];
@@ -406,15 +410,7 @@ async fn handle_event(
                 }
                 Meta::Prompt { student: None, .. } => return Ok(()),
             };
-            answer(
-                engine,
-                room,
-                event_id,
-                sender,
-                team_room,
-                engine.handle(inbound).await,
-            )
-            .await
+            answer(engine, origin, engine.handle(inbound).await).await
         }
         Some("m.room.message") if content["msgtype"] == "m.text" => {
             let body = strip_reply_fallback(content["body"].as_str().unwrap_or_default()).trim();
@@ -436,14 +432,20 @@ async fn handle_event(
                     .await;
                 // The post itself is the visible result; only a refusal needs words.
                 if !matches!(handled, Ok(Ok(_))) {
-                    answer(engine, room, event_id, sender, true, handled).await?;
+                    answer(
+                        engine,
+                        Origin {
+                            team_room: true,
+                            ..origin
+                        },
+                        handled,
+                    )
+                    .await?;
                 }
                 return Ok(());
             }
             match parse(body) {
-                Ok(command) => {
-                    command_event(engine, room, event_id, sender, team_room, from, command).await
-                }
+                Ok(command) => command_event(engine, origin, from, command).await,
                 Err(ParseError::NotACommand) if team_room => Ok(()),
                 Err(ParseError::NotACommand) => {
                     let target = match relates["m.in_reply_to"]["event_id"].as_str() {
@@ -461,15 +463,7 @@ async fn handle_event(
                         target,
                         share: false,
                     };
-                    answer(
-                        engine,
-                        room,
-                        event_id,
-                        sender,
-                        team_room,
-                        engine.handle(inbound).await,
-                    )
-                    .await
+                    answer(engine, origin, engine.handle(inbound).await).await
                 }
                 Err(e) => {
                     let language = language(engine, sender).await;
@@ -486,7 +480,7 @@ async fn handle_event(
                         ),
                         ParseError::NotACommand => String::new(),
                     };
-                    say(engine, room, event_id, sender, team_room, &text).await
+                    say(engine, origin, &text).await
                 }
             }
         }
@@ -496,10 +490,7 @@ async fn handle_event(
 
 async fn command_event(
     engine: &MatrixEngine,
-    room: &RoomId,
-    event_id: &str,
-    sender: &str,
-    team_room: bool,
+    origin: Origin<'_>,
     from: Sender,
     command: Command,
 ) -> Result<(), MatrixError> {
@@ -518,7 +509,7 @@ async fn command_event(
         .calendar
         .local_date(engine.clock.now());
     let inbound = match command {
-        Command::Help => return say(engine, room, event_id, sender, team_room, HELP).await,
+        Command::Help => return say(engine, origin, HELP).await,
         Command::Reflect { text, share } => Inbound::Reflection {
             from,
             text,
@@ -530,8 +521,7 @@ async fn command_event(
                 Some(user) => match person(user.clone()).await? {
                     Some(id) => Some(id),
                     None => {
-                        return unknown_person(engine, room, event_id, sender, team_room, &user)
-                            .await;
+                        return unknown_person(engine, origin, &user).await;
                     }
                 },
                 None => None,
@@ -563,15 +553,7 @@ async fn command_event(
         } => {
             let (Some(w), Some(s)) = (person(wpb.clone()).await?, person(student.clone()).await?)
             else {
-                return unknown_person(
-                    engine,
-                    room,
-                    event_id,
-                    sender,
-                    team_room,
-                    &format!("{wpb} / {student}"),
-                )
-                .await;
+                return unknown_person(engine, origin, &format!("{wpb} / {student}")).await;
             };
             Inbound::Pair {
                 from,
@@ -584,15 +566,7 @@ async fn command_event(
         Command::Unpair { wpb, student, end } => {
             let (Some(w), Some(s)) = (person(wpb.clone()).await?, person(student.clone()).await?)
             else {
-                return unknown_person(
-                    engine,
-                    room,
-                    event_id,
-                    sender,
-                    team_room,
-                    &format!("{wpb} / {student}"),
-                )
-                .await;
+                return unknown_person(engine, origin, &format!("{wpb} / {student}")).await;
             };
             Inbound::Unpair {
                 from,
@@ -614,41 +588,22 @@ async fn command_event(
             action,
         },
     };
-    answer(
-        engine,
-        room,
-        event_id,
-        sender,
-        team_room,
-        engine.handle(inbound).await,
-    )
-    .await
+    answer(engine, origin, engine.handle(inbound).await).await
 }
 
 async fn unknown_person(
     engine: &MatrixEngine,
-    room: &RoomId,
-    event_id: &str,
-    sender: &str,
-    team_room: bool,
+    origin: Origin<'_>,
     who: &str,
 ) -> Result<(), MatrixError> {
-    let language = language(engine, sender).await;
+    let language = language(engine, origin.sender).await;
     let text = render::pick_language(
         &format!(
             "{who} staat niet in het rooster van deze school. / {who} is not in this school's roster."
         ),
         language,
     );
-    say(
-        engine,
-        room,
-        event_id,
-        sender,
-        team_room,
-        &render::defuse_mentions(&text),
-    )
-    .await
+    say(engine, origin, &render::defuse_mentions(&text)).await
 }
 
 /// The references on one of the bot's own messages; nothing for anyone else's.
@@ -684,13 +639,10 @@ async fn language(engine: &MatrixEngine, sender: &str) -> Language {
 /// Answers in the same conversation, or privately when it came from a team room.
 async fn answer(
     engine: &MatrixEngine,
-    room: &RoomId,
-    event_id: &str,
-    sender: &str,
-    team_room: bool,
+    origin: Origin<'_>,
     handled: Handled,
 ) -> Result<(), MatrixError> {
-    let language = language(engine, sender).await;
+    let language = language(engine, origin.sender).await;
     let ctx = RenderContext {
         language,
         tz: engine.config.defaults.calendar.tz,
@@ -716,18 +668,9 @@ async fn answer(
             )
         }
     };
-    say(engine, room, event_id, sender, team_room, &text).await?;
+    say(engine, origin, &text).await?;
     if let Ok(Ok(Reply::Exported { file_name, json })) = handled {
-        send_file(
-            engine,
-            room,
-            event_id,
-            sender,
-            team_room,
-            &file_name,
-            json.into_bytes(),
-        )
-        .await?;
+        send_file(engine, origin, &file_name, json.into_bytes()).await?;
     }
     Ok(())
 }
@@ -735,14 +678,16 @@ async fn answer(
 /// Where a private answer goes: this room, unless it is a team room; then the person's DMs.
 async fn answer_room(
     engine: &MatrixEngine,
-    room: &RoomId,
-    sender: &str,
-    team_room: bool,
+    origin: Origin<'_>,
 ) -> Option<matrix_sdk::ruma::OwnedRoomId> {
-    if !team_room {
-        return Some(room.to_owned());
+    if !origin.team_room {
+        return Some(origin.room.to_owned());
     }
-    match engine.chat.dm_room(&user_address(sender), sender).await {
+    match engine
+        .chat
+        .dm_room(&user_address(origin.sender), origin.sender)
+        .await
+    {
         Ok(r) => Some(r),
         Err(e) => {
             tracing::warn!(%e, "could not reach a person privately");
@@ -751,25 +696,18 @@ async fn answer_room(
     }
 }
 
-async fn say(
-    engine: &MatrixEngine,
-    room: &RoomId,
-    event_id: &str,
-    sender: &str,
-    team_room: bool,
-    text: &str,
-) -> Result<(), MatrixError> {
+async fn say(engine: &MatrixEngine, origin: Origin<'_>, text: &str) -> Result<(), MatrixError> {
     if text.is_empty() {
         return Ok(());
     }
-    let Some(target) = answer_room(engine, room, sender, team_room).await else {
+    let Some(target) = answer_room(engine, origin).await else {
         return Ok(());
     };
     let content = text_content(text, None, None);
     // One answer per event, also when the event is handled again after a crash.
     if let Err(e) = engine
         .chat
-        .send_content(&target, &format!("antwoord:{event_id}"), &content)
+        .send_content(&target, &format!("antwoord:{}", origin.event_id), &content)
         .await
     {
         tracing::warn!(%e, "could not answer");
@@ -779,14 +717,11 @@ async fn say(
 
 async fn send_file(
     engine: &MatrixEngine,
-    room: &RoomId,
-    event_id: &str,
-    sender: &str,
-    team_room: bool,
+    origin: Origin<'_>,
     file_name: &str,
     bytes: Vec<u8>,
 ) -> Result<(), MatrixError> {
-    let Some(target) = answer_room(engine, room, sender, team_room).await else {
+    let Some(target) = answer_room(engine, origin).await else {
         return Ok(());
     };
     let size = bytes.len();
@@ -810,7 +745,7 @@ async fn send_file(
     });
     if let Err(e) = engine
         .chat
-        .send_content(&target, &format!("bestand:{event_id}"), &content)
+        .send_content(&target, &format!("bestand:{}", origin.event_id), &content)
         .await
     {
         tracing::warn!(%e, "could not send an export");
