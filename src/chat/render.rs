@@ -640,6 +640,14 @@ pub fn user_error(e: &UserError, ctx: &RenderContext) -> String {
 }
 
 /// Our bilingual texts read "Nederlands / English"; keep the half for this language.
+/// Said when an event could not be handled for a reason of ours (the database was away, say).
+pub fn fault(language: Language) -> String {
+    pick_language(
+        "Dat lukte nu niet door een storing; er is niets opgeslagen. Probeer het zo nog eens. / That did not work because of a fault; nothing was saved. Please try again shortly.",
+        language,
+    )
+}
+
 pub fn pick_language(both: &str, language: Language) -> String {
     match both.split_once(" / ") {
         Some((nl, en)) => match language {

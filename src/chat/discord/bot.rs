@@ -285,10 +285,7 @@ pub fn answer_for(handled: Handled, ctx: &RenderContext) -> Answer {
         Ok(Err(e)) => answer.text = render::user_error(&e, ctx),
         Err(e) => {
             tracing::error!(%e, "handling a Discord event failed");
-            answer.text = render::pick_language(
-                "Dat lukte nu niet door een storing; er is niets opgeslagen. Probeer het zo nog eens. / That did not work because of a fault; nothing was saved. Please try again shortly.",
-                ctx.language,
-            );
+            answer.text = render::fault(ctx.language);
         }
     }
     answer
@@ -311,7 +308,7 @@ async fn on_event(
         FullEvent::InteractionCreate {
             interaction: Interaction::Modal(m),
         } => on_modal(ctx, data, m).await,
-        FullEvent::Message { new_message } => on_message(ctx, data, new_message).await,
+        FullEvent::Message { new_message } => on_message(data, new_message).await,
         _ => Ok(()),
     }
 }
@@ -322,9 +319,8 @@ async fn on_component(
     c: &ComponentInteraction,
 ) -> Result<(), Error> {
     let language = data.language(c.user.id, Some(&c.locale)).await;
-    let reply = |text: String| ephemeral(text);
     if let Some(refusal) = data.unknown_guild(c.guild_id, language) {
-        c.create_response(&ctx.http, reply(refusal)).await?;
+        c.create_response(&ctx.http, ephemeral(refusal)).await?;
         return Ok(());
     }
     if !matches!(c.data.kind, ComponentInteractionDataKind::Button) {
@@ -333,20 +329,20 @@ async fn on_component(
     let from = sender(c.user.id);
     let event = match Component::parse(&c.data.custom_id) {
         Err(e) => {
-            c.create_response(&ctx.http, reply(stale_text(e, language)))
+            c.create_response(&ctx.http, ephemeral(stale_text(e, language)))
                 .await?;
             return Ok(());
         }
         Ok(Component::ReflectButton { prompt_key }) => {
             let response = reflection_modal(&prompt_key, language)
-                .unwrap_or_else(|| reply(stale_text(CustomIdError::Unknown, language)));
+                .unwrap_or_else(|| ephemeral(stale_text(CustomIdError::Unknown, language)));
             c.create_response(&ctx.http, response).await?;
             return Ok(());
         }
         Ok(Component::ReflectModal { .. }) => {
             c.create_response(
                 &ctx.http,
-                reply(stale_text(CustomIdError::Unknown, language)),
+                ephemeral(stale_text(CustomIdError::Unknown, language)),
             )
             .await?;
             return Ok(());
@@ -432,11 +428,7 @@ fn modal_text(m: &ModalInteraction) -> Option<String> {
 
 /// A plain DM is the reflection to the latest open prompt; a post in an intervisie thread is a
 /// contribution to it. Anything else in a guild is none of the bot's business.
-async fn on_message(
-    ctx: &serenity::all::Context,
-    data: &Data,
-    msg: &DiscordMessage,
-) -> Result<(), Error> {
+async fn on_message(data: &Data, msg: &DiscordMessage) -> Result<(), Error> {
     if msg.author.bot || msg.content.trim().is_empty() {
         return Ok(());
     }
@@ -486,7 +478,6 @@ async fn on_message(
             Err(e) => tracing::warn!(%e, "could not tell a poster why their post was refused"),
         }
     }
-    let _ = ctx;
     Ok(())
 }
 

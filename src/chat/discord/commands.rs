@@ -614,6 +614,7 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, Error>) {
             let language = language(&ctx).await;
             let _ = say(
                 ctx,
+                // The core may have taken it before the answer failed: do not claim nothing was saved.
                 render::pick_language(
                     "Dat lukte nu niet door een storing; probeer het zo nog eens. / That did not work because of a fault; please try again shortly.",
                     language,

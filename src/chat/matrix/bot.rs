@@ -92,6 +92,8 @@ impl RunningMatrixBot {
         }
     }
 
+    /// Runs until `stop`. Stopping at any point loses nothing: the sync token is stored only
+    /// after its events were handled, and claimed outbox rows come back after their lease.
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
         stop.await;
         self.kill();
@@ -662,10 +664,7 @@ async fn answer(
         Ok(Err(e)) => render::user_error(e, &ctx),
         Err(e) => {
             tracing::error!(%e, "handling a Matrix event failed");
-            render::pick_language(
-                "Dat lukte nu niet door een storing; er is niets opgeslagen. Probeer het zo nog eens. / That did not work because of a fault; nothing was saved. Please try again shortly.",
-                language,
-            )
+            render::fault(language)
         }
     };
     say(engine, origin, &text).await?;
