@@ -586,6 +586,7 @@ async fn killed_in_the_middle_of_a_fan_out_every_wpb_gets_exactly_one_prompt() {
     let _ = fan_out.await;
     h.bot.take().expect("bot").kill();
     let sent_before = h.standin.bot_messages().len();
+    let early = h.standin.bot_messages().remove(0);
     assert!(sent_before < N, "the fan-out finished before the kill");
 
     // A new process, after the dead one's claims ran out.
@@ -615,6 +616,15 @@ async fn killed_in_the_middle_of_a_fan_out_every_wpb_gets_exactly_one_prompt() {
         posts > N,
         "no resend happened ({posts} posts), so the test proved nothing"
     );
+    // A button on a prompt the dead process sent still works in the new one.
+    let klik = custom_ids(&early)
+        .into_iter()
+        .find(|id| id.starts_with("wg1:klik:goed:"))
+        .expect("klik button");
+    let wpb = format!("w{}", &klik["wg1:klik:goed:s".len()..]);
+    let click = h.standin.send_button_click(&klik, &early, &actor(&wpb));
+    ephemeral_text(&h.response(&click).await);
+    h.eventually("SELECT COUNT(*) FROM klik_signals").await;
     h.assert_wire_safe();
 }
 
