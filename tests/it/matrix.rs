@@ -225,7 +225,15 @@ impl Harness {
     }
 
     async fn import(&self, n: usize, team_room: Option<&str>) {
-        let mut r = roster(n);
+        self.import_roster(roster(n), team_room).await;
+    }
+
+    /// Imports `r` with every person reachable on this homeserver.
+    async fn import_roster(
+        &self,
+        mut r: wandelgang::domain::roster::Roster,
+        team_room: Option<&str>,
+    ) {
         for p in &mut r.people {
             p.chat = Some(format!("matrix:{}", mx(&self.synapse, p.id.as_str())));
         }
@@ -507,4 +515,44 @@ async fn a_restart_mid_fan_out_sends_every_prompt_once_and_replays_no_old_event(
             .count();
         assert_eq!(prompts, 1, "w{i} got {prompts} prompts");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wpb_with_two_students_reacts_on_each_students_line() {
+    let Some((mut h, people)) = Harness::new(2).await else {
+        return;
+    };
+    // w0 guides both s0 and s1.
+    let mut r = roster(2);
+    r.pairings[1].wpb = r.pairings[0].wpb.clone();
+    h.import_roster(r, None).await;
+    h.start_bot().await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    h.tick().await;
+    h.clock.set(at("2026-10-05 16:20"));
+    h.tick().await;
+    let (dm, prompt) = w0
+        .wait_for("a prompt", |e| {
+            meta(e)["prompt"].is_string() && meta(e)["line"].is_null()
+        })
+        .await;
+    // With two students the prompt itself names none; each has a line of its own.
+    assert!(meta(&prompt)["student"].is_null(), "{prompt}");
+    let (_, line) = w0
+        .wait_for("the klik line for s1", |e| {
+            meta(e)["line"] == true && meta(e)["student"] == "s1"
+        })
+        .await;
+    w0.wait_for("the klik line for s0", |e| {
+        meta(e)["line"] == true && meta(e)["student"] == "s0"
+    })
+    .await;
+    // A reaction on the prompt itself says nothing about which student: it is ignored.
+    w0.react(&dm, prompt["event_id"].as_str().expect("id"), "👍")
+        .await;
+    w0.react(&dm, line["event_id"].as_str().expect("id"), "👎")
+        .await;
+    h.eventually("SELECT COUNT(*) FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id WHERE p.student_id = 's1' AND k.value = -1").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.count("SELECT COUNT(*) FROM klik_signals").await, 1);
 }
