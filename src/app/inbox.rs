@@ -100,20 +100,20 @@ pub enum Inbound {
         from: Sender,
         per_week: Option<u8>,
     },
-    /// `/koppel`: pair a wpb and a student from `start` (until `end`, else 31 July).
+    /// `/koppel`: pair a wpb and a student from `start` (else today) until `end` (else 31 July).
     Pair {
         from: Sender,
         wpb: PersonId,
         student: PersonId,
-        start: NaiveDate,
+        start: Option<NaiveDate>,
         end: Option<NaiveDate>,
     },
-    /// `/ontkoppel`: end the pairing of this wpb and student as of `end`.
+    /// `/ontkoppel`: end the pairing of this wpb and student as of `end` (else today).
     Unpair {
         from: Sender,
         wpb: PersonId,
         student: PersonId,
-        end: NaiveDate,
+        end: Option<NaiveDate>,
     },
     /// `/escalaties`
     ListEscalations {

@@ -97,7 +97,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         from: Sender,
         wpb: PersonId,
         student: PersonId,
-        start: NaiveDate,
+        start: Option<NaiveDate>,
         end: Option<NaiveDate>,
     ) -> Handled {
         let Some(actor) = self.sender(&from).await? else {
@@ -110,6 +110,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
+        let start =
+            start.unwrap_or_else(|| self.settings(&actor).calendar.local_date(self.clock.now()));
         let end = end.unwrap_or_else(|| school_year_end(start));
         if end < start {
             return Ok(Err(UserError::EndBeforeStart));
@@ -144,7 +146,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         from: Sender,
         wpb: PersonId,
         student: PersonId,
-        end: NaiveDate,
+        end: Option<NaiveDate>,
     ) -> Handled {
         let Some(actor) = self.sender(&from).await? else {
             return Ok(Err(UserError::UnknownSender));
@@ -156,6 +158,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
+        let end =
+            end.unwrap_or_else(|| self.settings(&actor).calendar.local_date(self.clock.now()));
         let found = self
             .store
             .pairings_of(&s.id)

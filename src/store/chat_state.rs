@@ -33,18 +33,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records `key` once; false when it was already there (an event handled before).
-    pub async fn claim_chat_state(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO chat_state (key, value, updated_at) VALUES ($1, '', $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Drops entries under `prefix` not touched since `before`.
     pub async fn prune_chat_state(&self, prefix: &str, before: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM chat_state WHERE key LIKE $1 AND updated_at < $2")

@@ -187,6 +187,17 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a platform address is some team's channel.
+    pub async fn is_team_channel(&self, address: &str) -> StoreResult<bool> {
+        Ok(
+            sqlx::query_as::<_, (i64,)>("SELECT 1 FROM teams WHERE channel = $1 LIMIT 1")
+                .bind(address)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
+    }
+
     /// The intervisie thread shown at a platform address, if any.
     pub async fn thread_at_chat_address(&self, address: &str) -> StoreResult<Option<i64>> {
         Ok(

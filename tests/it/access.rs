@@ -156,14 +156,14 @@ fn event(action: Action, who: &str, reflection: i64, escalations: &[i64]) -> Opt
             from,
             wpb: pid("w1"),
             student: pid("s3"),
-            start: day("2026-10-06"),
+            start: Some(day("2026-10-06")),
             end: None,
         },
         Action::Unpair => Inbound::Unpair {
             from,
             wpb: pid("w1"),
             student: pid("s3"),
-            end: day("2026-10-20"),
+            end: Some(day("2026-10-20")),
         },
         Action::ListEscalations => Inbound::ListEscalations { from },
         Action::AcknowledgeEscalation => Inbound::Escalation {

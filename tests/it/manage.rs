@@ -103,16 +103,16 @@ on_both_backends! {
         e.tick().await.unwrap();
 
         // A student has one wpb at a time; roles and school are checked.
-        let overlap = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s0"), start: day("2026-10-01"), end: None }).await.unwrap();
+        let overlap = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s0"), start: Some(day("2026-10-01")), end: None }).await.unwrap();
         assert_eq!(overlap, Err(UserError::PairingOverlaps));
-        let swapped = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("s9"), student: pid("w9"), start: day("2026-10-12"), end: None }).await.unwrap();
+        let swapped = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("s9"), student: pid("w9"), start: Some(day("2026-10-12")), end: None }).await.unwrap();
         assert_eq!(swapped, Err(UserError::NotAPairing));
-        let backwards = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: day("2026-10-12"), end: Some(day("2026-10-01")) }).await.unwrap();
+        let backwards = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: Some(day("2026-10-12")), end: Some(day("2026-10-01")) }).await.unwrap();
         assert_eq!(backwards, Err(UserError::EndBeforeStart));
 
-        let r = ok(&e, Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: day("2026-10-12"), end: None }).await;
+        let r = ok(&e, Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: Some(day("2026-10-12")), end: None }).await;
         assert_eq!(r, Reply::Paired { wpb: "Naam w9".into(), student: "Naam s9".into(), start: day("2026-10-12"), end: day("2027-07-31") });
-        let r = ok(&e, Inbound::Unpair { from: chat("so"), wpb: pid("w0"), student: pid("s0"), end: day("2026-10-11") }).await;
+        let r = ok(&e, Inbound::Unpair { from: chat("so"), wpb: pid("w0"), student: pid("s0"), end: Some(day("2026-10-11")) }).await;
         assert_eq!(r, Reply::Unpaired { wpb: "Naam w0".into(), student: "Naam s0".into(), end: day("2026-10-11") });
         assert!(reply(&r, &ctx(Language::Nl)).contains("11-10-2026"));
 

@@ -303,15 +303,6 @@ async fn bad_date(ctx: Ctx<'_>, raw: &str) -> Result<(), Error> {
     .await
 }
 
-fn today(ctx: &Ctx<'_>) -> NaiveDate {
-    let engine = &ctx.data().engine;
-    engine
-        .config
-        .defaults
-        .calendar
-        .local_date(engine.clock.now())
-}
-
 /// Je reflectie van één regel (hoort bij je laatste vraag)
 #[poise::command(slash_command)]
 pub async fn reflectie(
@@ -519,7 +510,7 @@ pub async fn koppel(
         return Ok(());
     };
     let start = match optional_date(start.as_deref()) {
-        Ok(d) => d.unwrap_or_else(|| today(&ctx)),
+        Ok(d) => d,
         Err(raw) => return bad_date(ctx, raw).await,
     };
     let end = match optional_date(eind.as_deref()) {
@@ -552,7 +543,7 @@ pub async fn ontkoppel(
         return Ok(());
     };
     let end = match optional_date(eind.as_deref()) {
-        Ok(d) => d.unwrap_or_else(|| today(&ctx)),
+        Ok(d) => d,
         Err(raw) => return bad_date(ctx, raw).await,
     };
     let from = me(&ctx);

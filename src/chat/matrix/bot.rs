@@ -505,11 +505,6 @@ async fn command_event(
                 .map(|p| p.id),
         )
     };
-    let today = engine
-        .config
-        .defaults
-        .calendar
-        .local_date(engine.clock.now());
     let inbound = match command {
         Command::Help => return say(engine, origin, HELP).await,
         Command::Reflect { text, share } => Inbound::Reflection {
@@ -561,7 +556,7 @@ async fn command_event(
                 from,
                 wpb: w,
                 student: s,
-                start: start.unwrap_or(today),
+                start,
                 end,
             }
         }
@@ -574,7 +569,7 @@ async fn command_event(
                 from,
                 wpb: w,
                 student: s,
-                end: end.unwrap_or(today),
+                end,
             }
         }
         Command::Escalations => Inbound::ListEscalations { from },
@@ -622,13 +617,10 @@ async fn bot_meta(engine: &MatrixEngine, room: &RoomId, event: &str) -> Option<M
 }
 
 async fn is_team_room(engine: &MatrixEngine, room: &RoomId) -> Result<bool, MatrixError> {
-    let address = format!("matrix:{room}");
     Ok(engine
         .store
-        .teams_with_channel()
-        .await?
-        .iter()
-        .any(|t| t.channel.as_deref() == Some(address.as_str())))
+        .is_team_channel(&format!("matrix:{room}"))
+        .await?)
 }
 
 async fn language(engine: &MatrixEngine, sender: &str) -> Language {
