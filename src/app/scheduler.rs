@@ -52,6 +52,25 @@ const MAX_PLAN_TRIES: usize = 8;
 const LEAN_WEEKS: i64 = 2;
 const REMINDER_SUFFIX: &str = ":herinnering";
 
+/// Why a wpb is not to be asked anything today: a holiday (or no school day), a pause, or no
+/// running pairing. `None` when a prompt or reminder may go.
+fn out_of_season(
+    ctx: &RecipientContext,
+    calendar: &crate::domain::schedule::SchoolCalendar,
+    now: DateTime<Utc>,
+) -> Option<&'static str> {
+    let today = calendar.local_date(now);
+    if !calendar.is_school_day(today) {
+        Some("vakantie of geen schooldag / holiday or no school day")
+    } else if ctx.pauses.iter().any(|p| p.contains(today)) {
+        Some("gepauzeerd / paused")
+    } else if !ctx.pairings.iter().any(|(_, p)| p.is_active_on(today)) {
+        Some("geen lopende koppeling / no active pairing")
+    } else {
+        None
+    }
+}
+
 /// Stable 64-bit hash (FNV-1a) of a key, to seed per-slot choices reproducibly.
 pub(crate) fn key_seed(key: &str) -> u64 {
     crate::store::seed_for(key)
@@ -495,6 +514,13 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 "gemist: buiten het venster van die dag / missed: outside that day's window",
             );
         }
+        // A reminder belongs to a prompt of a running placement on a school day; a pause, a
+        // holiday or the end of the last pairing since it was planned makes it moot.
+        if row.kind == OutboxKind::Reminder
+            && let Some(reason) = out_of_season(ctx, calendar, now)
+        {
+            return skip(reason);
+        }
         let mut to = self.recipient(&ctx.person);
         if let Some(team) = &row.channel_team {
             let team = self.store.team(&TeamId::from_trusted(team.clone())).await?;
@@ -563,8 +589,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     ) -> Result<(Message, Option<String>), &'static str> {
         let settings = self.settings(&ctx.person);
         let today = settings.calendar.local_date(now);
-        if ctx.pauses.iter().any(|p| p.contains(today)) {
-            return Err("gepauzeerd / paused");
+        if let Some(reason) = out_of_season(ctx, &settings.calendar, now) {
+            return Err(reason);
         }
         let active: Vec<&Pairing> = ctx
             .pairings
@@ -572,9 +598,6 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .map(|(_, p)| p)
             .filter(|p| p.is_active_on(today))
             .collect();
-        if active.is_empty() {
-            return Err("geen lopende koppeling / no active pairing");
-        }
         let language = self.recipient(&ctx.person).language;
         let (prompt, choice) = match &row.prompt_id {
             Some(id) => (

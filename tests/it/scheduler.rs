@@ -7,11 +7,13 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration as StdDuration;
 
 use crate::on_both_backends;
-use crate::support::{TestDb, at, engine, roster, run_until};
+use crate::support::{TestDb, at, engine, engine_with, pid, roster, run_until};
 use wandelgang::app::inbox::{Inbound, ReflectionTarget, Sender};
 use wandelgang::app::messages::Message;
+use wandelgang::app::ports::Clock;
 use wandelgang::app::ports::{ChatError, VirtualClock};
 use wandelgang::chat::recording::{Hang, RecordingChat};
+use wandelgang::config::Config;
 use wandelgang::store::Store;
 
 /// (recipient, key, status, due, sent) of every prompt row.
@@ -280,5 +282,88 @@ on_both_backends! {
         b.tick().await.unwrap();
         a.tick().await.unwrap();
         assert_eq!(retention_runs(&store).await, 2);
+    };
+}
+
+/// Ticks until w0's first prompt is out; returns its reminder's key and due time.
+async fn first_prompt_with_reminder(
+    store: &Store,
+    chat: &RecordingChat,
+    clock: &VirtualClock,
+    e: &crate::support::TestEngine,
+) -> (String, DateTime<Utc>) {
+    let mut t = at("2026-10-05 00:00");
+    while !chat
+        .delivered()
+        .iter()
+        .any(|m| matches!(m.body, Message::Prompt { .. }))
+    {
+        t += Duration::minutes(10);
+        clock.set(t);
+        e.tick().await.unwrap();
+    }
+    let (key, due): (String, i64) =
+        sqlx::query_as("SELECT key, due_at FROM outbox WHERE kind = 'reminder'")
+            .fetch_one(store.pool())
+            .await
+            .expect("a reminder is planned after the prompt");
+    (key, DateTime::from_timestamp(due, 0).unwrap())
+}
+
+async fn reminder_outcome(store: &Store, chat: &RecordingChat, key: &str) -> (String, bool) {
+    let (status,): (String,) = sqlx::query_as("SELECT status FROM outbox WHERE key = $1")
+        .bind(key)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    (status, chat.delivered().iter().any(|m| m.key == key))
+}
+
+on_both_backends! {
+    no_reminder_after_the_last_pairing_ended => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        // The schoolopleider ends the pairing today; the reminder falls on a later day.
+        let reply = e.handle(Inbound::Unpair { from: Sender::Chat("test:so".into()), wpb: pid("w0"), student: pid("s0"), end: None }).await.unwrap();
+        assert!(reply.is_ok(), "{reply:?}");
+        let today = clock.now().with_timezone(&Amsterdam).date_naive();
+        assert!(due.with_timezone(&Amsterdam).date_naive() > today);
+        run_until(&e, &clock, due, due + Duration::minutes(30), 10).await;
+        assert_eq!(reminder_outcome(&store, &chat, &key).await, ("skipped".to_string(), false));
+    };
+
+    no_reminder_during_a_pause => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        let until = due.with_timezone(&Amsterdam).date_naive();
+        let reply = e.handle(Inbound::Pause { from: Sender::Chat("test:w0".into()), until }).await.unwrap();
+        assert!(reply.is_ok(), "{reply:?}");
+        run_until(&e, &clock, due, due + Duration::minutes(30), 10).await;
+        assert_eq!(reminder_outcome(&store, &chat, &key).await, ("skipped".to_string(), false));
+    };
+
+    no_reminder_in_a_holiday => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        // The bot restarts with a holiday on the reminder's day, and ticks right on its time.
+        let day = due.with_timezone(&Amsterdam).date_naive();
+        let toml = format!("[defaults]\nholidays = [{{ name = \"herfst\", start = \"{day}\", end = \"{day}\" }}]\n");
+        let config = Config::from_toml_str(&toml, "test.toml", &BTreeMap::new()).unwrap();
+        let e = engine_with(store.clone(), chat.clone(), clock.clone(), config);
+        clock.set(due);
+        e.tick().await.unwrap();
+        assert_eq!(reminder_outcome(&store, &chat, &key).await, ("skipped".to_string(), false));
     };
 }
