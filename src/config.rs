@@ -64,6 +64,9 @@ pub struct Config {
     pub discord: DiscordSettings,
     /// The `[matrix]` table; None when the bot does not run on Matrix.
     pub matrix: Option<MatrixSettings>,
+    /// The deployment's admin contact (`platform:address`): hears of an escalation when the
+    /// school has no schoolopleider left.
+    pub admin_chat: Option<String>,
 }
 
 /// How `wandelgang run` logs in on Matrix.
@@ -232,6 +235,7 @@ impl Default for Config {
             source: None,
             discord: DiscordSettings::default(),
             matrix: None,
+            admin_chat: None,
         }
     }
 }
@@ -345,6 +349,7 @@ pub fn redact_url(url: &str) -> String {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     database_url: Option<String>,
+    admin_chat: Option<String>,
     discord_token: Option<String>,
     #[serde(default)]
     defaults: RawSettings,
@@ -1411,6 +1416,17 @@ fn build(
 
     let discord = discord_settings(ctx, raw.discord.as_ref())?;
     let matrix = matrix_settings(ctx, raw.matrix.as_ref(), env)?;
+    let admin_chat = match raw.admin_chat.as_deref().map(str::trim) {
+        Some(a) if crate::domain::roster::is_chat_address(a) => Some(a.to_string()),
+        Some(a) => {
+            return Err(ctx.invalid(
+                &KeyPath::root("admin_chat"),
+                format!("`{a}` moet de vorm platform:adres hebben, bijvoorbeeld discord:1234 of console:beheer"),
+                format!("`{a}` must look like platform:address, for example discord:1234 or console:beheer"),
+            ));
+        }
+        None => None,
+    };
 
     Ok(Config {
         database_url,
@@ -1420,6 +1436,7 @@ fn build(
         source: None,
         discord,
         matrix,
+        admin_chat,
     })
 }
 

@@ -581,12 +581,7 @@ impl Check<'_> {
         let Some(raw) = e.get(field) else {
             return Ok(None);
         };
-        let ok = raw.split_once(':').is_some_and(|(platform, rest)| {
-            !platform.is_empty()
-                && platform.chars().all(|c| c.is_ascii_alphanumeric())
-                && !rest.is_empty()
-        }) && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
-        if ok {
+        if crate::domain::roster::is_chat_address(raw) {
             Ok(Some(raw.to_string()))
         } else {
             self.err(

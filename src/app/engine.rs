@@ -74,6 +74,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             address: person.chat.clone(),
             language: person.language.unwrap_or(self.settings(person).language),
             team_channel: false,
+            admin_contact: false,
         }
     }
 }

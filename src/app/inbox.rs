@@ -7,7 +7,7 @@ use super::engine::{Engine, EngineError};
 use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Denied, Rule, Target, rule};
-use crate::domain::escalation::{EscalationDecision, evaluate};
+use crate::domain::escalation::{WpbFacing, evaluate};
 use crate::domain::intervisie::{Phase, RefuseReason};
 use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
 use crate::domain::reflection::{Reflection, ReflectionError};
@@ -570,6 +570,10 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let school = self.store.school_name(&wpb.school).await?;
         let settings = self.settings(&wpb);
         let rules = settings.escalation;
+        // Keys of what the wpb sees rest on the pairing and the wpb's own signal only (never on
+        // ids shared with the student's signals or escalations), so they give nothing away.
+        let pairing_no = pairing_id.0;
+        let wpb_key = format!("{pairing_no}:{}", now.timestamp());
         let write = SignalWrite {
             pairing: pairing_id,
             source,
@@ -577,93 +581,113 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             at: now,
             actor: actor.id.clone(),
         };
+        // Who hears of an escalation: the school's schoolopleiders, else the deployment's admin
+        // contact. Rows to the admin contact carry the wpb as recipient of record.
+        let reach: Vec<(String, PersonId, Option<String>)> = if schoolopleiders.is_empty() {
+            self.config
+                .admin_chat
+                .iter()
+                .map(|a| ("admin".to_string(), wpb.id.clone(), Some(a.clone())))
+                .collect()
+        } else {
+            schoolopleiders
+                .iter()
+                .map(|so| (so.id.to_string(), so.id.clone(), None))
+                .collect()
+        };
         let evaluated = self
             .store
             .record_signal(
                 &write,
-                |recent, open| evaluate(&rules, recent, open),
+                |recent, open, view| evaluate(&rules, recent, open, view),
                 |ev| {
                     let mut rows = Vec::new();
-                    match (&ev.decision, ev.escalation_id) {
-                        (EscalationDecision::FollowUp, _) => rows.extend(json_row(
-                            format!("vervolgvraag:{}", ev.signal_id),
+                    if let (Some(id), Some(triggers)) = (ev.escalation_id, &ev.decision.escalate) {
+                        let since = ev
+                            .recent
+                            .iter()
+                            .find(|s| s.value.is_negative())
+                            .map_or(now, |s| s.at);
+                        let summary = EscalationSummary {
+                            escalation_id: id,
+                            school: school.clone(),
+                            wpb: wpb.name.clone(),
+                            student: student.name.clone(),
+                            pairing_start: pairing.start,
+                            since,
+                            triggers: triggers.clone(),
+                            timeline: ev
+                                .recent
+                                .iter()
+                                .map(|s| TimelineEntry {
+                                    at: s.at,
+                                    source: s.source,
+                                    value: s.value,
+                                })
+                                .collect(),
+                            shared_reflections: shared.clone(),
+                        };
+                        let remind_at = settings
+                            .calendar
+                            .add_school_days(now, rules.reminder_school_days);
+                        let reminder = Message::EscalationReminder {
+                            escalation_id: id,
+                            wpb: wpb.name.clone(),
+                            student: student.name.clone(),
+                        };
+                        for (tag, to, address) in &reach {
+                            let routed = |r: NewOutbox| NewOutbox {
+                                to_address: address.clone(),
+                                ..r
+                            };
+                            rows.extend(
+                                json_row(
+                                    format!("escalatie:{id}:{tag}"),
+                                    OutboxKind::Escalation,
+                                    to,
+                                    now,
+                                    &Message::Escalation(summary.clone()),
+                                    Some(id),
+                                )
+                                .map(routed),
+                            );
+                            rows.extend(
+                                json_row(
+                                    format!("escalatie-herinnering:{id}:{tag}"),
+                                    OutboxKind::EscalationReminder,
+                                    to,
+                                    remind_at,
+                                    &reminder,
+                                    Some(id),
+                                )
+                                .map(routed),
+                            );
+                        }
+                    }
+                    match (ev.decision.wpb, ev.wpb_told_of) {
+                        (WpbFacing::FollowUp, _) => rows.extend(json_row(
+                            format!("vervolgvraag:{wpb_key}"),
                             OutboxKind::FollowUp,
                             &wpb.id,
                             now,
                             &Message::KlikFollowUp {
                                 student: student.name.clone(),
                             },
-                            None,
+                            // The pairing: forgetting either side removes it (it names the student).
+                            Some(pairing_no),
                         )),
-                        (
-                            EscalationDecision::Open {
-                                triggers,
-                                notify_wpb,
-                            },
-                            Some(id),
-                        ) => {
-                            let since = ev
-                                .recent
-                                .iter()
-                                .find(|s| s.value.is_negative())
-                                .map_or(now, |s| s.at);
-                            let summary = EscalationSummary {
-                                escalation_id: id,
-                                school: school.clone(),
-                                wpb: wpb.name.clone(),
-                                student: student.name.clone(),
-                                pairing_start: pairing.start,
-                                since,
-                                triggers: triggers.clone(),
-                                timeline: ev
-                                    .recent
-                                    .iter()
-                                    .map(|s| TimelineEntry {
-                                        at: s.at,
-                                        source: s.source,
-                                        value: s.value,
-                                    })
-                                    .collect(),
-                                shared_reflections: shared.clone(),
-                            };
-                            let remind_at = settings
-                                .calendar
-                                .add_school_days(now, rules.reminder_school_days);
-                            for so in &schoolopleiders {
-                                rows.extend(json_row(
-                                    format!("escalatie:{id}:{}", so.id),
-                                    OutboxKind::Escalation,
-                                    &so.id,
-                                    now,
-                                    &Message::Escalation(summary.clone()),
-                                    Some(id),
-                                ));
-                                let reminder = Message::EscalationReminder {
-                                    escalation_id: id,
-                                    wpb: wpb.name.clone(),
+                        // Someone will reach out only if someone can be reached.
+                        (WpbFacing::Notice, Some(id)) if !reach.is_empty() => {
+                            rows.extend(json_row(
+                                format!("escalatie-wpb:{wpb_key}"),
+                                OutboxKind::WpbNotice,
+                                &wpb.id,
+                                now,
+                                &Message::WpbEscalationNotice {
                                     student: student.name.clone(),
-                                };
-                                rows.extend(json_row(
-                                    format!("escalatie-herinnering:{id}:{}", so.id),
-                                    OutboxKind::EscalationReminder,
-                                    &so.id,
-                                    remind_at,
-                                    &reminder,
-                                    Some(id),
-                                ));
-                            }
-                            if *notify_wpb {
-                                rows.extend(json_row(
-                                    format!("escalatie-wpb:{id}"),
-                                    OutboxKind::WpbNotice,
-                                    &wpb.id,
-                                    now,
-                                    &Message::WpbEscalationNotice {
-                                        student: student.name.clone(),
-                                    },
-                                    Some(id),
-                                ));
-                            }
+                                },
+                                Some(id),
+                            ))
                         }
                         _ => {}
                     }
@@ -671,8 +695,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 },
             )
             .await?;
-        if evaluated.escalation_id.is_some() && schoolopleiders.is_empty() {
-            tracing::error!(school = %wpb.school, "escalation opened but the school has no schoolopleider to tell");
+        if evaluated.escalation_id.is_some() && reach.is_empty() {
+            tracing::error!(school = %wpb.school, "escalation opened but the school has no schoolopleider and the deployment no admin_chat to tell");
         }
         let confidential = source == SignalSource::Student;
         let with = if confidential { wpb.name } else { student.name };
@@ -712,5 +736,6 @@ pub(crate) fn json_row(
         body: Some(body),
         ref_id,
         channel_team: None,
+        to_address: None,
     })
 }

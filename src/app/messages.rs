@@ -27,6 +27,10 @@ pub struct Recipient {
     /// The address is a team channel (`person` is then only the recipient of record).
     #[serde(default)]
     pub team_channel: bool,
+    /// The address is the deployment's admin contact (`admin_chat`); `person` is then only
+    /// the recipient of record (the wpb an escalation is about).
+    #[serde(default)]
+    pub admin_contact: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -314,6 +314,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             body: None,
             ref_id: None,
             channel_team: None,
+            to_address: None,
         })
     }
 
@@ -394,8 +395,10 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     vec![],
                 )),
                 (Err(ChatError::Unreachable(why)), person) => {
-                    // A team channel that cannot be reached says nothing about the owner's DMs.
-                    let person = person.filter(|_| row.channel_team.is_none());
+                    // A team channel or the admin contact that cannot be reached says nothing
+                    // about the DMs of the recipient of record.
+                    let person =
+                        person.filter(|_| row.channel_team.is_none() && row.to_address.is_none());
                     let notices = match person {
                         Some(p) => {
                             self.store.set_dm_closed(&p.id).await?;
@@ -532,10 +535,21 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                         address: team.channel,
                         language: self.config.school(team.school.as_str()).language,
                         team_channel: true,
+                        admin_contact: false,
                     };
                 }
                 _ => return skip("team zonder kanaal / team without a channel"),
             }
+        }
+        if let Some(address) = &row.to_address {
+            to = Recipient {
+                person: row.recipient.clone(),
+                name: "beheer / admin".to_string(),
+                address: Some(address.clone()),
+                language: self.config.defaults.language,
+                team_channel: false,
+                admin_contact: true,
+            };
         }
         if row.kind == OutboxKind::Prompt {
             return Ok(match self.prompt_body(row, ctx, names, now) {
@@ -723,6 +737,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             body,
             ref_id: Some(row.id),
             channel_team: None,
+            to_address: None,
         }]
     }
 
@@ -752,6 +767,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 body: Some(body.clone()),
                 ref_id: None,
                 channel_team: None,
+                to_address: None,
             })
             .collect())
     }

@@ -76,10 +76,13 @@ impl Chat for ConsoleChat {
     }
 }
 
-/// Who a line goes to: the person's id, or for a team channel the channel itself (`#zorg`
-/// from `console:#zorg`), since the person is then only the recipient of record.
+/// Who a line goes to: the person's id, or for a team channel or the admin contact the address
+/// itself (`#zorg` from `console:#zorg`), since the person is then only the recipient of record.
 fn shown_address(message: &OutboundMessage) -> String {
-    match (&message.to.address, message.to.team_channel) {
+    match (
+        &message.to.address,
+        message.to.team_channel || message.to.admin_contact,
+    ) {
         (Some(address), true) => address
             .strip_prefix("console:")
             .unwrap_or(address)
@@ -116,6 +119,7 @@ mod tests {
             address: Some(address.into()),
             language: Language::Nl,
             team_channel,
+            admin_contact: false,
         }
     }
 

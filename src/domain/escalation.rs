@@ -1,8 +1,10 @@
 //! When a pairing's klik signals form a pattern the schoolopleider must hear about.
 //!
 //! [`evaluate`] looks at a pairing's recent signals each time a new one arrives and decides
-//! whether to open an escalation for the schoolopleider, to ask the wpb a gentle follow-up
-//! question, or to do nothing. Pure: no clock, no storage.
+//! two things apart: whether to open an escalation for the schoolopleider (patterns over both
+//! sides), and what the wpb hears ([`wpb_facing`]: a gentle follow-up question, a notice, or
+//! nothing), which rests on the wpb's own signals and what they were told only, so that it
+//! never gives away what a student signalled. Pure: no clock, no storage.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -172,68 +174,112 @@ impl Trigger {
     }
 }
 
-/// What to do after a new klik signal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "decision", rename_all = "snake_case")]
-pub enum EscalationDecision {
+/// What the wpb hears after their own klik signal. Computed from [`WpbView`] alone, so it is
+/// the same whether or not their student signalled anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WpbFacing {
     Nothing,
-    /// Ask the wpb a gentle follow-up question about their first twijfel.
+    /// A gentle follow-up question about their first twijfel.
     FollowUp,
-    /// Open an escalation for the schoolopleider. `notify_wpb` is true only when the pattern
-    /// also holds on the wpb's own signals alone and the new signal is the wpb's, so telling
-    /// the wpb never reveals anything a student signalled.
-    Open {
-        triggers: Vec<Trigger>,
-        notify_wpb: bool,
-    },
+    /// Their own signals form a pattern: the schoolopleider will reach out.
+    Notice,
+}
+
+/// Everything the wpb already knows: their own signals since the last closed escalation they
+/// were told about (oldest first, the new one last), and whether an escalation they were told
+/// about is still in progress. Never anything a student signalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WpbView<'a> {
+    pub own: &'a [SignalPoint],
+    pub told_in_progress: bool,
+}
+
+/// What a new klik signal leads to: for the schoolopleider (open an escalation with these
+/// triggers) and, separately, for the wpb.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationDecision {
+    /// Open an escalation; `None` when there is no pattern or one is already in progress.
+    pub escalate: Option<Vec<Trigger>>,
+    pub wpb: WpbFacing,
+}
+
+impl EscalationDecision {
+    pub const NOTHING: Self = Self {
+        escalate: None,
+        wpb: WpbFacing::Nothing,
+    };
 }
 
 /// Decides what a new klik signal leads to.
 ///
-/// `recent` = the pairing's signals since the last resolved escalation, oldest first, already
-/// bounded by the caller (at most [`EscalationRules::WINDOW`] signals, newest last, and the
-/// new signal included as the last element; extra older signals are ignored).
-/// `open` = an escalation is currently open for this pairing.
+/// `recent` = the pairing's signals of both sides since the last closed escalation, oldest
+/// first, the new signal last (at most [`EscalationRules::WINDOW`] are looked at).
+/// `open` = an escalation is in progress for this pairing (at most one: no duplicate).
+/// `wpb` = what the wpb knows (see [`WpbView`]); when the new signal is the wpb's, its `own`
+/// ends with that signal.
 ///
-/// Only the newest signal is evaluated, and it must itself be negative for anything to open.
-/// A pattern while an escalation is already open gives `Nothing` (no duplicate). Without a
-/// pattern, the wpb's first twijfel gives `FollowUp`; a student's signal never does.
-pub fn evaluate(rules: &EscalationRules, recent: &[SignalPoint], open: bool) -> EscalationDecision {
+/// For the schoolopleider: a pattern over both sides opens an escalation; so does the wpb's
+/// own pattern (the wpb is told someone will reach out, so there must be someone). For the
+/// wpb: [`wpb_facing`], only after their own signal; a student's signal never shows.
+pub fn evaluate(
+    rules: &EscalationRules,
+    recent: &[SignalPoint],
+    open: bool,
+    wpb: &WpbView<'_>,
+) -> EscalationDecision {
     let recent = &recent[recent.len().saturating_sub(EscalationRules::WINDOW)..];
-    let Some((newest, earlier)) = recent.split_last() else {
-        return EscalationDecision::Nothing;
+    let Some(newest) = recent.last() else {
+        return EscalationDecision::NOTHING;
     };
-
-    let triggers = patterns(rules, recent);
-    if !triggers.is_empty() {
-        if open {
-            return EscalationDecision::Nothing;
-        }
-        let notify_wpb = newest.source == SignalSource::Wpb && {
-            let wpb_only: Vec<SignalPoint> = recent
-                .iter()
-                .filter(|p| p.source == SignalSource::Wpb)
-                .copied()
-                .collect();
-            !patterns(rules, &wpb_only).is_empty()
-        };
-        return EscalationDecision::Open {
-            triggers,
-            notify_wpb,
-        };
-    }
-
-    let first_wpb_negative = !earlier
-        .iter()
-        .any(|p| p.source == SignalSource::Wpb && p.value.is_negative());
-    if newest.source == SignalSource::Wpb
-        && newest.value == KlikValue::Twijfel
-        && first_wpb_negative
-    {
-        EscalationDecision::FollowUp
+    let facing = match newest.source {
+        SignalSource::Wpb => wpb_facing(rules, wpb),
+        SignalSource::Student => WpbFacing::Nothing,
+    };
+    let escalate = if open {
+        None
     } else {
-        EscalationDecision::Nothing
+        let both = patterns(rules, recent);
+        if !both.is_empty() {
+            Some(both)
+        } else if facing == WpbFacing::Notice {
+            Some(patterns(rules, own_window(wpb)))
+        } else {
+            None
+        }
+    };
+    EscalationDecision {
+        escalate,
+        wpb: facing,
     }
+}
+
+/// What the wpb hears after their own new signal (the last of `view.own`): a notice when their
+/// own signals form a pattern and no escalation they know of is in progress; a follow-up for
+/// their first negative signal being a twijfel when there is no such pattern; else nothing.
+pub fn wpb_facing(rules: &EscalationRules, view: &WpbView<'_>) -> WpbFacing {
+    let own = own_window(view);
+    let Some((newest, earlier)) = own.split_last() else {
+        return WpbFacing::Nothing;
+    };
+    if !patterns(rules, own).is_empty() {
+        return if view.told_in_progress {
+            WpbFacing::Nothing
+        } else {
+            WpbFacing::Notice
+        };
+    }
+    let first_negative = !earlier.iter().any(|p| p.value.is_negative());
+    if newest.value == KlikValue::Twijfel && first_negative {
+        WpbFacing::FollowUp
+    } else {
+        WpbFacing::Nothing
+    }
+}
+
+/// The wpb's own signals the rules look at: the last [`EscalationRules::WINDOW`].
+fn own_window<'a>(view: &WpbView<'a>) -> &'a [SignalPoint] {
+    &view.own[view.own.len().saturating_sub(EscalationRules::WINDOW)..]
 }
 
 /// Every pattern that holds for the newest (last) signal of `timeline`, in a fixed order.
@@ -337,15 +383,17 @@ mod tests {
         out
     }
 
-    use EscalationDecision::{FollowUp, Nothing};
     use SignalSource::{Student as S, Wpb as W};
+    use WpbFacing::{FollowUp as F, Nothing as N, Notice as T};
 
-    fn open(triggers: &[Trigger], notify_wpb: bool) -> EscalationDecision {
-        EscalationDecision::Open {
-            triggers: triggers.to_vec(),
-            notify_wpb,
+    /// The expected decision: an escalation with these triggers (or none) and what the wpb hears.
+    fn d(escalate: Option<&[Trigger]>, wpb: WpbFacing) -> EscalationDecision {
+        EscalationDecision {
+            escalate: escalate.map(<[Trigger]>::to_vec),
+            wpb,
         }
     }
+    const NONE: Option<&[Trigger]> = None;
     const A_W: Trigger = Trigger::ConsecutiveGeenKlik { source: Some(W) };
     const A_S: Trigger = Trigger::ConsecutiveGeenKlik { source: Some(S) };
     const A_BOTH: Trigger = Trigger::ConsecutiveGeenKlik { source: None };
@@ -356,10 +404,39 @@ mod tests {
         Trigger::StudentAndWpb { days }
     }
 
-    fn check(rules: &EscalationRules, cases: &[(&str, bool, EscalationDecision)]) {
-        for (script, is_open, want) in cases {
-            let got = evaluate(rules, &tl(script), *is_open);
-            assert_eq!(&got, want, "script {script:?}, open={is_open}");
+    fn wpb_only(timeline: &[SignalPoint]) -> Vec<SignalPoint> {
+        timeline.iter().filter(|p| p.source == W).copied().collect()
+    }
+
+    /// Evaluates a script as the store would: the wpb's view is their own signals of it.
+    fn eval(rules: &EscalationRules, script: &str, open: bool, told: bool) -> EscalationDecision {
+        let timeline = tl(script);
+        let own = wpb_only(&timeline);
+        let view = WpbView {
+            own: &own,
+            told_in_progress: told,
+        };
+        evaluate(rules, &timeline, open, &view)
+    }
+
+    /// Cases of (script, escalation in progress, the wpb was told of it, expected).
+    fn check(rules: &EscalationRules, cases: &[(&str, bool, bool, EscalationDecision)]) {
+        for (script, open, told, want) in cases {
+            let got = eval(rules, script, *open, *told);
+            assert_eq!(&got, want, "script {script:?}, open={open}, told={told}");
+            // Whatever the student signalled, the wpb hears the same as with no student at all.
+            let own_script: Vec<&str> = script
+                .split_whitespace()
+                .filter(|t| !t.starts_with('s'))
+                .collect();
+            let newest_is_wpb = script
+                .split_whitespace()
+                .last()
+                .is_some_and(|t| t.starts_with('w'));
+            if newest_is_wpb {
+                let alone = eval(rules, &own_script.join(" "), false, *told);
+                assert_eq!(got.wpb, alone.wpb, "script {script:?}: the student shows");
+            }
         }
     }
 
@@ -370,100 +447,121 @@ mod tests {
             &rules,
             &[
                 // Empty.
-                ("", false, Nothing),
+                ("", false, false, d(NONE, N)),
                 // A per side: threshold and one below.
-                ("wX", false, Nothing),
-                ("wX wX", false, open(&[A_W], true)),
-                ("sX", false, Nothing),
-                ("sX sX", false, open(&[A_S], false)),
+                ("wX", false, false, d(NONE, N)),
+                ("wX wX", false, false, d(Some(&[A_W]), T)),
+                ("sX", false, false, d(NONE, N)),
+                ("sX sX", false, false, d(Some(&[A_S]), N)),
                 // A per side ignores the other side's signals in between.
-                ("wX sG wX", false, open(&[A_W], true)),
-                ("sX wG sX", false, open(&[A_S], false)),
+                ("wX sG wX", false, false, d(Some(&[A_W]), T)),
+                ("sX wG sX", false, false, d(Some(&[A_S]), N)),
                 // A combined: alternating sides (far apart, so C stays out of it).
-                ("wX +20 sX", false, open(&[A_BOTH], false)),
-                ("sX +20 wX", false, open(&[A_BOTH], false)),
+                ("wX +20 sX", false, false, d(Some(&[A_BOTH]), N)),
+                ("sX +20 wX", false, false, d(Some(&[A_BOTH]), N)),
                 // ... and close together C holds as well.
-                ("wX sX", false, open(&[A_BOTH, c(0)], false)),
-                ("wX sX wX", false, open(&[A_W, A_BOTH, b(3, 3), c(0)], true)),
+                ("wX sX", false, false, d(Some(&[A_BOTH, c(0)]), N)),
+                (
+                    "wX sX wX",
+                    false,
+                    false,
+                    d(Some(&[A_W, A_BOTH, b(3, 3), c(0)]), T),
+                ),
                 // A goed in between breaks the streak.
-                ("wX wG wX", false, Nothing),
-                ("sX sG sX", false, Nothing),
-                ("wX +20 sG sX", false, Nothing),
+                ("wX wG wX", false, false, d(NONE, N)),
+                ("sX sG sX", false, false, d(NONE, N)),
+                ("wX +20 sG sX", false, false, d(NONE, N)),
                 // B: 3 of the last 5 negative triggers, 2 of 5 does not.
-                ("wT sG wT sG wT", false, open(&[b(3, 5)], true)),
-                ("sT wG sT wG sT", false, open(&[b(3, 5)], false)),
-                ("wT sT wG sG wT", false, open(&[b(3, 5)], false)),
-                ("wT wT wT", false, open(&[b(3, 3)], true)),
-                ("wT wT", false, Nothing),
-                ("wT sG wG sG wT", false, Nothing),
-                ("sT wG sG wG wT", false, FollowUp),
+                ("wT sG wT sG wT", false, false, d(Some(&[b(3, 5)]), T)),
+                ("sT wG sT wG sT", false, false, d(Some(&[b(3, 5)]), N)),
+                ("wT sT wG sG wT", false, false, d(Some(&[b(3, 5)]), N)),
+                ("wT wT wT", false, false, d(Some(&[b(3, 3)]), T)),
+                ("wT wT", false, false, d(NONE, N)),
+                ("wT sG wG sG wT", false, false, d(NONE, N)),
+                ("sT wG sG wG wT", false, false, d(NONE, F)),
                 // B: negatives older than the last 5 do not count.
-                ("sT sT wG sG sT", false, open(&[b(3, 5)], false)),
-                ("sT sT wG sG wG sT", false, Nothing),
-                ("sT sT sT wG sG wG sG sG", false, Nothing),
-                // C: student geen klik + wpb twijfel, 14 days apart yes, 15 no.
-                ("sX +14 wT", false, open(&[c(14)], false)),
-                ("sX +15 wT", false, FollowUp),
-                ("wT +14 sX", false, open(&[c(14)], false)),
-                ("wT +15 sX", false, Nothing),
-                ("sX +3 wX", false, open(&[A_BOTH, c(3)], false)),
+                ("sT sT wG sG sT", false, false, d(Some(&[b(3, 5)]), N)),
+                ("sT sT wG sG wG sT", false, false, d(NONE, N)),
+                ("sT sT sT wG sG wG sG sG", false, false, d(NONE, N)),
+                // C: student geen klik + wpb twijfel, 14 days apart yes, 15 no. The wpb's
+                // first twijfel gets its follow-up either way: its absence would give the
+                // student away.
+                ("sX +14 wT", false, false, d(Some(&[c(14)]), F)),
+                ("sX +15 wT", false, false, d(NONE, F)),
+                ("wT +14 sX", false, false, d(Some(&[c(14)]), N)),
+                ("wT +15 sX", false, false, d(NONE, N)),
+                ("sX +3 wX", false, false, d(Some(&[A_BOTH, c(3)]), N)),
                 // C: the closest pair counts.
                 (
                     "sX +10 sG wG sG wG +2 sX +1 wT",
                     false,
-                    open(&[c(1)], false),
+                    false,
+                    d(Some(&[c(1)]), F),
                 ),
                 // C: student twijfel + wpb twijfel is not C.
-                ("sT +1 wT", false, FollowUp),
-                ("wT +1 sT", false, Nothing),
-                // Open escalation suppresses a duplicate.
-                ("wX wX", true, Nothing),
-                ("sX sX", true, Nothing),
-                ("wT sG wT sG wT", true, Nothing),
-                ("sX +14 wT", true, Nothing),
+                ("sT +1 wT", false, false, d(NONE, F)),
+                ("wT +1 sT", false, false, d(NONE, N)),
+                // An escalation in progress suppresses a duplicate. The wpb who was not told
+                // of it hears of their own pattern now (the store marks it as told).
+                ("wX wX", true, false, d(NONE, T)),
+                ("wX wX", true, true, d(NONE, N)),
+                ("sX sX", true, false, d(NONE, N)),
+                ("wT sG wT sG wT", true, false, d(NONE, T)),
+                ("wT sG wT sG wT", true, true, d(NONE, N)),
+                ("sX +14 wT", true, false, d(NONE, F)),
+                ("sX +14 wT", true, true, d(NONE, F)),
                 // A newest goed never opens, even with a pattern in the window.
-                ("wX wX wG", false, Nothing),
-                ("wT sT wT sG", false, Nothing),
-                ("sX wX sG", false, Nothing),
-                ("sX sX wG", false, Nothing),
+                ("wX wX wG", false, false, d(NONE, N)),
+                ("wT sT wT sG", false, false, d(NONE, N)),
+                ("sX wX sG", false, false, d(NONE, N)),
+                ("sX sX wG", false, false, d(NONE, N)),
                 // FollowUp: the wpb's first twijfel.
-                ("wT", false, FollowUp),
-                ("wG wG wT", false, FollowUp),
-                ("sT wG wT", false, FollowUp),
-                ("sX +20 wT", false, FollowUp),
-                ("wT", true, FollowUp),
+                ("wT", false, false, d(NONE, F)),
+                ("wG wG wT", false, false, d(NONE, F)),
+                ("sT wG wT", false, false, d(NONE, F)),
+                ("sX +20 wT", false, false, d(NONE, F)),
+                ("wT", true, false, d(NONE, F)),
                 // Second wpb twijfel, not yet a pattern.
-                ("wT wG wT", false, Nothing),
-                ("wX wG wT", false, Nothing),
+                ("wT wG wT", false, false, d(NONE, N)),
+                ("wX wG wT", false, false, d(NONE, N)),
                 // A wpb geen klik on its own is not a twijfel follow-up.
-                ("wG wX", false, Nothing),
+                ("wG wX", false, false, d(NONE, N)),
                 // A student's twijfel never leads to a follow-up for the wpb.
-                ("sT", false, Nothing),
-                ("wG sT", false, Nothing),
+                ("sT", false, false, d(NONE, N)),
+                ("wG sT", false, false, d(NONE, N)),
                 // Goed alone.
-                ("wG", false, Nothing),
-                ("sG", false, Nothing),
+                ("wG", false, false, d(NONE, N)),
+                ("sG", false, false, d(NONE, N)),
             ],
         );
     }
 
     #[test]
-    fn notify_wpb_only_when_the_wpb_signals_alone_carry_the_pattern() {
+    fn notice_only_when_the_wpb_signals_alone_carry_the_pattern() {
         let rules = EscalationRules::default();
         check(
             &rules,
             &[
-                // Wpb-only pattern: the wpb may be told.
-                ("wX wX", false, open(&[A_W], true)),
-                ("wT wT wT", false, open(&[b(3, 3)], true)),
-                ("sG wT sG wT sG wX", false, open(&[b(3, 5)], true)),
+                // Wpb-only pattern: the wpb is told.
+                ("wX wX", false, false, d(Some(&[A_W]), T)),
+                ("wT wT wT", false, false, d(Some(&[b(3, 3)]), T)),
+                ("sG wT sG wT sG wX", false, false, d(Some(&[b(3, 5)]), T)),
                 // A student signal is needed for the pattern: the wpb is not told.
-                ("sX wX", false, open(&[A_BOTH, c(0)], false)),
-                ("sT wT wT", false, open(&[b(3, 3)], false)),
-                ("sX +14 wT", false, open(&[c(14)], false)),
+                ("sX wX", false, false, d(Some(&[A_BOTH, c(0)]), N)),
+                ("sT wT wT", false, false, d(Some(&[b(3, 3)]), N)),
+                ("sX +14 wT", false, false, d(Some(&[c(14)]), F)),
                 // The wpb's own signals would carry a pattern, but the new signal is the
                 // student's: telling the wpb now would reveal it.
-                ("wT wG wT wG wT +20 sT", false, open(&[b(3, 5)], false)),
+                (
+                    "wT wG wT wG wT +20 sT",
+                    false,
+                    false,
+                    d(Some(&[b(3, 5)]), N),
+                ),
+                // The wpb's own pattern holds, the combined window does not (the student's
+                // goed signals dilute it): the wpb is told, so an escalation opens on the
+                // wpb's own pattern.
+                ("wT sG sG wT sG sG wT", false, false, d(Some(&[b(3, 3)]), T)),
             ],
         );
     }
@@ -479,12 +577,12 @@ mod tests {
         check(
             &three_in_a_row,
             &[
-                ("wX wX", false, Nothing),
-                ("wX wX wX", false, open(&[A_W], true)),
-                ("sX sX", false, Nothing),
-                ("sX sX sX", false, open(&[A_S], false)),
-                ("wX +20 sX +20 wX", false, open(&[A_BOTH], false)),
-                ("wX wX sG wX", false, open(&[A_W], true)),
+                ("wX wX", false, false, d(NONE, N)),
+                ("wX wX wX", false, false, d(Some(&[A_W]), T)),
+                ("sX sX", false, false, d(NONE, N)),
+                ("sX sX sX", false, false, d(Some(&[A_S]), N)),
+                ("wX +20 sX +20 wX", false, false, d(Some(&[A_BOTH]), N)),
+                ("wX wX sG wX", false, false, d(Some(&[A_W]), T)),
             ],
         );
 
@@ -498,13 +596,13 @@ mod tests {
         check(
             &two_of_three,
             &[
-                ("wT", false, FollowUp),
-                ("wT wT", false, open(&[b(2, 2)], true)),
-                ("wT wG wG wT", false, Nothing),
-                ("wT wG wT", false, open(&[b(2, 3)], true)),
-                ("sX +3 wX", false, open(&[b(2, 2), c(3)], false)),
-                ("sX +3 sG sG wT", false, open(&[c(3)], false)),
-                ("sX +4 sG sG wT", false, FollowUp),
+                ("wT", false, false, d(NONE, F)),
+                ("wT wT", false, false, d(Some(&[b(2, 2)]), T)),
+                ("wT wG wG wT", false, false, d(NONE, N)),
+                ("wT wG wT", false, false, d(Some(&[b(2, 3)]), T)),
+                ("sX +3 wX", false, false, d(Some(&[b(2, 2), c(3)]), N)),
+                ("sX +3 sG sG wT", false, false, d(Some(&[c(3)]), F)),
+                ("sX +4 sG sG wT", false, false, d(NONE, F)),
             ],
         );
 
@@ -515,9 +613,9 @@ mod tests {
         check(
             &single_geen_klik,
             &[
-                ("wX", false, open(&[A_W], true)),
-                ("sX", false, open(&[A_S], false)),
-                ("wT", false, FollowUp),
+                ("wX", false, false, d(Some(&[A_W]), T)),
+                ("sX", false, false, d(Some(&[A_S]), N)),
+                ("wT", false, false, d(NONE, F)),
             ],
         );
     }
@@ -532,15 +630,16 @@ mod tests {
         };
         // Ten wpb geen klik: the streak of 10 holds.
         let ten = ["wX"; 10].join(" ");
-        assert!(matches!(
-            evaluate(&rules, &tl(&ten), false),
-            EscalationDecision::Open { .. }
-        ));
-        // Eleven signals of which the oldest is the only wpb twijfel: it is out of the window,
-        // so the new twijfel is treated as the first.
+        assert!(eval(&rules, &ten, false, false).escalate.is_some());
         let rules = EscalationRules::default();
+        // Eleven wpb signals of which the oldest is the only twijfel: it is out of the wpb's
+        // window, so the new twijfel is treated as the first.
+        let script = format!("wT {} wT", ["wG"; 9].join(" "));
+        assert_eq!(eval(&rules, &script, false, false), d(NONE, F));
+        // The wpb's window is their own signals: a student's nine signals in between do not
+        // push the wpb's earlier twijfel out of it (that would let the student show).
         let script = format!("wT {} wT", ["sG"; 9].join(" "));
-        assert_eq!(evaluate(&rules, &tl(&script), false), FollowUp);
+        assert_eq!(eval(&rules, &script, false, false), d(NONE, N));
     }
 
     #[test]
@@ -671,8 +770,8 @@ mod tests {
             negative_of_last: 0,
             ..EscalationRules::default()
         };
-        assert_eq!(evaluate(&zero, &tl("wG"), false), Nothing);
-        assert_eq!(evaluate(&zero, &tl("sT"), false), open(&[b(1, 1)], false));
+        assert_eq!(eval(&zero, "wG", false, false), d(NONE, N));
+        assert_eq!(eval(&zero, "sT", false, false), d(Some(&[b(1, 1)]), N));
     }
 
     #[test]
@@ -694,15 +793,15 @@ mod tests {
             assert_eq!(serde_json::to_string(&t).unwrap(), json);
             assert_eq!(serde_json::from_str::<Trigger>(json).unwrap(), t);
         }
-        let d = open(&[A_W], true);
-        let json = serde_json::to_string(&d).unwrap();
+        let decision = d(Some(&[A_W]), T);
+        let json = serde_json::to_string(&decision).unwrap();
         assert_eq!(
             json,
-            r#"{"decision":"open","triggers":[{"kind":"consecutive_geen_klik","source":"wpb"}],"notify_wpb":true}"#
+            r#"{"escalate":[{"kind":"consecutive_geen_klik","source":"wpb"}],"wpb":"notice"}"#
         );
         assert_eq!(
             serde_json::from_str::<EscalationDecision>(&json).unwrap(),
-            d
+            decision
         );
     }
 

@@ -83,6 +83,9 @@ pub struct NewOutbox {
     pub ref_id: Option<i64>,
     /// Set for a team-channel message: it goes to this team's channel, not to `recipient`.
     pub channel_team: Option<String>,
+    /// Set for a message to the deployment's admin contact: it goes to this chat address;
+    /// `recipient` is then only the recipient of record (the wpb it is about).
+    pub to_address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +100,7 @@ pub struct OutboxRow {
     pub ref_id: Option<i64>,
     pub attempts: i64,
     pub channel_team: Option<String>,
+    pub to_address: Option<String>,
 }
 
 type OutboxTuple = (
@@ -110,12 +114,25 @@ type OutboxTuple = (
     Option<i64>,
     i64,
     Option<String>,
+    Option<String>,
 );
 const RETURNING: &str =
-    "id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts, channel_team";
+    "id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts, channel_team, to_address";
 
 fn row_from(t: OutboxTuple) -> StoreResult<OutboxRow> {
-    let (id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts, channel_team) = t;
+    let (
+        id,
+        key,
+        kind,
+        recipient,
+        due_at,
+        prompt_id,
+        body,
+        ref_id,
+        attempts,
+        channel_team,
+        to_address,
+    ) = t;
     Ok(OutboxRow {
         id,
         kind: OutboxKind::parse(&kind)
@@ -128,6 +145,7 @@ fn row_from(t: OutboxTuple) -> StoreResult<OutboxRow> {
         ref_id,
         attempts,
         channel_team,
+        to_address,
     })
 }
 
@@ -136,8 +154,8 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let done = sqlx::query(
-        "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id, channel_team)
-         VALUES ($1, $2, $3, $4, 'planned', $5, $6, $7) ON CONFLICT (key) DO NOTHING",
+        "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id, channel_team, to_address)
+         VALUES ($1, $2, $3, $4, 'planned', $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
     )
     .bind(row.key.as_str())
     .bind(row.kind.as_str())
@@ -146,6 +164,7 @@ where
     .bind(row.body.clone())
     .bind(row.ref_id)
     .bind(row.channel_team.clone())
+    .bind(row.to_address.clone())
     .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -163,21 +182,22 @@ pub(crate) async fn insert_many_in(
     for chunk in rows.chunks(INSERT_CHUNK) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 7;
+                let b = i * 8;
                 format!(
-                    "(${}, ${}, ${}, ${}, 'planned', ${}, ${}, ${})",
+                    "(${}, ${}, ${}, ${}, 'planned', ${}, ${}, ${}, ${})",
                     b + 1,
                     b + 2,
                     b + 3,
                     b + 4,
                     b + 5,
                     b + 6,
-                    b + 7
+                    b + 7,
+                    b + 8
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id, channel_team) VALUES {}
+            "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id, channel_team, to_address) VALUES {}
              ON CONFLICT (key) DO NOTHING RETURNING key",
             values.join(", ")
         );
@@ -190,7 +210,8 @@ pub(crate) async fn insert_many_in(
                 .bind(ts(row.due_at))
                 .bind(row.body.clone())
                 .bind(row.ref_id)
-                .bind(row.channel_team.clone());
+                .bind(row.channel_team.clone())
+                .bind(row.to_address.clone());
         }
         inserted.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(k,)| k));
     }
@@ -281,6 +302,7 @@ impl Store {
                 Option<i64>,
                 i64,
                 Option<String>,
+                Option<String>,
                 String,
             ),
         >(AssertSqlSafe(format!(
@@ -289,7 +311,7 @@ impl Store {
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(a, b, c, d, e, f, g, h, i, j, status)| {
+        row.map(|(a, b, c, d, e, f, g, h, i, j, k, status)| {
             let st = match status.as_str() {
                 "planned" => OutboxStatus::Planned,
                 "claimed" => OutboxStatus::Claimed,
@@ -298,7 +320,7 @@ impl Store {
                 "failed" => OutboxStatus::Failed,
                 other => return Err(StoreError::Corrupt(format!("outbox status `{other}`"))),
             };
-            Ok((row_from((a, b, c, d, e, f, g, h, i, j))?, st))
+            Ok((row_from((a, b, c, d, e, f, g, h, i, j, k))?, st))
         })
         .transpose()
     }

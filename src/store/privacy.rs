@@ -844,12 +844,14 @@ async fn forget_in(tx: &mut Tx<'_>, id: &PersonId) -> StoreResult<Option<ForgetR
         &[pid],
     )
     .await?;
-    // Follow-up questions about signals on those pairings (they name the student).
+    // Follow-up questions about signals on those pairings (they name the student): their
+    // ref_id is the pairing; rows from before migration 0008 are keyed by the signal instead.
     report.messages += run(
         tx,
-        "DELETE FROM outbox WHERE kind = 'followup' AND key IN
+        "DELETE FROM outbox WHERE kind = 'followup' AND (ref_id IN
+           (SELECT id FROM pairings WHERE wpb_id = $1 OR student_id = $1) OR key IN
            (SELECT 'vervolgvraag:' || CAST(k.id AS TEXT) FROM klik_signals k WHERE k.pairing_id IN
-             (SELECT id FROM pairings WHERE wpb_id = $1 OR student_id = $1))",
+             (SELECT id FROM pairings WHERE wpb_id = $1 OR student_id = $1)))",
         &[pid],
     )
     .await?;

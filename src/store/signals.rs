@@ -8,7 +8,9 @@ use sqlx::AssertSqlSafe;
 use super::outbox::{NewOutbox, insert_in};
 use super::privacy::{ACTOR_BOT, audit_in, escalation_subject};
 use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
-use crate::domain::escalation::{EscalationDecision, EscalationRules, SignalPoint, Trigger};
+use crate::domain::escalation::{
+    EscalationDecision, EscalationRules, SignalPoint, Trigger, WpbFacing, WpbView,
+};
 use crate::domain::klik::{KlikValue, SignalSource};
 use crate::domain::roster::{PairingId, PersonId};
 
@@ -29,6 +31,9 @@ pub struct Evaluated {
     pub decision: EscalationDecision,
     /// Set when this signal opened a new escalation.
     pub escalation_id: Option<i64>,
+    /// The escalation the wpb is told about now (new, or one already in progress that they
+    /// did not know of); set only when `decision.wpb` is a notice.
+    pub wpb_told_of: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +78,8 @@ pub struct EscalationRow {
     pub opened_at: DateTime<Utc>,
     pub acknowledged_by: Option<String>,
     pub closed_by: Option<String>,
+    /// The wpb was told someone will reach out about it.
+    pub wpb_notified: bool,
 }
 
 fn value_score(v: KlikValue) -> i64 {
@@ -104,10 +111,11 @@ type EscalationTuple = (
     i64,
     Option<String>,
     Option<String>,
+    i64,
 );
 
 fn escalation_from(t: EscalationTuple) -> StoreResult<EscalationRow> {
-    let (id, pairing, status, triggers, opened_at, acknowledged_by, closed_by) = t;
+    let (id, pairing, status, triggers, opened_at, acknowledged_by, closed_by, wpb_notified) = t;
     Ok(EscalationRow {
         id,
         pairing: PairingId(pairing),
@@ -118,15 +126,35 @@ fn escalation_from(t: EscalationTuple) -> StoreResult<EscalationRow> {
         opened_at: from_ts(opened_at)?,
         acknowledged_by,
         closed_by,
+        wpb_notified: wpb_notified != 0,
     })
 }
 
 const ESCALATION_COLUMNS: &str =
-    "id, pairing_id, status, triggers, opened_at, acknowledged_by, closed_by";
+    "id, pairing_id, status, triggers, opened_at, acknowledged_by, closed_by, wpb_notified";
+
+/// Rows of (source, value, at), newest first, as a timeline oldest first.
+fn points(mut rows: Vec<(String, i64, i64)>) -> StoreResult<Vec<SignalPoint>> {
+    rows.reverse();
+    rows.into_iter()
+        .map(|(source, value, at)| {
+            Ok(SignalPoint {
+                source: source_from(&source)?,
+                value: value_from(value)?,
+                at: from_ts(at)?,
+            })
+        })
+        .collect()
+}
 
 impl Store {
-    /// Records a signal, evaluates the pairing's bounded recent window with `decide`, opens an
-    /// escalation when it says so, and enqueues what `effects` asks for — all in one transaction.
+    /// Records a signal, evaluates the pairing's bounded windows with `decide`, opens an
+    /// escalation or marks one as told to the wpb when it says so, and enqueues what `effects`
+    /// asks for — all in one transaction.
+    ///
+    /// `decide` gets the signals of both sides since the last closed escalation, whether one
+    /// is in progress, and the wpb's view: their own signals since the last closed escalation
+    /// they were told of, and whether one they were told of is in progress.
     pub async fn record_signal<D, E>(
         &self,
         w: &SignalWrite,
@@ -134,7 +162,7 @@ impl Store {
         effects: E,
     ) -> StoreResult<Evaluated>
     where
-        D: FnOnce(&[SignalPoint], bool) -> EscalationDecision,
+        D: FnOnce(&[SignalPoint], bool, &WpbView<'_>) -> EscalationDecision,
         E: FnOnce(&Evaluated) -> Vec<NewOutbox>,
     {
         let mut tx = self.pool.begin().await?;
@@ -157,52 +185,79 @@ impl Store {
         .await?;
 
         // Only signals after the last closed escalation count: a resolved pattern must recur.
-        let (closed, open): (Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT MAX(closed_at), MAX(CASE WHEN status IN ('open', 'acknowledged') THEN id END)
-             FROM escalations WHERE pairing_id = $1",
-        )
-        .bind(w.pairing.0)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut rows = sqlx::query_as::<_, (String, i64, i64)>(
-            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND at > $2
-             ORDER BY at DESC, id DESC LIMIT $3",
-        )
-        .bind(w.pairing.0)
-        .bind(closed.unwrap_or(i64::MIN))
-        .bind(EscalationRules::WINDOW as i64)
-        .fetch_all(&mut *tx)
-        .await?;
-        rows.reverse();
-        let recent = rows
-            .into_iter()
-            .map(|(source, value, at)| {
-                Ok(SignalPoint {
-                    source: source_from(&source)?,
-                    value: value_from(value)?,
-                    at: from_ts(at)?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let decision = decide(&recent, open.is_some());
-        let escalation_id = match &decision {
-            EscalationDecision::Open { triggers, .. } => {
+        // For the wpb, only escalations they were told of count (they know of no other).
+        let (closed, open, told_closed, told_open): (Option<i64>, Option<i64>, Option<i64>, i64) =
+            sqlx::query_as(
+                "SELECT MAX(closed_at), MAX(CASE WHEN status IN ('open', 'acknowledged') THEN id END),
+                        MAX(CASE WHEN wpb_notified = 1 THEN closed_at END),
+                        COALESCE(MAX(CASE WHEN status IN ('open', 'acknowledged') AND wpb_notified = 1 THEN 1 END), 0)
+                 FROM escalations WHERE pairing_id = $1",
+            )
+            .bind(w.pairing.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        let window = EscalationRules::WINDOW as i64;
+        let recent = points(
+            sqlx::query_as::<_, (String, i64, i64)>(
+                "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND at > $2
+                 ORDER BY at DESC, id DESC LIMIT $3",
+            )
+            .bind(w.pairing.0)
+            .bind(closed.unwrap_or(i64::MIN))
+            .bind(window)
+            .fetch_all(&mut *tx)
+            .await?,
+        )?;
+        let own = points(
+            sqlx::query_as::<_, (String, i64, i64)>(
+                "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND source = 'wpb' AND at > $2
+                 ORDER BY at DESC, id DESC LIMIT $3",
+            )
+            .bind(w.pairing.0)
+            .bind(told_closed.unwrap_or(i64::MIN))
+            .bind(window)
+            .fetch_all(&mut *tx)
+            .await?,
+        )?;
+        let view = WpbView {
+            own: &own,
+            told_in_progress: told_open != 0,
+        };
+        let decision = decide(&recent, open.is_some(), &view);
+        let notice = decision.wpb == WpbFacing::Notice;
+        let escalation_id = match &decision.escalate {
+            Some(triggers) => {
                 let triggers = serde_json::to_string(triggers)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let row: Option<(i64,)> = sqlx::query_as(
-                    "INSERT INTO escalations (pairing_id, status, triggers, opened_at) VALUES ($1, 'open', $2, $3)
+                    "INSERT INTO escalations (pairing_id, status, triggers, opened_at, wpb_notified) VALUES ($1, 'open', $2, $3, $4)
                      ON CONFLICT (pairing_id) WHERE status IN ('open', 'acknowledged') DO NOTHING RETURNING id",
                 )
                 .bind(w.pairing.0)
                 .bind(triggers)
                 .bind(ts(w.at))
+                .bind(i64::from(notice))
                 .fetch_optional(&mut *tx)
                 .await?;
                 row.map(|(id,)| id)
             }
-            _ => None,
+            None => None,
         };
-        if let (Some(id), EscalationDecision::Open { triggers, .. }) = (escalation_id, &decision) {
+        // The wpb's own pattern while an escalation they did not know of is in progress: they
+        // hear of it now, and it counts as one they know of from here on.
+        let wpb_told_of = match (notice, escalation_id, open) {
+            (false, _, _) => None,
+            (true, Some(id), _) => Some(id),
+            (true, None, Some(id)) => {
+                sqlx::query("UPDATE escalations SET wpb_notified = 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Some(id)
+            }
+            (true, None, None) => None,
+        };
+        if let (Some(id), Some(triggers)) = (escalation_id, &decision.escalate) {
             // No escalation without its audit row: written in the same transaction.
             let (school,): (String,) = sqlx::query_as(
                 "SELECT w.school_id FROM pairings p JOIN people w ON w.id = p.wpb_id WHERE p.id = $1",
@@ -228,6 +283,7 @@ impl Store {
             recent,
             decision,
             escalation_id,
+            wpb_told_of,
         };
         for row in effects(&evaluated) {
             insert_in(&mut *tx, &row).await?;

@@ -465,11 +465,11 @@ on_both_backends! {
                 .bind(p).bind((now - Duration::days(60)).timestamp()).execute(store.pool()).await.unwrap();
         }
         for (key, t) in [("oud-bericht-grens", limit), ("oud-bericht-weg", older)] {
-            store.enqueue(&NewOutbox { key: key.into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: t, body: None, ref_id: None, channel_team: None }).await.unwrap();
+            store.enqueue(&NewOutbox { key: key.into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: t, body: None, ref_id: None, channel_team: None, to_address: None }).await.unwrap();
             sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1 WHERE key = $2")
                 .bind(t.timestamp()).bind(key).execute(store.pool()).await.unwrap();
         }
-        store.enqueue(&NewOutbox { key: "nog-gepland".into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: older, body: None, ref_id: None, channel_team: None }).await.unwrap();
+        store.enqueue(&NewOutbox { key: "nog-gepland".into(), kind: OutboxKind::Prompt, recipient: pid("wpb-run"), due_at: older, body: None, ref_id: None, channel_team: None, to_address: None }).await.unwrap();
         store.audit(limit, "admin:cli", "export", "audit-grens", Some(SCHOOL), None).await.unwrap();
         store.audit(older, "admin:cli", "export", "audit-weg", Some(SCHOOL), None).await.unwrap();
         store.audit(older, "admin:cli", "export", "audit-zonder-school", None, None).await.unwrap();

@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use crate::on_both_backends;
 use crate::support::{TestDb, at, day, pid, roster};
-use wandelgang::domain::escalation::{EscalationDecision, Trigger};
+use wandelgang::domain::escalation::{EscalationDecision, Trigger, WpbFacing};
 use wandelgang::domain::klik::{KlikValue, SignalSource};
 use wandelgang::domain::roster::Role;
 use wandelgang::domain::schedule::DateRange;
@@ -21,13 +21,14 @@ fn row(key: &str, to: &str, due: &str) -> NewOutbox {
         body: None,
         ref_id: None,
         channel_team: None,
+        to_address: None,
     }
 }
 
 fn open_decision() -> EscalationDecision {
-    EscalationDecision::Open {
-        triggers: vec![Trigger::NegativeMajority { negative: 3, of: 5 }],
-        notify_wpb: false,
+    EscalationDecision {
+        escalate: Some(vec![Trigger::NegativeMajority { negative: 3, of: 5 }]),
+        wpb: WpbFacing::Nothing,
     }
 }
 
@@ -120,18 +121,18 @@ on_both_backends! {
         store.import_roster(&roster(1)).await.unwrap();
         let (pairing, _) = store.pairings_of(&pid("w0")).await.unwrap().remove(0);
         let write = |minutes: i64| SignalWrite { pairing: pairing.clone(), source: SignalSource::Wpb, value: KlikValue::GeenKlik, at: at("2026-10-05 10:00") + Duration::minutes(minutes), actor: pid("w0") };
-        let first = store.record_signal(&write(0), |_, _| open_decision(), |_| vec![]).await.unwrap();
+        let first = store.record_signal(&write(0), |_, _, _| open_decision(), |_| vec![]).await.unwrap();
         assert!(first.escalation_id.is_some());
         // The decider is told an escalation is open; even if it insisted, the store makes no second one.
         let mut saw_open = false;
-        let second = store.record_signal(&write(1), |recent, open| { saw_open = open; assert_eq!(recent.len(), 2); open_decision() }, |_| vec![]).await.unwrap();
+        let second = store.record_signal(&write(1), |recent, open, _| { saw_open = open; assert_eq!(recent.len(), 2); open_decision() }, |_| vec![]).await.unwrap();
         assert!(saw_open);
         assert_eq!(second.escalation_id, None);
         let id = first.escalation_id.unwrap();
         assert!(store.transition_escalation(id, &[EscalationStatus::Open], EscalationStatus::Resolved, &pid("so"), at("2026-10-06 10:00")).await.unwrap());
         assert!(!store.transition_escalation(id, &[EscalationStatus::Open], EscalationStatus::Acknowledged, &pid("so"), at("2026-10-06 10:00")).await.unwrap());
         // After resolution only newer signals count, and a new escalation may open.
-        let third = store.record_signal(&write(60 * 24 * 2), |recent, open| { assert_eq!((recent.len(), open), (1, false)); open_decision() }, |_| vec![]).await.unwrap();
+        let third = store.record_signal(&write(60 * 24 * 2), |recent, open, _| { assert_eq!((recent.len(), open), (1, false)); open_decision() }, |_| vec![]).await.unwrap();
         assert!(third.escalation_id.is_some_and(|x| x != id));
         assert_eq!(store.escalations().await.unwrap().len(), 2);
     };
@@ -141,7 +142,7 @@ on_both_backends! {
         store.import_roster(&roster(1)).await.unwrap();
         let (pairing, _) = store.pairings_of(&pid("w0")).await.unwrap().remove(0);
         let w = SignalWrite { pairing, source: SignalSource::Student, value: KlikValue::GeenKlik, at: at("2026-10-05 10:00"), actor: pid("s0") };
-        let ev = store.record_signal(&w, |_, _| open_decision(), |ev| vec![row(&format!("esc:{}", ev.escalation_id.unwrap()), "so", "2026-10-05 10:00")]).await.unwrap();
+        let ev = store.record_signal(&w, |_, _, _| open_decision(), |ev| vec![row(&format!("esc:{}", ev.escalation_id.unwrap()), "so", "2026-10-05 10:00")]).await.unwrap();
         assert!(store.outbox_by_key(&format!("esc:{}", ev.escalation_id.unwrap())).await.unwrap().is_some());
         let timeline = store.signals_of(ev_pairing(&store).await, 10).await.unwrap();
         assert_eq!(timeline.len(), 1);

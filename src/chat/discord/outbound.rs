@@ -218,6 +218,7 @@ mod tests {
                 address: Some("discord:1".into()),
                 language: Language::Nl,
                 team_channel: false,
+                admin_contact: false,
             },
             body: Message::Prompt {
                 prompt_id: "p1".into(),
