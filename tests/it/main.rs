@@ -15,6 +15,7 @@ mod matrix;
 #[path = "../matrix_synapse/mod.rs"]
 mod matrix_synapse;
 mod privacy;
+mod refusals;
 mod scheduler;
 mod store_conformance;
 mod support;
