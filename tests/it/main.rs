@@ -3,6 +3,7 @@
 
 mod access;
 mod cli;
+mod concurrency;
 mod discord;
 #[path = "../discord_standin/mod.rs"]
 mod discord_standin;
