@@ -2,6 +2,9 @@
 //! (restart, downtime, two engines), the escalation flow, privacy (export, forget, retention, audit), and the command line.
 
 mod access;
+#[path = "../ci/mod.rs"]
+mod ci;
+mod ci_guards;
 mod cli;
 mod concurrency;
 mod discord;
