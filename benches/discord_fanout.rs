@@ -5,6 +5,8 @@
 //! ratio as 48 of Discord's 50 in production. Printed: requests per second as a fraction of L
 //! (aim: at least 0.9) and the number of 429 answers (aim: zero).
 
+#[path = "../tests/ci/mod.rs"]
+mod ci;
 #[path = "../tests/discord_standin/mod.rs"]
 mod discord_standin;
 

@@ -33,7 +33,7 @@ fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 /// Runs `sql_rows` statements of multi-row inserts in chunks, inside one transaction.
 async fn bulk(store: &Store, head: &str, rows: impl Iterator<Item = String>) {
     let rows: Vec<String> = rows.collect();
-    let mut tx = store.pool().begin().await.expect("begin");
+    let mut tx = store.begin().await.expect("begin");
     for chunk in rows.chunks(1000) {
         let sql = format!("{head} VALUES {}", chunk.join(","));
         sqlx::query(AssertSqlSafe(sql))

@@ -18,7 +18,7 @@ use wandelgang::config::{Config, MatrixSettings, redact_url};
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
 use wandelgang::domain::roster::PersonId;
-use wandelgang::roster_import::{RosterFormat, parse_roster};
+use wandelgang::roster_import::{RosterFormat, parse_roster_bytes};
 use wandelgang::store::{ForgetReport, Store};
 use wandelgang::{simulate, telemetry};
 
@@ -519,9 +519,9 @@ async fn import(engine: &CliEngine, file: &Path) -> Result<()> {
             file.display()
         )
     })?;
-    let text = std::fs::read_to_string(file)
+    let bytes = std::fs::read(file)
         .with_context(|| format!("kan {} niet lezen / cannot read", file.display()))?;
-    let roster = match parse_roster(&text, format) {
+    let roster = match parse_roster_bytes(&bytes, format) {
         Ok(r) => r,
         Err(errors) => {
             eprintln!("{errors}");

@@ -117,6 +117,31 @@ impl fmt::Display for RosterErrors {
 
 impl std::error::Error for RosterErrors {}
 
+/// Parses a roster file as read from disk: bytes that are not UTF-8 are refused with their row
+/// (Excel's plain "CSV" saves Windows-1252), otherwise as [`parse_roster`].
+pub fn parse_roster_bytes(bytes: &[u8], format: RosterFormat) -> Result<Roster, RosterErrors> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_roster(text, format),
+        Err(_) => Err(RosterErrors(not_utf8_rows(bytes))),
+    }
+}
+
+/// One error for every line that is not valid UTF-8, with a hint how to save it right.
+fn not_utf8_rows(bytes: &[u8]) -> Vec<RowError> {
+    bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| std::str::from_utf8(line).is_err())
+        .map(|(i, _)| {
+            RowError::new(
+                i + 1,
+                "tekst is geen UTF-8 (bijvoorbeeld een é uit Excel); je kunt het bestand opslaan als \"CSV UTF-8\"",
+                "text is not UTF-8 (an é from Excel, say); you can save the file as \"CSV UTF-8\"",
+            )
+        })
+        .collect()
+}
+
 /// Parses and validates a whole roster. Either every entry is valid and consistent, or every
 /// problem is returned.
 pub fn parse_roster(text: &str, format: RosterFormat) -> Result<Roster, RosterErrors> {
@@ -244,10 +269,23 @@ fn csv_line(text: &str, byte: u64) -> usize {
     line_of(text, i)
 }
 
+/// Dutch Excel saves CSV with semicolons: the header line (the first line that is not empty
+/// or a comment) decides. Column names hold neither character, so this is unambiguous.
+fn csv_delimiter(text: &str) -> u8 {
+    let header = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
+    let count = |c: char| header.matches(c).count();
+    if count(';') > count(',') { b';' } else { b',' }
+}
+
 fn read_csv(text: &str, errors: &mut Vec<RowError>) -> Vec<Entry> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let expected = CSV_COLUMNS.join(",");
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(csv_delimiter(text))
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
@@ -1127,6 +1165,36 @@ student,sb,b,Bo,,,,,,,
             "ID,Kind,Name,school,team,chat,language,wpb,student,start,end\na,school,A,,,,,,,,\n";
         let r = parse_roster(text, RosterFormat::Csv).unwrap();
         assert_eq!(r.schools[0].name, "A");
+    }
+
+    #[test]
+    fn semicolon_csv_as_dutch_excel_saves_it_is_read() {
+        let with_commas = csv(BASE).unwrap();
+        let semicolons = format!("{HEADER}{BASE}").replace(',', ";");
+        let from_semicolons = parse_roster(&semicolons, RosterFormat::Csv).unwrap();
+        assert_eq!(from_semicolons, with_commas);
+        // A comma inside a cell of a semicolon file is just text.
+        let text = "kind;id;school;name;team;chat;language;wpb;student;start;end\nschool;a;;Jansen, de;;;;;;;\n";
+        let r = parse_roster(text, RosterFormat::Csv).unwrap();
+        assert_eq!(r.schools[0].name, "Jansen, de");
+    }
+
+    #[test]
+    fn csv_that_is_not_utf8_names_its_rows_and_how_to_save_it() {
+        let mut bytes = format!("{HEADER}school,a,,A,,,,,,,\n").into_bytes();
+        bytes.extend_from_slice(
+            b"school,b,,Caf\xe9,,,,,,,\nschool,c,,C,,,,,,,\nschool,d,,\xe9\xe8,,,,,,,\n",
+        );
+        let errs = parse_roster_bytes(&bytes, RosterFormat::Csv).unwrap_err();
+        let rows: Vec<usize> = errs.0.iter().map(|e| e.row).collect();
+        assert_eq!(rows, [3, 5]);
+        assert_eq!(
+            errs.0[0].to_string(),
+            "rij 3: tekst is geen UTF-8 (bijvoorbeeld een é uit Excel); je kunt het bestand opslaan als \"CSV UTF-8\" / row 3: text is not UTF-8 (an é from Excel, say); you can save the file as \"CSV UTF-8\""
+        );
+        // The same file in UTF-8 is read.
+        let good = String::from_utf8_lossy(&bytes).replace('\u{FFFD}', "é");
+        assert!(parse_roster_bytes(good.as_bytes(), RosterFormat::Csv).is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Logging to stderr; `RUST_LOG` (or `WANDELGANG_LOG`) picks the level, warnings by default.
 
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
@@ -11,5 +12,7 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal; a log file or journal gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

@@ -244,6 +244,11 @@ pub enum UserError {
     Klik(#[from] KlikError),
     #[error("geen lopende koppeling / no active pairing")]
     NoActivePairing,
+    #[error(
+        "je koppeling is afgelopen op {date}; een klik kun je geven zolang een koppeling loopt / your pairing ended on {date}; you can give a klik while a pairing is running",
+        date = .end.format("%d-%m-%Y")
+    )]
+    PairingEnded { end: NaiveDate },
     #[error("voor welke student? / for which student?")]
     WhichStudent(Vec<String>),
     #[error("reflectie niet gevonden / reflection not found")]
@@ -460,10 +465,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         student: Option<&PersonId>,
     ) -> Result<Result<(PairingId, Pairing), UserError>, EngineError> {
         let today = self.settings(actor).calendar.local_date(self.clock.now());
-        let mine: Vec<_> = self.store.pairings_of(&actor.id).await?;
-        let active: Vec<_> = mine
+        let mine: Vec<_> = self
+            .store
+            .pairings_of(&actor.id)
+            .await?
             .into_iter()
-            .filter(|(_, p)| p.is_active_on(today))
             .filter(|(_, p)| match (actor.role, student) {
                 (Role::Wpb, Some(s)) => &p.student == s && p.wpb == actor.id,
                 (Role::Wpb, None) => p.wpb == actor.id,
@@ -471,6 +477,19 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 _ => false,
             })
             .collect();
+        // The most recent of one's own pairings that already ended: said as it is, with its date.
+        let ended = mine
+            .iter()
+            .filter(|(_, p)| p.end < today)
+            .map(|(_, p)| p.end)
+            .max();
+        let active: Vec<_> = mine
+            .into_iter()
+            .filter(|(_, p)| p.is_active_on(today))
+            .collect();
+        if let (true, Some(end)) = (active.is_empty(), ended) {
+            return Ok(Err(UserError::PairingEnded { end }));
+        }
         Ok(match active.len() {
             0 if matches!(actor.role, Role::Wpb | Role::Student) && student.is_some() => {
                 Err(UserError::Klik(KlikError::NotYourPairing))

@@ -2,12 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use unicode_segmentation::UnicodeSegmentation;
 
-/// The hard cap on a reflection, counted in Unicode scalar values after normalisation.
+/// The hard cap on a reflection, counted in what a person sees (extended grapheme clusters)
+/// after normalisation: a family emoji is one, a decomposed é is one.
 pub const REFLECTION_MAX_CHARS: usize = 280;
 
-/// A normalised reflection: no control or bidi-control characters, every run of whitespace
-/// collapsed into one space, trimmed, not empty and at most [`REFLECTION_MAX_CHARS`] chars.
+/// A normalised reflection: no control, bidi-control or zero-width-space characters, every run
+/// of whitespace collapsed into one space, trimmed, with something visible in it and at most
+/// [`REFLECTION_MAX_CHARS`] graphemes.
 ///
 /// Deserialising goes through [`Reflection::parse`], so a stored value keeps the invariant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,13 +28,13 @@ pub enum ReflectionError {
 }
 
 impl Reflection {
-    /// Normalises `raw` and checks it is not empty and not longer than the cap.
+    /// Normalises `raw` and checks a person would see something and not more than the cap.
     pub fn parse(raw: &str) -> Result<Reflection, ReflectionError> {
         let text = normalise(raw);
-        if text.is_empty() {
+        if !text.chars().any(is_visible) {
             return Err(ReflectionError::Empty);
         }
-        let length = text.chars().count();
+        let length = text.graphemes(true).count();
         if length > REFLECTION_MAX_CHARS {
             return Err(ReflectionError::TooLong {
                 limit: REFLECTION_MAX_CHARS,
@@ -84,8 +87,43 @@ fn is_bidi_control(c: char) -> bool {
     )
 }
 
+/// Zero-width characters with no job inside a word or an emoji: dropped like bidi controls.
+/// (ZWJ, ZWNJ, variation selectors and tag characters are kept: emoji and scripts need them.)
+fn is_stray_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}' | '\u{180E}'
+    )
+}
+
+/// Characters that render as nothing or as blank space: what is left when a reflection is
+/// made only of these, a person sees an empty line.
+fn is_visible(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || is_bidi_control(c)
+        || is_stray_zero_width(c)
+        || matches!(
+            c,
+            '\u{00AD}'                      // soft hyphen
+            | '\u{034F}'                    // combining grapheme joiner
+            | '\u{115F}' | '\u{1160}'       // Hangul fillers
+            | '\u{17B4}' | '\u{17B5}'       // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}'       // Mongolian variation selectors
+            | '\u{200C}' | '\u{200D}'       // ZWNJ, ZWJ
+            | '\u{2800}'                    // braille blank
+            | '\u{3164}' | '\u{FFA0}'       // Hangul fillers
+            | '\u{FE00}'..='\u{FE0F}'       // variation selectors
+            | '\u{FFF9}'..='\u{FFFB}'       // interlinear annotation
+            | '\u{1D173}'..='\u{1D17A}'     // musical format controls
+            | '\u{E0000}'..='\u{E007F}'     // tags
+            | '\u{E0100}'..='\u{E01EF}' // variation selectors supplement
+        ))
+}
+
 /// Whitespace (including `\n`, `\r`, `\t` and other line breaks) becomes a single space,
-/// other control characters and bidi controls are dropped, the result is trimmed.
+/// other control characters, bidi controls and stray zero-width characters are dropped, the
+/// result is trimmed.
 /// Everything else is kept, including ZWJ (U+200D) and variation selectors used by emoji.
 fn normalise(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
@@ -93,7 +131,7 @@ fn normalise(raw: &str) -> String {
     for c in raw.chars() {
         if c.is_whitespace() {
             pending_space = true;
-        } else if c.is_control() || is_bidi_control(c) {
+        } else if c.is_control() || is_bidi_control(c) || is_stray_zero_width(c) {
             // Dropped without separating the characters around it.
         } else {
             if pending_space && !out.is_empty() {
@@ -204,7 +242,7 @@ mod tests {
     }
 
     #[test]
-    fn length_is_counted_in_chars_after_normalisation() {
+    fn length_is_counted_after_normalisation() {
         let at_limit = "a".repeat(REFLECTION_MAX_CHARS);
         assert_eq!(ok(&at_limit).chars().count(), 280);
         assert_eq!(
@@ -233,6 +271,47 @@ mod tests {
         assert_eq!(ok(&padded), "b".repeat(280));
         let spaced = format!("{}    {}", "c".repeat(140), "d".repeat(139));
         assert_eq!(ok(&spaced).chars().count(), 280);
+    }
+
+    #[test]
+    fn only_invisible_characters_is_empty() {
+        for raw in [
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}",
+            " \u{2060} \u{FEFF} ",
+            "\u{00AD}\u{034F}",
+            "\u{FE0F}\u{E0020}",
+            "\u{3164}\u{2800}\u{115F}",
+            "\u{200D}\u{200D}\n\u{200B}",
+        ] {
+            assert_eq!(
+                Reflection::parse(raw),
+                Err(ReflectionError::Empty),
+                "{raw:?}"
+            );
+        }
+        // A zero-width space inside text is dropped; the text stays.
+        assert_eq!(ok("a\u{200B}b\u{FEFF}"), "ab");
+    }
+
+    #[test]
+    fn length_counts_what_a_person_sees() {
+        let family = "👨\u{200D}👩\u{200D}👧\u{200D}👦";
+        assert_eq!(ok(&family.repeat(280)), family.repeat(280));
+        let decomposed_e = "e\u{0301}";
+        assert_eq!(ok(&decomposed_e.repeat(280)), decomposed_e.repeat(280));
+        let flag = "🇳🇱";
+        assert_eq!(ok(&flag.repeat(280)), flag.repeat(280));
+        assert_eq!(
+            Reflection::parse(&(family.repeat(280) + decomposed_e)),
+            Err(ReflectionError::TooLong {
+                limit: 280,
+                length: 281
+            })
+        );
+        // Dropped zero-width spaces are not counted.
+        let padded = "a\u{200B}".repeat(280);
+        assert_eq!(ok(&padded), "a".repeat(280));
     }
 
     #[test]

@@ -259,7 +259,7 @@ impl Store {
         &self,
         plans: &[(PersonId, Option<NewOutbox>)],
     ) -> StoreResult<Vec<bool>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let rows: Vec<NewOutbox> = plans.iter().filter_map(|(_, r)| r.clone()).collect();
         let inserted = insert_many_in(&mut tx, &rows).await?;
         let done: Vec<bool> = plans
@@ -315,7 +315,7 @@ impl Store {
         at: DateTime<Utc>,
         outcomes: &[Finish],
     ) -> StoreResult<Vec<bool>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut recorded = HashSet::new();
         // One statement per (status, note) group: most of a batch shares "sent" and no note.
         let mut groups: BTreeMap<(&str, Option<&str>), Vec<i64>> = BTreeMap::new();

@@ -22,7 +22,7 @@ impl Store {
     where
         F: FnOnce(i64) -> (String, DateTime<Utc>, Vec<NewOutbox>),
     {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO intervisie_threads (team_id, case_owner, state, due_at)
              VALUES ($1, $2, '{}', $3) ON CONFLICT (team_id) WHERE closed = 0 DO NOTHING RETURNING id",
@@ -81,7 +81,7 @@ impl Store {
         closed: bool,
         rows: &[NewOutbox],
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE intervisie_threads SET state = $1, due_at = $2, closed = $3, version = version + 1
              WHERE id = $4 AND version = $5",

@@ -37,7 +37,7 @@ impl Store {
         now: DateTime<Utc>,
         rows: &[NewOutbox],
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let claimed: Option<(String,)> = sqlx::query_as(
             "INSERT INTO jobs (name, last_run) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run WHERE jobs.last_run < $3

@@ -28,7 +28,7 @@ pub use signals::{EscalationRow, EscalationStatus, SignalWrite};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +123,17 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Begins a transaction that may write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that read first cannot upgrade to a write
+    /// after another connection committed (SQLITE_BUSY_SNAPSHOT, which no busy timeout
+    /// helps); waiting for the lock up front is covered by the busy timeout.
+    pub async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub async fn close(&self) {

@@ -66,7 +66,7 @@ impl Store {
     /// Upserts the whole roster in one transaction: on any error nothing changes.
     /// Every wpb in it is marked for re-planning, since pairings or pauses may have moved.
     pub async fn import_roster(&self, roster: &Roster) -> StoreResult<ImportSummary> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         for s in &roster.schools {
             sqlx::query("INSERT INTO schools (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name")
                 .bind(s.id.as_str())
@@ -264,7 +264,7 @@ impl Store {
 
     /// Adds a pause and drops the wpb's planned (not yet claimed) prompts so they are re-planned around it.
     pub async fn add_pause(&self, person: &PersonId, range: DateRange) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO pauses (person_id, start_day, end_day) VALUES ($1, $2, $3)")
             .bind(person.as_str())
             .bind(day(range.start))
@@ -278,7 +278,7 @@ impl Store {
 
     /// Ends every pause that covers `today` or later, as of yesterday.
     pub async fn end_pauses(&self, person: &PersonId, today: NaiveDate) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let yesterday = today.pred_opt().unwrap_or(today);
         sqlx::query("DELETE FROM pauses WHERE person_id = $1 AND start_day >= $2")
             .bind(person.as_str())

@@ -538,7 +538,7 @@ impl Store {
         actor: &str,
         dry_run: bool,
     ) -> StoreResult<Option<ForgetReport>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let Some(report) = forget_in(&mut tx, id).await? else {
             tx.rollback().await?;
             return Ok(None);
@@ -604,7 +604,7 @@ impl Store {
         policies: &RetentionPolicies,
         dry_run: bool,
     ) -> StoreResult<RetentionReport> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut report = RetentionReport {
             dry_run,
             ..RetentionReport::default()

@@ -63,7 +63,7 @@ impl Store {
         person: &PersonId,
         cadence: Option<Cadence>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE people SET cadence = $1 WHERE id = $2")
             .bind(cadence.map(|c| i64::from(c.per_week())))
             .bind(person.as_str())
@@ -102,7 +102,7 @@ impl Store {
         school: &SchoolId,
         overrides: SchoolOverrides,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO school_overrides (school_id, cadence, reminder) VALUES ($1, $2, $3)
              ON CONFLICT (school_id) DO UPDATE SET cadence = excluded.cadence, reminder = excluded.reminder",
@@ -125,7 +125,7 @@ impl Store {
 
     /// Adds a pairing and re-plans its wpb.
     pub async fn add_pairing(&self, pairing: &Pairing) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO pairings (wpb_id, student_id, start_day, end_day) VALUES ($1, $2, $3, $4)",
         )
@@ -142,7 +142,7 @@ impl Store {
 
     /// Ends a pairing as of `end` and re-plans its wpb.
     pub async fn end_pairing(&self, id: PairingId, end: NaiveDate) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query_as::<_, (i64, String, String, String, String)>(
             "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE id = $1",
         )

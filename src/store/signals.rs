@@ -165,7 +165,7 @@ impl Store {
         D: FnOnce(&[SignalPoint], bool, &WpbView<'_>) -> EscalationDecision,
         E: FnOnce(&Evaluated) -> Vec<NewOutbox>,
     {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         if self.backend == Backend::Postgres {
             // Serialises signals of one pairing, so two at once cannot both miss a pattern.
             sqlx::query("SELECT id FROM pairings WHERE id = $1 FOR UPDATE")

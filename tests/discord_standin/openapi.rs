@@ -28,9 +28,13 @@ static SPECS: OnceLock<Mutex<HashMap<PathBuf, Arc<Spec>>>> = OnceLock::new();
 static NOTICE: OnceLock<()> = OnceLock::new();
 
 /// The spec named by `path` (loaded and parsed once per process), or `None` with one notice
-/// on stderr when no path is given.
+/// on stderr when no path is given. In CI a missing path fails: checks must not silently not run.
 pub fn load(path: Option<&Path>) -> Option<Arc<Spec>> {
     let Some(path) = path else {
+        assert!(
+            !crate::ci::in_ci(),
+            "DISCORD_OPENAPI_SPEC must be set in CI: request bodies are checked against Discord's OpenAPI description"
+        );
         NOTICE.get_or_init(|| {
             eprintln!(
                 "DISCORD_OPENAPI_SPEC not set: request bodies are not checked against Discord's OpenAPI description"

@@ -2,7 +2,11 @@
 //! (restart, downtime, two engines), the escalation flow, privacy (export, forget, retention, audit), and the command line.
 
 mod access;
+#[path = "../ci/mod.rs"]
+mod ci;
+mod ci_guards;
 mod cli;
+mod concurrency;
 mod discord;
 #[path = "../discord_standin/mod.rs"]
 mod discord_standin;
@@ -15,6 +19,7 @@ mod matrix;
 #[path = "../matrix_synapse/mod.rs"]
 mod matrix_synapse;
 mod privacy;
+mod refusals;
 mod scheduler;
 mod store_conformance;
 mod support;

@@ -72,7 +72,7 @@ impl Synapse {
         let venv = match tokio::task::spawn_blocking(|| ensure_installed().clone()).await {
             Ok(Ok(venv)) => venv,
             Ok(Err(why)) => {
-                if ci() {
+                if crate::ci::in_ci() {
                     panic!("Synapse could not be installed (CI is set, not skipping):\n{why}");
                 }
                 static NOTICE: AtomicBool = AtomicBool::new(false);
@@ -376,10 +376,6 @@ threading.Thread(target=watchdog, daemon=True).start()
 sys.argv = ["synapse.app.homeserver"] + sys.argv[1:]
 runpy.run_module("synapse.app.homeserver", run_name="__main__", alter_sys=True)
 "#;
-
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
-}
 
 fn free_port() -> std::io::Result<u16> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
