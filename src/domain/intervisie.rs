@@ -346,6 +346,7 @@ pub enum Effect {
 pub struct Thread {
     pub id: i64,
     pub team: TeamId,
+    /// [`FORGOTTEN`] once the case owner has been forgotten.
     pub case_owner: PersonId,
     pub case: String,
     pub phase: Phase,
