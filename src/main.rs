@@ -343,7 +343,7 @@ async fn export(engine: &CliEngine, id: &PersonId, out: Option<&Path>) -> Result
 
 fn print_forget(r: &ForgetReport) {
     println!(
-        "  {} reflectie(s) / reflection(s)\n  {} klik-signaal/signalen / klik signal(s)\n  {} vraag/vragen / prompt(s)\n  {} ander(e) bericht(en) / other message(s)\n  {} pauze(s) / pause(s)\n  {} koppeling(en) / pairing(s)\n  {} escalatie(s) / escalation(s)\n  {} auditregel(s) / audit row(s)",
+        "  {} reflectie(s) / reflection(s)\n  {} klik-signaal/signalen / klik signal(s)\n  {} vraag/vragen / prompt(s)\n  {} ander(e) bericht(en) / other message(s)\n  {} pauze(s) / pause(s)\n  {} koppeling(en) / pairing(s)\n  {} escalatie(s) / escalation(s)\n  {} auditregel(s) / audit row(s)\n  {} intervisie(s) waarin hun bijdragen (verwijderd) worden / intervisie thread(s) where their contributions become (verwijderd)",
         r.reflections,
         r.signals,
         r.prompts,
@@ -351,7 +351,8 @@ fn print_forget(r: &ForgetReport) {
         r.pauses,
         r.pairings,
         r.escalations,
-        r.audit_rows
+        r.audit_rows,
+        r.intervisie
     );
 }
 

@@ -49,9 +49,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             },
         ) {
             Ok(()) => {}
-            // To a schoolopleider of another school it does not exist.
+            // To a schoolopleider of another school it does not exist (`handle` shows it so).
             Err(UserError::Denied(Denied::OtherSchool)) => {
-                return Ok(Err(UserError::EscalationNotFound));
+                return Ok(Err(UserError::EscalationOfOtherSchool));
             }
             Err(e) => return Ok(Err(e)),
         }

@@ -255,6 +255,10 @@ pub enum UserError {
     ReflectionNotFound,
     #[error("escalatie niet gevonden / escalation not found")]
     EscalationNotFound,
+    /// An escalation of another school. `Engine::handle` shows it as `EscalationNotFound`
+    /// (for them it does not exist); only the audit log sees the difference.
+    #[error("escalatie niet gevonden / escalation not found")]
+    EscalationOfOtherSchool,
     #[error("escalatie is al afgesloten / escalation already closed")]
     EscalationClosed,
     #[error("datum ligt in het verleden / date lies in the past")]
@@ -294,8 +298,16 @@ const OPEN_PROMPT_DAYS: i64 = 7;
 const SUMMARY_REFLECTION_WEEKS: i64 = 8;
 
 impl<C: Chat, K: Clock> Engine<C, K> {
+    /// Handles one inbound event; an authorization refusal is recorded in the audit log
+    /// (see `refusals`).
     #[tracing::instrument(skip(self, event))]
     pub async fn handle(&self, event: Inbound) -> Handled {
+        let attempt = super::refusals::Attempt::of(&event);
+        let outcome = self.dispatch(event).await;
+        self.audit_refusal(attempt, outcome).await
+    }
+
+    async fn dispatch(&self, event: Inbound) -> Handled {
         match event {
             Inbound::Reflection {
                 from,

@@ -11,9 +11,9 @@ use super::messages::Message;
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Denied, Target};
 use crate::domain::intervisie::{
-    CloseReason, Effect, Event, IntervisieSettings, Phase, RefuseReason, Thread,
+    CloseReason, Effect, Event, FORGOTTEN, IntervisieSettings, Phase, RefuseReason, Thread,
 };
-use crate::domain::roster::{Person, Team};
+use crate::domain::roster::{Person, PersonId, Team};
 use crate::store::{NewOutbox, OutboxKind};
 
 /// Attempts at saving a thread another writer changed in between.
@@ -107,7 +107,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     &settings,
                     &|t, n| calendar.add_school_days(t, n),
                 );
-                let rows = effect_rows(&thread, &owner.name, &effects, now);
+                let rows = effect_rows(&thread, &owner.name, Some(&owner.id), &effects, now);
                 (to_json(&thread), thread.phase_due, rows)
             })
             .await?;
@@ -198,8 +198,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             }) {
                 return Ok(Err(UserError::Intervisie(reason)));
             }
-            let owner_name = self.owner_name(&thread).await?;
-            let rows = effect_rows(&thread, &owner_name, &effects, now);
+            let owner = self.store.person(&thread.case_owner).await?;
+            let (owner_name, recipient) = self.team_voice(&thread, owner).await?;
+            let rows = effect_rows(&thread, &owner_name, recipient.as_ref(), &effects, now);
             if self.save(&thread, version, &rows).await? {
                 return Ok(Ok(reply));
             }
@@ -235,8 +236,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 effects.extend(thread.apply(Event::OwnerLeftTeam { at: now }, &settings, &add));
             }
             effects.extend(thread.apply(Event::Tick { now }, &settings, &add));
-            let owner_name = owner.map_or_else(|| thread.case_owner.to_string(), |p| p.name);
-            let rows = effect_rows(&thread, &owner_name, &effects, now);
+            let (owner_name, recipient) = self.team_voice(&thread, owner).await?;
+            let rows = effect_rows(&thread, &owner_name, recipient.as_ref(), &effects, now);
             // Another process that saved first has done this step already.
             if self.save(&thread, version, &rows).await? {
                 moved += 1;
@@ -254,12 +255,21 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         Ok(Some((thread, version)))
     }
 
-    async fn owner_name(&self, thread: &Thread) -> Result<String, EngineError> {
-        Ok(self
-            .store
-            .person(&thread.case_owner)
-            .await?
-            .map_or_else(|| thread.case_owner.to_string(), |p| p.name))
+    /// How the thread's team messages name the case owner, and their recipient of record:
+    /// the owner, or once they are gone (forgotten) the team's first wpb, so the team still
+    /// hears the thread close; None when the team has no wpb left.
+    async fn team_voice(
+        &self,
+        thread: &Thread,
+        owner: Option<Person>,
+    ) -> Result<(String, Option<PersonId>), EngineError> {
+        Ok(match owner {
+            Some(p) => (p.name, Some(p.id)),
+            None => (
+                FORGOTTEN.to_string(),
+                self.store.first_wpb_of_team(&thread.team).await?,
+            ),
+        })
     }
 
     async fn save(
@@ -291,10 +301,13 @@ fn to_json(thread: &Thread) -> String {
 }
 
 /// The outbox rows for a thread's effects (after they were applied). Team messages go to the
-/// team channel with the case owner as recipient; hints and pointers are DMs to the poster.
+/// team channel with `team_recipient` (normally the case owner) as recipient of record, and
+/// are dropped without one; hints and pointers are DMs to the poster. Nothing is addressed
+/// to a forgotten person.
 fn effect_rows(
     thread: &Thread,
     owner_name: &str,
+    team_recipient: Option<&PersonId>,
     effects: &[Effect],
     now: DateTime<Utc>,
 ) -> Vec<NewOutbox> {
@@ -304,7 +317,7 @@ fn effect_rows(
         json_row(
             key,
             OutboxKind::Intervisie,
-            &thread.case_owner,
+            team_recipient?,
             now,
             body,
             Some(id),
@@ -373,7 +386,7 @@ fn effect_rows(
             ),
             Effect::Refused { .. } => None,
         };
-        rows.extend(row);
+        rows.extend(row.filter(|r| r.recipient.as_str() != FORGOTTEN));
     }
     rows
 }

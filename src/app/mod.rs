@@ -10,6 +10,7 @@ pub mod manage;
 pub mod messages;
 pub mod ports;
 pub mod privacy;
+mod refusals;
 pub mod scheduler;
 
 pub use engine::Engine;

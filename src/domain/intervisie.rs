@@ -134,6 +134,16 @@ impl Phase {
     }
 }
 
+/// What stands in for a forgotten person in a thread: as case owner, as a post's author and
+/// as the text of their case and posts. Never a valid person id (ids hold no parentheses),
+/// so nobody can act as it.
+pub const FORGOTTEN: &str = "(verwijderd)";
+
+/// [`FORGOTTEN`] as a person id.
+pub fn forgotten_id() -> PersonId {
+    PersonId::from_trusted(FORGOTTEN)
+}
+
 /// A team's intervisie settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -336,6 +346,7 @@ pub enum Effect {
 pub struct Thread {
     pub id: i64,
     pub team: TeamId,
+    /// [`FORGOTTEN`] once the case owner has been forgotten.
     pub case_owner: PersonId,
     pub case: String,
     pub phase: Phase,
@@ -444,7 +455,7 @@ impl Thread {
     fn owner_action_refused(&self, by: &PersonId) -> Option<RefuseReason> {
         if self.is_closed() {
             Some(RefuseReason::Closed)
-        } else if *by != self.case_owner {
+        } else if *by != self.case_owner || self.owner_forgotten() {
             Some(RefuseReason::NotCaseOwner)
         } else {
             None
@@ -565,6 +576,35 @@ impl Thread {
                 vec![Effect::AnnouncePhase { phase: next, due }]
             }
         }
+    }
+
+    /// Whether the person who brought in the case has been forgotten.
+    pub fn owner_forgotten(&self) -> bool {
+        self.case_owner.as_str() == FORGOTTEN
+    }
+
+    /// Takes a forgotten person out of the thread and keeps its structure: their posts stay
+    /// as placeholders without author or text, everyone else's posts stay theirs. If they
+    /// brought in the case, the case and takeaway go too and an open thread becomes due at
+    /// `at`, so the next tick closes it as if its owner left the team (without naming them).
+    /// Returns whether anything changed.
+    pub fn forget(&mut self, who: &PersonId, at: DateTime<Utc>) -> bool {
+        let mut changed = false;
+        for post in self.posts.iter_mut().filter(|p| p.author == *who) {
+            post.author = forgotten_id();
+            post.text = FORGOTTEN.to_string();
+            changed = true;
+        }
+        if self.case_owner == *who {
+            self.case_owner = forgotten_id();
+            self.case = FORGOTTEN.to_string();
+            self.takeaway = None;
+            if !self.is_closed() {
+                self.phase_due = at;
+            }
+            changed = true;
+        }
+        changed
     }
 
     fn close(&mut self, reason: CloseReason, at: DateTime<Utc>) -> Effect {
@@ -935,6 +975,82 @@ mod tests {
                 assert_eq!(post.phase, th.phase, "{script}");
             }
         }
+    }
+
+    #[test]
+    fn forget_keeps_the_thread_and_everyone_elses_posts() {
+        // A colleague is forgotten: their post becomes a placeholder, the rest is untouched.
+        let (mut th, _, _) =
+            run("tick 24; post anna 30 Wat deed je toen?; post bo 31 Hoe voelde dat?");
+        let before = th.clone();
+        assert!(th.forget(&p("anna"), h(40)));
+        assert_eq!(th.posts.len(), 2);
+        assert_eq!(
+            (th.posts[0].author.as_str(), th.posts[0].text.as_str()),
+            (FORGOTTEN, FORGOTTEN)
+        );
+        assert_eq!(
+            (th.posts[0].phase, th.posts[0].kind),
+            (before.posts[0].phase, before.posts[0].kind)
+        );
+        assert_eq!(th.posts[1], before.posts[1]);
+        assert_eq!(
+            (th.case_owner.as_str(), th.case.as_str(), th.phase_due),
+            ("owner", "Mijn casus.", before.phase_due)
+        );
+        assert!(!th.forget(&p("anna"), h(41)), "nothing of anna is left");
+
+        // The case owner is forgotten: case, takeaway and their posts go, the thread is due
+        // now, and the next tick closes it as the owner having left, without their takeaway.
+        let (mut th, _, _) = run("@O; post owner 121 Ik neem mee dat ik doorvraag.");
+        assert!(th.takeaway.is_some());
+        assert!(th.forget(&p("owner"), h(125)));
+        assert!(th.owner_forgotten());
+        assert_eq!(
+            (th.case.as_str(), th.takeaway.as_deref(), th.phase_due),
+            (FORGOTTEN, None, h(125))
+        );
+        assert!(th.posts.iter().all(|p| p.author.as_str() != "owner"));
+        assert_eq!(
+            th.posts
+                .iter()
+                .filter(|p| p.author.as_str() == FORGOTTEN)
+                .count(),
+            1
+        );
+        assert!(
+            th.posts
+                .iter()
+                .any(|p| p.author.as_str() == "anna" && p.text == "Wat deed je toen?")
+        );
+        // The owner is no one, so nobody can act as the owner.
+        let fx = th.apply(
+            Event::Advance {
+                by: forgotten_id(),
+                at: h(126),
+            },
+            &S,
+            &plus_days,
+        );
+        assert!(
+            matches!(
+                fx[..],
+                [Effect::Refused {
+                    reason: RefuseReason::NotCaseOwner,
+                    ..
+                }]
+            ),
+            "{fx:?}"
+        );
+        assert!(PersonId::parse(FORGOTTEN).is_err());
+        let fx = th.apply(Event::OwnerLeftTeam { at: h(126) }, &S, &plus_days);
+        let [Effect::Closed(summary)] = &fx[..] else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(
+            (summary.reason, summary.takeaway.as_deref()),
+            (CloseReason::OwnerLeft, None)
+        );
     }
 
     #[test]

@@ -17,10 +17,10 @@ pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
 pub use people::ImportSummary;
 pub(crate) use people::seed_for;
 pub use privacy::{
-    ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, AuditEntry, EscalationExport, ForgetReport,
-    PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport, ReflectionExport,
-    RetentionPolicies, RetentionPolicy, RetentionReport, SignalExport, escalation_subject,
-    person_subject,
+    ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, ACTOR_UNKNOWN, AuditEntry, EscalationExport,
+    ForgetReport, PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport,
+    ReflectionExport, RetentionPolicies, RetentionPolicy, RetentionReport, SignalExport,
+    escalation_subject, person_subject,
 };
 pub use reflections::StoredReflection;
 pub use school::{OpenEscalation, OverviewCounts, SchoolOverrides};

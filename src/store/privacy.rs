@@ -7,14 +7,18 @@
 //!   signals and escalations; the outbox rows that carry those escalations (summaries, reminders,
 //!   wpb notices, whatever their status), the follow-up questions about those signals and the
 //!   "cannot reach" notices about the person, so their name and texts disappear from everything
-//!   still to be sent; then the person row. Intervisie threads whose case they brought in
-//!   are deleted (their team messages are addressed to them and go with their outbox rows);
-//!   their posts in other threads are taken out of those threads. A schoolopleider's id is cleared from the
-//!   escalations they acknowledged or closed.
+//!   still to be sent; then the person row. Intervisie threads stay for the colleagues in
+//!   them: the person's case, takeaway and posts become placeholders (`(verwijderd)`, no
+//!   author, no text; see `Thread::forget`), everyone else's posts stay theirs. A thread they
+//!   brought in loses its owner (`case_owner` becomes `(verwijderd)`) and, when still open,
+//!   is due at once, so the next tick closes it as "the case owner left the team"; its team
+//!   messages were addressed to them and go with their outbox rows. A schoolopleider's id is
+//!   cleared from the escalations they acknowledged or closed.
 //! - **Audit rows** whose subject is the person (`person:<id>`) or one of the deleted
 //!   escalations are removed; rows in which they were the actor keep their action and subject
 //!   but the actor becomes `verwijderd`. The forget itself is recorded with the subject
 //!   `forgotten:<forgotten_counts id>`, never the person's id. Audit details never hold names.
+//!   Refused actions (`refused:<action>`, written by `app::refusals`) are rows they acted in.
 //! - **Counts** of what was removed go to `forgotten_counts` (school, role, reason, numbers).
 //! - **Retention boundaries**: a row whose time is exactly `now - retention_months` (calendar
 //!   months, UTC) is kept; one second older goes. A student's data is kept through the
@@ -43,6 +47,9 @@ pub const ACTOR_CLI: &str = "admin:cli";
 pub const ACTOR_FORGOTTEN: &str = "verwijderd";
 /// The actor of a forget a person asked for themselves (their id must not stay behind).
 pub const ACTOR_SELF: &str = "zelf";
+/// The actor of a refused action from a sender the roster does not know: no address is kept,
+/// and the colon keeps it apart from every person id.
+pub const ACTOR_UNKNOWN: &str = "afzender:onbekend";
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -174,6 +181,8 @@ pub struct ForgetReport {
     pub pairings: u64,
     pub escalations: u64,
     pub audit_rows: u64,
+    /// Intervisie threads kept, in which their case or posts became placeholders.
+    pub intervisie: u64,
 }
 
 /// Per school: how long data is kept.
@@ -539,7 +548,7 @@ impl Store {
         dry_run: bool,
     ) -> StoreResult<Option<ForgetReport>> {
         let mut tx = self.begin().await?;
-        let Some(report) = forget_in(&mut tx, id).await? else {
+        let Some(report) = forget_in(&mut tx, id, at).await? else {
             tx.rollback().await?;
             return Ok(None);
         };
@@ -633,7 +642,8 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (student,) in students {
-                let Some(r) = forget_in(&mut tx, &PersonId::from_trusted(student)).await? else {
+                let Some(r) = forget_in(&mut tx, &PersonId::from_trusted(student), now).await?
+                else {
                     continue;
                 };
                 removed.people += 1;
@@ -812,7 +822,11 @@ async fn insert_counts(
 }
 
 /// The deletes of a forget, inside the caller's transaction. None when there is no such person.
-async fn forget_in(tx: &mut Tx<'_>, id: &PersonId) -> StoreResult<Option<ForgetReport>> {
+async fn forget_in(
+    tx: &mut Tx<'_>,
+    id: &PersonId,
+    at: DateTime<Utc>,
+) -> StoreResult<Option<ForgetReport>> {
     let Some((role, school)): Option<(String, String)> =
         sqlx::query_as("SELECT role, school_id FROM people WHERE id = $1")
             .bind(id.as_str())
@@ -915,41 +929,40 @@ async fn forget_in(tx: &mut Tx<'_>, id: &PersonId) -> StoreResult<Option<ForgetR
         &[pid],
     )
     .await?;
-    // Intervisie: threads whose case they brought in go (their team messages went above,
-    // addressed to them); elsewhere their posts are taken out of the thread.
+    // Intervisie: the threads stay for the colleagues in them. The person's case, takeaway
+    // and posts become placeholders without author or text (see `Thread::forget`); a thread
+    // they brought in loses its owner and, when still open, is closed at the next tick. The
+    // team messages of their threads were addressed to them and went above.
     let threads: Vec<(i64, String, i64)> =
         sqlx::query_as("SELECT id, state, version FROM intervisie_threads ORDER BY id")
             .fetch_all(&mut **tx)
             .await?;
     for (thread_id, json, version) in threads {
         let mut thread = parse_thread(thread_id, &json)?;
-        if thread.case_owner == *id {
-            sqlx::query("DELETE FROM intervisie_threads WHERE id = $1")
-                .bind(thread_id)
-                .execute(&mut **tx)
-                .await?;
+        if !thread.forget(id, at) {
             continue;
         }
-        let before = thread.posts.len();
-        thread.posts.retain(|p| p.author != *id);
-        if thread.posts.len() != before {
-            let state = serde_json::to_string(&thread)
-                .map_err(|e| StoreError::Corrupt(format!("intervisie {thread_id}: {e}")))?;
-            let done = sqlx::query(
-                "UPDATE intervisie_threads SET state = $1, version = version + 1 WHERE id = $2 AND version = $3",
-            )
-            .bind(state)
-            .bind(thread_id)
-            .bind(version)
-            .execute(&mut **tx)
-            .await?;
-            // A thread saved in between: roll the whole forget back rather than keep a post.
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Corrupt(format!(
-                    "intervisie {thread_id} changed during forget; try again"
-                )));
-            }
+        let state = serde_json::to_string(&thread)
+            .map_err(|e| StoreError::Corrupt(format!("intervisie {thread_id}: {e}")))?;
+        let done = sqlx::query(
+            "UPDATE intervisie_threads SET state = $1, case_owner = $2,
+               due_at = CASE WHEN closed = 0 THEN $3 ELSE due_at END, version = version + 1
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(state)
+        .bind(thread.case_owner.as_str())
+        .bind(ts(thread.phase_due))
+        .bind(thread_id)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+        // A thread saved in between: roll the whole forget back rather than keep a post.
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "intervisie {thread_id} changed during forget; try again"
+            )));
         }
+        report.intervisie += 1;
     }
     report.reflections += run(tx, "DELETE FROM reflections WHERE wpb_id = $1", &[pid]).await?;
     report.pauses += run(tx, "DELETE FROM pauses WHERE person_id = $1", &[pid]).await?;

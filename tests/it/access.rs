@@ -260,6 +260,7 @@ on_both_backends! {
                 }
                 let before = dump(&store).await;
                 let op = Operator::Chat(chat(who));
+                let through_handle = event(action, who, reflection, &escalations).is_some();
                 let result = match event(action, who, reflection, &escalations) {
                     Some(ev) => e.handle(ev).await.unwrap(),
                     None => match action {
@@ -278,7 +279,13 @@ on_both_backends! {
                 }
                 assert_eq!(result.is_ok(), allowed, "{who} {action}: {result:?}");
                 if let Err(refusal) = &result {
-                    assert_eq!(dump(&store).await, before, "{who} {action} was refused but changed something");
+                    // A refusal changes nothing but the one audit row that records it.
+                    let after = dump(&store).await;
+                    let (refused, rest): (Vec<String>, Vec<String>) =
+                        after.into_iter().partition(|r| r.starts_with("audit_log|") && r.contains("|refused:"));
+                    let new_refusals = refused.iter().filter(|r| !before.contains(r)).count();
+                    assert_eq!(rest, before.iter().filter(|r| !refused.contains(r)).cloned().collect::<Vec<_>>(), "{who} {action} was refused but changed something");
+                    assert_eq!(new_refusals, usize::from(through_handle), "{who} {action}: {refused:?}");
                     assert!(
                         matches!(refusal, UserError::Denied(_) | UserError::EscalationNotFound),
                         "{who} {action}: refused for another reason: {refusal:?}"
@@ -295,4 +302,69 @@ on_both_backends! {
 fn clock_now(clock: &VirtualClock) -> chrono::DateTime<chrono::Utc> {
     use wandelgang::app::ports::Clock;
     clock.now()
+}
+
+on_both_backends! {
+    refusals_are_audited_without_content => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster()).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 10:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        for _ in 0..2 {
+            e.handle(Inbound::Klik { from: chat("s0"), student: None, value: "geen klik".into() }).await.unwrap().unwrap();
+        }
+        let escalation = store.escalations().await.unwrap()[0].id;
+        let refusals = |store: wandelgang::store::Store| async move {
+            store.audit_entries().await.unwrap().into_iter().filter(|a| a.action.starts_with("refused:")).collect::<Vec<_>>()
+        };
+        assert!(refusals(store.clone()).await.is_empty());
+
+        // Allowed actions leave no refusal behind.
+        clock.set(at("2026-10-05 11:00"));
+        e.handle(Inbound::Klik { from: chat("w0"), student: Some(pid("s0")), value: "twijfel".into() }).await.unwrap().unwrap();
+        e.handle(Inbound::Escalation { from: chat("so"), escalation_id: escalation, action: EscalationAction::Acknowledge }).await.unwrap().unwrap();
+        assert!(refusals(store.clone()).await.is_empty());
+
+        // A wpb tries a schoolopleider's command.
+        clock.set(at("2026-10-05 12:00"));
+        let r = e.handle(Inbound::Pair { from: chat("w0"), wpb: pid("w1"), student: pid("s3"), start: None, end: None }).await.unwrap();
+        assert!(matches!(r, Err(UserError::Denied(_))), "{r:?}");
+        // The schoolopleider of another school acts on this school's escalation: to them it
+        // does not exist, exactly as an escalation that does not exist at all.
+        clock.set(at("2026-10-05 12:01"));
+        let r = e.handle(Inbound::Escalation { from: chat("so2"), escalation_id: escalation, action: EscalationAction::Resolve }).await.unwrap();
+        let missing = e.handle(Inbound::Escalation { from: chat("so2"), escalation_id: escalation + 1000, action: EscalationAction::Resolve }).await.unwrap();
+        assert_eq!(r, Err(UserError::EscalationNotFound));
+        assert_eq!(r, missing);
+        assert_eq!(r.unwrap_err().to_string(), missing.unwrap_err().to_string());
+        // A forged klik button for another wpb's student.
+        clock.set(at("2026-10-05 12:02"));
+        let r = e.handle(Inbound::Klik { from: chat("w0"), student: Some(pid("s1")), value: "geen klik".into() }).await.unwrap();
+        assert!(r.is_err(), "{r:?}");
+        // Someone the roster does not know.
+        clock.set(at("2026-10-05 12:03"));
+        let r = e.handle(Inbound::Pair { from: Sender::Chat("test:vreemde".into()), wpb: pid("w1"), student: pid("s3"), start: None, end: None }).await.unwrap();
+        assert_eq!(r, Err(UserError::UnknownSender));
+
+        let rows = refusals(store.clone()).await;
+        let shown: Vec<(String, String, Option<String>)> = rows.iter().map(|a| (a.actor.clone(), a.action.clone(), a.school.clone())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("w0".to_string(), "refused:pair".to_string(), Some("school".to_string())),
+                ("so2".to_string(), "refused:resolve_escalation".to_string(), Some("other".to_string())),
+                ("w0".to_string(), "refused:klik_as_wpb".to_string(), Some("school".to_string())),
+                ("afzender:onbekend".to_string(), "refused:pair".to_string(), None),
+            ]
+        );
+        assert_eq!(rows[0].at, at("2026-10-05 12:00"));
+        assert_eq!(rows[2].at, at("2026-10-05 12:02"));
+        // No content: no details, no ids of what was aimed at, no address of the stranger.
+        for a in &rows {
+            assert_eq!(a.detail, None, "{a:?}");
+            for content in ["s1", "s3", "w1", "vreemde", "geen klik", &format!("{escalation}")] {
+                assert!(!a.subject.contains(content), "{a:?}");
+            }
+        }
+    };
 }

@@ -10,7 +10,7 @@ use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::recording::RecordingChat;
 use wandelgang::config::Config;
 use wandelgang::domain::authz::Denied;
-use wandelgang::domain::intervisie::Phase;
+use wandelgang::domain::intervisie::{FORGOTTEN, Phase, Thread};
 use wandelgang::domain::roster::{Person, Role, Roster, School, SchoolId, Team, TeamId};
 use wandelgang::store::Store;
 
@@ -292,29 +292,74 @@ on_both_backends! {
             Err(UserError::IntervisieAlreadyOpen)
         );
         e.tick().await.unwrap();
-        assert_eq!(dump(&store).await, before, "refusals change nothing");
+        // Nothing changes but the audit rows of the two refusals the authorization table gave.
+        let (refused, rest): (Vec<String>, Vec<String>) =
+            dump(&store).await.into_iter().partition(|r| r.starts_with("audit_log|") && r.contains("|refused:"));
+        assert_eq!(rest, before, "refusals change nothing");
+        assert_eq!(refused.len(), 2, "{refused:#?}");
+        assert!(refused.iter().all(|r| r.contains("|refused:intervisie_") && r.contains("|not_case_owner|")), "{refused:#?}");
     };
 }
 
 on_both_backends! {
-    forget_removes_posts_and_the_owners_threads => |db: TestDb| async move {
+    forget_keeps_the_thread_and_colleagues_posts => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster()).await.unwrap();
         let clock = VirtualClock::new(at("2026-10-05 09:00"));
-        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
-        ok(&e, Inbound::IntervisieStart { from: from("w0"), case: CASE.into(), reflection_id: None }).await;
-        let w1_text = "w1 leest mee en vertelt iets persoonlijks";
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        let started = ok(&e, Inbound::IntervisieStart { from: from("w0"), case: CASE.into(), reflection_id: None }).await;
+        let Reply::IntervisieStarted { thread } = started else { panic!("{started:?}") };
+        let w0_text = "w0 vult aan: ze kijkt steeds naar mij";
+        ok(&e, post("w0", w0_text)).await;
+        run_until(&e, &clock, at("2026-10-05 09:30"), at("2026-10-06 10:00"), 30).await;
+        clock.set(at("2026-10-06 11:00"));
+        let w1_text = "w1 leest mee en vertelt iets persoonlijks?";
+        let w2_text = "Wat maakte dat je haar toen de ruimte gaf?";
         ok(&e, post("w1", w1_text)).await;
+        ok(&e, post("w2", w2_text)).await;
         e.tick().await.unwrap();
-        let export = e.export_person("admin:cli", &pid("w1")).await.unwrap().unwrap();
-        assert!(export.to_json().unwrap().contains(w1_text));
+
+        // A colleague asks to be forgotten: their post becomes a placeholder, the thread runs on.
         e.forget_person("admin:cli", &pid("w1"), false).await.unwrap().unwrap();
         let after = dump(&store).await;
-        assert!(after.iter().all(|r| !r.contains(w1_text)), "{after:#?}");
-        assert!(after.iter().any(|r| r.starts_with("intervisie_threads|")));
-        e.forget_person("admin:cli", &pid("w0"), false).await.unwrap().unwrap();
+        assert!(after.iter().all(|r| !r.contains(w1_text) && !r.contains("Naam w1")), "{after:#?}");
+        assert!(after.iter().any(|r| r.starts_with("intervisie_threads|") && r.contains(CASE) && r.contains(w2_text)));
+
+        // The case owner asks to be forgotten, through the chat command with its confirmation.
+        clock.set(at("2026-10-06 11:30"));
+        let sent_before = chat.delivered().len();
+        assert_eq!(ok(&e, Inbound::ForgetSelf { from: from("w0"), confirm: true }).await, Reply::Forgotten);
         let after = dump(&store).await;
-        assert!(after.iter().all(|r| !r.starts_with("intervisie_threads|") && !r.contains(CASE)), "{after:#?}");
+        let w0 = ["w0", "Naam w0", CASE, w0_text];
+        let left: Vec<&String> = after.iter().filter(|r| w0.iter().any(|n| r.contains(n))).collect();
+        assert!(left.is_empty(), "{left:#?}");
+        // The thread stays, with w2's question as w2's and placeholders where the others were.
+        let (json, _) = store.thread(thread).await.unwrap().expect("the thread stays");
+        let kept: Thread = serde_json::from_str(&json).unwrap();
+        let posts: Vec<(&str, &str)> = kept.posts.iter().map(|p| (p.author.as_str(), p.text.as_str())).collect();
+        assert_eq!(posts, [(FORGOTTEN, FORGOTTEN), (FORGOTTEN, FORGOTTEN), ("w2", w2_text)]);
+        assert_eq!((kept.case_owner.as_str(), kept.case.as_str()), (FORGOTTEN, FORGOTTEN));
+        let export = e.export_person("admin:cli", &pid("w2")).await.unwrap().unwrap();
+        assert!(export.to_json().unwrap().contains(w2_text), "w2's post is still w2's");
+
+        // The next tick closes the thread for the team as "the case owner left", naming nobody.
+        e.tick().await.unwrap();
+        let team = TeamId::parse("zorg").unwrap();
+        assert!(store.open_thread_of_team(&team).await.unwrap().is_none());
+        let all_new: Vec<OutboundMessage> = chat.delivered().into_iter().skip(sent_before).collect();
+        let shown = format!("{all_new:?}");
+        assert!(w0.iter().all(|n| !shown.contains(n)), "{shown}");
+        // (The team's scheduled call for a new case may follow; it names nobody.)
+        let new: Vec<&OutboundMessage> = all_new.iter().filter(|m| !matches!(m.body, Message::IntervisieCall { .. })).collect();
+        assert_eq!(new.len(), 1, "{new:#?}");
+        assert_eq!(new[0].to.address.as_deref(), Some("test:#zorg"));
+        assert_eq!(new[0].to.person, pid("w2"), "a remaining colleague is the recipient of record");
+        let Message::IntervisieClosed { owner_left, takeaway, .. } = &new[0].body else { panic!("{new:#?}") };
+        assert!(*owner_left && takeaway.is_none());
+        assert!(dump(&store).await.iter().all(|r| w0.iter().all(|n| !r.contains(n))));
+        // The team can bring in a new case.
+        ok(&e, Inbound::IntervisieStart { from: from("w2"), case: "Een nieuwe casus".into(), reflection_id: None }).await;
     };
 }
 

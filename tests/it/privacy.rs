@@ -414,12 +414,54 @@ on_both_backends! {
         assert!(e.forget_person("admin:cli", &pid("so-sanne"), false).await.unwrap().is_err());
     };
 
+    a_students_forget_shows_their_wpb_only_that_the_pairing_ended => |db: TestDb| async move {
+        let (store, e, clock) = seeded(&db).await;
+        // Bert's twijfel about Eva: his own signal and a follow-up question naming her.
+        let before = e.export_person("admin:cli", &pid("wpb-bert")).await.unwrap().unwrap();
+        assert!(before.to_json().unwrap().contains("Eva Blijftook"));
+        assert!(dump(&store).await.iter().any(|r| r.starts_with("outbox|") && r.contains("wpb-bert") && r.contains("Eva Blijftook")));
+
+        clock.set(at("2026-10-12 12:00"));
+        let reply = e.handle(Inbound::ForgetSelf { from: chat("stu-eva"), confirm: true }).await.unwrap().unwrap();
+        assert_eq!(reply, Reply::Forgotten);
+
+        // What Bert sees is what he would see had the pairing ended: his klik naming her is
+        // refused as for a student who was never his, a plain klik finds no pairing.
+        let named = e.handle(Inbound::Klik { from: chat("wpb-bert"), student: Some(pid("stu-eva")), value: "goed".into() }).await.unwrap();
+        let never_his = e.handle(Inbound::Klik { from: chat("wpb-bert"), student: Some(pid("stu-daan")), value: "goed".into() }).await.unwrap();
+        assert_eq!(named, never_his);
+        assert!(named.is_err());
+        assert_eq!(e.handle(klik("wpb-bert", "goed")).await.unwrap(), Err(wandelgang::app::inbox::UserError::NoActivePairing));
+        // His export holds his own data and nothing of her, nor a hint of a deletion.
+        let export = e.export_person("admin:cli", &pid("wpb-bert")).await.unwrap().unwrap();
+        let text = export.to_json().unwrap();
+        let json = json_of(&export);
+        assert!(text.contains(BERT_TEXT));
+        assert_eq!(json["signals_given"], serde_json::json!([]), "the pairing's signals went with it");
+        let hints = ["stu-eva", "Eva", "verwijderd", "vergeten", "forgotten", "deleted"];
+        for h in hints {
+            assert!(!text.contains(h), "Bert's export holds {h:?}: {text}");
+        }
+        // Nothing waiting for him names her, and the week after brings him nothing about her.
+        let rows = dump(&store).await;
+        assert!(!rows.iter().any(|r| r.starts_with("outbox|") && r.contains("Eva")), "{rows:#?}");
+        let chat_after = RecordingChat::new();
+        let later = engine(store.clone(), chat_after.clone(), clock.clone());
+        run_until(&later, &clock, at("2026-10-12 12:00"), at("2026-10-19 17:00"), 60).await;
+        for m in chat_after.delivered().iter().filter(|m| m.to.person == pid("wpb-bert")) {
+            let shown = format!("{m:?}");
+            for h in hints {
+                assert!(!shown.contains(h), "{shown}");
+            }
+        }
+    };
+
     audit_records_open_acknowledge_resolve_export_and_forget => |db: TestDb| async move {
         let (store, e, clock) = seeded(&db).await;
         let id = store.escalations().await.unwrap()[0].id;
         clock.set(at("2026-10-12 12:00"));
         e.handle(Inbound::Escalation { from: chat("so-sanne"), escalation_id: id, action: EscalationAction::Resolve }).await.unwrap().unwrap();
-        // A refused action is not audited.
+        // A refusal that is no authorization matter (already resolved) is not audited.
         assert!(e.handle(Inbound::Escalation { from: chat("so-sanne"), escalation_id: id, action: EscalationAction::Move }).await.unwrap().is_err());
         e.export_person("admin:cli", &pid("wpb-bert")).await.unwrap().unwrap();
         e.forget_person("admin:cli", &pid("wpb-bert"), false).await.unwrap().unwrap();
