@@ -218,7 +218,7 @@ async fn bench(name: &str, url: &str) {
         let ev = store
             .record_signal(
                 &write,
-                |recent, open| evaluate(&rules, recent, open),
+                |recent, open, view| evaluate(&rules, recent, open, view),
                 |_| vec![],
             )
             .await
@@ -238,9 +238,23 @@ async fn bench(name: &str, url: &str) {
         )
         .await
         .expect("window");
+    let own: Vec<_> = window
+        .iter()
+        .filter(|p| p.source == wandelgang::domain::klik::SignalSource::Wpb)
+        .copied()
+        .collect();
+    let view = wandelgang::domain::escalation::WpbView {
+        own: &own,
+        told_in_progress: false,
+    };
     let t = Instant::now();
     for _ in 0..10_000 {
-        std::hint::black_box(evaluate(&rules, std::hint::black_box(&window), false));
+        std::hint::black_box(evaluate(
+            &rules,
+            std::hint::black_box(&window),
+            false,
+            &view,
+        ));
     }
     println!(
         "pure evaluate() on the window:  {:.2} µs",

@@ -1585,6 +1585,26 @@ mod tests {
     }
 
     #[test]
+    fn admin_chat_is_a_chat_address() {
+        let c = Config::from_toml_str(
+            "database_url = \"sqlite://x.db\"\nadmin_chat = \"discord:1234\"\n",
+            "wandelgang.toml",
+            &no_env(),
+        )
+        .unwrap();
+        assert_eq!(c.admin_chat.as_deref(), Some("discord:1234"));
+        assert_eq!(Config::default().admin_chat, None);
+        for bad in ["beheer", "discord:", ":1234", "discord:12 34", "dis cord:1"] {
+            let e = err(&format!("\nadmin_chat = \"{bad}\"\n"));
+            let shown = assert_at(&e, "admin_chat", 2);
+            assert!(
+                shown.contains("platform:adres") && shown.contains("platform:address"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
     fn intervisie_settings_merge_per_key_over_the_defaults() {
         let text = "\
 [defaults.intervisie]

@@ -176,6 +176,16 @@ pub struct Roster {
     pub pairings: Vec<Pairing>,
 }
 
+/// A chat address has the form `platform:address` (`discord:1234`, `console:anna`): a
+/// platform of ASCII letters and digits, a colon, something after it, no spaces.
+pub fn is_chat_address(raw: &str) -> bool {
+    raw.split_once(':').is_some_and(|(platform, rest)| {
+        !platform.is_empty()
+            && platform.chars().all(|c| c.is_ascii_alphanumeric())
+            && !rest.is_empty()
+    }) && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,14 +237,4 @@ mod tests {
             "another student"
         );
     }
-}
-
-/// A chat address has the form `platform:address` (`discord:1234`, `console:anna`): a
-/// platform of ASCII letters and digits, a colon, something after it, no spaces.
-pub fn is_chat_address(raw: &str) -> bool {
-    raw.split_once(':').is_some_and(|(platform, rest)| {
-        !platform.is_empty()
-            && platform.chars().all(|c| c.is_ascii_alphanumeric())
-            && !rest.is_empty()
-    }) && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
 }
