@@ -476,3 +476,21 @@ fn simulate_a_scenario_in_a_folder_without_db() {
         let _ = std::fs::remove_file(format!("{db}{suffix}"));
     }
 }
+
+#[test]
+fn log_lines_have_no_colour_codes_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
+        .args(["roster", "show"])
+        .current_dir(dir.path())
+        .env("WANDELGANG_LOG", "debug")
+        .env_remove("WANDELGANG_DATABASE_URL")
+        .env_remove("WANDELGANG_CONFIG")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("DEBUG"), "no log lines at all: {log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a piped log: {log:?}");
+}
