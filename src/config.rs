@@ -53,6 +53,8 @@ pub const DEFAULT_STUDENT_RETENTION_DAYS: u32 = 30;
 #[derive(Clone, PartialEq)]
 pub struct Config {
     pub database_url: String,
+    /// Where [`Config::database_url`] came from, named when the database cannot be opened.
+    pub database_source: DatabaseSource,
     pub discord_token: Option<Secret>,
     /// The `[defaults]` table merged over the built-in defaults and the environment.
     pub defaults: SchoolSettings,
@@ -154,6 +156,70 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Where the database URL came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseSource {
+    /// Nothing set: [`DEFAULT_DATABASE_URL`].
+    Default,
+    /// `database_url` in a configuration file, at this 1-based line.
+    File { file: String, line: usize },
+    /// [`ENV_DATABASE_URL`].
+    Env,
+    /// The `--db` option of `demo` and `simulate`.
+    Flag,
+    /// A fresh file `simulate` or `demo` picked itself.
+    Temporary,
+}
+
+impl DatabaseSource {
+    /// (Dutch, English) description, e.g. `database_url in wandelgang.toml, regel 3`.
+    fn describe(&self) -> (String, String) {
+        match self {
+            DatabaseSource::Default => (
+                format!("de standaard {DEFAULT_DATABASE_URL}"),
+                format!("the default {DEFAULT_DATABASE_URL}"),
+            ),
+            DatabaseSource::File { file, line } => (
+                format!("database_url in {file}, regel {line}"),
+                format!("database_url in {file}, line {line}"),
+            ),
+            DatabaseSource::Env => (
+                format!("omgevingsvariabele {ENV_DATABASE_URL}"),
+                format!("environment variable {ENV_DATABASE_URL}"),
+            ),
+            DatabaseSource::Flag => ("--db".into(), "--db".into()),
+            DatabaseSource::Temporary => {
+                ("een tijdelijk bestand".into(), "a temporary file".into())
+            }
+        }
+    }
+}
+
+/// One line for a database that would not open: the path (or redacted URL) it tried, where
+/// that came from, and the innermost cause only (the outer errors repeat it).
+pub fn database_open_failure(
+    url: &str,
+    source: &DatabaseSource,
+    error: &(dyn std::error::Error + 'static),
+) -> String {
+    let target = match url.strip_prefix("sqlite:") {
+        Some(rest) => {
+            let path = rest.trim_start_matches("//");
+            let path = path.split_once('?').map_or(path, |(p, _)| p);
+            std::path::absolute(path).map_or_else(|_| path.to_string(), |p| p.display().to_string())
+        }
+        None => redact_url(url),
+    };
+    let mut cause = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    let (nl, en) = source.describe();
+    format!(
+        "kan de database {target} niet openen (uit {nl}): {cause} / cannot open the database {target} (from {en}): {cause}"
+    )
+}
+
 /// Why the configuration could not be used. Display is Dutch first, then English.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -229,6 +295,7 @@ impl Default for Config {
         let defaults = builtin_resolved().settings();
         Config {
             database_url: DEFAULT_DATABASE_URL.to_string(),
+            database_source: DatabaseSource::Default,
             discord_token: None,
             defaults,
             schools: BTreeMap::new(),
@@ -1374,12 +1441,20 @@ fn build(
     raw: RawFile,
     env: &BTreeMap<String, String>,
 ) -> Result<Config, ConfigError> {
-    let database_url = match env_value(env, ENV_DATABASE_URL) {
-        Some(url) => check_database_url(url).map_err(|b| env_error(ENV_DATABASE_URL, b))?,
+    let (database_url, database_source) = match env_value(env, ENV_DATABASE_URL) {
+        Some(url) => (
+            check_database_url(url).map_err(|b| env_error(ENV_DATABASE_URL, b))?,
+            DatabaseSource::Env,
+        ),
         None => match &raw.database_url {
-            Some(url) => check_database_url(url)
-                .map_err(|b| ctx.invalid(&KeyPath::root("database_url"), b.0, b.1))?,
-            None => DEFAULT_DATABASE_URL.to_string(),
+            Some(url) => {
+                let key = KeyPath::root("database_url");
+                let checked = check_database_url(url).map_err(|b| ctx.invalid(&key, b.0, b.1))?;
+                let line = locate(ctx.doc, &key).map_or(1, |s| line_of(ctx.text, s.start));
+                let file = ctx.file.to_string();
+                (checked, DatabaseSource::File { file, line })
+            }
+            None => (DEFAULT_DATABASE_URL.to_string(), DatabaseSource::Default),
         },
     };
     let discord_token = match env_value(env, ENV_DISCORD_TOKEN) {
@@ -1430,6 +1505,7 @@ fn build(
 
     Ok(Config {
         database_url,
+        database_source,
         discord_token,
         defaults: base.settings(),
         schools,

@@ -14,7 +14,9 @@ use wandelgang::app::ports::{OfflineChat, SystemClock};
 use wandelgang::app::privacy::Operator;
 use wandelgang::chat::discord::{self, DiscordOptions};
 use wandelgang::chat::matrix::MatrixOptions;
-use wandelgang::config::{Config, MatrixSettings, redact_url};
+use wandelgang::config::{
+    Config, DatabaseSource, MatrixSettings, database_open_failure, redact_url,
+};
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
 use wandelgang::domain::roster::PersonId;
@@ -191,13 +193,22 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Opens (and migrates) the configured database; a failure names the path and its source.
+async fn open_configured(config: &Config) -> Result<Store> {
+    Store::open(&config.database_url).await.map_err(|e| {
+        anyhow!(database_open_failure(
+            &config.database_url,
+            &config.database_source,
+            &e
+        ))
+    })
+}
+
 /// Loads the configuration and opens (and migrates) its database.
 async fn open_store(config: Option<&Path>) -> Result<(Store, String)> {
     let config = Config::load(config, &env_vars())?;
     let url = redact_url(&config.database_url);
-    let store = Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("database {url}"))?;
+    let store = open_configured(&config).await?;
     Ok((store, url))
 }
 
@@ -219,10 +230,7 @@ async fn run_bot(config: Option<&Path>) -> Result<()> {
 }
 
 async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
-    let url = redact_url(&config.database_url);
-    let store = Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("database {url}"))?;
+    let store = open_configured(&config).await?;
     eprintln!(
         "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C",
         matrix.user, matrix.user
@@ -248,10 +256,7 @@ async fn run_discord(config: Config, token: wandelgang::config::Secret) -> Resul
              no Discord guilds: map each guild to a school under [discord.guilds] in the configuration file (README, 'Running on Discord')."
         );
     }
-    let url = redact_url(&config.database_url);
-    let store = Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("database {url}"))?;
+    let store = open_configured(&config).await?;
     let opts = DiscordOptions::new(
         HttpBuilder::new(token.expose()),
         config.discord.guilds.clone(),
@@ -304,10 +309,7 @@ fn person_id(raw: &str) -> Result<PersonId> {
 /// An engine for commands that read and delete but never send.
 async fn offline_engine(config: Option<&Path>) -> Result<(CliEngine, Store)> {
     let config = Config::load(config, &env_vars())?;
-    let url = redact_url(&config.database_url);
-    let store = Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("database {url}"))?;
+    let store = open_configured(&config).await?;
     let engine = Engine::new(
         store.clone(),
         OfflineChat,
@@ -445,23 +447,15 @@ async fn retention(engine: &CliEngine, dry_run: bool) -> Result<()> {
 }
 
 async fn scenario(text: &str, name: &str, db: Option<PathBuf>) -> Result<()> {
-    let db = match db {
+    let (db, source) = match db {
         Some(p) if p.exists() => bail!(
             "{} bestaat al; kies een nieuw bestand / already exists; choose a new file",
             p.display()
         ),
-        Some(p) => p,
-        None => {
-            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-            std::env::temp_dir()
-                .join(format!(
-                    "wandelgang-{name}-{stamp}-{}.db",
-                    std::process::id()
-                ))
-                .to_path_buf()
-        }
+        Some(p) => (p, DatabaseSource::Flag),
+        None => (simulate::default_db_path(name), DatabaseSource::Temporary),
     };
-    let summary = simulate::run(text, name, &db, Box::new(std::io::stdout())).await?;
+    let summary = simulate::run(text, name, &db, &source, Box::new(std::io::stdout())).await?;
     println!(
         "\nKlaar / done: {} vragen verstuurd / prompts sent, {} escalatie(s). Database: {}",
         summary.prompts_sent, summary.escalations, summary.database

@@ -14,7 +14,7 @@ use crate::app::messages::Message;
 use crate::app::ports::{Clock, VirtualClock};
 use crate::chat::console::ConsoleChat;
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
-use crate::config::Config;
+use crate::config::{Config, DatabaseSource, database_open_failure};
 use crate::domain::language::Language;
 use crate::domain::prompts::Catalogue;
 use crate::domain::roster::{PersonId, Role};
@@ -32,6 +32,22 @@ pub enum ScenarioError {
     Engine(#[from] crate::app::engine::EngineError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The database file could not be opened; the message names it and where it came from.
+    #[error("{0}")]
+    OpenDatabase(String),
+}
+
+/// A fresh SQLite file in the temp folder named after the scenario file's stem, so a scenario
+/// path with folders in it (`scenarios/demo.toml`) still names one file.
+pub fn default_db_path(scenario: &str) -> std::path::PathBuf {
+    let stem = std::path::Path::new(scenario)
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy());
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    std::env::temp_dir().join(format!(
+        "wandelgang-{stem}-{stamp}-{}.db",
+        std::process::id()
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +146,7 @@ pub async fn run(
     text: &str,
     file: &str,
     db_path: &std::path::Path,
+    db_source: &DatabaseSource,
     out: Box<dyn Write + Send>,
 ) -> Result<RunSummary, ScenarioError> {
     let scenario: Scenario = toml::from_str(text).map_err(|e| invalid(file, e.to_string()))?;
@@ -154,7 +171,9 @@ pub async fn run(
     let default_language = config.defaults.language;
 
     let url = format!("sqlite://{}", db_path.display());
-    let store = Store::open(&url).await?;
+    let store = Store::open(&url)
+        .await
+        .map_err(|e| ScenarioError::OpenDatabase(database_open_failure(&url, db_source, &e)))?;
     store.import_roster(&roster).await?;
 
     let start = local(tz, scenario.start.and_hms_opt(0, 0, 0).unwrap_or_default())

@@ -363,3 +363,134 @@ value = "bevestig"
         );
     }
 }
+
+#[test]
+fn roster_import_reads_semicolons_and_names_rows_that_are_not_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    // As Dutch Excel saves it: semicolons.
+    let good = std::fs::read_to_string(format!("{REPO}/examples/roster.csv")).unwrap();
+    std::fs::write(dir.path().join("excel.csv"), good.replace(',', ";")).unwrap();
+    let ok = wandelgang(dir.path(), &["roster", "import", "excel.csv"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let shown = text(&wandelgang(dir.path(), &["roster", "show"]));
+    assert!(shown.contains("Anna Jansen"), "{shown}");
+
+    // As Excel's plain "CSV" saves it: Windows-1252, é is the byte 0xE9.
+    let mut latin = b"kind;id;school;name;team;chat;language;wpb;student;start;end\n".to_vec();
+    latin.extend_from_slice(b"school;x;;School X;;;;;;;\nschool;y;;Caf\xe9 Y;;;;;;;\n");
+    std::fs::write(dir.path().join("latin.csv"), &latin).unwrap();
+    let out = wandelgang(dir.path(), &["roster", "import", "latin.csv"]);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(msg.contains("rij 3: tekst is geen UTF-8"), "{msg}");
+    assert!(msg.contains("row 3: text is not UTF-8"), "{msg}");
+    assert!(
+        msg.contains("CSV UTF-8") && msg.contains("niets geïmporteerd"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_named_once_with_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let check = |out: &Output, path: &std::path::Path, nl: &str, en: &str| {
+        assert!(!out.status.success());
+        let msg = text(out);
+        let path = path.display().to_string();
+        assert_eq!(msg.matches("kan de database").count(), 1, "{msg}");
+        assert!(
+            msg.contains(&format!("kan de database {path} niet openen (uit {nl})")),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!("cannot open the database {path} (from {en})")),
+            "{msg}"
+        );
+        assert_eq!(
+            msg.matches("unable to open database file").count(),
+            2,
+            "{msg}"
+        );
+    };
+
+    // The environment variable.
+    let env_db = missing.join("env.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
+        .args(["roster", "show"])
+        .current_dir(dir.path())
+        .env(
+            "WANDELGANG_DATABASE_URL",
+            format!("sqlite://{}", env_db.display()),
+        )
+        .env_remove("WANDELGANG_CONFIG")
+        .output()
+        .unwrap();
+    check(
+        &out,
+        &env_db,
+        "omgevingsvariabele WANDELGANG_DATABASE_URL",
+        "environment variable WANDELGANG_DATABASE_URL",
+    );
+
+    // database_url in the configuration file, with its line.
+    std::fs::write(
+        dir.path().join("wandelgang.toml"),
+        "# de database\n\ndatabase_url = \"sqlite://no-such-folder/file.db\"\n",
+    )
+    .unwrap();
+    let out = wandelgang(dir.path(), &["roster", "show"]);
+    check(
+        &out,
+        &missing.join("file.db"),
+        "database_url in wandelgang.toml, regel 3",
+        "database_url in wandelgang.toml, line 3",
+    );
+    std::fs::remove_file(dir.path().join("wandelgang.toml")).unwrap();
+
+    // --db of demo.
+    let flag_db = missing.join("demo.db");
+    let out = wandelgang(dir.path(), &["demo", "--db", flag_db.to_str().unwrap()]);
+    check(&out, &flag_db, "--db", "--db");
+}
+
+#[test]
+fn simulate_a_scenario_in_a_folder_without_db() {
+    let out = wandelgang(
+        std::path::Path::new(REPO),
+        &["simulate", "scenarios/demo.toml"],
+    );
+    let transcript = text(&out);
+    assert!(out.status.success(), "{transcript}");
+    let db = transcript
+        .rsplit_once("Database: ")
+        .map(|(_, p)| p.trim().to_string())
+        .expect("the database is named");
+    let name = std::path::Path::new(&db)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with("wandelgang-demo-"), "{db}");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{suffix}"));
+    }
+}
+
+#[test]
+fn log_lines_have_no_colour_codes_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
+        .args(["roster", "show"])
+        .current_dir(dir.path())
+        .env("WANDELGANG_LOG", "debug")
+        .env_remove("WANDELGANG_DATABASE_URL")
+        .env_remove("WANDELGANG_CONFIG")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("DEBUG"), "no log lines at all: {log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a piped log: {log:?}");
+}
