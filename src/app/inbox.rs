@@ -630,7 +630,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .store
             .record_signal(
                 &write,
-                |recent, open, view| evaluate(&rules, recent, open, view),
+                |recent, open, view| {
+                    let mut decision = evaluate(&rules, recent, open, view);
+                    // Someone will reach out only if someone can be reached; the escalation is
+                    // not marked as told to the wpb then.
+                    if reach.is_empty() && decision.wpb == WpbFacing::Notice {
+                        decision.wpb = WpbFacing::Nothing;
+                    }
+                    decision
+                },
                 |ev| {
                     let mut rows = Vec::new();
                     if let (Some(id), Some(triggers)) = (ev.escalation_id, &ev.decision.escalate) {
@@ -707,19 +715,16 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                             // The pairing: forgetting either side removes it (it names the student).
                             Some(pairing_no),
                         )),
-                        // Someone will reach out only if someone can be reached.
-                        (WpbFacing::Notice, Some(id)) if !reach.is_empty() => {
-                            rows.extend(json_row(
-                                format!("escalatie-wpb:{wpb_key}"),
-                                OutboxKind::WpbNotice,
-                                &wpb.id,
-                                now,
-                                &Message::WpbEscalationNotice {
-                                    student: student.name.clone(),
-                                },
-                                Some(id),
-                            ))
-                        }
+                        (WpbFacing::Notice, Some(id)) => rows.extend(json_row(
+                            format!("escalatie-wpb:{wpb_key}"),
+                            OutboxKind::WpbNotice,
+                            &wpb.id,
+                            now,
+                            &Message::WpbEscalationNotice {
+                                student: student.name.clone(),
+                            },
+                            Some(id),
+                        )),
                         _ => {}
                     }
                     rows

@@ -374,6 +374,8 @@ crate::on_both_backends! {
         e.handle(klik_as("w0", "geen klik")).await.unwrap().unwrap();
         e.tick().await.unwrap();
         assert!(kinds_to(&store, "w0").await.iter().all(|k| k != "wpb_notice"));
+        let esc = store.escalations().await.unwrap();
+        assert_eq!((esc.len(), esc[0].wpb_notified), (1, false), "opened, but not as told to the wpb");
         assert!(!chat.delivered().iter().any(|m| matches!(m.body, Message::WpbEscalationNotice { .. } | Message::Escalation(_))));
     };
 }
