@@ -14,8 +14,8 @@ mod signals;
 
 pub use batch::{Finish, RecipientContext};
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
-pub use people::ImportSummary;
 pub(crate) use people::seed_for;
+pub use people::{ImportRules, ImportSummary};
 pub use privacy::{
     ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, AuditEntry, EscalationExport, ForgetReport,
     PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport, ReflectionExport,
@@ -27,6 +27,8 @@ pub use school::{OpenEscalation, OverviewCounts, SchoolOverrides};
 pub use signals::{EscalationRow, EscalationStatus, SignalWrite};
 
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::roster::RosterConflict;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
@@ -41,6 +43,17 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A write refused because of what is already stored; nothing changed.
+    #[error("refused, nothing changed: {}", list(.0))]
+    Refused(Vec<RosterConflict>),
+}
+
+fn list(conflicts: &[RosterConflict]) -> String {
+    conflicts
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -113,6 +126,33 @@ impl Store {
                     .run(&self.pool)
                     .await?
             }
+        }
+        Ok(())
+    }
+
+    /// A transaction that holds the write lock from its first statement. On SQLite a
+    /// deferred transaction that reads and then writes can fail with SQLITE_BUSY when another
+    /// writer got in between; `BEGIN IMMEDIATE` waits for the lock (busy_timeout) instead.
+    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Serialises changes to one person's pairings until the transaction ends: PostgreSQL
+    /// locks the person's row; on SQLite the write transaction ([`Self::begin_write`]) already
+    /// excludes every other writer.
+    pub(crate) async fn lock_person(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        person: &str,
+    ) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM people WHERE id = $1 FOR UPDATE")
+                .bind(person)
+                .fetch_optional(&mut **tx)
+                .await?;
         }
         Ok(())
     }
