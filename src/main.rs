@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serenity::all::HttpBuilder;
 use wandelgang::app::Engine;
-use wandelgang::app::inbox::Reply;
+use wandelgang::app::inbox::{Reply, UserError};
 use wandelgang::app::ports::{OfflineChat, SystemClock};
 use wandelgang::app::privacy::Operator;
 use wandelgang::chat::discord::{self, DiscordOptions};
@@ -19,7 +19,7 @@ use wandelgang::config::{
 };
 use wandelgang::domain::language::Language;
 use wandelgang::domain::prompts::{Catalogue, SourceFile};
-use wandelgang::domain::roster::PersonId;
+use wandelgang::domain::roster::{PersonId, SchoolId};
 use wandelgang::roster_import::{RosterFormat, parse_roster_bytes};
 use wandelgang::store::{ForgetReport, Store};
 use wandelgang::{simulate, telemetry};
@@ -212,6 +212,24 @@ async fn open_store(config: Option<&Path>) -> Result<(Store, String)> {
     Ok((store, url))
 }
 
+/// What `roster show` and `run` say about a school without a schoolopleider.
+fn no_schoolopleider(school: &SchoolId) -> String {
+    format!(
+        "school `{school}` heeft geen schoolopleider: escalaties gaan naar admin_chat als die is ingesteld, anders bereiken ze niemand / school `{school}` has no schoolopleider: escalations go to admin_chat if configured, otherwise they reach nobody"
+    )
+}
+
+/// At start: every school where an escalation would find no schoolopleider, as a warning in
+/// the log and on stderr (where the start line goes too).
+async fn warn_schools_without_schoolopleider(store: &Store) -> Result<()> {
+    let roster = store.roster().await?;
+    for school in roster.schools_without_schoolopleider() {
+        tracing::warn!(school = %school.id, "school has no schoolopleider; escalations go to admin_chat if configured, otherwise they reach nobody");
+        eprintln!("Let op / warning: {}", no_schoolopleider(&school.id));
+    }
+    Ok(())
+}
+
 /// `wandelgang run`: the bot on Discord or Matrix with the scheduler, until Ctrl-C or SIGTERM.
 async fn run_bot(config: Option<&Path>) -> Result<()> {
     let config = Config::load(config, &env_vars())?;
@@ -231,6 +249,7 @@ async fn run_bot(config: Option<&Path>) -> Result<()> {
 
 async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
     let store = open_configured(&config).await?;
+    warn_schools_without_schoolopleider(&store).await?;
     eprintln!(
         "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C",
         matrix.user, matrix.user
@@ -257,6 +276,7 @@ async fn run_discord(config: Config, token: wandelgang::config::Secret) -> Resul
         );
     }
     let store = open_configured(&config).await?;
+    warn_schools_without_schoolopleider(&store).await?;
     let opts = DiscordOptions::new(
         HttpBuilder::new(token.expose()),
         config.discord.guilds.clone(),
@@ -516,7 +536,7 @@ async fn import(engine: &CliEngine, file: &Path) -> Result<()> {
     })?;
     let bytes = std::fs::read(file)
         .with_context(|| format!("kan {} niet lezen / cannot read", file.display()))?;
-    let roster = match parse_roster_bytes(&bytes, format) {
+    let (roster, rows) = match parse_roster_bytes(&bytes, format) {
         Ok(r) => r,
         Err(errors) => {
             eprintln!("{errors}");
@@ -534,6 +554,16 @@ async fn import(engine: &CliEngine, file: &Path) -> Result<()> {
     {
         Ok(Reply::RosterImported(summary)) => summary,
         Ok(other) => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+        // Valid rows that clash with what is stored: reported like the file's own errors.
+        Err(UserError::RosterRefused(conflicts)) => {
+            let errors = rows.refusal(&conflicts);
+            eprintln!("{errors}");
+            bail!(
+                "{}: niets geïmporteerd / nothing imported ({} fout(en) / error(s))",
+                file.display(),
+                errors.0.len()
+            );
+        }
         Err(e) => bail!("niets geïmporteerd / nothing imported: {e}"),
     };
     println!(
@@ -545,8 +575,12 @@ async fn import(engine: &CliEngine, file: &Path) -> Result<()> {
 
 async fn show(store: &Store) -> Result<()> {
     let roster = store.roster().await?;
+    let orphaned = roster.schools_without_schoolopleider();
     for school in &roster.schools {
         println!("{} ({})", school.name, school.id);
+        if orphaned.iter().any(|s| s.id == school.id) {
+            println!("  ! {}", no_schoolopleider(&school.id));
+        }
         for team in roster.teams.iter().filter(|t| t.school == school.id) {
             println!(
                 "  team {} ({}){}",

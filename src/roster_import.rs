@@ -40,7 +40,8 @@ use toml::de::{DeTable, DeValue};
 use crate::config::line_of;
 use crate::domain::language::Language;
 use crate::domain::roster::{
-    IdError, Pairing, Person, PersonId, Role, Roster, School, SchoolId, Team, TeamId,
+    IdError, Pairing, Person, PersonId, Role, Roster, RosterConflict, School, SchoolId, Team,
+    TeamId,
 };
 use crate::domain::schedule::DateRange;
 
@@ -119,9 +120,12 @@ impl std::error::Error for RosterErrors {}
 
 /// Parses a roster file as read from disk: bytes that are not UTF-8 are refused with their row
 /// (Excel's plain "CSV" saves Windows-1252), otherwise as [`parse_roster`].
-pub fn parse_roster_bytes(bytes: &[u8], format: RosterFormat) -> Result<Roster, RosterErrors> {
+pub fn parse_roster_bytes(
+    bytes: &[u8],
+    format: RosterFormat,
+) -> Result<(Roster, RosterRows), RosterErrors> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse_roster(text, format),
+        Ok(text) => parse_roster_with_rows(text, format),
         Err(_) => Err(RosterErrors(not_utf8_rows(bytes))),
     }
 }
@@ -145,17 +149,66 @@ fn not_utf8_rows(bytes: &[u8]) -> Vec<RowError> {
 /// Parses and validates a whole roster. Either every entry is valid and consistent, or every
 /// problem is returned.
 pub fn parse_roster(text: &str, format: RosterFormat) -> Result<Roster, RosterErrors> {
+    parse_roster_with_rows(text, format).map(|(roster, _)| roster)
+}
+
+/// [`parse_roster`], with where each entry stands in the file: an import the store refuses
+/// ([`RosterConflict`]) is then reported with its rows too.
+pub fn parse_roster_with_rows(
+    text: &str,
+    format: RosterFormat,
+) -> Result<(Roster, RosterRows), RosterErrors> {
     let mut errors = Vec::new();
     let entries = match format {
         RosterFormat::Csv => read_csv(text, &mut errors),
         RosterFormat::Toml => read_toml(text, &mut errors),
     };
-    let roster = validate(&entries, &mut errors);
+    let (roster, rows) = validate(&entries, &mut errors);
     if errors.is_empty() {
-        Ok(roster)
+        Ok((roster, rows))
     } else {
         errors.sort_by_key(|e| e.row);
         Err(RosterErrors(errors))
+    }
+}
+
+/// The row of each entry of a parsed roster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RosterRows {
+    schools: HashMap<SchoolId, usize>,
+    /// The first team or person row of each school, for a school without a row of its own.
+    school_entries: HashMap<SchoolId, usize>,
+    people: HashMap<PersonId, usize>,
+    pairings: Vec<(Pairing, usize)>,
+}
+
+impl RosterRows {
+    /// The store's refusal, one error per conflict with the row it is about, in the same
+    /// form as the file's own errors.
+    pub fn refusal(&self, conflicts: &[RosterConflict]) -> RosterErrors {
+        let mut errors: Vec<RowError> = conflicts
+            .iter()
+            .map(|c| RowError::new(self.row_of(c), c.text(Language::Nl), c.text(Language::En)))
+            .collect();
+        errors.sort_by_key(|e| e.row);
+        RosterErrors(errors)
+    }
+
+    fn row_of(&self, conflict: &RosterConflict) -> usize {
+        match conflict {
+            RosterConflict::PairingOverlaps { new, .. } => self
+                .pairings
+                .iter()
+                .find(|(p, _)| p == new)
+                .map_or(1, |(_, row)| *row),
+            RosterConflict::NoSchoolopleider { school, moved } => moved
+                .as_ref()
+                .and_then(|m| self.people.get(m))
+                .or_else(|| self.schools.get(school))
+                .or_else(|| self.school_entries.get(school))
+                .copied()
+                .unwrap_or(1),
+        }
     }
 }
 
@@ -686,7 +739,7 @@ fn role_name(role: Role) -> &'static str {
     role.as_str()
 }
 
-fn validate(entries: &[Entry], errors: &mut Vec<RowError>) -> Roster {
+fn validate(entries: &[Entry], errors: &mut Vec<RowError>) -> (Roster, RosterRows) {
     let mut check = Check { errors };
 
     // Pass 1: each entry on its own.
@@ -956,22 +1009,25 @@ fn validate(entries: &[Entry], errors: &mut Vec<RowError>) -> Roster {
 
     // Build; when no error was recorded every field is present.
     let mut roster = Roster::default();
+    let mut rows = RosterRows::default();
     for rec in recs {
         match rec {
             Rec::School {
+                row,
                 id: Some(id),
                 name: Some(name),
-                ..
             } => {
+                rows.schools.insert(id.clone(), row);
                 roster.schools.push(School { id, name });
             }
             Rec::Team {
+                row,
                 id: Some(id),
                 school: Some(school),
                 name: Some(name),
                 channel: Ok(channel),
-                ..
             } => {
+                rows.school_entries.entry(school.clone()).or_insert(row);
                 roster.teams.push(Team {
                     id,
                     school,
@@ -980,6 +1036,7 @@ fn validate(entries: &[Entry], errors: &mut Vec<RowError>) -> Roster {
                 });
             }
             Rec::Person {
+                row,
                 role,
                 id: Some(id),
                 school: Some(school),
@@ -987,34 +1044,40 @@ fn validate(entries: &[Entry], errors: &mut Vec<RowError>) -> Roster {
                 name: Some(name),
                 chat: Ok(chat),
                 language: Ok(language),
-                ..
-            } => roster.people.push(Person {
-                id,
-                school,
-                role,
-                name,
-                team,
-                chat,
-                language,
-            }),
+            } => {
+                rows.school_entries.entry(school.clone()).or_insert(row);
+                rows.people.insert(id.clone(), row);
+                roster.people.push(Person {
+                    id,
+                    school,
+                    role,
+                    name,
+                    team,
+                    chat,
+                    language,
+                });
+            }
             Rec::Pairing {
+                row,
                 wpb: Some(wpb),
                 student: Some(student),
                 start: Some(start),
                 end: Some(end),
                 ..
             } => {
-                roster.pairings.push(Pairing {
+                let pairing = Pairing {
                     wpb,
                     student,
                     start,
                     end,
-                });
+                };
+                rows.pairings.push((pairing.clone(), row));
+                roster.pairings.push(pairing);
             }
             _ => {}
         }
     }
-    roster
+    (roster, rows)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ use crate::domain::authz::{Action, Denied, Rule, Target, rule};
 use crate::domain::escalation::{WpbFacing, evaluate};
 use crate::domain::intervisie::{Phase, RefuseReason};
 use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
+use crate::domain::language::Language;
 use crate::domain::reflection::{Reflection, ReflectionError};
-use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role};
+use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role, RosterConflict};
 use crate::domain::schedule::DateRange;
 use crate::store::{
     AuditEntry, ForgetReport, ImportSummary, NewOutbox, OpenEscalation, OutboxKind, OverviewCounts,
@@ -288,6 +289,29 @@ pub enum UserError {
     PairingOverlaps,
     #[error("de einddatum ligt voor de begindatum / the end date lies before the start date")]
     EndBeforeStart,
+    /// The roster's rows are valid, but together with what is stored they break a rule.
+    #[error(
+        "rooster niet geïmporteerd: {} / roster not imported: {}",
+        conflicts_nl(.0),
+        conflicts_en(.0)
+    )]
+    RosterRefused(Vec<RosterConflict>),
+}
+
+fn conflicts_nl(conflicts: &[RosterConflict]) -> String {
+    conflicts_in(conflicts, Language::Nl)
+}
+
+fn conflicts_en(conflicts: &[RosterConflict]) -> String {
+    conflicts_in(conflicts, Language::En)
+}
+
+fn conflicts_in(conflicts: &[RosterConflict], language: Language) -> String {
+    conflicts
+        .iter()
+        .map(|c| c.text(language))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub type Handled = Result<Result<Reply, UserError>, EngineError>;

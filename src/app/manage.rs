@@ -9,7 +9,7 @@ use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Target};
 use crate::domain::roster::{Pairing, Person, PersonId, Role};
 use crate::domain::schedule::Cadence;
-use crate::store::SchoolOverrides;
+use crate::store::{SchoolOverrides, StoreError};
 
 /// The school's overview looks back this many weeks.
 pub const OVERVIEW_WEEKS: i64 = 4;
@@ -122,16 +122,13 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             start,
             end,
         };
-        let overlaps = self
-            .store
-            .pairings_of(&s.id)
-            .await?
-            .into_iter()
-            .any(|(_, p)| p.conflicts_with(&pairing));
-        if overlaps {
-            return Ok(Err(UserError::PairingOverlaps));
+        // The store checks and inserts under the student's lock: two racing requests
+        // cannot both pass the check.
+        match self.store.add_pairing(&pairing).await {
+            Ok(()) => {}
+            Err(StoreError::Refused(_)) => return Ok(Err(UserError::PairingOverlaps)),
+            Err(e) => return Err(e.into()),
         }
-        self.store.add_pairing(&pairing).await?;
         Ok(Ok(Reply::Paired {
             wpb: w.name,
             student: s.name,

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use crate::domain::authz::{Action, Actor, Denied, Target, authorize};
 use crate::domain::roster::{PersonId, Role, Roster, SchoolId};
 use crate::store::{
-    ACTOR_CLI, ACTOR_SELF, ForgetReport, PersonExport, RetentionPolicies, RetentionPolicy,
-    RetentionReport, person_subject,
+    ACTOR_CLI, ACTOR_SELF, ForgetReport, ImportRules, PersonExport, RetentionPolicies,
+    RetentionPolicy, RetentionReport, StoreError, person_subject,
 };
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -204,7 +204,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
 
     /// Imports a roster: an admin any, a schoolopleider only their own school's (every
     /// school, team, person and pairing in it must belong to it, also as stored, and it holds
-    /// no admin). All or nothing; audited.
+    /// no admin). Refused when a pairing overlaps a stored one or a school it writes to would
+    /// have no schoolopleider. All or nothing; audited.
     pub async fn import_roster_as(&self, op: &Operator, roster: &Roster) -> Handled {
         let (actor, name) = match self.operator(op).await? {
             Ok(a) => a,
@@ -255,7 +256,16 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 return Ok(Err(e.into()));
             }
         }
-        let summary = self.store.import_roster(roster).await?;
+        let rules = ImportRules {
+            schoolopleider_required: true,
+        };
+        let summary = match self.store.import_roster_with(roster, rules).await {
+            Ok(s) => s,
+            Err(StoreError::Refused(conflicts)) => {
+                return Ok(Err(UserError::RosterRefused(conflicts)));
+            }
+            Err(e) => return Err(e.into()),
+        };
         let scope = actor.school.as_ref().map(|s| s.as_str().to_string());
         self.store
             .audit(

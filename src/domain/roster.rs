@@ -157,6 +157,12 @@ impl Pairing {
         self.student == other.student && self.period().overlaps(&other.period())
     }
 
+    /// The same pairing as stored: wpb, student and start day are its key, so an import of
+    /// it changes its end day instead of adding a second one.
+    pub fn same_key(&self, other: &Pairing) -> bool {
+        self.wpb == other.wpb && self.student == other.student && self.start == other.start
+    }
+
     pub fn is_active_on(&self, day: NaiveDate) -> bool {
         self.start <= day && day <= self.end
     }
@@ -186,6 +192,97 @@ pub fn is_chat_address(raw: &str) -> bool {
     }) && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+impl Roster {
+    /// Schools in this roster that have no schoolopleider: an escalation there reaches nobody
+    /// at the school.
+    pub fn schools_without_schoolopleider(&self) -> Vec<&School> {
+        self.schools
+            .iter()
+            .filter(|s| {
+                !self
+                    .people
+                    .iter()
+                    .any(|p| p.school == s.id && p.role == Role::Schoolopleider)
+            })
+            .collect()
+    }
+}
+
+/// Why an import is refused although every row is valid on its own: what it would leave
+/// stored breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RosterConflict {
+    /// A pairing of the import overlaps one already stored that the import does not replace.
+    PairingOverlaps { new: Pairing, stored: Pairing },
+    /// After the import the school has no schoolopleider, so an escalation reaches nobody
+    /// there. `moved`: the school's stored schoolopleider the import moves to another school
+    /// or gives another role, if that is how it loses them.
+    NoSchoolopleider {
+        school: SchoolId,
+        moved: Option<PersonId>,
+    },
+}
+
+impl RosterConflict {
+    /// The conflict in one language, without a row (the importer adds that).
+    pub fn text(&self, language: Language) -> String {
+        match (self, language) {
+            (RosterConflict::PairingOverlaps { new, stored }, Language::Nl) => format!(
+                "koppeling van student `{}` met wpb `{}` ({} t/m {}) overlapt met de opgeslagen koppeling met wpb `{}` ({} t/m {}); een student heeft één wpb tegelijk",
+                new.student, new.wpb, new.start, new.end, stored.wpb, stored.start, stored.end,
+            ),
+            (RosterConflict::PairingOverlaps { new, stored }, Language::En) => format!(
+                "pairing of student `{}` with wpb `{}` ({} to {}) overlaps the stored pairing with wpb `{}` ({} to {}); a student has one wpb at a time",
+                new.student, new.wpb, new.start, new.end, stored.wpb, stored.start, stored.end,
+            ),
+            (RosterConflict::NoSchoolopleider { school, moved }, Language::Nl) => format!(
+                "school `{school}` heeft na de import geen schoolopleider{}, dus een escalatie bereikt daar niemand; je kunt er een toevoegen",
+                moved
+                    .as_ref()
+                    .map(|m| format!(" meer (`{m}` was het)"))
+                    .unwrap_or_default()
+            ),
+            (RosterConflict::NoSchoolopleider { school, moved }, Language::En) => format!(
+                "school `{school}` would have no schoolopleider after the import{}, so an escalation would reach nobody there; you can add one",
+                moved
+                    .as_ref()
+                    .map(|m| format!(" (`{m}` was)"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
+impl fmt::Display for RosterConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} / {}",
+            self.text(Language::Nl),
+            self.text(Language::En)
+        )
+    }
+}
+
+/// The imported pairings that overlap a stored one; a stored pairing with the same key is
+/// replaced by the import and so is no conflict. The overlap rule is [`Pairing::conflicts_with`].
+pub fn overlaps_with_stored(new: &[Pairing], stored: &[Pairing]) -> Vec<RosterConflict> {
+    let kept: Vec<&Pairing> = stored
+        .iter()
+        .filter(|s| !new.iter().any(|n| n.same_key(s)))
+        .collect();
+    new.iter()
+        .flat_map(|n| {
+            kept.iter()
+                .filter(|s| n.conflicts_with(s))
+                .map(|s| RosterConflict::PairingOverlaps {
+                    new: n.clone(),
+                    stored: (*s).clone(),
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +299,81 @@ mod tests {
             PersonId::parse(&"a".repeat(65)),
             Err(IdError::TooLong(_))
         ));
+    }
+
+    fn pairing(wpb: &str, student: &str, start: &str, end: &str) -> Pairing {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        Pairing {
+            wpb: PersonId::from_trusted(wpb),
+            student: PersonId::from_trusted(student),
+            start: d(start),
+            end: d(end),
+        }
+    }
+
+    #[test]
+    fn an_import_overlaps_stored_pairings_it_does_not_replace() {
+        let stored = vec![
+            pairing("w1", "s", "2026-09-01", "2027-01-31"),
+            pairing("w2", "t", "2026-09-01", "2027-01-31"),
+        ];
+        // Same key: the import moves the end date; no conflict.
+        let longer = pairing("w1", "s", "2026-09-01", "2027-06-30");
+        assert!(overlaps_with_stored(std::slice::from_ref(&longer), &stored).is_empty());
+        // Another wpb for `s` while w1 is stored: one conflict, naming both.
+        let other = pairing("w3", "s", "2027-01-31", "2027-06-30");
+        assert_eq!(
+            overlaps_with_stored(std::slice::from_ref(&other), &stored),
+            vec![RosterConflict::PairingOverlaps {
+                new: other.clone(),
+                stored: stored[0].clone(),
+            }]
+        );
+        // ...unless the same import ends w1's pairing before.
+        let ended = pairing("w1", "s", "2026-09-01", "2027-01-30");
+        assert!(overlaps_with_stored(&[ended, other], &stored).is_empty());
+        let text = RosterConflict::PairingOverlaps {
+            new: pairing("w3", "s", "2027-01-31", "2027-06-30"),
+            stored: stored[0].clone(),
+        }
+        .to_string();
+        assert!(
+            text.starts_with("koppeling van student `s` met wpb `w3` (2027-01-31 t/m 2027-06-30) overlapt met de opgeslagen koppeling met wpb `w1` (2026-09-01 t/m 2027-01-31)"),
+            "{text}"
+        );
+        assert!(text.contains(" / pairing of student `s`"), "{text}");
+    }
+
+    #[test]
+    fn schools_without_schoolopleider_are_found() {
+        let school = |id: &str| School {
+            id: SchoolId::from_trusted(id),
+            name: id.to_uppercase(),
+        };
+        let person = |id: &str, school: &str, role| Person {
+            id: PersonId::from_trusted(id),
+            school: SchoolId::from_trusted(school),
+            role,
+            name: id.into(),
+            team: None,
+            chat: None,
+            language: None,
+        };
+        let roster = Roster {
+            schools: vec![school("a"), school("b")],
+            teams: vec![],
+            people: vec![
+                person("so", "a", Role::Schoolopleider),
+                person("w", "b", Role::Wpb),
+            ],
+            pairings: vec![],
+        };
+        let ids: Vec<&str> = roster
+            .schools_without_schoolopleider()
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["b"]);
     }
 
     #[test]

@@ -14,8 +14,8 @@ mod signals;
 
 pub use batch::{Finish, RecipientContext};
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
-pub use people::ImportSummary;
 pub(crate) use people::seed_for;
+pub use people::{ImportRules, ImportSummary};
 pub use privacy::{
     ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, ACTOR_UNKNOWN, AuditEntry, EscalationExport,
     ForgetReport, PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport,
@@ -27,6 +27,8 @@ pub use school::{OpenEscalation, OverviewCounts, SchoolOverrides};
 pub use signals::{EscalationRow, EscalationStatus, SignalWrite};
 
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::roster::RosterConflict;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
@@ -41,6 +43,17 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A write refused because of what is already stored; nothing changed.
+    #[error("refused, nothing changed: {}", list(.0))]
+    Refused(Vec<RosterConflict>),
+}
+
+fn list(conflicts: &[RosterConflict]) -> String {
+    conflicts
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -113,6 +126,23 @@ impl Store {
                     .run(&self.pool)
                     .await?
             }
+        }
+        Ok(())
+    }
+
+    /// Serialises changes to one person's pairings until the transaction ends: PostgreSQL
+    /// locks the person's row; on SQLite the write transaction ([`Self::begin`]) already
+    /// excludes every other writer.
+    pub(crate) async fn lock_person(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        person: &str,
+    ) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM people WHERE id = $1 FOR UPDATE")
+                .bind(person)
+                .fetch_optional(&mut **tx)
+                .await?;
         }
         Ok(())
     }

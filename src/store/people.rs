@@ -1,15 +1,25 @@
 //! Roster rows: schools, teams, people, pairings and pauses.
 
 use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::AssertSqlSafe;
 
 use super::{Store, StoreError, StoreResult, day, parse_day};
 use crate::domain::language::Language;
 use crate::domain::roster::{
-    Pairing, PairingId, Person, PersonId, Role, Roster, School, SchoolId, Team, TeamId,
+    Pairing, PairingId, Person, PersonId, Role, Roster, RosterConflict, School, SchoolId, Team,
+    TeamId, overlaps_with_stored,
 };
 use crate::domain::schedule::DateRange;
+
+/// What an import must leave true besides one wpb per student, which every import keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportRules {
+    /// Every school the import writes to has a schoolopleider afterwards, so an escalation
+    /// always reaches a person at the school.
+    pub schoolopleider_required: bool,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -63,10 +73,45 @@ pub(crate) fn seed_for(id: &str) -> u64 {
 }
 
 impl Store {
-    /// Upserts the whole roster in one transaction: on any error nothing changes.
-    /// Every wpb in it is marked for re-planning, since pairings or pauses may have moved.
+    /// Upserts the whole roster in one transaction: on any error nothing changes. A pairing
+    /// that overlaps a stored one is refused ([`StoreError::Refused`]), checked and written
+    /// under the student's lock so a concurrent `/koppel` cannot slip in between.
     pub async fn import_roster(&self, roster: &Roster) -> StoreResult<ImportSummary> {
+        self.import_roster_with(roster, ImportRules::default())
+            .await
+    }
+
+    /// [`Self::import_roster`] with the rules of an import a person asks for.
+    /// Every wpb in it is marked for re-planning, since pairings or pauses may have moved.
+    pub async fn import_roster_with(
+        &self,
+        roster: &Roster,
+        rules: ImportRules,
+    ) -> StoreResult<ImportSummary> {
         let mut tx = self.begin().await?;
+        let mut schools: BTreeMap<String, Option<PersonId>> = touched_schools(roster)
+            .into_iter()
+            .map(|s| (s, None))
+            .collect();
+        if rules.schoolopleider_required {
+            // A stored schoolopleider moved or given another role may leave a school without one.
+            for p in &roster.people {
+                let stored: Option<(String, String)> =
+                    sqlx::query_as("SELECT school_id, role FROM people WHERE id = $1")
+                        .bind(p.id.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some((school, role)) = stored
+                    && role == Role::Schoolopleider.as_str()
+                    && (school != p.school.as_str() || p.role != Role::Schoolopleider)
+                {
+                    schools
+                        .entry(school)
+                        .or_default()
+                        .get_or_insert(p.id.clone());
+                }
+            }
+        }
         for s in &roster.schools {
             sqlx::query("INSERT INTO schools (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name")
                 .bind(s.id.as_str())
@@ -113,6 +158,11 @@ impl Store {
                     .await?;
             }
         }
+        let conflicts = self.pairing_conflicts(&mut tx, &roster.pairings).await?;
+        if !conflicts.is_empty() {
+            tx.rollback().await?;
+            return Err(StoreError::Refused(conflicts));
+        }
         for p in &roster.pairings {
             sqlx::query(
                 "INSERT INTO pairings (wpb_id, student_id, start_day, end_day) VALUES ($1, $2, $3, $4)
@@ -125,6 +175,27 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        if rules.schoolopleider_required {
+            let mut missing = Vec::new();
+            for (school, moved) in schools {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM people WHERE school_id = $1 AND role = 'schoolopleider'",
+                )
+                .bind(school.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if n == 0 {
+                    missing.push(RosterConflict::NoSchoolopleider {
+                        school: SchoolId::from_trusted(school),
+                        moved,
+                    });
+                }
+            }
+            if !missing.is_empty() {
+                tx.rollback().await?;
+                return Err(StoreError::Refused(missing));
+            }
+        }
         tx.commit().await?;
         Ok(ImportSummary {
             schools: roster.schools.len(),
@@ -132,6 +203,28 @@ impl Store {
             people: roster.people.len(),
             pairings: roster.pairings.len(),
         })
+    }
+
+    /// The imported pairings that overlap a stored pairing of their student, read under each
+    /// student's lock (taken in id order, so two imports cannot deadlock on each other).
+    async fn pairing_conflicts(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        pairings: &[Pairing],
+    ) -> StoreResult<Vec<RosterConflict>> {
+        let students: BTreeSet<&PersonId> = pairings.iter().map(|p| &p.student).collect();
+        let mut conflicts = Vec::new();
+        for student in students {
+            self.lock_person(tx, student.as_str()).await?;
+            let stored = student_pairings(tx, student).await?;
+            let new: Vec<Pairing> = pairings
+                .iter()
+                .filter(|p| &p.student == student)
+                .cloned()
+                .collect();
+            conflicts.extend(overlaps_with_stored(&new, &stored));
+        }
+        Ok(conflicts)
     }
 
     pub async fn roster(&self) -> StoreResult<Roster> {
@@ -305,6 +398,41 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Every stored pairing of a student, inside a transaction.
+pub(crate) async fn student_pairings(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    student: &PersonId,
+) -> StoreResult<Vec<Pairing>> {
+    sqlx::query_as::<_, (i64, String, String, String, String)>(
+        "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE student_id = $1 ORDER BY start_day, id",
+    )
+    .bind(student.as_str())
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|row| pairing_from(row).map(|(_, p)| p))
+    .collect()
+}
+
+/// The schools an import writes to: its school and team rows and the schools of its people
+/// (an admin's school only through others: the operator is no school's escalation address).
+fn touched_schools(roster: &Roster) -> BTreeSet<String> {
+    let mut schools: BTreeSet<String> = roster
+        .schools
+        .iter()
+        .map(|s| s.id.as_str().to_string())
+        .collect();
+    schools.extend(roster.teams.iter().map(|t| t.school.as_str().to_string()));
+    schools.extend(
+        roster
+            .people
+            .iter()
+            .filter(|p| p.role != Role::Admin)
+            .map(|p| p.school.as_str().to_string()),
+    );
+    schools
 }
 
 pub(crate) async fn replan_in(

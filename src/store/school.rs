@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::people::{pairing_from, replan_in};
+use super::people::{pairing_from, replan_in, student_pairings};
 use super::signals::{EscalationStatus, value_from};
 use super::{Store, StoreError, StoreResult, day, from_ts, ts};
 use crate::domain::klik::KlikValue;
-use crate::domain::roster::{Pairing, PairingId, PersonId, SchoolId};
+use crate::domain::roster::{Pairing, PairingId, PersonId, RosterConflict, SchoolId};
 use crate::domain::schedule::Cadence;
 
 /// A school's settings changed through the bot; `None` follows the configuration file.
@@ -123,9 +123,26 @@ impl Store {
         Ok(())
     }
 
-    /// Adds a pairing and re-plans its wpb.
+    /// Adds a pairing and re-plans its wpb, unless it overlaps a stored pairing of its
+    /// student ([`StoreError::Refused`], nothing changed). Check and insert run under the
+    /// student's lock, so of two racing pairings of one student only one is stored.
     pub async fn add_pairing(&self, pairing: &Pairing) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        self.lock_person(&mut tx, pairing.student.as_str()).await?;
+        // Unlike an import, the same key is no update here: it overlaps like any other.
+        let conflicts: Vec<RosterConflict> = student_pairings(&mut tx, &pairing.student)
+            .await?
+            .into_iter()
+            .filter(|stored| pairing.conflicts_with(stored))
+            .map(|stored| RosterConflict::PairingOverlaps {
+                new: pairing.clone(),
+                stored,
+            })
+            .collect();
+        if !conflicts.is_empty() {
+            tx.rollback().await?;
+            return Err(StoreError::Refused(conflicts));
+        }
         sqlx::query(
             "INSERT INTO pairings (wpb_id, student_id, start_day, end_day) VALUES ($1, $2, $3, $4)",
         )

@@ -60,6 +60,165 @@ fn roster_import_is_all_or_nothing_and_names_the_row() {
     );
 }
 
+/// The log's colour codes removed.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const CSV_HEADER: &str = "kind,id,school,name,team,chat,language,wpb,student,start,end\n";
+
+/// Writes a CSV roster (header on line 1, then `rows` from line 2) and imports it.
+fn import_csv(dir: &std::path::Path, name: &str, rows: &[&str]) -> Output {
+    let body: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(dir.join(name), format!("{CSV_HEADER}{body}")).unwrap();
+    wandelgang(dir, &["roster", "import", name])
+}
+
+#[test]
+fn roster_import_refuses_what_clashes_with_the_stored_roster_and_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = format!("{REPO}/examples/roster.csv");
+    let ok = wandelgang(dir.path(), &["roster", "import", &example]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let before = text(&wandelgang(dir.path(), &["roster", "show"]));
+
+    // Daan is stored with Anna until 2027-01-31: a second wpb from December overlaps.
+    let out = import_csv(
+        dir.path(),
+        "overlap.csv",
+        &[
+            "school,voorbeeld,,Voorbeeldcollege,,,,,,,",
+            "team,talen,voorbeeld,Sectie talen,,console:#talen,,,,,",
+            "wpb,carmen,voorbeeld,Carmen Bakker,talen,console:carmen,nl,,,,",
+            "student,daan,voorbeeld,Daan Visser,,console:daan,nl,,,,",
+            "pairing,,,,,,,carmen,daan,2026-12-01,2027-03-31",
+        ],
+    );
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains("rij 6: koppeling van student `daan` met wpb `carmen` (2026-12-01 t/m 2027-03-31) overlapt met de opgeslagen koppeling met wpb `anna` (2026-09-01 t/m 2027-01-31)"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("row 6: pairing of student `daan` with wpb `carmen` (2026-12-01 to 2027-03-31) overlaps the stored pairing with wpb `anna` (2026-09-01 to 2027-01-31)"),
+        "{msg}"
+    );
+    assert!(msg.contains("niets geïmporteerd"), "{msg}");
+
+    // A new school without a schoolopleider: refused on the school's row.
+    let out = import_csv(
+        dir.path(),
+        "orphan.csv",
+        &[
+            "school,nieuw,,Nieuwe school,,,,,,,",
+            "team,t,nieuw,Team,,,,,,,",
+            "wpb,wil,nieuw,Wil,t,console:wil,,,,,",
+        ],
+    );
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains("rij 2: school `nieuw` heeft na de import geen schoolopleider")
+            && msg.contains("row 2: school `nieuw` would have no schoolopleider"),
+        "{msg}"
+    );
+
+    // Making the only schoolopleider a wpb leaves her school without one: refused on her row.
+    let out = import_csv(
+        dir.path(),
+        "demoted.csv",
+        &[
+            "school,voorbeeld,,Voorbeeldcollege,,,,,,,",
+            "team,exact,voorbeeld,Sectie exact,,console:#exact,,,,,",
+            "wpb,sanne,voorbeeld,Sanne de Vries,exact,console:sanne,nl,,,,",
+        ],
+    );
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains(
+            "rij 4: school `voorbeeld` heeft na de import geen schoolopleider meer (`sanne` was het)"
+        ),
+        "{msg}"
+    );
+
+    // Nothing of the three refused files was stored.
+    assert_eq!(text(&wandelgang(dir.path(), &["roster", "show"])), before);
+
+    // The same pairings again only update their end date; a school with its own
+    // schoolopleider is fine.
+    let again = wandelgang(dir.path(), &["roster", "import", &example]);
+    assert!(again.status.success(), "{}", text(&again));
+    let out = import_csv(
+        dir.path(),
+        "more.csv",
+        &[
+            "school,nieuw,,Nieuwe school,,,,,,,",
+            "schoolopleider,olga,nieuw,Olga,,console:olga,,,,,",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = text(&wandelgang(dir.path(), &["roster", "show"]));
+    assert!(!shown.contains("geen schoolopleider"), "{shown}");
+
+    // A school that lost its last schoolopleider afterwards is flagged by `roster show`
+    // and warned about when the bot starts.
+    let forgot = wandelgang(dir.path(), &["forget", "olga", "--yes"]);
+    assert!(forgot.status.success(), "{}", text(&forgot));
+    let shown = text(&wandelgang(dir.path(), &["roster", "show"]));
+    assert!(
+        shown.contains(
+            "! school `nieuw` heeft geen schoolopleider: escalaties gaan naar admin_chat"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("`voorbeeld` heeft geen"), "{shown}");
+
+    // Matrix on a closed port: the start fails, after the warnings.
+    std::fs::write(
+        dir.path().join("wandelgang.toml"),
+        "[matrix]\nhomeserver = \"http://127.0.0.1:9\"\nuser = \"@bot:localhost\"\n",
+    )
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env_remove("WANDELGANG_CONFIG")
+        .env_remove("WANDELGANG_DATABASE_URL")
+        .env_remove("WANDELGANG_DISCORD_TOKEN")
+        .env_remove("WANDELGANG_MATRIX_ACCESS_TOKEN")
+        .env("WANDELGANG_MATRIX_PASSWORD", "secret")
+        .env("WANDELGANG_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = strip_ansi(&String::from_utf8_lossy(&run.stderr));
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("WARN wandelgang: school has no schoolopleider; escalations go to admin_chat if configured")
+            && stderr.contains("school=nieuw"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Let op / warning: school `nieuw` heeft geen schoolopleider"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("school=voorbeeld"), "{stderr}");
+}
+
 #[test]
 fn prompts_check_passes_on_the_library_and_names_a_directive_prompt() {
     let ok = wandelgang(std::path::Path::new(REPO), &["prompts", "check"]);

@@ -15,7 +15,7 @@ use wandelgang::chat::recording::RecordingChat;
 use wandelgang::chat::render::{RenderContext, reply};
 use wandelgang::domain::authz::Denied;
 use wandelgang::domain::language::Language;
-use wandelgang::domain::roster::{Role, SchoolId};
+use wandelgang::domain::roster::{Role, RosterConflict, SchoolId};
 use wandelgang::store::Store;
 
 fn chat(who: &str) -> Sender {
@@ -120,6 +120,118 @@ on_both_backends! {
         let week = sent_in_week(&store, at("2026-10-14 12:00")).await;
         assert_eq!(week.get("w9"), Some(&2), "{week:?}");
         assert_eq!(week.get("w0"), None, "{week:?}");
+        store.close().await;
+    };
+
+    twenty_racing_koppels_of_one_student_store_exactly_one => |db: TestDb| async move {
+        let store = db.store().await;
+        let mut r = roster(1);
+        for i in 0..20 {
+            r.people.push(person(&format!("wr{i}"), Role::Wpb, Some("team")));
+        }
+        r.people.push(person("s9", Role::Student, None));
+        store.import_roster(&r).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-09 12:00"));
+        let e = std::sync::Arc::new(engine(store.clone(), RecordingChat::new(), clock));
+        // Twenty wpbs for one student at once, each in its own task, released together.
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let e = e.clone();
+                let start = start.clone();
+                tokio::spawn(async move {
+                    start.wait().await;
+                    e.handle(Inbound::Pair {
+                        from: chat("so"),
+                        wpb: pid(&format!("wr{i}")),
+                        student: pid("s9"),
+                        start: Some(day("2026-10-12")),
+                        end: None,
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let (mut paired, mut refused, mut failed) = (0, 0, Vec::new());
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(Ok(Reply::Paired { .. })) => paired += 1,
+                Ok(Err(UserError::PairingOverlaps)) => refused += 1,
+                other => failed.push(format!("{other:?}")),
+            }
+        }
+        assert!(failed.is_empty(), "{failed:?}");
+        assert_eq!((paired, refused), (1, 19));
+        assert_eq!(store.pairings_of(&pid("s9")).await.unwrap().len(), 1);
+        // The same pairing once more is an overlap too, not a database error.
+        let stored = store.pairings_of(&pid("s9")).await.unwrap().remove(0).1;
+        let again = e.handle(Inbound::Pair { from: chat("so"), wpb: stored.wpb, student: pid("s9"), start: Some(stored.start), end: None }).await.unwrap();
+        assert_eq!(again, Err(UserError::PairingOverlaps));
+        store.close().await;
+    };
+
+    an_import_is_refused_by_what_is_stored_and_races_koppel_safely => |db: TestDb| async move {
+        let store = db.store().await;
+        let mut r = roster(1);
+        for i in 0..20 {
+            r.people.push(person(&format!("wr{i}"), Role::Wpb, Some("team")));
+        }
+        r.people.push(person("s9", Role::Student, None));
+        store.import_roster(&r).await.unwrap();
+        let e = std::sync::Arc::new(engine(store.clone(), RecordingChat::new(), VirtualClock::new(at("2026-10-09 12:00"))));
+
+        // s0 is stored with w0 until July 2027: another wpb from October overlaps.
+        let before = dump(&store).await;
+        let mut overlap = roster(1);
+        overlap.pairings[0].wpb = pid("wr0");
+        overlap.pairings[0].start = day("2026-10-12");
+        overlap.people.push(person("wr0", Role::Wpb, Some("team")));
+        let stored = store.pairings_of(&pid("s0")).await.unwrap().remove(0).1;
+        let refused = e.import_roster_as(&Operator::Cli, &overlap).await.unwrap();
+        assert_eq!(refused, Err(UserError::RosterRefused(vec![RosterConflict::PairingOverlaps { new: overlap.pairings[0].clone(), stored }])));
+        // Without a schoolopleider: refused too, and the message names school and rule.
+        let mut orphan = roster(1);
+        orphan.schools[0].id = SchoolId::parse("nieuw").unwrap();
+        orphan.teams[0].school = SchoolId::parse("nieuw").unwrap();
+        orphan.teams[0].id = wandelgang::domain::roster::TeamId::parse("nieuw-team").unwrap();
+        orphan.people = vec![];
+        orphan.pairings = vec![];
+        let refused = e.import_roster_as(&Operator::Cli, &orphan).await.unwrap();
+        assert_eq!(refused, Err(UserError::RosterRefused(vec![RosterConflict::NoSchoolopleider { school: SchoolId::parse("nieuw").unwrap(), moved: None }])));
+        assert_eq!(dump(&store).await, before);
+        // The stored roster again is an update, not an overlap.
+        assert!(matches!(e.import_roster_as(&Operator::Cli, &r).await.unwrap(), Ok(Reply::RosterImported(_))));
+
+        // Imports and koppels of one student racing: exactly one pairing is stored.
+        let go = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let (e, go) = (e.clone(), go.clone());
+                let mut one = roster(0);
+                one.people.push(person(&format!("wr{i}"), Role::Wpb, Some("team")));
+                one.people.push(person("s9", Role::Student, None));
+                one.pairings.push(wandelgang::domain::roster::Pairing { wpb: pid(&format!("wr{i}")), student: pid("s9"), start: day("2026-10-12"), end: day("2027-07-31") });
+                tokio::spawn(async move {
+                    go.wait().await;
+                    if i % 2 == 0 {
+                        e.import_roster_as(&Operator::Cli, &one).await
+                    } else {
+                        e.handle(Inbound::Pair { from: chat("so"), wpb: pid(&format!("wr{i}")), student: pid("s9"), start: Some(day("2026-10-12")), end: None }).await
+                    }
+                })
+            })
+            .collect();
+        let (mut stored, mut refused, mut failed) = (0, 0, Vec::new());
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(Ok(Reply::Paired { .. } | Reply::RosterImported(_))) => stored += 1,
+                Ok(Err(UserError::PairingOverlaps | UserError::RosterRefused(_))) => refused += 1,
+                other => failed.push(format!("{other:?}")),
+            }
+        }
+        assert!(failed.is_empty(), "{failed:?}");
+        assert_eq!((stored, refused), (1, 19));
+        assert_eq!(store.pairings_of(&pid("s9")).await.unwrap().len(), 1);
         store.close().await;
     };
 
