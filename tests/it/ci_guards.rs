@@ -57,3 +57,14 @@ fn without_the_discord_spec_ci_fails_and_elsewhere_skips() {
         text(&skipped)
     );
 }
+
+#[test]
+fn ci_is_set_unless_empty_zero_or_false() {
+    use crate::ci::ci_value;
+    for on in ["true", "1", "yes", "TRUE"] {
+        assert!(ci_value(Some(on)), "{on}");
+    }
+    for off in [None, Some(""), Some("0"), Some("false"), Some("False")] {
+        assert!(!ci_value(off), "{off:?}");
+    }
+}

@@ -651,5 +651,8 @@ fn log_lines_have_no_colour_codes_when_not_on_a_terminal() {
     assert!(out.status.success(), "{}", text(&out));
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("DEBUG"), "no log lines at all: {log}");
-    assert!(!log.contains('\u{1b}'), "colour codes in a piped log: {log:?}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
 }
