@@ -1,18 +1,26 @@
 //! Turns messages and replies into text, Dutch or English, within a platform's length limit.
 //! Text that came from people is defused so it can never ping a room (`@everyone`, `@here`).
+//!
+//! Within the limit, what a person must act on (the question, the action line, the
+//! instruction) always stays whole: long lists keep their head and say how many entries were
+//! left out, and people's own text is shortened before any of the bot's words are.
 
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use chrono_tz::Tz;
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::app::inbox::{EscalationAction, Reply, UserError};
 use crate::app::messages::{EscalationSummary, Message};
 use crate::domain::intervisie::Phase;
 use crate::domain::klik::{KlikValue, SignalSource};
-use crate::domain::language::Language;
-use crate::store::{EscalationStatus, OpenEscalation, OverviewCounts};
+use crate::domain::language::{Language, Localize, Text};
+use crate::store::{AuditEntry, EscalationStatus, OpenEscalation, OverviewCounts};
 
-/// Discord's message limit; the smallest of the platforms we serve.
+/// Discord's message limit (in characters: Unicode code points); the same budget everywhere.
 pub const DEFAULT_MAX_CHARS: usize = 2000;
+
+/// The most of one name a message shows, so names alone can never crowd out the words around.
+const NAME_MAX_CHARS: usize = 100;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RenderContext {
@@ -36,14 +44,160 @@ pub fn defuse_mentions(text: &str) -> String {
     text.replace('@', "@\u{200B}")
 }
 
-/// Cuts at a character boundary and marks the cut.
+/// A person's name as a message shows it: defused and of bounded length.
+fn name(text: &str) -> String {
+    fit(defuse_mentions(text), NAME_MAX_CHARS)
+}
+
+/// Length as the platforms count it: Unicode code points.
+pub fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// The last resort: cuts between graphemes, never inside a " / ", and marks the cut with `…`.
+/// The result is at most `max_chars` long.
 pub fn fit(text: String, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
+    if char_count(&text) <= max_chars {
         return text;
     }
-    let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    let Some(budget) = max_chars.checked_sub(1) else {
+        return String::new();
+    };
+    let mut cut = String::new();
+    let mut used = 0;
+    for grapheme in text.graphemes(true) {
+        let n = char_count(grapheme);
+        if used + n > budget {
+            break;
+        }
+        cut.push_str(grapheme);
+        used += n;
+    }
+    let mut cut = cut.trim_end();
+    if let Some(before) = cut.strip_suffix(" /") {
+        cut = before.trim_end();
+    }
+    format!("{cut}…")
+}
+
+/// Renders with people's text (`quotes`) shortened, each to the same length, until the whole
+/// fits in `max_chars`; the bot's own words, which say what to do, stay whole.
+fn shorten_quotes(
+    max_chars: usize,
+    quotes: &[&str],
+    render: impl Fn(&[String]) -> String,
+) -> String {
+    let whole: Vec<String> = quotes.iter().map(|q| q.to_string()).collect();
+    let text = render(&whole);
+    if char_count(&text) <= max_chars {
+        return text;
+    }
+    let capped = |cap: usize| -> String {
+        let short: Vec<String> = quotes.iter().map(|q| fit(q.to_string(), cap)).collect();
+        render(&short)
+    };
+    // The longest cap that fits: a binary search, as shorter quotes never make a longer text.
+    let (mut lo, mut hi) = (0, quotes.iter().map(|q| char_count(q)).max().unwrap_or(0));
+    let mut best = None;
+    while lo <= hi {
+        let mid = lo + (hi - lo) / 2;
+        let text = capped(mid);
+        if char_count(&text) <= max_chars {
+            best = Some(text);
+            lo = mid + 1;
+        } else if mid == 0 {
+            break;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    best.unwrap_or_else(|| fit(capped(0), max_chars))
+}
+
+/// Which optional lines a message keeps when not all fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// The last ones (the newest); the note about the rest comes before them.
+    Newest,
+    /// The first ones; the note about the rest comes after them.
+    First,
+}
+
+/// Lines of a message: `head` and `tail` must stay (the tail holds what a person acts on),
+/// `optional` fills what room is left, and `note(n)` says how many optional lines were left out.
+fn assemble(
+    head: &[String],
+    optional: &[String],
+    keep: Keep,
+    note: impl Fn(usize) -> String,
+    tail: &[String],
+    max_chars: usize,
+) -> String {
+    let all: Vec<&str> = head
+        .iter()
+        .chain(optional)
+        .chain(tail)
+        .map(String::as_str)
+        .collect();
+    let text = all.join("\n");
+    if char_count(&text) <= max_chars {
+        return text;
+    }
+    // Room for optional lines once the must-keep lines and the longest note are in.
+    let fixed: usize = head
+        .iter()
+        .chain(tail)
+        .map(|l| char_count(l) + 1)
+        .sum::<usize>()
+        + char_count(&note(optional.len()));
+    let mut room = max_chars.saturating_sub(fixed);
+    let mut kept = 0;
+    let order: Box<dyn Iterator<Item = &String>> = match keep {
+        Keep::Newest => Box::new(optional.iter().rev()),
+        Keep::First => Box::new(optional.iter()),
+    };
+    for line in order {
+        let need = char_count(line) + 1;
+        if need > room {
+            break;
+        }
+        room -= need;
+        kept += 1;
+    }
+    let left_out = optional.len() - kept;
+    let note_line = (left_out > 0).then(|| note(left_out));
+    let middle: Vec<&str> = match keep {
+        Keep::Newest => note_line
+            .iter()
+            .chain(&optional[left_out..])
+            .map(String::as_str)
+            .collect(),
+        Keep::First => optional[..kept]
+            .iter()
+            .chain(note_line.iter())
+            .map(String::as_str)
+            .collect(),
+    };
+    let rest = middle
+        .into_iter()
+        .chain(tail.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let head = head.join("\n");
+    let join = |head: &str| match (head.is_empty(), rest.is_empty()) {
+        (true, _) => rest.clone(),
+        (false, true) => head.to_string(),
+        (false, false) => format!("{head}\n{rest}"),
+    };
+    let text = join(&head);
+    if char_count(&text) <= max_chars {
+        return text;
+    }
+    // Even the must-keep lines are too long: shorten the head, keep the tail whole.
+    match max_chars.checked_sub(char_count(&rest) + 1) {
+        Some(room) if room > 0 => join(&fit(head, room)),
+        _ => fit(text, max_chars),
+    }
 }
 
 pub fn local_time(at: DateTime<Utc>, ctx: &RenderContext) -> String {
@@ -69,39 +223,59 @@ fn klik_label(v: KlikValue, ctx: &RenderContext) -> &'static str {
 }
 
 pub fn message(msg: &Message, ctx: &RenderContext) -> String {
+    let max = ctx.max_chars;
     let text = match msg {
         Message::Prompt { text, students, .. } => {
-            let mut out = text.clone();
-            if !students.is_empty() {
-                let names: Vec<String> = students.iter().map(|s| defuse_mentions(&s.name)).collect();
-                out.push_str(&format!(
-                    "\n{} {}",
-                    ctx.pick("Hoe is de klik met", "How is the klik with"),
-                    names.join(ctx.pick(" en ", " and "))
-                ));
-                out.push_str(ctx.pick("? (goed / twijfel / geen klik)", "? (good / doubt / no klik)"));
-            }
-            out
+            let names: Vec<String> = students.iter().map(|s| name(&s.name)).collect();
+            let names = names.join(ctx.pick(" en ", " and "));
+            shorten_quotes(max, &[text, &names], |q| {
+                let mut out = q[0].clone();
+                if !students.is_empty() {
+                    out.push_str(&format!(
+                        "\n{} {}{}",
+                        ctx.pick("Hoe is de klik met", "How is the klik with"),
+                        q[1],
+                        ctx.pick(
+                            "? (goed, twijfel of geen klik)",
+                            "? (good, doubt or no klik)"
+                        )
+                    ));
+                }
+                out
+            })
         }
-        Message::Reminder { text } => format!(
-            "{} {text}",
-            ctx.pick("Nog even hierop terugkomen, als je wilt:", "Coming back to this, if you like:")
-        ),
+        Message::Reminder { text } => shorten_quotes(max, &[text], |q| {
+            format!(
+                "{} {}",
+                ctx.pick(
+                    "Nog even hierop terugkomen, als je wilt:",
+                    "Coming back to this, if you like:"
+                ),
+                q[0]
+            )
+        }),
         Message::KlikFollowUp { student } => format!(
             "{} {}{}",
-            ctx.pick("Je twijfelt over de klik met", "You have doubts about the klik with"),
-            defuse_mentions(student),
+            ctx.pick(
+                "Je twijfelt over de klik met",
+                "You have doubts about the klik with"
+            ),
+            name(student),
             ctx.pick(
                 ". Wat merk je op dit moment in jullie samenwerking, en wat zou je willen proberen?",
                 ". What do you notice in your collaboration right now, and what would you like to try?"
             )
         ),
         Message::Escalation(summary) => escalation(summary, ctx),
-        Message::EscalationReminder { escalation_id, wpb, student } => format!(
+        Message::EscalationReminder {
+            escalation_id,
+            wpb,
+            student,
+        } => format!(
             "{} #{escalation_id} ({} – {}) {}",
             ctx.pick("Herinnering: escalatie", "Reminder: escalation"),
-            defuse_mentions(wpb),
-            defuse_mentions(student),
+            name(wpb),
+            name(student),
             ctx.pick(
                 "is nog niet opgepakt. Wil je laten weten dat je het oppakt?",
                 "has not been picked up yet. Would you let us know you are on it?"
@@ -109,8 +283,11 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
         ),
         Message::WpbEscalationNotice { student } => format!(
             "{} {}{}",
-            ctx.pick("Dank je voor je eerlijke signalen over de klik met", "Thank you for your honest signals about the klik with"),
-            defuse_mentions(student),
+            ctx.pick(
+                "Dank je voor je eerlijke signalen over de klik met",
+                "Thank you for your honest signals about the klik with"
+            ),
+            name(student),
             ctx.pick(
                 ". De schoolopleider neemt contact met je op om samen te kijken wat kan helpen.",
                 ". The schoolopleider will reach out to look together at what could help."
@@ -119,7 +296,7 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
         Message::Unreachable { wpb } => format!(
             "{} {} {}",
             ctx.pick("Wandelgang kan", "Wandelgang cannot reach"),
-            defuse_mentions(wpb),
+            name(wpb),
             ctx.pick(
                 "geen privéberichten sturen (DM's staan uit). Wil je dit even navragen?",
                 "by direct message (DMs are closed). Would you check with them?"
@@ -132,35 +309,37 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
             case,
             owner,
         } => {
-            let mut out = format!(
-                "{} #{thread} · {}: {}",
-                ctx.pick("Intervisie", "Intervisie"),
-                phase.label(ctx.nl()),
-                phase.purpose(ctx.nl())
-            );
-            if let Some(case) = case {
-                out.push_str(&format!(
-                    "\n{} {}: “{}”",
-                    defuse_mentions(owner),
-                    ctx.pick("brengt een casus in", "brings in a case"),
-                    defuse_mentions(case)
-                ));
-            }
-            let next = match phase {
-                Phase::Inbreng | Phase::Vragen | Phase::Ervaringen => Some(ctx.pick(
-                    "Je kunt hier reageren tot ongeveer",
-                    "You can reply here until about",
-                )),
-                Phase::Opbrengst => Some(ctx.pick(
-                    "De inbrenger kan dit opschrijven tot ongeveer",
-                    "The case owner can write this until about",
-                )),
-                Phase::Afgesloten => None,
-            };
-            if let Some(next) = next {
-                out.push_str(&format!("\n{next} {}.", local_time(*due, ctx)));
-            }
-            out
+            let case = case.as_deref().map(defuse_mentions);
+            let quotes: Vec<&str> = case.iter().map(String::as_str).collect();
+            shorten_quotes(max, &quotes, |q| {
+                let mut out = format!(
+                    "Intervisie #{thread} · {}: {}",
+                    phase.label(ctx.nl()),
+                    phase.purpose(ctx.nl())
+                );
+                if let Some(case) = q.first() {
+                    out.push_str(&format!(
+                        "\n{} {}: “{case}”",
+                        name(owner),
+                        ctx.pick("brengt een casus in", "brings in a case"),
+                    ));
+                }
+                let next = match phase {
+                    Phase::Inbreng | Phase::Vragen | Phase::Ervaringen => Some(ctx.pick(
+                        "Je kunt hier reageren tot ongeveer",
+                        "You can reply here until about",
+                    )),
+                    Phase::Opbrengst => Some(ctx.pick(
+                        "De inbrenger kan dit opschrijven tot ongeveer",
+                        "The case owner can write this until about",
+                    )),
+                    Phase::Afgesloten => None,
+                };
+                if let Some(next) = next {
+                    out.push_str(&format!("\n{next} {}.", local_time(*due, ctx)));
+                }
+                out
+            })
         }
         Message::IntervisieReminder {
             thread,
@@ -178,25 +357,28 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
                     "this phase is still quiet. Who would like to share something? A short reply already helps.",
                 )
             };
+            format!("Intervisie #{thread} · {}: {body}", phase.label(ctx.nl()))
+        }
+        Message::IntervisieHint {
+            thread,
+            suggestion,
+            language,
+        } => {
+            // The suggestion speaks the question's language; the whole message follows it.
+            let ctx = RenderContext {
+                language: language.unwrap_or(ctx.language),
+                ..*ctx
+            };
             format!(
-                "{} #{thread} · {}: {body}",
-                ctx.pick("Intervisie", "Intervisie"),
-                phase.label(ctx.nl())
+                "Intervisie #{thread}: {} {suggestion}",
+                ctx.pick("Dank je voor je vraag!", "Thank you for your question!"),
             )
         }
-        Message::IntervisieHint { thread, suggestion } => format!(
-            "{} #{thread}: {} {}",
-            ctx.pick("Intervisie", "Intervisie"),
-            ctx.pick("Dank je voor je vraag!", "Thank you for your question!"),
-            suggestion
-        ),
-        Message::IntervisiePointer { thread, phase } => format!(
-            "{} #{thread}: {}",
-            ctx.pick("Intervisie", "Intervisie"),
-            phase.pointer(ctx.nl())
-        ),
+        Message::IntervisiePointer { thread, phase } => {
+            format!("Intervisie #{thread}: {}", phase.pointer(ctx.nl()))
+        }
         Message::IntervisieCall { team } => {
-            let team = defuse_mentions(team);
+            let team = name(team);
             if ctx.nl() {
                 format!(
                     "Hallo {team}! Het is weer tijd voor intervisie. Wie van jullie wil deze keer een casus inbrengen? \
@@ -218,99 +400,136 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
             takeaway,
             owner_left,
         } => {
-            let mut out = format!(
-                "{} #{thread} · {}: ",
-                ctx.pick("Intervisie", "Intervisie"),
-                Phase::Afgesloten.label(ctx.nl())
-            );
-            if *owner_left {
-                out.push_str(ctx.pick(
-                    "de inbrenger is niet meer in dit team, dus we ronden deze intervisie hier af. ",
-                    "the case owner is no longer in this team, so we close this intervisie here. ",
-                ));
-            }
-            out.push_str(&if ctx.nl() {
-                format!("{participants} deelnemer(s), {posts} bijdrage(n).")
-            } else {
-                format!("{participants} participant(s), {posts} contribution(s).")
-            });
-            match takeaway {
-                Some(t) => out.push_str(&format!(
-                    " {} “{}”",
-                    ctx.pick("De inbrenger neemt mee:", "The case owner takes away:"),
-                    defuse_mentions(t)
-                )),
-                None => out.push_str(ctx.pick(
-                    " Er is geen opbrengst opgeschreven.",
-                    " No takeaway was written down.",
-                )),
-            }
-            out.push(' ');
-            out.push_str(Phase::Afgesloten.purpose(ctx.nl()));
-            out
+            let takeaway = takeaway.as_deref().map(defuse_mentions);
+            let quotes: Vec<&str> = takeaway.iter().map(String::as_str).collect();
+            shorten_quotes(max, &quotes, |q| {
+                let mut out = format!(
+                    "Intervisie #{thread} · {}: ",
+                    Phase::Afgesloten.label(ctx.nl())
+                );
+                if *owner_left {
+                    out.push_str(ctx.pick(
+                        "de inbrenger is niet meer in dit team, dus we ronden deze intervisie hier af. ",
+                        "the case owner is no longer in this team, so we close this intervisie here. ",
+                    ));
+                }
+                out.push_str(&if ctx.nl() {
+                    format!("{participants} deelnemer(s), {posts} bijdrage(n).")
+                } else {
+                    format!("{participants} participant(s), {posts} contribution(s).")
+                });
+                match q.first() {
+                    Some(t) => out.push_str(&format!(
+                        " {} “{t}”",
+                        ctx.pick("De inbrenger neemt mee:", "The case owner takes away:"),
+                    )),
+                    None => out.push_str(ctx.pick(
+                        " Er is geen opbrengst opgeschreven.",
+                        " No takeaway was written down.",
+                    )),
+                }
+                out.push(' ');
+                out.push_str(Phase::Afgesloten.purpose(ctx.nl()));
+                out
+            })
         }
     };
-    fit(text, ctx.max_chars)
+    fit(text, max)
 }
 
+/// Must keep: who, the pattern, the timeline, the next steps and the action line. Left out
+/// first: the oldest shared reflections.
 fn escalation(s: &EscalationSummary, ctx: &RenderContext) -> String {
-    let mut out = format!(
-        "{} #{}: {} – {} ({})\n",
-        ctx.pick("Escalatie klik", "Klik escalation"),
-        s.escalation_id,
-        defuse_mentions(&s.wpb),
-        defuse_mentions(&s.student),
-        defuse_mentions(&s.school)
-    );
-    out.push_str(&format!(
-        "{} {} · {} {}\n",
-        ctx.pick("Koppeling sinds", "Paired since"),
-        s.pairing_start.format("%d-%m-%Y"),
-        ctx.pick("signalen sinds", "signals since"),
-        local_time(s.since, ctx)
-    ));
+    let mut head = vec![
+        format!(
+            "{} #{}: {} – {} ({})",
+            ctx.pick("Escalatie klik", "Klik escalation"),
+            s.escalation_id,
+            name(&s.wpb),
+            name(&s.student),
+            name(&s.school)
+        ),
+        format!(
+            "{} {} · {} {}",
+            ctx.pick("Koppeling sinds", "Paired since"),
+            s.pairing_start.format("%d-%m-%Y"),
+            ctx.pick("signalen sinds", "signals since"),
+            local_time(s.since, ctx)
+        ),
+    ];
     let triggers: Vec<String> = s.triggers.iter().map(|t| t.describe(ctx.nl())).collect();
-    out.push_str(&format!(
-        "{}: {}\n",
+    head.push(format!(
+        "{}: {}",
         ctx.pick("Patroon", "Pattern"),
         triggers.join(" ")
     ));
-    out.push_str(ctx.pick("Tijdlijn:\n", "Timeline:\n"));
+    head.push(ctx.pick("Tijdlijn:", "Timeline:").to_string());
     for e in &s.timeline {
         let who = match e.source {
             SignalSource::Wpb => "wpb",
             SignalSource::Student => "student",
         };
-        out.push_str(&format!(
-            "  {} · {who} · {}\n",
+        head.push(format!(
+            "  {} · {who} · {}",
             local_time(e.at, ctx),
             klik_label(e.value, ctx)
         ));
     }
     if s.shared_reflections.is_empty() {
-        out.push_str(ctx.pick("Gedeelde reflecties: geen\n", "Shared reflections: none\n"));
+        head.push(
+            ctx.pick("Gedeelde reflecties: geen", "Shared reflections: none")
+                .to_string(),
+        );
     } else {
-        out.push_str(ctx.pick("Gedeelde reflecties:\n", "Shared reflections:\n"));
-        for r in &s.shared_reflections {
-            out.push_str(&format!(
-                "  {} · “{}”\n",
+        head.push(
+            ctx.pick("Gedeelde reflecties:", "Shared reflections:")
+                .to_string(),
+        );
+    }
+    let reflections: Vec<String> = s
+        .shared_reflections
+        .iter()
+        .map(|r| {
+            format!(
+                "  {} · “{}”",
                 local_time(r.at, ctx),
                 defuse_mentions(&r.text)
-            ));
-        }
-    }
-    out.push_str(ctx.pick(
-        "Mogelijke volgende stappen: een informeel gesprek met de wpb; een gesprek met de student; een driegesprek; overweeg overplaatsing.\n",
-        "Possible next steps: an informal talk with the wpb; a talk with the student; a three-way talk; consider moving the student.\n",
-    ));
-    out.push_str(ctx.pick(
-        "Acties: ik pak het op · opgelost · overplaatsing",
-        "Actions: I'll pick it up · resolved · move",
-    ));
-    out
+            )
+        })
+        .collect();
+    let tail = [
+        ctx.pick(
+            "Mogelijke volgende stappen: een informeel gesprek met de wpb; een gesprek met de student; een driegesprek; overweeg overplaatsing.",
+            "Possible next steps: an informal talk with the wpb; a talk with the student; a three-way talk; consider moving the student.",
+        )
+        .to_string(),
+        ctx.pick(
+            "Acties: ik pak het op · opgelost · overplaatsing",
+            "Actions: I'll pick it up · resolved · move",
+        )
+        .to_string(),
+    ];
+    assemble(
+        &head,
+        &reflections,
+        Keep::Newest,
+        |n| {
+            if ctx.nl() {
+                format!("  (+{n} eerdere gedeelde reflecties)")
+            } else {
+                format!("  (+{n} earlier shared reflections)")
+            }
+        },
+        &tail,
+        ctx.max_chars,
+    )
 }
 
 pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
+    fit(reply_text(r, ctx), ctx.max_chars)
+}
+
+fn reply_text(r: &Reply, ctx: &RenderContext) -> String {
     match r {
         Reply::ReflectionSaved { linked, shared, .. } => {
             let mut out = ctx
@@ -338,7 +557,7 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
         } => format!(
             "{} {}: {}.",
             ctx.pick("Genoteerd, klik met", "Noted, klik with"),
-            defuse_mentions(with),
+            name(with),
             klik_label(*value, ctx)
         ),
         Reply::KlikSaved {
@@ -351,7 +570,7 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
                 "Vertrouwelijk genoteerd, je klik met",
                 "Noted in confidence, your klik with"
             ),
-            defuse_mentions(with),
+            name(with),
             klik_label(*value, ctx),
             ctx.pick(
                 "Je werkplekbegeleider ziet jouw signaal nooit.",
@@ -463,9 +682,9 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
         } => format!(
             "{} {} {} {} {} {} {} {}.",
             ctx.pick("Gekoppeld:", "Paired:"),
-            defuse_mentions(wpb),
+            name(wpb),
             ctx.pick("en", "and"),
-            defuse_mentions(student),
+            name(student),
             ctx.pick("van", "from"),
             start.format("%d-%m-%Y"),
             ctx.pick("tot en met", "up to and including"),
@@ -474,9 +693,9 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
         Reply::Unpaired { wpb, student, end } => format!(
             "{} {} {} {} {} {}.",
             ctx.pick("De koppeling van", "The pairing of"),
-            defuse_mentions(wpb),
+            name(wpb),
             ctx.pick("en", "and"),
-            defuse_mentions(student),
+            name(student),
             ctx.pick("loopt tot en met", "runs up to and including"),
             end.format("%d-%m-%Y")
         ),
@@ -545,23 +764,45 @@ pub fn reply(r: &Reply, ctx: &RenderContext) -> String {
             ctx.pick("Bewaartermijnen toegepast, totaal:", "Retention applied, total:"),
             report.total()
         ),
-        Reply::AuditLog(entries) => {
-            let mut out = format!(
-                "{} ({}):",
-                ctx.pick("Auditlog", "Audit log"),
-                entries.len()
-            );
-            for e in entries {
-                out.push_str(&format!(
-                    "\n{} · {} · {} · {}",
-                    local_time(e.at, ctx),
-                    defuse_mentions(&e.actor),
-                    e.action,
-                    defuse_mentions(&e.subject)
-                ));
-            }
-            fit(out, ctx.max_chars)
-        }
+        Reply::AuditLog(entries) => audit_log(entries, ctx),
+    }
+}
+
+/// The audit log: its head and as many entries as fit, then how many more there are.
+fn audit_log(entries: &[AuditEntry], ctx: &RenderContext) -> String {
+    let head = [format!(
+        "{} ({}):",
+        ctx.pick("Auditlog", "Audit log"),
+        entries.len()
+    )];
+    let lines: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{} · {} · {} · {}",
+                local_time(e.at, ctx),
+                name(&e.actor),
+                e.action,
+                name(&e.subject)
+            )
+        })
+        .collect();
+    assemble(
+        &head,
+        &lines,
+        Keep::First,
+        |n| more(n, ctx),
+        &[],
+        ctx.max_chars,
+    )
+}
+
+/// The note under a list that did not fit whole.
+fn more(n: usize, ctx: &RenderContext) -> String {
+    if ctx.nl() {
+        format!("(+{n} meer)")
+    } else {
+        format!("(+{n} more)")
     }
 }
 
@@ -584,21 +825,31 @@ fn escalation_list(list: &[OpenEscalation], ctx: &RenderContext) -> String {
             )
             .to_string();
     }
-    let mut out = ctx
+    let head = [ctx
         .pick("Openstaande escalaties:", "Open escalations:")
-        .to_string();
-    for e in list {
-        out.push_str(&format!(
-            "\n#{} · {} · {} · {} · {} {}",
-            e.id,
-            defuse_mentions(&e.wpb),
-            defuse_mentions(&e.student),
-            escalation_status(e.status, ctx),
-            ctx.pick("sinds", "since"),
-            local_time(e.since, ctx)
-        ));
-    }
-    fit(out, ctx.max_chars)
+        .to_string()];
+    let lines: Vec<String> = list
+        .iter()
+        .map(|e| {
+            format!(
+                "#{} · {} · {} · {} {} {}",
+                e.id,
+                name(&e.wpb),
+                name(&e.student),
+                escalation_status(e.status, ctx),
+                ctx.pick("sinds", "since"),
+                local_time(e.since, ctx)
+            )
+        })
+        .collect();
+    assemble(
+        &head,
+        &lines,
+        Keep::First,
+        |n| more(n, ctx),
+        &[],
+        ctx.max_chars,
+    )
 }
 
 /// The school's figures: counts only.
@@ -624,36 +875,31 @@ fn overview(weeks: u32, c: &OverviewCounts, ctx: &RenderContext) -> String {
     out
 }
 
-/// A refusal in the user's language only (the error's Display carries both languages).
+/// A refusal in the user's language only; what a person typed is defused.
 pub fn user_error(e: &UserError, ctx: &RenderContext) -> String {
-    let both = match e {
-        UserError::WhichStudent(names) => format!(
-            "{} {} / {} {}",
-            "Voor welke student?",
-            names.join(", "),
-            "For which student?",
-            names.join(", ")
-        ),
-        other => other.to_string(),
+    let text = match e {
+        UserError::WhichStudent(names) => {
+            let names: Vec<String> = names.iter().map(|n| name(n)).collect();
+            let names = names.join(", ");
+            shorten_quotes(ctx.max_chars, &[&names], |q| {
+                format!(
+                    "{} {}",
+                    ctx.pick("Voor welke student?", "For which student?"),
+                    q[0]
+                )
+            })
+        }
+        other => defuse_mentions(other.text().get(ctx.language)),
     };
-    pick_language(&both, ctx.language)
+    fit(text, ctx.max_chars)
 }
 
-/// Our bilingual texts read "Nederlands / English"; keep the half for this language.
 /// Said when an event could not be handled for a reason of ours (the database was away, say).
-pub fn fault(language: Language) -> String {
-    pick_language(
-        "Dat lukte nu niet door een storing; er is niets opgeslagen. Probeer het zo nog eens. / That did not work because of a fault; nothing was saved. Please try again shortly.",
-        language,
-    )
-}
+pub const FAULT: Text = Text::new(
+    "Dat lukte nu niet door een storing; er is niets opgeslagen. Probeer het zo nog eens.",
+    "That did not work because of a fault; nothing was saved. Please try again shortly.",
+);
 
-pub fn pick_language(both: &str, language: Language) -> String {
-    match both.split_once(" / ") {
-        Some((nl, en)) => match language {
-            Language::Nl => nl.trim().to_string(),
-            Language::En => en.trim().to_string(),
-        },
-        None => both.to_string(),
-    }
+pub fn fault(language: Language) -> String {
+    FAULT.get(language).to_string()
 }
