@@ -18,3 +18,4 @@ mod privacy;
 mod scheduler;
 mod store_conformance;
 mod support;
+mod texts;

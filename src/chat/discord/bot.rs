@@ -511,3 +511,23 @@ fn stale(e: CustomIdError) -> Text {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::language::assert_only;
+
+    #[test]
+    fn the_bots_own_answers_are_in_one_language_each() {
+        for language in [Language::Nl, Language::En] {
+            for text in [
+                UNKNOWN_GUILD,
+                EXPORT_DESCRIPTION,
+                stale(CustomIdError::Stale),
+                stale(CustomIdError::Unknown),
+            ] {
+                assert_only(language, text.get(language));
+            }
+        }
+    }
+}

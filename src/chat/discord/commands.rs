@@ -619,6 +619,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn answers_of_the_commands_are_in_one_language_each() {
+        use crate::domain::language::assert_only;
+        for language in [Language::Nl, Language::En] {
+            for text in [
+                not_in_roster(UserId::new(42)),
+                not_a_date("x1"),
+                COMMAND_FAULT,
+            ] {
+                assert_only(language, text.get(language));
+            }
+        }
+    }
+
+    #[test]
     fn every_command_and_option_has_english() {
         for c in all() {
             let mut stack = vec![c];

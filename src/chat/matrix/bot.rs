@@ -752,3 +752,32 @@ async fn send_file(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::language::assert_only;
+
+    #[test]
+    fn a_forget_confirmation_always_says_what_to_type() {
+        let handled: Handled = Ok(Ok(Reply::ForgetConfirm {
+            reflections: 1,
+            signals: 2,
+            prompts: 3,
+        }));
+        for language in [Language::Nl, Language::En] {
+            for max_chars in [DEFAULT_MAX_CHARS, 120] {
+                let ctx = RenderContext {
+                    language,
+                    tz: chrono_tz::Europe::Amsterdam,
+                    max_chars,
+                };
+                let text = answer_text(&handled, &ctx);
+                assert!(render::char_count(&text) <= max_chars, "{text}");
+                assert!(text.ends_with(FORGET_CONFIRM_HOW.get(language)), "{text}");
+                assert_only(language, &text);
+            }
+            assert_only(language, not_in_roster("@x1:server").get(language));
+        }
+    }
+}

@@ -463,4 +463,63 @@ mod tests {
         assert_eq!(parse("!dans"), Err(ParseError::Unknown("dans".into())));
         assert_eq!(parse("Gewoon een reflectie"), Err(ParseError::NotACommand));
     }
+
+    /// Each usage text is whole in each language: the escalation usage once held " / ",
+    /// where the old run-time split cut it ("!oppakken <nr>" and the rest in English).
+    #[test]
+    fn usage_unknown_and_help_are_in_one_language_each() {
+        use crate::domain::language::{Language, assert_only};
+        let mut errors: Vec<ParseError> = [
+            "!reflectie",
+            "!klik",
+            "!pauze morgen",
+            "!ritme veel",
+            "!koppel anna sam",
+            "!ontkoppel anna",
+            "!intervisie",
+            "!opgelost",
+            "!instellingen vaak",
+            "!vergeet-mij nu",
+        ]
+        .iter()
+        .map(|bad| parse(bad).unwrap_err())
+        .collect();
+        errors.push(parse("!dans").unwrap_err());
+        for language in [Language::Nl, Language::En] {
+            for e in &errors {
+                let text = e.text().expect("words for a mistake");
+                assert_only(language, text.get(language));
+            }
+            assert_only(language, HELP.get(language));
+        }
+        assert!(parse("gewoon tekst").unwrap_err().text().is_none());
+        let usage = parse("!opgelost x").unwrap_err().text().unwrap();
+        assert_eq!(
+            usage.get(Language::Nl),
+            "Zo gebruik je het: !oppakken <nr> · !opgelost <nr> · !overplaatsen <nr>"
+        );
+        assert_eq!(
+            usage.get(Language::En),
+            "This is how to use it: !acknowledge <nr> · !resolve <nr> · !move <nr>"
+        );
+    }
+
+    /// The usage says `keer`/`times`; those words are understood, not refused.
+    #[test]
+    fn settings_take_the_words_their_usage_shows() {
+        assert_eq!(
+            ok("!instellingen keer 2 herinnering uit"),
+            Command::Settings {
+                per_week: Some(2),
+                reminder: Some(false)
+            }
+        );
+        assert_eq!(
+            ok("!settings times 3 reminder on"),
+            Command::Settings {
+                per_week: Some(3),
+                reminder: Some(true)
+            }
+        );
+    }
 }

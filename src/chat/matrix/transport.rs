@@ -230,3 +230,70 @@ pub fn classify(e: matrix_sdk::HttpError) -> ChatError {
     }
     ChatError::Transient(e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::messages::{EscalationSummary, Recipient, SharedReflection};
+    use crate::domain::language::{Language, assert_only};
+    use crate::domain::roster::PersonId;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn escalation(language: Language, reflections: usize) -> OutboundMessage {
+        let at = |day: u32| Utc.with_ymd_and_hms(2026, 10, day, 9, 0, 0).unwrap();
+        OutboundMessage {
+            key: "escalatie:1".into(),
+            to: Recipient {
+                person: PersonId::from_trusted("so"),
+                name: "Eva".into(),
+                address: Some("matrix:@so:x".into()),
+                language,
+                team_channel: false,
+            },
+            body: Message::Escalation(EscalationSummary {
+                escalation_id: 1,
+                school: "Lyceum".into(),
+                wpb: "Anna".into(),
+                student: "Bram".into(),
+                pairing_start: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+                since: at(5),
+                triggers: vec![],
+                timeline: vec![],
+                shared_reflections: (0..reflections)
+                    .map(|i| SharedReflection {
+                        at: at(1 + (i % 28) as u32),
+                        text: format!("r{i} {}", "x".repeat(270)),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The reaction line is Matrix's action line: it stays, within the same 2,000 characters.
+    #[test]
+    fn a_long_escalation_keeps_the_reaction_line_on_matrix() {
+        for language in [Language::Nl, Language::En] {
+            let how = how_to_answer(&escalation(language, 0).body).unwrap();
+            let how = how.get(language);
+            for reflections in [0, 3, 40] {
+                let text = outbound_text(
+                    &escalation(language, reflections),
+                    chrono_tz::Europe::Amsterdam,
+                );
+                assert!(
+                    render::char_count(&text) <= DEFAULT_MAX_CHARS,
+                    "{reflections}"
+                );
+                assert!(text.ends_with(how), "{text}");
+                assert!(
+                    text.contains(match language {
+                        Language::Nl => "\nActies: ",
+                        Language::En => "\nActions: ",
+                    }),
+                    "{text}"
+                );
+                assert_only(language, how);
+            }
+        }
+    }
+}
