@@ -24,7 +24,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::domain::escalation::EscalationRules;
 use crate::domain::intervisie::IntervisieSettings;
-use crate::domain::language::Language;
+use crate::domain::language::{Language, Localize};
 use crate::domain::roster::SchoolId;
 use crate::domain::schedule::{
     Cadence, DateRange, MIN_WINDOW_MINUTES, SchoolCalendar, WorkingHours,
@@ -1343,9 +1343,8 @@ fn file_layer(ctx: &Ctx<'_>, raw: &RawSettings, prefix: &KeyPath) -> Result<Laye
         // Each key is checked on its own through the domain's rules, with the other at its default.
         let check = |p: &KeyPath, s: IntervisieSettings| {
             s.validate().map_err(|e| {
-                let text = e.to_string();
-                let (nl, en) = text.split_once(" / ").unwrap_or((&text, &text));
-                ctx.invalid(p, nl, en)
+                let text = e.text();
+                ctx.invalid(p, text.nl(), text.en())
             })
         };
         if let Some(days) = &iv.phase_school_days {

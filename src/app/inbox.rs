@@ -231,79 +231,40 @@ pub enum Reply {
     AuditLog(Vec<AuditEntry>),
 }
 
-/// Refusals shown to the user, in their language; nothing was changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Refusals shown to the user, in their language; nothing was changed. The words are in
+/// [`Localize::text`] below, each language written on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserError {
-    #[error("onbekende afzender / unknown sender")]
     UnknownSender,
     /// Refused by the authorization table; its message says who may do it.
-    #[error("{0}")]
-    Denied(#[from] Denied),
-    #[error("{0}")]
-    Reflection(#[from] ReflectionError),
-    #[error("{0}")]
-    Klik(#[from] KlikError),
-    #[error("geen lopende koppeling / no active pairing")]
+    Denied(Denied),
+    Reflection(ReflectionError),
+    Klik(KlikError),
     NoActivePairing,
-    #[error(
-        "je koppeling is afgelopen op {date}; een klik kun je geven zolang een koppeling loopt / your pairing ended on {date}; you can give a klik while a pairing is running",
-        date = .end.format("%d-%m-%Y")
-    )]
-    PairingEnded { end: NaiveDate },
-    #[error("voor welke student? / for which student?")]
+    /// The sender's own pairing ended on `end`; none is running now.
+    PairingEnded {
+        end: NaiveDate,
+    },
+    /// The names of the sender's students, to choose from.
     WhichStudent(Vec<String>),
-    #[error("reflectie niet gevonden / reflection not found")]
     ReflectionNotFound,
-    #[error("escalatie niet gevonden / escalation not found")]
     EscalationNotFound,
     /// An escalation of another school. `Engine::handle` shows it as `EscalationNotFound`
     /// (for them it does not exist); only the audit log sees the difference.
-    #[error("escalatie niet gevonden / escalation not found")]
     EscalationOfOtherSchool,
-    #[error("escalatie is al afgesloten / escalation already closed")]
     EscalationClosed,
-    #[error("datum ligt in het verleden / date lies in the past")]
     DateInPast,
-    #[error("persoon niet gevonden / person not found")]
     PersonNotFound,
     /// The intervisie thread did not take it; nothing changed.
-    #[error("{0}")]
     Intervisie(RefuseReason),
-    #[error(
-        "er loopt nu geen intervisie in je team; je kunt er een starten / there is no intervisie running in your team right now; you can start one"
-    )]
     NoOpenIntervisie,
-    #[error(
-        "er loopt al een intervisie in je team; doe gerust mee / an intervisie is already running in your team; feel free to join in"
-    )]
     IntervisieAlreadyOpen,
-    #[error("een ritme kan 1, 2 of 3 keer per week zijn / a rhythm can be 1, 2 or 3 times a week")]
     RhythmOutOfRange,
-    #[error(
-        "een koppeling is van een wpb en een student van dezelfde school / a pairing is of a wpb and a student of the same school"
-    )]
     NotAPairing,
-    #[error(
-        "deze student heeft in die periode al een wpb; je kunt eerst die koppeling beëindigen / this student already has a wpb in that period; you can end that pairing first"
-    )]
     PairingOverlaps,
-    #[error("de einddatum ligt voor de begindatum / the end date lies before the start date")]
     EndBeforeStart,
     /// The roster's rows are valid, but together with what is stored they break a rule.
-    #[error(
-        "rooster niet geïmporteerd: {} / roster not imported: {}",
-        conflicts_nl(.0),
-        conflicts_en(.0)
-    )]
     RosterRefused(Vec<RosterConflict>),
-}
-
-fn conflicts_nl(conflicts: &[RosterConflict]) -> String {
-    conflicts_in(conflicts, Language::Nl)
-}
-
-fn conflicts_en(conflicts: &[RosterConflict]) -> String {
-    conflicts_in(conflicts, Language::En)
 }
 
 fn conflicts_in(conflicts: &[RosterConflict], language: Language) -> String {
@@ -312,6 +273,124 @@ fn conflicts_in(conflicts: &[RosterConflict], language: Language) -> String {
         .map(|c| c.text(language))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+impl crate::domain::language::Localize for UserError {
+    fn text(&self) -> crate::domain::language::Text {
+        use crate::domain::language::Text;
+        match self {
+            UserError::UnknownSender => Text::new(
+                "Je staat nog niet in het rooster van Wandelgang; je schoolopleider kan je toevoegen.",
+                "You are not in Wandelgang's roster yet; your schoolopleider can add you.",
+            ),
+            UserError::Denied(d) => d.text(),
+            UserError::Reflection(e) => e.text(),
+            UserError::Klik(e) => e.text(),
+            UserError::NoActivePairing => Text::new(
+                "Er loopt nu geen koppeling.",
+                "There is no active pairing right now.",
+            ),
+            UserError::PairingEnded { end } => {
+                let date = end.format("%d-%m-%Y");
+                Text::owned(
+                    format!(
+                        "Je koppeling is afgelopen op {date}; een klik kun je geven zolang een koppeling loopt."
+                    ),
+                    format!(
+                        "Your pairing ended on {date}; you can give a klik while a pairing is running."
+                    ),
+                )
+            }
+            UserError::WhichStudent(names) => Text::owned(
+                format!("Voor welke student? {}", names.join(", ")),
+                format!("For which student? {}", names.join(", ")),
+            ),
+            UserError::ReflectionNotFound => Text::new(
+                "Die reflectie is niet gevonden.",
+                "That reflection was not found.",
+            ),
+            // Another school's escalation does not exist for the sender.
+            UserError::EscalationNotFound | UserError::EscalationOfOtherSchool => Text::new(
+                "Die escalatie is niet gevonden.",
+                "That escalation was not found.",
+            ),
+            UserError::EscalationClosed => Text::new(
+                "Deze escalatie is al afgesloten.",
+                "This escalation is already closed.",
+            ),
+            UserError::DateInPast => Text::new(
+                "Die datum ligt in het verleden.",
+                "That date lies in the past.",
+            ),
+            UserError::PersonNotFound => Text::new(
+                "Die persoon is niet gevonden.",
+                "That person was not found.",
+            ),
+            UserError::Intervisie(reason) => reason.text(),
+            UserError::NoOpenIntervisie => Text::new(
+                "Er loopt nu geen intervisie in je team; je kunt er een starten.",
+                "There is no intervisie running in your team right now; you can start one.",
+            ),
+            UserError::IntervisieAlreadyOpen => Text::new(
+                "Er loopt al een intervisie in je team; doe gerust mee.",
+                "An intervisie is already running in your team; feel free to join in.",
+            ),
+            UserError::RhythmOutOfRange => Text::new(
+                "Een ritme kan 1, 2 of 3 keer per week zijn.",
+                "A rhythm can be 1, 2 or 3 times a week.",
+            ),
+            UserError::NotAPairing => Text::new(
+                "Een koppeling is van een wpb en een student van dezelfde school.",
+                "A pairing is of a wpb and a student of the same school.",
+            ),
+            UserError::PairingOverlaps => Text::new(
+                "Deze student heeft in die periode al een wpb; je kunt eerst die koppeling beëindigen.",
+                "This student already has a wpb in that period; you can end that pairing first.",
+            ),
+            UserError::EndBeforeStart => Text::new(
+                "De einddatum ligt voor de begindatum.",
+                "The end date lies before the start date.",
+            ),
+            UserError::RosterRefused(conflicts) => Text::owned(
+                format!(
+                    "Rooster niet geïmporteerd: {}",
+                    conflicts_in(conflicts, Language::Nl)
+                ),
+                format!(
+                    "Roster not imported: {}",
+                    conflicts_in(conflicts, Language::En)
+                ),
+            ),
+        }
+    }
+}
+
+/// Both languages, for logs and the bilingual CLI; chat shows [`Localize::text`] in one.
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::domain::language::Localize;
+        write!(f, "{}", self.text())
+    }
+}
+
+impl std::error::Error for UserError {}
+
+impl From<Denied> for UserError {
+    fn from(e: Denied) -> Self {
+        UserError::Denied(e)
+    }
+}
+
+impl From<ReflectionError> for UserError {
+    fn from(e: ReflectionError) -> Self {
+        UserError::Reflection(e)
+    }
+}
+
+impl From<KlikError> for UserError {
+    fn from(e: KlikError) -> Self {
+        UserError::Klik(e)
+    }
 }
 
 pub type Handled = Result<Result<Reply, UserError>, EngineError>;

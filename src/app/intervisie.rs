@@ -352,7 +352,11 @@ fn effect_rows(
                     Some(p) => json_row(key, OutboxKind::Intervisie, p, now, &body, Some(id)),
                 }
             }
-            Effect::QuestionHint { to, suggestion } => json_row(
+            Effect::QuestionHint {
+                to,
+                suggestion,
+                language,
+            } => json_row(
                 format!("intervisie:{id}:hint:{post}"),
                 OutboxKind::Intervisie,
                 to,
@@ -360,6 +364,7 @@ fn effect_rows(
                 &Message::IntervisieHint {
                     thread: id,
                     suggestion: suggestion.clone(),
+                    language: Some(*language),
                 },
                 Some(id),
             ),

@@ -79,8 +79,14 @@ pub enum Message {
         phase: Phase,
         to_owner: bool,
     },
-    /// To a poster: a kind suggestion for a closed or suggestive question.
-    IntervisieHint { thread: i64, suggestion: String },
+    /// To a poster: a kind suggestion for a closed or suggestive question, in the question's
+    /// language (`None` in rows written before it was recorded: the recipient's language).
+    IntervisieHint {
+        thread: i64,
+        suggestion: String,
+        #[serde(default)]
+        language: Option<Language>,
+    },
     /// To a poster: a gentle pointer for a post outside the phase's purpose.
     IntervisiePointer { thread: i64, phase: Phase },
     /// To the team channel: the team's scheduled call, asking who would like to bring in a case.

@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use super::language::{Localize, Text};
 use super::roster::{Person, PersonId, Role, SchoolId, TeamId};
 
 /// Every command, button and export the bot has or will have. Discord slash command names
@@ -372,55 +373,88 @@ fn meant_for(action: Action) -> Option<Role> {
     }
 }
 
-fn not_for_role_message(meant_for: Option<Role>) -> &'static str {
+fn not_for_role_text(meant_for: Option<Role>) -> Text {
     match meant_for {
-        Some(Role::Schoolopleider) => {
-            "Dat kan alleen de schoolopleider van deze school. / Only this school's schoolopleider can do that."
-        }
-        Some(Role::Wpb) => {
-            "Dat is iets voor werkplekbegeleiders. / That is something for werkplekbegeleiders."
-        }
-        Some(Role::Student) => {
-            "Dat is alleen voor studenten, over hun eigen koppeling. / That is only for students, about their own pairing."
-        }
-        Some(Role::Admin) => {
-            "Dat kan alleen de beheerder van Wandelgang. / Only the Wandelgang administrator can do that."
-        }
-        None => {
-            "Dat hoort niet bij jouw rol in Wandelgang. / That isn't part of your role in Wandelgang."
-        }
+        Some(Role::Schoolopleider) => Text::new(
+            "Dat kan alleen de schoolopleider van deze school.",
+            "Only this school's schoolopleider can do that.",
+        ),
+        Some(Role::Wpb) => Text::new(
+            "Dat is iets voor werkplekbegeleiders.",
+            "That is something for werkplekbegeleiders.",
+        ),
+        Some(Role::Student) => Text::new(
+            "Dat is alleen voor studenten, over hun eigen koppeling.",
+            "That is only for students, about their own pairing.",
+        ),
+        Some(Role::Admin) => Text::new(
+            "Dat kan alleen de beheerder van Wandelgang.",
+            "Only the Wandelgang administrator can do that.",
+        ),
+        None => Text::new(
+            "Dat hoort niet bij jouw rol in Wandelgang.",
+            "That isn't part of your role in Wandelgang.",
+        ),
     }
 }
 
 /// Why an action was refused. Nothing was changed. Messages are kind, Dutch first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {
     /// The role may never do this; `meant_for` names who can, where that is one role.
-    #[error("{}", not_for_role_message(*meant_for))]
-    NotForRole { meant_for: Option<Role> },
-    #[error(
-        "Dat hoort bij een andere school; je kunt dit alleen voor je eigen school doen. / That belongs to another school; you can only do this for your own school."
-    )]
+    NotForRole {
+        meant_for: Option<Role>,
+    },
     OtherSchool,
-    #[error("Dat kan alleen voor jezelf. / You can only do that for yourself.")]
     NotYours,
-    #[error("Dat kan alleen voor je eigen koppeling. / You can only do that for your own pairing.")]
     NotYourPairing,
-    #[error(
-        "Deze intervisie loopt in een ander team; meedoen kan in je eigen team. / This intervisie runs in another team; you can take part in your own team's."
-    )]
     NotInTeam,
-    #[error(
-        "Dit is aan wie de casus inbracht; meedenken in het gesprek kan altijd. / This is up to whoever brought in the case; you are always welcome to join the conversation."
-    )]
     NotCaseOwner,
-    #[error("Dat kan hier niet. / That can't be done here.")]
     WrongTarget,
 }
+
+impl Localize for Denied {
+    fn text(&self) -> Text {
+        match self {
+            Denied::NotForRole { meant_for } => not_for_role_text(*meant_for),
+            Denied::OtherSchool => Text::new(
+                "Dat hoort bij een andere school; je kunt dit alleen voor je eigen school doen.",
+                "That belongs to another school; you can only do this for your own school.",
+            ),
+            Denied::NotYours => Text::new(
+                "Dat kan alleen voor jezelf.",
+                "You can only do that for yourself.",
+            ),
+            Denied::NotYourPairing => Text::new(
+                "Dat kan alleen voor je eigen koppeling.",
+                "You can only do that for your own pairing.",
+            ),
+            Denied::NotInTeam => Text::new(
+                "Deze intervisie loopt in een ander team; meedoen kan in je eigen team.",
+                "This intervisie runs in another team; you can take part in your own team's.",
+            ),
+            Denied::NotCaseOwner => Text::new(
+                "Dit is aan wie de casus inbracht; meedenken in het gesprek kan altijd.",
+                "This is up to whoever brought in the case; you are always welcome to join the conversation.",
+            ),
+            Denied::WrongTarget => Text::new("Dat kan hier niet.", "That can't be done here."),
+        }
+    }
+}
+
+/// Both languages, for logs; a person sees [`Localize::text`] in their own language.
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.text())
+    }
+}
+
+impl std::error::Error for Denied {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::language::Language;
     use Action::*;
     use Role::{Admin, Schoolopleider as So, Student, Wpb};
 
@@ -826,26 +860,30 @@ mod tests {
             all.push(Denied::NotForRole { meant_for });
         }
         for d in all {
-            let msg = d.to_string();
-            let (nl, en) = msg.split_once(" / ").unwrap_or_default();
-            assert!(!nl.is_empty() && !en.is_empty(), "{d:?}: {msg}");
-            assert!(!msg[nl.len() + 3..].contains(" / "), "{msg}");
+            let text = d.text();
+            let (nl, en) = (text.nl(), text.en());
+            assert!(!nl.is_empty() && !en.is_empty(), "{d:?}");
+            assert!(!nl.contains(" / ") && !en.contains(" / "), "{text}");
             assert!(
                 ["Dat ", "Deze ", "Dit "].iter().any(|w| nl.starts_with(w)),
-                "Dutch first: {msg}"
+                "Dutch first: {text}"
             );
             for english in ["you", "That", "only", "can"] {
-                assert!(!nl.contains(english), "no English in the Dutch half: {msg}");
+                assert!(
+                    !nl.contains(english),
+                    "no English in the Dutch text: {text}"
+                );
             }
             for dutch in ["je", "Dat", "alleen", "kan"] {
-                assert!(!en.contains(dutch), "no Dutch in the English half: {msg}");
+                assert!(!en.contains(dutch), "no Dutch in the English text: {text}");
             }
+            assert_eq!(d.to_string(), format!("{nl} / {en}"), "logs show both");
         }
         assert_eq!(
             authorize(&actor(Wpb), Pair, &own_target(Pair, "s1"))
                 .unwrap_err()
-                .to_string(),
-            "Dat kan alleen de schoolopleider van deze school. / Only this school's schoolopleider can do that."
+                .in_language(Language::En),
+            "Only this school's schoolopleider can do that."
         );
     }
 

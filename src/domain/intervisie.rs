@@ -12,6 +12,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::language::{Language, Localize, Text};
 use super::roster::{PersonId, TeamId};
 
 /// Adds `n` school days to an instant (in the app: `SchoolCalendar::add_school_days`).
@@ -164,18 +165,41 @@ impl Default for IntervisieSettings {
 }
 
 /// Why intervisie settings were refused. Dutch first, then English.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingsError {
-    #[error(
-        "de fase {} kan 1 tot 10 schooldagen duren (nu {days}) / the phase {} can last 1 to 10 school days (now {days})",
-        .phase.label(true), .phase.label(false)
-    )]
     PhaseDays { phase: Phase, days: u32 },
-    #[error(
-        "om de {0} weken kan niet, kies 1 tot 12 of zet het uit / every {0} weeks is not possible, choose 1 to 12 or turn it off"
-    )]
     EveryWeeks(u32),
 }
+
+impl Localize for SettingsError {
+    fn text(&self) -> Text {
+        match self {
+            SettingsError::PhaseDays { phase, days } => Text::owned(
+                format!(
+                    "de fase {} kan 1 tot 10 schooldagen duren (nu {days})",
+                    phase.label(true)
+                ),
+                format!(
+                    "the phase {} can last 1 to 10 school days (now {days})",
+                    phase.label(false)
+                ),
+            ),
+            SettingsError::EveryWeeks(n) => Text::owned(
+                format!("om de {n} weken kan niet, kies 1 tot 12 of zet het uit"),
+                format!("every {n} weeks is not possible, choose 1 to 12 or turn it off"),
+            ),
+        }
+    }
+}
+
+/// Both languages, for logs and the configuration check.
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.text())
+    }
+}
+
+impl std::error::Error for SettingsError {}
 
 impl IntervisieSettings {
     pub fn validate(&self) -> Result<(), SettingsError> {
@@ -251,26 +275,48 @@ pub enum CloseReason {
 }
 
 /// Why an action was not taken. Dutch first, then English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefuseReason {
-    #[error(
-        "Deze intervisie is al afgerond; je kunt een nieuwe starten. / This intervisie has finished; you can start a new one."
-    )]
     Closed,
-    #[error("Deze intervisie is van een ander team. / This intervisie belongs to another team.")]
     NotInTeam,
-    #[error(
-        "Alleen de inbrenger kan de intervisie verder zetten of afronden. / Only the case owner can move the intervisie on or finish it."
-    )]
     NotCaseOwner,
-    #[error(
-        "Wat je meeneemt kun je in de fase Opbrengst schrijven. / You can write your takeaway in the Takeaway phase."
-    )]
     NotTakeawayPhase,
-    #[error("Je tekst is leeg. / Your text is empty.")]
     EmptyText,
 }
+
+impl Localize for RefuseReason {
+    fn text(&self) -> Text {
+        match self {
+            RefuseReason::Closed => Text::new(
+                "Deze intervisie is al afgerond; je kunt een nieuwe starten.",
+                "This intervisie has finished; you can start a new one.",
+            ),
+            RefuseReason::NotInTeam => Text::new(
+                "Deze intervisie is van een ander team.",
+                "This intervisie belongs to another team.",
+            ),
+            RefuseReason::NotCaseOwner => Text::new(
+                "Alleen de inbrenger kan de intervisie verder zetten of afronden.",
+                "Only the case owner can move the intervisie on or finish it.",
+            ),
+            RefuseReason::NotTakeawayPhase => Text::new(
+                "Wat je meeneemt kun je in de fase Opbrengst schrijven.",
+                "You can write your takeaway in the Takeaway phase.",
+            ),
+            RefuseReason::EmptyText => Text::new("Je tekst is leeg.", "Your text is empty."),
+        }
+    }
+}
+
+/// Both languages, for logs; a person sees [`Localize::text`] in their own language.
+impl std::fmt::Display for RefuseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.text())
+    }
+}
+
+impl std::error::Error for RefuseReason {}
 
 /// The short summary when a thread closes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,6 +374,8 @@ pub enum Effect {
     QuestionHint {
         to: PersonId,
         suggestion: String,
+        /// The language of the question, which the suggestion is written in.
+        language: Language,
     },
     /// A gentle pointer; the post is recorded all the same.
     OffPhasePointer {
@@ -493,11 +541,12 @@ impl Thread {
                 };
                 PostKind::Takeaway
             }
-            (Phase::Vragen, false) if is_question(&text) => match question_hint(&text) {
-                Some(suggestion) => {
+            (Phase::Vragen, false) if is_question(&text) => match hint(&text) {
+                Some((suggestion, language)) => {
                     effects.push(Effect::QuestionHint {
                         to: author.clone(),
-                        suggestion,
+                        suggestion: suggestion.to_string(),
+                        language,
                     });
                     PostKind::HintedQuestion
                 }
@@ -696,6 +745,11 @@ fn opens_with(s: &str, prefix: &str) -> bool {
 /// A kind suggestion for a closed or suggestive question, in the question's language;
 /// `None` for open questions (and for anything that does not open like a closed question).
 pub fn question_hint(text: &str) -> Option<String> {
+    hint(text).map(|(suggestion, _)| suggestion.to_string())
+}
+
+/// The suggestion for a question and the language it is written in.
+fn hint(text: &str) -> Option<(&'static str, Language)> {
     let s = normalise(text);
     let any = |list: &[&str]| list.iter().any(|p| opens_with(&s, p));
     let words: Vec<&str> = s
@@ -707,13 +761,13 @@ pub fn question_hint(text: &str) -> Option<String> {
     let english_why =
         opens_with(&s, "why") && words.iter().any(|w| *w == "not" || w.ends_with("n't"));
     let hint = if any(NL_SUGGESTIVE) || dutch_why {
-        NL_SUGGESTIVE_HINT
+        (NL_SUGGESTIVE_HINT, Language::Nl)
     } else if any(EN_SUGGESTIVE) || english_why {
-        EN_SUGGESTIVE_HINT
+        (EN_SUGGESTIVE_HINT, Language::En)
     } else if any(NL_CLOSED) {
-        NL_CLOSED_HINT
+        (NL_CLOSED_HINT, Language::Nl)
     } else if any(EN_CLOSED) {
-        EN_CLOSED_HINT
+        (EN_CLOSED_HINT, Language::En)
     } else {
         return None;
     };
@@ -726,7 +780,7 @@ pub fn question_hint(text: &str) -> Option<String> {
     if ability && tells {
         return None;
     }
-    Some(hint.to_string())
+    Some(hint)
 }
 
 /// Ends with a question mark, or (without closing `.`/`!`) opens like a question.

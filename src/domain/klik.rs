@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use super::language::{Localize, Text};
 use super::roster::{PairingId, PersonId};
 
 /// One klik signal on the scale goed / twijfel / geen klik (+1 / 0 / −1).
@@ -160,19 +161,40 @@ pub fn authorize_signal(
     Ok(source)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KlikError {
-    #[error(
-        "Je kunt alleen een klik doorgeven voor je eigen koppeling. / You can only give a klik signal for your own pairing."
-    )]
     NotYourPairing,
-    #[error("Deze koppeling is nu niet actief. / This pairing is not active at the moment.")]
     PairingInactive,
-    #[error(
-        "Onbekende klik `{0}`: kies goed, twijfel of geen klik. / Unknown klik `{0}`: choose good, doubt or no click."
-    )]
     UnknownValue(String),
 }
+
+impl Localize for KlikError {
+    fn text(&self) -> Text {
+        match self {
+            KlikError::NotYourPairing => Text::new(
+                "Je kunt alleen een klik doorgeven voor je eigen koppeling.",
+                "You can only give a klik signal for your own pairing.",
+            ),
+            KlikError::PairingInactive => Text::new(
+                "Deze koppeling is nu niet actief.",
+                "This pairing is not active at the moment.",
+            ),
+            KlikError::UnknownValue(raw) => Text::owned(
+                format!("Onbekende klik `{raw}`: kies goed, twijfel of geen klik."),
+                format!("Unknown klik `{raw}`: choose good, doubt or no click."),
+            ),
+        }
+    }
+}
+
+/// Both languages, for logs; a person sees [`Localize::text`] in their own language.
+impl fmt::Display for KlikError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.text())
+    }
+}
+
+impl std::error::Error for KlikError {}
 
 #[cfg(test)]
 mod tests {

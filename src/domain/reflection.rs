@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::language::{Localize, Text};
+
 /// The hard cap on a reflection, counted in what a person sees (extended grapheme clusters)
 /// after normalisation: a family emoji is one, a decomposed é is one.
 pub const REFLECTION_MAX_CHARS: usize = 280;
@@ -17,15 +19,34 @@ pub const REFLECTION_MAX_CHARS: usize = 280;
 #[serde(try_from = "String", into = "String")]
 pub struct Reflection(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReflectionError {
-    #[error("Je reflectie is leeg. / Your reflection is empty.")]
     Empty,
-    #[error(
-        "Je reflectie is {length} tekens; de grens is {limit}. / Your reflection is {length} characters; the limit is {limit}."
-    )]
     TooLong { limit: usize, length: usize },
 }
+
+impl Localize for ReflectionError {
+    fn text(&self) -> Text {
+        match self {
+            ReflectionError::Empty => {
+                Text::new("Je reflectie is leeg.", "Your reflection is empty.")
+            }
+            ReflectionError::TooLong { limit, length } => Text::owned(
+                format!("Je reflectie is {length} tekens; de grens is {limit}."),
+                format!("Your reflection is {length} characters; the limit is {limit}."),
+            ),
+        }
+    }
+}
+
+/// Both languages, for logs; a person sees [`Localize::text`] in their own language.
+impl fmt::Display for ReflectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.text())
+    }
+}
+
+impl std::error::Error for ReflectionError {}
 
 impl Reflection {
     /// Normalises `raw` and checks a person would see something and not more than the cap.

@@ -23,4 +23,5 @@ mod refusals;
 mod scheduler;
 mod store_conformance;
 mod support;
+mod texts;
 mod trust;

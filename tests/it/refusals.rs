@@ -6,8 +6,7 @@ use crate::support::{TestDb, at, engine, person, pid, roster};
 use wandelgang::app::inbox::{Inbound, ReflectionTarget, Reply, Sender, UserError};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::recording::RecordingChat;
-use wandelgang::chat::render::pick_language;
-use wandelgang::domain::language::Language;
+use wandelgang::domain::language::{Language, Localize};
 use wandelgang::domain::reflection::ReflectionError;
 use wandelgang::domain::roster::Role;
 
@@ -53,8 +52,8 @@ on_both_backends! {
         }
         // One more is refused, and the refusal states the limit.
         let refused = e.handle(reflect("w0", &format!("{decomposed}!"))).await.unwrap().unwrap_err();
-        assert_eq!(pick_language(&refused.to_string(), Language::Nl), "Je reflectie is 281 tekens; de grens is 280.");
-        assert_eq!(pick_language(&refused.to_string(), Language::En), "Your reflection is 281 characters; the limit is 280.");
+        assert_eq!(refused.in_language(Language::Nl), "Je reflectie is 281 tekens; de grens is 280.");
+        assert_eq!(refused.in_language(Language::En), "Your reflection is 281 characters; the limit is 280.");
         let stored = crate::support::count(&store, "SELECT COUNT(*) FROM reflections").await;
         assert_eq!(stored, 2);
     };
@@ -66,16 +65,16 @@ on_both_backends! {
         store.import_roster(&r).await.unwrap();
         // roster(1) pairs w0 and s0 until 10 July 2027.
         let e = engine(store.clone(), RecordingChat::new(), VirtualClock::new(at("2027-08-20 10:00")));
-        let want_nl = "je koppeling is afgelopen op 10-07-2027; een klik kun je geven zolang een koppeling loopt";
-        let want_en = "your pairing ended on 10-07-2027; you can give a klik while a pairing is running";
+        let want_nl = "Je koppeling is afgelopen op 10-07-2027; een klik kun je geven zolang een koppeling loopt.";
+        let want_en = "Your pairing ended on 10-07-2027; you can give a klik while a pairing is running.";
         for event in [klik("w0", Some("s0")), klik("w0", None), student_klik("s0")] {
             let refused = e.handle(event.clone()).await.unwrap().unwrap_err();
-            assert_eq!(pick_language(&refused.to_string(), Language::Nl), want_nl, "{event:?}");
-            assert_eq!(pick_language(&refused.to_string(), Language::En), want_en, "{event:?}");
+            assert_eq!(refused.in_language(Language::Nl), want_nl, "{event:?}");
+            assert_eq!(refused.in_language(Language::En), want_en, "{event:?}");
         }
         // A wpb who never had a pairing still hears there is none running.
         let refused = e.handle(klik("w9", None)).await.unwrap().unwrap_err();
-        assert_eq!(pick_language(&refused.to_string(), Language::Nl), "geen lopende koppeling");
+        assert_eq!(refused.in_language(Language::Nl), "Er loopt nu geen koppeling.");
         // Nothing was stored.
         assert_eq!(crate::support::count(&store, "SELECT COUNT(*) FROM klik_signals").await, 0);
     };

@@ -24,7 +24,7 @@ use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
 use crate::app::ports::Clock;
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::config::Config;
-use crate::domain::language::Language;
+use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
 use crate::store::Store;
 
@@ -245,12 +245,7 @@ impl Data {
     /// A guild the bot was not set up for answers nothing but this.
     pub fn unknown_guild(&self, guild: Option<GuildId>, language: Language) -> Option<String> {
         let guild = guild?;
-        (!self.guilds.contains_key(&guild.get())).then(|| {
-            render::pick_language(
-                "Deze server is niet aan een school gekoppeld; vraag de beheerder om hem toe te voegen. / This server is not linked to a school; ask the administrator to add it.",
-                language,
-            )
-        })
+        (!self.guilds.contains_key(&guild.get())).then(|| UNKNOWN_GUILD.get(language).to_string())
     }
 
     pub async fn answer(&self, event: Inbound, language: Language) -> Answer {
@@ -272,10 +267,7 @@ pub fn answer_for(handled: Handled, ctx: &RenderContext) -> Answer {
             answer.text = render::reply(&reply, ctx);
             match reply {
                 Reply::Exported { file_name, json } => {
-                    let description = render::pick_language(
-                        "Alles wat Wandelgang over je bewaart / Everything Wandelgang stores about you",
-                        ctx.language,
-                    );
+                    let description = EXPORT_DESCRIPTION.get(ctx.language).to_string();
                     answer.file = Some((file_name, description, json.into_bytes()));
                 }
                 Reply::ForgetConfirm { .. } => answer.components = forget_confirm_row(ctx.language),
@@ -492,16 +484,50 @@ async fn say(data: &Data, channel: ChannelId, text: String) {
     }
 }
 
+const UNKNOWN_GUILD: Text = Text::new(
+    "Deze server is niet aan een school gekoppeld; vraag de beheerder om hem toe te voegen.",
+    "This server is not linked to a school; ask the administrator to add it.",
+);
+
+const EXPORT_DESCRIPTION: Text = Text::new(
+    "Alles wat Wandelgang over je bewaart",
+    "Everything Wandelgang stores about you",
+);
+
 fn stale_text(e: CustomIdError, language: Language) -> String {
-    render::pick_language(
-        match e {
-            CustomIdError::Stale => {
-                "Deze knop hoort bij een oudere versie van de bot. Gebruik het nieuwste bericht of een /commando. / This button belongs to an older version of the bot. Use the latest message or a /command."
+    stale(e).get(language).to_string()
+}
+
+fn stale(e: CustomIdError) -> Text {
+    match e {
+        // The Dutch text names the Dutch slash commands, the English one the English names.
+        CustomIdError::Stale => Text::new(
+            "Deze knop hoort bij een oudere versie van de bot. Gebruik het nieuwste bericht of een /commando.",
+            "This button belongs to an older version of the bot. Use the latest message or a /command.",
+        ),
+        CustomIdError::Unknown => Text::new(
+            "Deze knop ken ik niet; er is niets veranderd.",
+            "I do not know this button; nothing was changed.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::language::assert_only;
+
+    #[test]
+    fn the_bots_own_answers_are_in_one_language_each() {
+        for language in [Language::Nl, Language::En] {
+            for text in [
+                UNKNOWN_GUILD,
+                EXPORT_DESCRIPTION,
+                stale(CustomIdError::Stale),
+                stale(CustomIdError::Unknown),
+            ] {
+                assert_only(language, text.get(language));
             }
-            CustomIdError::Unknown => {
-                "Deze knop ken ik niet; er is niets veranderd. / I do not know this button; nothing was changed."
-            }
-        },
-        language,
-    )
+        }
+    }
 }

@@ -13,7 +13,7 @@ use super::wire::user_address;
 use crate::app::inbox::{Inbound, ReflectionTarget, Sender};
 use crate::chat::input::parse_date;
 use crate::chat::render;
-use crate::domain::language::Language;
+use crate::domain::language::{Language, Text};
 use crate::domain::roster::PersonId;
 
 pub type Ctx<'a> = poise::Context<'a, Arc<Data>, Error>;
@@ -275,33 +275,34 @@ fn optional_date(raw: Option<&str>) -> Result<Option<NaiveDate>, &str> {
 
 async fn unknown_person(ctx: Ctx<'_>, user: UserId) -> Result<(), Error> {
     let language = language(&ctx).await;
-    say(
-        ctx,
-        render::pick_language(
-            &format!(
-                "<@{user}> staat niet in het rooster van deze school. / <@{user}> is not in this school's roster."
-            ),
-            language,
-        ),
-    )
-    .await
+    say(ctx, not_in_roster(user).get(language).to_string()).await
 }
 
 async fn bad_date(ctx: Ctx<'_>, raw: &str) -> Result<(), Error> {
     let language = language(&ctx).await;
-    say(
-        ctx,
-        render::pick_language(
-            &format!(
-                "'{}' is geen datum; schrijf bijvoorbeeld 2026-12-24 of 24-12-2026. / '{}' is not a date; write e.g. 2026-12-24 or 24-12-2026.",
-                render::defuse_mentions(raw),
-                render::defuse_mentions(raw)
-            ),
-            language,
-        ),
-    )
-    .await
+    say(ctx, not_a_date(raw).get(language).to_string()).await
 }
+
+fn not_in_roster(user: UserId) -> Text {
+    Text::owned(
+        format!("<@{user}> staat niet in het rooster van deze school."),
+        format!("<@{user}> is not in this school's roster."),
+    )
+}
+
+fn not_a_date(raw: &str) -> Text {
+    let raw = render::defuse_mentions(raw);
+    Text::owned(
+        format!("'{raw}' is geen datum; schrijf bijvoorbeeld 2026-12-24 of 24-12-2026."),
+        format!("'{raw}' is not a date; write e.g. 2026-12-24 or 24-12-2026."),
+    )
+}
+
+/// The core may have taken it before the answer failed: this does not claim nothing was saved.
+const COMMAND_FAULT: Text = Text::new(
+    "Dat lukte nu niet door een storing; probeer het zo nog eens.",
+    "That did not work because of a fault; please try again shortly.",
+);
 
 /// Je reflectie van één regel (hoort bij je laatste vraag)
 #[poise::command(slash_command)]
@@ -603,15 +604,7 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, Error>) {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, %error, "command failed");
             let language = language(&ctx).await;
-            let _ = say(
-                ctx,
-                // The core may have taken it before the answer failed: do not claim nothing was saved.
-                render::pick_language(
-                    "Dat lukte nu niet door een storing; probeer het zo nog eens. / That did not work because of a fault; please try again shortly.",
-                    language,
-                ),
-            )
-            .await;
+            let _ = say(ctx, COMMAND_FAULT.get(language).to_string()).await;
         }
         other => {
             if let Err(e) = poise::builtins::on_error(other).await {
@@ -624,6 +617,20 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, Error>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_of_the_commands_are_in_one_language_each() {
+        use crate::domain::language::assert_only;
+        for language in [Language::Nl, Language::En] {
+            for text in [
+                not_in_roster(UserId::new(42)),
+                not_a_date("x1"),
+                COMMAND_FAULT,
+            ] {
+                assert_only(language, text.get(language));
+            }
+        }
+    }
 
     #[test]
     fn every_command_and_option_has_english() {

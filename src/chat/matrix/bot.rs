@@ -27,7 +27,7 @@ use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
 use crate::app::ports::Clock;
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::config::{Config, MatrixSettings};
-use crate::domain::language::Language;
+use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
 use crate::domain::roster::PersonId;
 use crate::store::{Store, StoreError};
@@ -469,19 +469,10 @@ async fn handle_event(
                 }
                 Err(e) => {
                     let language = language(engine, sender).await;
-                    let text = match e {
-                        ParseError::Unknown(name) => render::pick_language(
-                            &format!(
-                                "!{name} ken ik niet; !help laat zien wat kan. / I do not know !{name}; !help shows what I can do."
-                            ),
-                            language,
-                        ),
-                        ParseError::Usage(usage) => render::pick_language(
-                            &format!("Zo gebruik je het: {usage} / This is how to use it: {usage}"),
-                            language,
-                        ),
-                        ParseError::NotACommand => String::new(),
-                    };
+                    let text = e
+                        .text()
+                        .map(|t| render::defuse_mentions(t.get(language)))
+                        .unwrap_or_default();
                     say(engine, origin, &text).await
                 }
             }
@@ -506,7 +497,10 @@ async fn command_event(
         )
     };
     let inbound = match command {
-        Command::Help => return say(engine, origin, HELP).await,
+        Command::Help => {
+            let language = language(engine, origin.sender).await;
+            return say(engine, origin, HELP.get(language)).await;
+        }
         Command::Reflect { text, share } => Inbound::Reflection {
             from,
             text,
@@ -548,9 +542,10 @@ async fn command_event(
             start,
             end,
         } => {
-            let (Some(w), Some(s)) = (person(wpb.clone()).await?, person(student.clone()).await?)
-            else {
-                return unknown_person(engine, origin, &format!("{wpb} / {student}")).await;
+            let (w, s) = (person(wpb.clone()).await?, person(student.clone()).await?);
+            let (Some(w), Some(s)) = (w.clone(), s.clone()) else {
+                let missing = if w.is_none() { &wpb } else { &student };
+                return unknown_person(engine, origin, missing).await;
             };
             Inbound::Pair {
                 from,
@@ -561,9 +556,10 @@ async fn command_event(
             }
         }
         Command::Unpair { wpb, student, end } => {
-            let (Some(w), Some(s)) = (person(wpb.clone()).await?, person(student.clone()).await?)
-            else {
-                return unknown_person(engine, origin, &format!("{wpb} / {student}")).await;
+            let (w, s) = (person(wpb.clone()).await?, person(student.clone()).await?);
+            let (Some(w), Some(s)) = (w.clone(), s.clone()) else {
+                let missing = if w.is_none() { &wpb } else { &student };
+                return unknown_person(engine, origin, missing).await;
             };
             Inbound::Unpair {
                 from,
@@ -594,13 +590,15 @@ async fn unknown_person(
     who: &str,
 ) -> Result<(), MatrixError> {
     let language = language(engine, origin.sender).await;
-    let text = render::pick_language(
-        &format!(
-            "{who} staat niet in het rooster van deze school. / {who} is not in this school's roster."
-        ),
-        language,
-    );
-    say(engine, origin, &render::defuse_mentions(&text)).await
+    let text = not_in_roster(who);
+    say(engine, origin, &render::defuse_mentions(text.get(language))).await
+}
+
+fn not_in_roster(who: &str) -> Text {
+    Text::owned(
+        format!("{who} staat niet in het rooster van deze school."),
+        format!("{who} is not in this school's roster."),
+    )
 }
 
 /// The references on one of the bot's own messages; nothing for anyone else's.
@@ -630,6 +628,33 @@ async fn language(engine: &MatrixEngine, sender: &str) -> Language {
     }
 }
 
+/// How to confirm a forget on Matrix, where there is no button.
+const FORGET_CONFIRM_HOW: Text = Text::new(
+    "Typ !vergeet-mij bevestig om alles te verwijderen.",
+    "Type !forget-me confirm to delete everything.",
+);
+
+/// The answer in the person's language, within the limit; what to type next always stays.
+fn answer_text(handled: &Handled, ctx: &RenderContext) -> String {
+    match handled {
+        Ok(Ok(reply @ Reply::ForgetConfirm { .. })) => {
+            let how = FORGET_CONFIRM_HOW;
+            let how = how.get(ctx.language);
+            let room = RenderContext {
+                max_chars: ctx.max_chars.saturating_sub(render::char_count(how) + 1),
+                ..*ctx
+            };
+            format!("{}\n{how}", render::reply(reply, &room))
+        }
+        Ok(Ok(reply)) => render::reply(reply, ctx),
+        Ok(Err(e)) => render::user_error(e, ctx),
+        Err(e) => {
+            tracing::error!(%e, "handling a Matrix event failed");
+            render::fault(ctx.language)
+        }
+    }
+}
+
 /// Answers in the same conversation, or privately when it came from a team room.
 async fn answer(
     engine: &MatrixEngine,
@@ -642,23 +667,7 @@ async fn answer(
         tz: engine.config.defaults.calendar.tz,
         max_chars: DEFAULT_MAX_CHARS,
     };
-    let text = match &handled {
-        Ok(Ok(reply)) => {
-            let mut text = render::reply(reply, &ctx);
-            if matches!(reply, Reply::ForgetConfirm { .. }) {
-                text.push_str(&render::pick_language(
-                    "\nTyp !vergeet-mij bevestig om alles te verwijderen. / Type !forget-me confirm to delete everything.",
-                    language,
-                ));
-            }
-            text
-        }
-        Ok(Err(e)) => render::user_error(e, &ctx),
-        Err(e) => {
-            tracing::error!(%e, "handling a Matrix event failed");
-            render::fault(language)
-        }
-    };
+    let text = answer_text(&handled, &ctx);
     say(engine, origin, &text).await?;
     if let Ok(Ok(Reply::Exported { file_name, json })) = handled {
         send_file(engine, origin, &file_name, json.into_bytes()).await?;
@@ -742,4 +751,33 @@ async fn send_file(
         tracing::warn!(%e, "could not send an export");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::language::assert_only;
+
+    #[test]
+    fn a_forget_confirmation_always_says_what_to_type() {
+        let handled: Handled = Ok(Ok(Reply::ForgetConfirm {
+            reflections: 1,
+            signals: 2,
+            prompts: 3,
+        }));
+        for language in [Language::Nl, Language::En] {
+            for max_chars in [DEFAULT_MAX_CHARS, 120] {
+                let ctx = RenderContext {
+                    language,
+                    tz: chrono_tz::Europe::Amsterdam,
+                    max_chars,
+                };
+                let text = answer_text(&handled, &ctx);
+                assert!(render::char_count(&text) <= max_chars, "{text}");
+                assert!(text.ends_with(FORGET_CONFIRM_HOW.get(language)), "{text}");
+                assert_only(language, &text);
+            }
+            assert_only(language, not_in_roster("@x1:server").get(language));
+        }
+    }
 }

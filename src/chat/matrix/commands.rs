@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::app::inbox::EscalationAction;
 use crate::chat::input::parse_date;
+use crate::domain::language::Text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -68,23 +69,88 @@ pub enum ParseError {
     /// Not a command at all (no `!`): the text is a reflection or a post.
     NotACommand,
     Unknown(String),
-    /// The command was recognised but its arguments were not; shows how to use it.
-    Usage(&'static str),
+    /// The command was recognised but its arguments were not; shows how to use it, with the
+    /// command names of each language.
+    Usage(Text),
 }
 
-/// One line of help per command, Dutch then English.
-pub const HELP: &str = "\
-!reflectie [--delen] <tekst> · !reflection — je reflectie van één regel / your one-line reflection
-!klik <goed|twijfel|geen klik> [@student] — hoe is de klik / how is the klik (studenten: vertrouwelijk / students: confidential)
-!pauze <datum> · !pause, !hervat · !resume — vragen pauzeren en hervatten / pause and resume prompts
-!ritme [1-3] · !rhythm — hoe vaak je een vraag krijgt / how often you get a prompt
-!mijngegevens · !mydata — alles wat over jou bewaard is / everything stored about you
-!vergeet-mij [bevestig] · !forget-me [confirm] — alles verwijderen / delete everything
-!intervisie start <casus> | start #<reflectie> | bijdrage <tekst> | door | opbrengst <tekst> — intervisie (!intervision start|post|next|takeaway)
-!koppel @wpb @student [start] [eind] · !pair, !ontkoppel @wpb @student [eind] · !unpair — koppelingen / pairings
-!escalaties · !escalations, !overzicht · !overview, !instellingen [keer] [herinnering aan|uit] · !settings
-!oppakken <nr> · !opgelost <nr> · !overplaatsen <nr> — een escalatie / an escalation (of reageer met ✋ ✅ 🔁 / or react)
-Klik op een vraag: reageer met 👍 goed, 🤔 twijfel of 👎 geen klik. / Klik on a prompt: react with 👍 good, 🤔 doubt or 👎 no klik.";
+impl ParseError {
+    /// What to tell the person; nothing for plain text.
+    pub fn text(&self) -> Option<Text> {
+        match self {
+            ParseError::NotACommand => None,
+            ParseError::Unknown(name) => Some(Text::owned(
+                format!("!{name} ken ik niet; !help laat zien wat kan."),
+                format!("I do not know !{name}; !help shows what I can do."),
+            )),
+            ParseError::Usage(usage) => Some(Text::owned(
+                format!("Zo gebruik je het: {}", usage.nl()),
+                format!("This is how to use it: {}", usage.en()),
+            )),
+        }
+    }
+}
+
+const REFLECT_USAGE: Text = Text::new(
+    "!reflectie [--delen] <tekst>",
+    "!reflection [--share] <text>",
+);
+const KLIK_USAGE: Text = Text::new(
+    "!klik <goed|twijfel|geen klik> [@student]",
+    "!klik <good|doubt|no klik> [@student]",
+);
+const PAUSE_USAGE: Text = Text::new("!pauze <JJJJ-MM-DD>", "!pause <YYYY-MM-DD>");
+const RHYTHM_USAGE: Text = Text::new("!ritme [1-3]", "!rhythm [1-3]");
+const FORGET_USAGE: Text = Text::new("!vergeet-mij [bevestig]", "!forget-me [confirm]");
+const PAIR_USAGE: Text = Text::new(
+    "!koppel @wpb @student [start] [eind]",
+    "!pair @wpb @student [start] [end]",
+);
+const UNPAIR_USAGE: Text = Text::new(
+    "!ontkoppel @wpb @student [eind]",
+    "!unpair @wpb @student [end]",
+);
+const INTERVISIE_USAGE: Text = Text::new(
+    "!intervisie start <casus> | bijdrage <tekst> | door | opbrengst <tekst>",
+    "!intervision start <case> | post <text> | next | takeaway <text>",
+);
+const SETTINGS_USAGE: Text = Text::new(
+    "!instellingen [keer 1-3] [herinnering aan|uit]",
+    "!settings [times 1-3] [reminder on|off]",
+);
+const ESCALATION_USAGE: Text = Text::new(
+    "!oppakken <nr> · !opgelost <nr> · !overplaatsen <nr>",
+    "!acknowledge <nr> · !resolve <nr> · !move <nr>",
+);
+
+/// One line of help per command, in the person's language (the other language's command names
+/// work too).
+pub const HELP: Text = Text::new(
+    "\
+!reflectie [--delen] <tekst> — je reflectie van één regel
+!klik <goed|twijfel|geen klik> [@student] — hoe is de klik (studenten: vertrouwelijk)
+!pauze <datum>, !hervat — vragen pauzeren en hervatten
+!ritme [1-3] — hoe vaak je een vraag krijgt
+!mijngegevens — alles wat over jou bewaard is
+!vergeet-mij [bevestig] — alles verwijderen
+!intervisie start <casus> | start #<reflectie> | bijdrage <tekst> | door | opbrengst <tekst> — intervisie
+!koppel @wpb @student [start] [eind], !ontkoppel @wpb @student [eind] — koppelingen
+!escalaties, !overzicht, !instellingen [keer 1-3] [herinnering aan|uit] — je school
+!oppakken <nr> · !opgelost <nr> · !overplaatsen <nr> — een escalatie (of reageer met ✋ ✅ 🔁)
+Klik op een vraag: reageer met 👍 goed, 🤔 twijfel of 👎 geen klik.",
+    "\
+!reflection [--share] <text> — your one-line reflection
+!klik <good|doubt|no klik> [@student] — how is the klik (students: confidential)
+!pause <date>, !resume — pause and resume prompts
+!rhythm [1-3] — how often you get a prompt
+!mydata — everything stored about you
+!forget-me [confirm] — delete everything
+!intervision start <case> | start #<reflection> | post <text> | next | takeaway <text> — intervisie
+!pair @wpb @student [start] [end], !unpair @wpb @student [end] — pairings
+!escalations, !overview, !settings [times 1-3] [reminder on|off] — your school
+!acknowledge <nr> · !resolve <nr> · !move <nr> — an escalation (or react with ✋ ✅ 🔁)
+Klik on a prompt: react with 👍 good, 🤔 doubt or 👎 no klik.",
+);
 
 pub fn parse(text: &str) -> Result<Command, ParseError> {
     let text = text.trim();
@@ -97,7 +163,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
     };
     let name = name.to_lowercase();
     let words: Vec<&str> = args.split_whitespace().collect();
-    let usage = |u: &'static str| Err(ParseError::Usage(u));
+    let usage = |u: Text| Err(ParseError::Usage(u));
     match name.as_str() {
         "help" | "hulp" => Ok(Command::Help),
         "reflectie" | "reflection" => {
@@ -109,7 +175,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 None => (false, args),
             };
             if text.is_empty() {
-                return usage("!reflectie [--delen] <tekst>");
+                return usage(REFLECT_USAGE);
             }
             Ok(Command::Reflect {
                 text: text.to_string(),
@@ -122,7 +188,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 _ => (None, &words[..]),
             };
             if value_words.is_empty() {
-                return usage("!klik <goed|twijfel|geen klik> [@student]");
+                return usage(KLIK_USAGE);
             }
             Ok(Command::Klik {
                 value: value_words.join(" "),
@@ -132,8 +198,8 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "pauze" | "pause" => match words.as_slice() {
             [d] => parse_date(d)
                 .map(|until| Command::Pause { until })
-                .ok_or(ParseError::Usage("!pauze <JJJJ-MM-DD>")),
-            _ => usage("!pauze <JJJJ-MM-DD>"),
+                .ok_or(ParseError::Usage(PAUSE_USAGE)),
+            _ => usage(PAUSE_USAGE),
         },
         "hervat" | "resume" => Ok(Command::Resume),
         "ritme" | "rhythm" => match words.as_slice() {
@@ -141,8 +207,8 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             [n] => n
                 .parse()
                 .map(|n| Command::Rhythm { per_week: Some(n) })
-                .map_err(|_| ParseError::Usage("!ritme [1-3]")),
-            _ => usage("!ritme [1-3]"),
+                .map_err(|_| ParseError::Usage(RHYTHM_USAGE)),
+            _ => usage(RHYTHM_USAGE),
         },
         "mijngegevens" | "mydata" => Ok(Command::ExportOwn),
         "vergeet-mij" | "forget-me" => match words.as_slice() {
@@ -150,14 +216,14 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             [w] if matches!(w.to_lowercase().as_str(), "bevestig" | "confirm") => {
                 Ok(Command::Forget { confirm: true })
             }
-            _ => usage("!vergeet-mij [bevestig]"),
+            _ => usage(FORGET_USAGE),
         },
         "intervisie" | "intervision" => intervisie(&words, args),
         "koppel" | "pair" => match words.as_slice() {
             [w, s, more @ ..] if w.starts_with('@') && s.starts_with('@') && more.len() <= 2 => {
                 let dates: Option<Vec<NaiveDate>> = more.iter().map(|d| parse_date(d)).collect();
                 let Some(dates) = dates else {
-                    return usage("!koppel @wpb @student [start] [eind]");
+                    return usage(PAIR_USAGE);
                 };
                 Ok(Command::Pair {
                     wpb: w.to_string(),
@@ -166,7 +232,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                     end: dates.get(1).copied(),
                 })
             }
-            _ => usage("!koppel @wpb @student [start] [eind]"),
+            _ => usage(PAIR_USAGE),
         },
         "ontkoppel" | "unpair" => match words.as_slice() {
             [w, s] if w.starts_with('@') && s.starts_with('@') => Ok(Command::Unpair {
@@ -180,9 +246,9 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                     student: s.to_string(),
                     end: Some(end),
                 }),
-                None => usage("!ontkoppel @wpb @student [eind]"),
+                None => usage(UNPAIR_USAGE),
             },
-            _ => usage("!ontkoppel @wpb @student [eind]"),
+            _ => usage(UNPAIR_USAGE),
         },
         "escalaties" | "escalations" => Ok(Command::Escalations),
         "overzicht" | "overview" => Ok(Command::Overview),
@@ -195,9 +261,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
 }
 
 fn intervisie(words: &[&str], args: &str) -> Result<Command, ParseError> {
-    let usage = ParseError::Usage(
-        "!intervisie start <casus> | bijdrage <tekst> | door | opbrengst <tekst>",
-    );
+    let usage = ParseError::Usage(INTERVISIE_USAGE);
     let Some((sub, _)) = words.split_first() else {
         return Err(usage);
     };
@@ -222,14 +286,14 @@ fn intervisie(words: &[&str], args: &str) -> Result<Command, ParseError> {
 }
 
 fn settings(words: &[&str]) -> Result<Command, ParseError> {
-    let usage = ParseError::Usage("!instellingen [keer 1-3] [herinnering aan|uit]");
+    let usage = ParseError::Usage(SETTINGS_USAGE);
     let mut per_week = None;
     let mut reminder = None;
     for w in words {
         match w.to_lowercase().as_str() {
             "aan" | "on" => reminder = Some(true),
             "uit" | "off" => reminder = Some(false),
-            "herinnering" | "reminder" => {}
+            "herinnering" | "reminder" | "keer" | "times" => {}
             n => per_week = Some(n.parse::<u8>().map_err(|_| usage.clone())?),
         }
     }
@@ -242,10 +306,8 @@ fn escalation(words: &[&str], action: EscalationAction) -> Result<Command, Parse
             .trim_start_matches('#')
             .parse()
             .map(|id| Command::Escalation { id, action })
-            .map_err(|_| ParseError::Usage("!oppakken <nr> / !opgelost <nr> / !overplaatsen <nr>")),
-        _ => Err(ParseError::Usage(
-            "!oppakken <nr> / !opgelost <nr> / !overplaatsen <nr>",
-        )),
+            .map_err(|_| ParseError::Usage(ESCALATION_USAGE)),
+        _ => Err(ParseError::Usage(ESCALATION_USAGE)),
     }
 }
 
@@ -400,5 +462,64 @@ mod tests {
         }
         assert_eq!(parse("!dans"), Err(ParseError::Unknown("dans".into())));
         assert_eq!(parse("Gewoon een reflectie"), Err(ParseError::NotACommand));
+    }
+
+    /// Each usage text is whole in each language: the escalation usage once held " / ",
+    /// where the old run-time split cut it ("!oppakken <nr>" and the rest in English).
+    #[test]
+    fn usage_unknown_and_help_are_in_one_language_each() {
+        use crate::domain::language::{Language, assert_only};
+        let mut errors: Vec<ParseError> = [
+            "!reflectie",
+            "!klik",
+            "!pauze morgen",
+            "!ritme veel",
+            "!koppel anna sam",
+            "!ontkoppel anna",
+            "!intervisie",
+            "!opgelost",
+            "!instellingen vaak",
+            "!vergeet-mij nu",
+        ]
+        .iter()
+        .map(|bad| parse(bad).unwrap_err())
+        .collect();
+        errors.push(parse("!dans").unwrap_err());
+        for language in [Language::Nl, Language::En] {
+            for e in &errors {
+                let text = e.text().expect("words for a mistake");
+                assert_only(language, text.get(language));
+            }
+            assert_only(language, HELP.get(language));
+        }
+        assert!(parse("gewoon tekst").unwrap_err().text().is_none());
+        let usage = parse("!opgelost x").unwrap_err().text().unwrap();
+        assert_eq!(
+            usage.get(Language::Nl),
+            "Zo gebruik je het: !oppakken <nr> · !opgelost <nr> · !overplaatsen <nr>"
+        );
+        assert_eq!(
+            usage.get(Language::En),
+            "This is how to use it: !acknowledge <nr> · !resolve <nr> · !move <nr>"
+        );
+    }
+
+    /// The usage says `keer`/`times`; those words are understood, not refused.
+    #[test]
+    fn settings_take_the_words_their_usage_shows() {
+        assert_eq!(
+            ok("!instellingen keer 2 herinnering uit"),
+            Command::Settings {
+                per_week: Some(2),
+                reminder: Some(false)
+            }
+        );
+        assert_eq!(
+            ok("!settings times 3 reminder on"),
+            Command::Settings {
+                per_week: Some(3),
+                reminder: Some(true)
+            }
+        );
     }
 }

@@ -18,10 +18,11 @@ use crate::app::messages::{Message, OutboundMessage};
 use crate::app::ports::{Chat, ChatError, Clock};
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::domain::intervisie::Phase;
+use crate::domain::language::Text;
 use crate::store::Store;
 
-/// Matrix has no hard limit like Discord's; keep messages readable all the same.
-const MAX_CHARS: usize = 4 * DEFAULT_MAX_CHARS;
+/// Matrix has no hard limit like Discord's; the same budget keeps messages readable.
+const MAX_CHARS: usize = DEFAULT_MAX_CHARS;
 
 pub struct MatrixChat {
     client: Client,
@@ -88,32 +89,43 @@ impl MatrixChat {
     }
 
     fn render(&self, message: &OutboundMessage) -> String {
-        let ctx = RenderContext {
-            language: message.to.language,
-            tz: self.tz,
-            max_chars: MAX_CHARS,
-        };
-        let mut text = render::message(&message.body, &ctx);
-        let nl = ctx.language == crate::domain::language::Language::Nl;
-        match &message.body {
-            Message::Prompt { students, .. } if students.len() == 1 => text.push_str(if nl {
-                "\nReageer met 👍 goed, 🤔 twijfel of 👎 geen klik; antwoord op dit bericht met je reflectie."
-            } else {
-                "\nReact with 👍 good, 🤔 doubt or 👎 no klik; reply to this message with your reflection."
-            }),
-            Message::Prompt { .. } => text.push_str(if nl {
-                "\nAntwoord op dit bericht met je reflectie; de klik per student staat hieronder."
-            } else {
-                "\nReply to this message with your reflection; the klik per student follows below."
-            }),
-            Message::Escalation(_) | Message::EscalationReminder { .. } => text.push_str(if nl {
-                "\nReageer met ✋ (ik pak het op), ✅ (opgelost) of 🔁 (overplaatsing)."
-            } else {
-                "\nReact with ✋ (I'm on it), ✅ (resolved) or 🔁 (move the student)."
-            }),
-            _ => {}
-        }
-        render::fit(text, MAX_CHARS)
+        outbound_text(message, self.tz)
+    }
+}
+
+/// What to do on Matrix (react, reply), where Discord has buttons.
+fn how_to_answer(body: &Message) -> Option<Text> {
+    match body {
+        Message::Prompt { students, .. } if students.len() == 1 => Some(Text::new(
+            "Reageer met 👍 goed, 🤔 twijfel of 👎 geen klik; antwoord op dit bericht met je reflectie.",
+            "React with 👍 good, 🤔 doubt or 👎 no klik; reply to this message with your reflection.",
+        )),
+        Message::Prompt { .. } => Some(Text::new(
+            "Antwoord op dit bericht met je reflectie; de klik per student staat hieronder.",
+            "Reply to this message with your reflection; the klik per student follows below.",
+        )),
+        Message::Escalation(_) | Message::EscalationReminder { .. } => Some(Text::new(
+            "Reageer met ✋ (ik pak het op), ✅ (opgelost) of 🔁 (overplaatsing).",
+            "React with ✋ (I'm on it), ✅ (resolved) or 🔁 (move the student).",
+        )),
+        _ => None,
+    }
+}
+
+/// The message text on Matrix: the rendered message within the limit that is left once the
+/// line saying how to answer is in, so that line is never cut.
+pub(crate) fn outbound_text(message: &OutboundMessage, tz: Tz) -> String {
+    let how = how_to_answer(&message.body);
+    let how = how.as_ref().map(|t| t.get(message.to.language));
+    let ctx = RenderContext {
+        language: message.to.language,
+        tz,
+        max_chars: MAX_CHARS - how.map_or(0, |h| render::char_count(h) + 1),
+    };
+    let text = render::message(&message.body, &ctx);
+    match how {
+        Some(how) => format!("{text}\n{how}"),
+        None => text,
     }
 }
 
@@ -217,4 +229,72 @@ pub fn classify(e: matrix_sdk::HttpError) -> ChatError {
         return ChatError::Transient(format!("Matrix {status}: {e}"));
     }
     ChatError::Transient(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::messages::{EscalationSummary, Recipient, SharedReflection};
+    use crate::domain::language::{Language, assert_only};
+    use crate::domain::roster::PersonId;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn escalation(language: Language, reflections: usize) -> OutboundMessage {
+        let at = |day: u32| Utc.with_ymd_and_hms(2026, 10, day, 9, 0, 0).unwrap();
+        OutboundMessage {
+            key: "escalatie:1".into(),
+            to: Recipient {
+                person: PersonId::from_trusted("so"),
+                name: "Eva".into(),
+                address: Some("matrix:@so:x".into()),
+                language,
+                team_channel: false,
+                admin_contact: false,
+            },
+            body: Message::Escalation(EscalationSummary {
+                escalation_id: 1,
+                school: "Lyceum".into(),
+                wpb: "Anna".into(),
+                student: "Bram".into(),
+                pairing_start: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+                since: at(5),
+                triggers: vec![],
+                timeline: vec![],
+                shared_reflections: (0..reflections)
+                    .map(|i| SharedReflection {
+                        at: at(1 + (i % 28) as u32),
+                        text: format!("r{i} {}", "x".repeat(270)),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The reaction line is Matrix's action line: it stays, within the same 2,000 characters.
+    #[test]
+    fn a_long_escalation_keeps_the_reaction_line_on_matrix() {
+        for language in [Language::Nl, Language::En] {
+            let how = how_to_answer(&escalation(language, 0).body).unwrap();
+            let how = how.get(language);
+            for reflections in [0, 3, 40] {
+                let text = outbound_text(
+                    &escalation(language, reflections),
+                    chrono_tz::Europe::Amsterdam,
+                );
+                assert!(
+                    render::char_count(&text) <= DEFAULT_MAX_CHARS,
+                    "{reflections}"
+                );
+                assert!(text.ends_with(how), "{text}");
+                assert!(
+                    text.contains(match language {
+                        Language::Nl => "\nActies: ",
+                        Language::En => "\nActions: ",
+                    }),
+                    "{text}"
+                );
+                assert_only(language, how);
+            }
+        }
+    }
 }
