@@ -29,6 +29,10 @@
 //! school exists; a wpb's team exists and belongs to the wpb's school; a pairing's `wpb` is a
 //! wpb and its `student` a student of the same school; `start <= end`; no duplicate pairing and
 //! no two pairings of one student that overlap in time.
+//!
+//! What only the store can check (a pairing overlapping a stored one, a school left without a
+//! schoolopleider) is refused by the import itself; [`RosterRows::refusal`] gives those the row
+//! of the entry they are about, in the same form.
 
 use std::collections::HashMap;
 use std::fmt;
