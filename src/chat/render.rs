@@ -1370,6 +1370,20 @@ mod tests {
         }
     }
 
+    /// Outbox rows written before the hint's language was recorded still read and render.
+    #[test]
+    fn an_older_hint_row_renders_in_the_recipients_language() {
+        let old: Message =
+            serde_json::from_str(r#"{"type":"intervisie_hint","thread":3,"suggestion":"H1"}"#)
+                .unwrap();
+        assert!(matches!(
+            old,
+            Message::IntervisieHint { language: None, .. }
+        ));
+        let text = message(&old, &ctx(Language::En, DEFAULT_MAX_CHARS));
+        assert_eq!(text, "Intervisie #3: Thank you for your question! H1");
+    }
+
     /// What people typed can hold " / " and `@everyone`; a refusal shows it whole and defused.
     #[test]
     fn a_refusal_quoting_what_was_typed_is_never_split() {
@@ -1626,7 +1640,7 @@ mod tests {
     fn a_prompt_to_a_wpb_with_many_students_keeps_the_klik_question() {
         let students: Vec<StudentRef> = (0..60)
             .map(|i| StudentRef {
-                id: PersonId::from_trusted(&format!("s{i}")),
+                id: PersonId::from_trusted(format!("s{i}")),
                 name: format!("Student-{i}-{}", "n".repeat(40)),
             })
             .collect();
