@@ -298,23 +298,14 @@ impl Store {
         pairing: PairingId,
         limit: i64,
     ) -> StoreResult<Vec<SignalPoint>> {
-        let mut rows = sqlx::query_as::<_, (String, i64, i64)>(
+        let rows = sqlx::query_as::<_, (String, i64, i64)>(
             "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(pairing.0)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.reverse();
-        rows.into_iter()
-            .map(|(source, value, at)| {
-                Ok(SignalPoint {
-                    source: source_from(&source)?,
-                    value: value_from(value)?,
-                    at: from_ts(at)?,
-                })
-            })
-            .collect()
+        points(rows)
     }
 
     pub async fn escalation(&self, id: i64) -> StoreResult<Option<EscalationRow>> {
