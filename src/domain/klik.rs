@@ -172,8 +172,8 @@ impl Localize for KlikError {
     fn text(&self) -> Text {
         match self {
             KlikError::NotYourPairing => Text::new(
-                "Je kunt alleen een klik doorgeven voor je eigen koppeling.",
-                "You can only give a klik signal for your own pairing.",
+                "Hier loopt geen koppeling van jou; een klik kun je geven voor een koppeling die loopt.",
+                "There is no running pairing of yours here; you can give a klik for a pairing that is running.",
             ),
             KlikError::PairingInactive => Text::new(
                 "Deze koppeling is nu niet actief.",
