@@ -90,7 +90,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let now = self.clock.now();
         Ok(self
             .store
-            .forget_person(id, now, actor, dry_run)
+            .forget_person(id, now, actor, dry_run, self.config.admin_chat.as_deref())
             .await?
             .ok_or(UserError::PersonNotFound))
     }

@@ -546,8 +546,12 @@ impl Store {
         at: DateTime<Utc>,
         actor: &str,
         dry_run: bool,
+        admin_chat: Option<&str>,
     ) -> StoreResult<Option<ForgetReport>> {
         let mut tx = self.begin().await?;
+        if let Some(admin) = admin_chat {
+            hand_over_escalations_in(&mut tx, id, at, admin).await?;
+        }
         let Some(report) = forget_in(&mut tx, id, at).await? else {
             tx.rollback().await?;
             return Ok(None);
@@ -822,6 +826,71 @@ async fn insert_counts(
 }
 
 /// The deletes of a forget, inside the caller's transaction. None when there is no such person.
+/// When `id` is their school's last schoolopleider, the escalations still in progress that
+/// they were told of go to the admin contact: their summary at once and, if it was still to
+/// come, their one reminder. Otherwise the forget would leave an open escalation that nobody
+/// holds, and that blocks a new one on the same pairing.
+async fn hand_over_escalations_in(
+    tx: &mut Tx<'_>,
+    id: &PersonId,
+    at: DateTime<Utc>,
+    admin: &str,
+) -> StoreResult<()> {
+    let (others,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM people o JOIN people p ON p.school_id = o.school_id
+         WHERE p.id = $1 AND p.role = 'schoolopleider' AND o.role = 'schoolopleider' AND o.id <> $1",
+    )
+    .bind(id.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    let (is_so,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM people WHERE id = $1 AND role = 'schoolopleider'")
+            .bind(id.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
+    if is_so == 0 || others > 0 {
+        return Ok(());
+    }
+    // The summary names the school, wpb and student, never the schoolopleider, so its body
+    // can go on as it is; the wpb is the recipient of record, as for any admin row.
+    let select = |prefix: &str, kind: &str, due: &str, admin: &str, only_planned: &str| {
+        format!(
+            "INSERT INTO outbox (key, kind, recipient, due_at, status, body, ref_id, to_address)
+             SELECT '{prefix}:' || CAST(o.ref_id AS TEXT) || ':admin', o.kind, p.wpb_id,
+                    {due}, 'planned', o.body, o.ref_id, {admin}
+             FROM outbox o JOIN escalations e ON e.id = o.ref_id JOIN pairings p ON p.id = e.pairing_id
+             WHERE o.recipient = $1 AND o.kind = '{kind}' AND o.to_address IS NULL
+               AND e.status IN ('open', 'acknowledged') {only_planned}
+             ON CONFLICT (key) DO NOTHING"
+        )
+    };
+    // Only our own constants are formatted in; the values are bound.
+    sqlx::query(sqlx::AssertSqlSafe(select(
+        "escalatie",
+        "escalation",
+        "$2",
+        "$3",
+        "",
+    )))
+    .bind(id.as_str())
+    .bind(ts(at))
+    .bind(admin)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(select(
+        "escalatie-herinnering",
+        "escalation_reminder",
+        "o.due_at",
+        "$2",
+        "AND o.status = 'planned'",
+    )))
+    .bind(id.as_str())
+    .bind(admin)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn forget_in(
     tx: &mut Tx<'_>,
     id: &PersonId,

@@ -363,6 +363,43 @@ crate::on_both_backends! {
         assert_eq!(crate::support::count(&store, "SELECT COUNT(*) FROM outbox WHERE to_address IS NOT NULL").await, 0);
     };
 
+    an_escalation_in_progress_goes_to_admin_chat_when_its_schoolopleider_is_forgotten => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 10:00"));
+        let chat = RecordingChat::new();
+        let e = engine_with(store.clone(), chat.clone(), clock.clone(), admin_config(Some("test:beheer")));
+        e.handle(klik_as("w0", "geen klik")).await.unwrap().unwrap();
+        e.handle(klik_as("w0", "geen klik")).await.unwrap().unwrap();
+        e.tick().await.unwrap();
+        assert!(chat.delivered().iter().any(|m| m.to.person.as_str() == "so" && matches!(m.body, Message::Escalation(_))));
+        // The only schoolopleider goes before anyone picked it up: the escalation stays in
+        // progress, so the admin contact gets its summary now and its one reminder later.
+        clock.set(at("2026-10-05 11:00"));
+        e.forget_person("admin:cli", &pid("so"), false).await.unwrap().unwrap();
+        e.tick().await.unwrap();
+        let admin: Vec<_> = chat.delivered().into_iter().filter(|m| m.to.admin_contact).collect();
+        assert_eq!(admin.len(), 1, "{admin:#?}");
+        assert!(matches!(admin[0].body, Message::Escalation(_)));
+        assert_eq!(admin[0].to.address.as_deref(), Some("test:beheer"));
+        let remind = store.escalations().await.unwrap()[0].opened_at + Duration::days(7);
+        crate::support::run_until(&e, &clock, at("2026-10-05 11:10"), remind, 60).await;
+        let reminders = chat.delivered().into_iter().filter(|m| m.to.admin_contact && matches!(m.body, Message::EscalationReminder { .. })).count();
+        assert_eq!(reminders, 1);
+        // With a second schoolopleider left, nothing is handed over.
+        let mut r = roster(2);
+        r.people.push(person("so2", Role::Schoolopleider, None));
+        store.import_roster(&r).await.unwrap();
+        clock.set(at("2026-10-20 10:00"));
+        e.handle(klik_as("w1", "geen klik")).await.unwrap().unwrap();
+        e.handle(klik_as("w1", "geen klik")).await.unwrap().unwrap();
+        e.tick().await.unwrap();
+        let before = chat.delivered().into_iter().filter(|m| m.to.admin_contact).count();
+        e.forget_person("admin:cli", &pid("so2"), false).await.unwrap().unwrap();
+        e.tick().await.unwrap();
+        assert_eq!(chat.delivered().into_iter().filter(|m| m.to.admin_contact).count(), before);
+    };
+
     with_neither_schoolopleider_nor_admin_chat_the_wpb_is_promised_nothing => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(1)).await.unwrap();
