@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: PromptsCommand,
     },
+    /// Een vraag nu voor een wpb / a prompt now for a wpb
+    Prompt {
+        #[command(subcommand)]
+        command: PromptCommand,
+    },
     /// Start de bot op Discord (token en servers: zie README) / run the bot on Discord (token and guilds: see README)
     Run,
     /// Pas databasemigraties toe (gebeurt ook bij elke start) / apply database migrations
@@ -111,6 +116,15 @@ enum RosterCommand {
 }
 
 #[derive(Subcommand)]
+enum PromptCommand {
+    /// Zet nu een vraag klaar (hooguit één per dag, telt mee voor de week); de draaiende bot verstuurt hem / queue a prompt now (at most one a day, counts toward the week); the running bot sends it
+    Send {
+        /// Id van de wpb (uit het rooster) / the wpb's id (from the roster)
+        person: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum PromptsCommand {
     /// Controleer een vragenmap (standaard: ./prompts) / check a prompt directory
     Check { dir: Option<PathBuf> },
@@ -147,6 +161,15 @@ async fn run(cli: Cli) -> Result<()> {
             command: PromptsCommand::Check { dir },
         } => check_prompts(&dir.unwrap_or_else(|| PathBuf::from("prompts"))),
         Command::Run => run_bot(cli.config.as_deref()).await,
+        Command::Prompt {
+            command: PromptCommand::Send { person },
+        } => {
+            let id = person_id(&person)?;
+            let (engine, store) = offline_engine(cli.config.as_deref()).await?;
+            let result = prompt_send(&engine, &id).await;
+            store.close().await;
+            result
+        }
         Command::Migrate => {
             let (store, url) = open_store(cli.config.as_deref()).await?;
             println!("Migraties toegepast / migrations applied: {url}");
@@ -418,6 +441,67 @@ async fn forget_report(engine: &CliEngine, id: &PersonId, dry_run: bool) -> Resu
     {
         Reply::PersonForgotten(report) => Ok(report),
         other => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+    }
+}
+
+/// `prompt send`: queues the prompt; the CLI has no chat connection, the running bot sends it.
+async fn prompt_send(engine: &CliEngine, id: &PersonId) -> Result<()> {
+    let in_place_of = match engine.prompt_now_as(&Operator::Cli, id).await? {
+        Ok(Reply::PromptQueued { in_place_of }) => in_place_of,
+        Ok(other) => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
+        Err(e) => bail!("geen vraag klaargezet voor / no prompt queued for {id}: {}", prompt_refusal(&e)),
+    };
+    println!(
+        "Vraag voor {id} klaargezet; de draaiende bot verstuurt hem binnen ~30 s / prompt for {id} queued; the running bot sends it within ~30 s."
+    );
+    match in_place_of {
+        Some(due) => {
+            let tz = match engine.store.person(id).await? {
+                Some(p) => engine.settings(&p).calendar.tz,
+                None => engine.config.defaults.calendar.tz,
+            };
+            let due = due.with_timezone(&tz).format("%d-%m-%Y %H:%M");
+            println!(
+                "Telt mee voor deze week: in plaats van de geplande vraag van {due} / counts toward this week: in place of the prompt planned for {due}."
+            );
+        }
+        None => println!(
+            "Extra: de vragen van deze week waren al verstuurd / extra: this week's prompts were sent already."
+        ),
+    }
+    Ok(())
+}
+
+/// A refusal of `prompt send`, said to the operator (the chat texts speak to the wpb).
+fn prompt_refusal(e: &UserError) -> String {
+    use wandelgang::app::on_demand::PromptRefusal;
+    match e {
+        UserError::PersonNotFound => {
+            "niet in het rooster / not in the roster".to_string()
+        }
+        UserError::NoActivePairing => {
+            "geen lopende koppeling / no active pairing".to_string()
+        }
+        UserError::PromptNow(PromptRefusal::NotAWpb) => {
+            "geen wpb; alleen werkplekbegeleiders krijgen vragen / not a wpb; only werkplekbegeleiders get prompts".to_string()
+        }
+        UserError::PromptNow(PromptRefusal::NoChatAddress) => {
+            "geen chatadres in het rooster / no chat address in the roster".to_string()
+        }
+        UserError::PromptNow(PromptRefusal::Paused { until }) => {
+            let until = until.format("%d-%m-%Y");
+            format!("gepauzeerd tot en met {until} / paused up to and including {until}")
+        }
+        UserError::PromptNow(PromptRefusal::NoSchoolDay) => {
+            "vandaag is geen schooldag / today is no school day".to_string()
+        }
+        UserError::PromptNow(PromptRefusal::AlreadyToday { again }) => {
+            let again = again.format("%d-%m-%Y");
+            format!(
+                "vandaag al een vraag op verzoek gehad; weer vanaf {again} / already had a prompt on demand today; again from {again}"
+            )
+        }
+        other => other.to_string(),
     }
 }
 

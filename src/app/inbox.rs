@@ -139,6 +139,10 @@ pub enum Inbound {
         from: Sender,
         confirm: bool,
     },
+    /// `/vraag`: a prompt now, at most once a day (see `on_demand`).
+    AskPrompt {
+        from: Sender,
+    },
 }
 
 /// What the sender is told when the event was taken.
@@ -229,6 +233,11 @@ pub enum Reply {
     RetentionDone(RetentionReport),
     /// The audit log as the actor may see it.
     AuditLog(Vec<AuditEntry>),
+    /// A prompt on demand is queued; the running bot's tick sends it. `in_place_of` is the
+    /// due time of the planned slot of this week it replaces; `None` when it is an extra one.
+    PromptQueued {
+        in_place_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 /// Refusals shown to the user, in their language; nothing was changed. The words are in
@@ -265,6 +274,8 @@ pub enum UserError {
     EndBeforeStart,
     /// The roster's rows are valid, but together with what is stored they break a rule.
     RosterRefused(Vec<RosterConflict>),
+    /// No prompt on demand now, and why.
+    PromptNow(super::on_demand::PromptRefusal),
 }
 
 fn conflicts_in(conflicts: &[RosterConflict], language: Language) -> String {
@@ -351,6 +362,7 @@ impl crate::domain::language::Localize for UserError {
                 "De einddatum ligt voor de begindatum.",
                 "The end date lies before the start date.",
             ),
+            UserError::PromptNow(refusal) => refusal.text(),
             UserError::RosterRefused(conflicts) => Text::owned(
                 format!(
                     "Rooster niet geïmporteerd: {}",
@@ -515,6 +527,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Inbound::ListEscalations { from } => self.list_escalations(from).await,
             Inbound::ExportOwn { from } => self.export_own(from).await,
             Inbound::ForgetSelf { from, confirm } => self.forget_self(from, confirm).await,
+            Inbound::AskPrompt { from } => self.ask_prompt(from).await,
             Inbound::SchoolOverview { from } => self.school_overview(from).await,
             Inbound::SchoolSettings {
                 from,

@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod intervisie;
 pub mod manage;
 pub mod messages;
+pub mod on_demand;
 pub mod ports;
 pub mod privacy;
 mod refusals;

@@ -145,7 +145,7 @@ pub enum Operator {
 
 impl<C: Chat, K: Clock> Engine<C, K> {
     /// The actor behind `op`, and the name the audit log records for them.
-    async fn operator(
+    pub(crate) async fn operator(
         &self,
         op: &Operator,
     ) -> Result<Result<(Actor, String), UserError>, EngineError> {

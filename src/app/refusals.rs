@@ -50,6 +50,7 @@ impl Attempt {
             Inbound::SchoolSettings { from, .. } => (from, Some(Action::ChangeSchoolSettings)),
             Inbound::ExportOwn { from } => (from, Some(Action::ExportOwnData)),
             Inbound::ForgetSelf { from, .. } => (from, Some(Action::ForgetSelf)),
+            Inbound::AskPrompt { from } => (from, Some(Action::RequestPrompt)),
         };
         Attempt {
             from: from.clone(),

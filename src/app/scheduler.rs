@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use super::engine::{Engine, EngineError};
 use super::inbox::json_row;
 use super::messages::{Message, OutboundMessage, Recipient, StudentRef};
+use super::on_demand::is_on_demand;
 use super::ports::{Chat, ChatError, Clock};
 use crate::domain::language::Language;
 use crate::domain::prompts::{self, Catalogue, PromptId, SelectionContext, Sent};
@@ -457,6 +458,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         follow_ups: Vec<NewOutbox>,
     ) -> Finish {
         let (next_slot, replan) = match (row.kind, ctx) {
+            // A prompt on demand is outside the chain of planned slots: the slot it replaced
+            // already brought the next one along.
+            (OutboxKind::Prompt, _) if is_on_demand(&row.key) => (None, None),
             (OutboxKind::Prompt, Some(ctx)) => {
                 let after = ctx.last_due.unwrap_or(row.due_at).max(row.due_at).max(now);
                 (self.next_prompt_row(ctx, after), None)
@@ -509,8 +513,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             ));
         };
         let calendar = &self.settings(&ctx.person).calendar;
+        // A prompt asked for goes out that same day, also outside the working window.
+        let asked_for = row.kind == OutboxKind::Prompt && is_on_demand(&row.key);
+        if asked_for && calendar.local_date(row.due_at) != calendar.local_date(now) {
+            return skip("gemist: niet meer dezelfde dag / missed: no longer the same day");
+        }
         // Prompts and their reminders belong to a moment; after downtime they are never sent in a burst.
-        if matches!(row.kind, OutboxKind::Prompt | OutboxKind::Reminder)
+        if !asked_for
+            && matches!(row.kind, OutboxKind::Prompt | OutboxKind::Reminder)
             && lateness(calendar, row.due_at, now) == Lateness::Skip
         {
             return skip(

@@ -765,6 +765,23 @@ fn reply_text(r: &Reply, ctx: &RenderContext) -> String {
             report.total()
         ),
         Reply::AuditLog(entries) => audit_log(entries, ctx),
+        Reply::PromptQueued { in_place_of } => format!(
+            "{} {}",
+            ctx.pick(
+                "Er komt zo een vraag aan, binnen een halve minuut.",
+                "A prompt is on its way, within half a minute."
+            ),
+            match in_place_of {
+                Some(_) => ctx.pick(
+                    "Die telt als een van je vragen van deze week.",
+                    "It counts as one of this week's prompts."
+                ),
+                None => ctx.pick(
+                    "Die komt bovenop je vragen van deze week.",
+                    "It comes on top of this week's prompts."
+                ),
+            }
+        ),
     }
 }
 
@@ -908,6 +925,7 @@ pub fn fault(language: Language) -> String {
 mod tests {
     use super::*;
     use crate::app::messages::{SharedReflection, StudentRef, TimelineEntry};
+    use crate::app::on_demand::PromptRefusal;
     use crate::domain::authz::Denied;
     use crate::domain::escalation::Trigger;
     use crate::domain::intervisie::RefuseReason;
@@ -1148,6 +1166,10 @@ mod tests {
                 school: None,
                 detail: None,
             }]),
+            Reply::PromptQueued {
+                in_place_of: Some(at(5, 9)),
+            },
+            Reply::PromptQueued { in_place_of: None },
         ]);
         for action in [
             EscalationAction::Acknowledge,
@@ -1215,9 +1237,10 @@ mod tests {
             Reply::PersonForgotten(_) => 21,
             Reply::RetentionDone(_) => 22,
             Reply::AuditLog(_) => 23,
+            Reply::PromptQueued { .. } => 24,
         }
     }
-    const REPLY_KINDS: usize = 24;
+    const REPLY_KINDS: usize = 25;
 
     fn every_user_error() -> Vec<UserError> {
         let mut all = vec![
@@ -1251,6 +1274,11 @@ mod tests {
             UserError::Klik(KlikError::NotYourPairing),
             UserError::Klik(KlikError::PairingInactive),
             UserError::Klik(KlikError::UnknownValue("x1".into())),
+            UserError::PromptNow(PromptRefusal::NotAWpb),
+            UserError::PromptNow(PromptRefusal::NoChatAddress),
+            UserError::PromptNow(PromptRefusal::Paused { until: date(20) }),
+            UserError::PromptNow(PromptRefusal::NoSchoolDay),
+            UserError::PromptNow(PromptRefusal::AlreadyToday { again: date(6) }),
         ];
         for reason in [
             RefuseReason::Closed,
@@ -1321,9 +1349,14 @@ mod tests {
             UserError::PairingEnded { .. } => 31,
             UserError::EscalationOfOtherSchool => 32,
             UserError::RosterRefused(_) => 33,
+            UserError::PromptNow(PromptRefusal::NotAWpb) => 34,
+            UserError::PromptNow(PromptRefusal::NoChatAddress) => 35,
+            UserError::PromptNow(PromptRefusal::Paused { .. }) => 36,
+            UserError::PromptNow(PromptRefusal::NoSchoolDay) => 37,
+            UserError::PromptNow(PromptRefusal::AlreadyToday { .. }) => 38,
         }
     }
-    const USER_ERROR_KINDS: usize = 34;
+    const USER_ERROR_KINDS: usize = 39;
 
     fn covers<T>(samples: &[T], kind: impl Fn(&T) -> usize, kinds: usize) {
         let mut seen = vec![false; kinds];

@@ -73,10 +73,12 @@ pub enum Action {
     RunRetention,
     /// Read the audit log.
     ViewAuditLog,
+    /// `/vraag` (`!vraag`): a prompt now, for oneself; `wandelgang prompt send` for a wpb.
+    RequestPrompt,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Reflect,
         Action::ShareReflection,
         Action::KlikAsWpb,
@@ -103,6 +105,7 @@ impl Action {
         Action::ForgetPerson,
         Action::RunRetention,
         Action::ViewAuditLog,
+        Action::RequestPrompt,
     ];
 
     /// Stable name, the same as the serde form; used in the audit log.
@@ -134,6 +137,7 @@ impl Action {
             Action::ForgetPerson => "forget_person",
             Action::RunRetention => "run_retention",
             Action::ViewAuditLog => "view_audit_log",
+            Action::RequestPrompt => "request_prompt",
         }
     }
 
@@ -147,7 +151,8 @@ impl Action {
     pub fn fits(self, target: &Target) -> bool {
         use Action::*;
         match self {
-            Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf => {
+            Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf
+            | RequestPrompt => {
                 matches!(target, Target::Own | Target::Person { .. })
             }
             KlikAsWpb | KlikAsStudent | Pair | Unpair => matches!(target, Target::Pairing { .. }),
@@ -264,7 +269,7 @@ pub fn rule(role: Role, action: Action) -> Rule {
     match role {
         Role::Admin => match action {
             ImportRoster | RunRetention | ViewAuditLog | ExportPersonData | ForgetPerson
-            | ChangeSchoolSettings => Rule::Always,
+            | ChangeSchoolSettings | RequestPrompt => Rule::Always,
             _ => Rule::Never,
         },
         Role::Schoolopleider => match action {
@@ -275,7 +280,8 @@ pub fn rule(role: Role, action: Action) -> Rule {
             _ => Rule::Never,
         },
         Role::Wpb => match action {
-            Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf => Rule::Own,
+            Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf
+            | RequestPrompt => Rule::Own,
             KlikAsWpb => Rule::OwnPairingAsWpb,
             IntervisiePost => Rule::SameTeam,
             IntervisieStart | IntervisieAdvance | IntervisieTakeaway => Rule::CaseOwner,
@@ -503,9 +509,8 @@ mod tests {
     /// A representative "own / same school" target for each action.
     fn own_target(action: Action, school: &str) -> Target {
         match action {
-            Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf => {
-                Target::Own
-            }
+            Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf
+            | RequestPrompt => Target::Own,
             KlikAsWpb | KlikAsStudent | Pair | Unpair => pairing("wpb-anna", "st-bram", school),
             IntervisieStart | IntervisiePost | IntervisieAdvance | IntervisieTakeaway => {
                 thread("t1", school, "wpb-anna")
@@ -526,7 +531,7 @@ mod tests {
     const F: bool = false;
 
     #[rustfmt::skip]
-    const EXPECTED: [(Role, Action, bool); 104] = [
+    const EXPECTED: [(Role, Action, bool); 108] = [
         (Admin, Reflect, F), (So, Reflect, F), (Wpb, Reflect, T), (Student, Reflect, F),
         (Admin, ShareReflection, F), (So, ShareReflection, F), (Wpb, ShareReflection, T), (Student, ShareReflection, F),
         (Admin, KlikAsWpb, F), (So, KlikAsWpb, F), (Wpb, KlikAsWpb, T), (Student, KlikAsWpb, F),
@@ -553,6 +558,7 @@ mod tests {
         (Admin, ForgetPerson, T), (So, ForgetPerson, T), (Wpb, ForgetPerson, F), (Student, ForgetPerson, F),
         (Admin, RunRetention, T), (So, RunRetention, F), (Wpb, RunRetention, F), (Student, RunRetention, F),
         (Admin, ViewAuditLog, T), (So, ViewAuditLog, T), (Wpb, ViewAuditLog, F), (Student, ViewAuditLog, F),
+        (Admin, RequestPrompt, T), (So, RequestPrompt, F), (Wpb, RequestPrompt, T), (Student, RequestPrompt, F),
     ];
 
     #[test]

@@ -5,6 +5,7 @@ mod batch;
 mod chat_state;
 mod intervisie;
 mod jobs;
+mod on_demand;
 mod outbox;
 mod people;
 mod privacy;
@@ -13,6 +14,7 @@ mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
+pub use on_demand::OnDemandQueued;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
 pub(crate) use people::seed_for;
 pub use people::{ImportRules, ImportSummary};

@@ -21,18 +21,18 @@ use wandelgang::domain::roster::{Pairing, Person, Role, Roster, School, SchoolId
 /// people, a roster of the first school); list, overview, settings and audit log show their
 /// own school, so those are allowed.
 #[rustfmt::skip]
-const TABLE: [(&str, Option<Role>, [bool; 26]); 5] = [
-    //        refl   share  klikW  klikS  pause  resume ritme  exOwn  fgSelf iStart iPost  iAdv   iTake  pair   unpair escs   ack    resolv move   overz  instel import exPers fgPers retent audit
+const TABLE: [(&str, Option<Role>, [bool; 27]); 5] = [
+    //        refl   share  klikW  klikS  pause  resume ritme  exOwn  fgSelf iStart iPost  iAdv   iTake  pair   unpair escs   ack    resolv move   overz  instel import exPers fgPers retent audit  vraag
     ("admin", Some(Role::Admin),
-              [false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true,  true,  true,  true,  true,  true ]),
+              [false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true,  true,  true,  true,  true,  true,  true ]),
     ("so",    Some(Role::Schoolopleider),
-              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  false, true ]),
+              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  false, true,  false]),
     ("so2",   None,
-              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, false, false, true,  false, false, false, true,  true,  false, false, false, false, true ]),
+              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, false, false, true,  false, false, false, true,  true,  false, false, false, false, true,  false]),
     ("w0",    Some(Role::Wpb),
-              [true,  true,  true,  false, true,  true,  true,  true,  true,  true,  true,  true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false]),
+              [true,  true,  true,  false, true,  true,  true,  true,  true,  true,  true,  true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, true ]),
     ("s0",    Some(Role::Student),
-              [false, false, false, true,  false, false, false, true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]),
+              [false, false, false, true,  false, false, false, true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]),
 ];
 
 fn school(id: &str) -> SchoolId {
@@ -193,7 +193,8 @@ fn event(action: Action, who: &str, reflection: i64, escalations: &[i64]) -> Opt
         | Action::ExportPersonData
         | Action::ForgetPerson
         | Action::RunRetention
-        | Action::ViewAuditLog => return None,
+        | Action::ViewAuditLog
+        | Action::RequestPrompt => return None,
     })
 }
 
@@ -271,6 +272,7 @@ on_both_backends! {
                         Action::ForgetPerson => e.forget_person_as(&op, &pid("w2"), true).await.unwrap(),
                         Action::RunRetention => e.retention_as(&op, true).await.unwrap(),
                         Action::ViewAuditLog => e.audit_log_as(&op).await.unwrap(),
+                        Action::RequestPrompt => e.prompt_now_as(&op, &pid("w0")).await.unwrap(),
                         other => unreachable!("{other}"),
                     },
                 };

@@ -656,3 +656,138 @@ fn log_lines_have_no_colour_codes_when_not_on_a_terminal() {
         "colour codes in a piped log: {log:?}"
     );
 }
+
+/// `prompt send` queues through the outbox; the running bot's next tick delivers it, once. The
+/// calendar makes every day a school day, as the binary runs on the real clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_send_queues_a_prompt_that_the_next_tick_delivers_once() {
+    use chrono::{Days, Utc};
+    use std::sync::Arc;
+    use wandelgang::app::Engine;
+    use wandelgang::app::inbox::{Inbound, Sender};
+    use wandelgang::app::ports::VirtualClock;
+    use wandelgang::chat::recording::RecordingChat;
+    use wandelgang::config::Config;
+    use wandelgang::domain::prompts::Catalogue;
+    use wandelgang::domain::roster::PersonId;
+    use wandelgang::store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("wandelgang.db");
+    let config_path = dir.path().join("wandelgang.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "database_url = \"sqlite://{}\"\n[defaults]\nschool_days = [\"ma\", \"di\", \"wo\", \"do\", \"vr\", \"za\", \"zo\"]\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let today = Utc::now().date_naive();
+    let start = today.checked_sub_days(Days::new(30)).unwrap();
+    let end = today.checked_add_days(Days::new(200)).unwrap();
+    let out = import_csv(
+        dir.path(),
+        "rooster.csv",
+        &[
+            "school,voorbeeld,,Voorbeeldcollege,,,,,,,",
+            "team,exact,voorbeeld,Sectie exact,,,,,,,",
+            "schoolopleider,sanne,voorbeeld,Sanne de Vries,,console:sanne,nl,,,,",
+            "wpb,anna,voorbeeld,Anna Jansen,exact,console:anna,nl,,,,",
+            "wpb,ben,voorbeeld,Ben Smit,exact,,nl,,,,",
+            "wpb,carl,voorbeeld,Carl Visser,exact,console:carl,nl,,,,",
+            "wpb,dirk,voorbeeld,Dirk Bos,exact,console:dirk,nl,,,,",
+            "student,daan,voorbeeld,Daan Visser,,console:daan,nl,,,,",
+            "student,eva,voorbeeld,Eva Smit,,console:eva,nl,,,,",
+            "student,fien,voorbeeld,Fien Bos,,console:fien,nl,,,,",
+            &format!("pairing,,,,,,,anna,daan,{start},{end}"),
+            &format!("pairing,,,,,,,ben,eva,{start},{end}"),
+            &format!("pairing,,,,,,,dirk,fien,{start},{end}"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    let config = Config::load(Some(&config_path), &Default::default()).unwrap();
+    let store = Store::open(&config.database_url).await.unwrap();
+    let chat = RecordingChat::new();
+    let clock = VirtualClock::new(Utc::now());
+    let engine = Engine::new(
+        store.clone(),
+        chat.clone(),
+        clock.clone(),
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+    );
+    let until = today.checked_add_days(Days::new(3)).unwrap();
+    engine
+        .handle(Inbound::Pause {
+            from: Sender::Person(PersonId::parse("dirk").unwrap()),
+            until,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+
+    let sent = wandelgang(dir.path(), &["prompt", "send", "anna"]);
+    assert!(sent.status.success(), "{}", text(&sent));
+    let said = text(&sent);
+    assert!(
+        said.contains("klaargezet; de draaiende bot verstuurt hem binnen ~30 s")
+            && said.contains("queued; the running bot sends it within ~30 s"),
+        "{said}"
+    );
+    // The CLI sent nothing itself; the bot's next tick does, and only once.
+    let on_demand = |chat: &RecordingChat| -> Vec<String> {
+        chat.delivered()
+            .into_iter()
+            .map(|m| m.key)
+            .filter(|k| k.contains("-vraag"))
+            .collect()
+    };
+    assert!(on_demand(&chat).is_empty());
+    clock.set(Utc::now());
+    engine.tick().await.unwrap();
+    let delivered = on_demand(&chat);
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert!(delivered[0].ends_with(":prompt:anna"), "{delivered:?}");
+    let to = chat.delivered();
+    assert_eq!(
+        to.iter()
+            .find(|m| m.key == delivered[0])
+            .and_then(|m| m.to.address.clone())
+            .as_deref(),
+        Some("console:anna")
+    );
+    engine.tick().await.unwrap();
+    assert_eq!(on_demand(&chat), delivered);
+    assert_eq!(chat.attempts_per_key().get(&delivered[0]), Some(&1));
+
+    // Once a day: a second send is refused and says when it can be again.
+    let again = wandelgang(dir.path(), &["prompt", "send", "anna"]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again).contains("vandaag al een vraag op verzoek"),
+        "{}",
+        text(&again)
+    );
+    for (who, why) in [
+        ("nobody", "niet in het rooster / not in the roster"),
+        ("daan", "geen wpb"),
+        ("ben", "geen chatadres in het rooster / no chat address"),
+        ("carl", "geen lopende koppeling / no active pairing"),
+        (
+            "dirk",
+            &format!("gepauzeerd tot en met {}", until.format("%d-%m-%Y")),
+        ),
+    ] {
+        let out = wandelgang(dir.path(), &["prompt", "send", who]);
+        assert!(!out.status.success(), "{who}: {}", text(&out));
+        assert!(text(&out).contains(why), "{who}: {}", text(&out));
+    }
+    clock.set(Utc::now());
+    engine.tick().await.unwrap();
+    assert_eq!(on_demand(&chat), delivered);
+    let help = text(&wandelgang(dir.path(), &["prompt", "send", "--help"]));
+    assert!(help.contains("de draaiende bot") && help.contains("the running bot"), "{help}");
+    store.close().await;
+}

@@ -851,3 +851,56 @@ async fn own_data_comes_as_a_file_and_forgetting_asks_first() {
     );
     h.assert_wire_safe();
 }
+
+/// `/vraag`: one prompt now, through the outbox; a second ask the same day is refused and sends
+/// nothing; the week's one planned slot it replaced is never sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vraag_gives_one_prompt_now_and_a_second_ask_that_day_is_refused() {
+    let h = Harness::new(1, fast_limits()).await;
+    let commands = h.standin.guild_commands(GUILD);
+    let vraag = commands
+        .iter()
+        .find(|c| c["name"] == "vraag")
+        .expect("vraag registered");
+    assert_eq!(vraag["name_localizations"]["en-US"], "prompt");
+    h.tick().await; // plans Monday's slot
+
+    h.clock.set(at("2026-10-05 07:00"));
+    let ask = h
+        .standin
+        .send_slash_command("vraag", json!([]), &actor("w0"), &in_guild());
+    let text = ephemeral_text(&h.response(&ask).await);
+    assert!(
+        text.contains("halve minuut") || text.contains("half a minute"),
+        "{text}"
+    );
+    assert!(h.dm("w0").is_empty(), "queued, sent by the tick");
+    h.tick().await;
+    let prompts = h.dm("w0");
+    assert_eq!(prompts.len(), 1, "{prompts:?}");
+    assert!(
+        custom_ids(&prompts[0])
+            .iter()
+            .any(|i| i.starts_with("wg1:refl:2026-W41-vraag1:prompt:w0")),
+        "{:?}",
+        custom_ids(&prompts[0])
+    );
+
+    // A double click: refused, with the day it can be asked again.
+    let again = h
+        .standin
+        .send_slash_command("vraag", json!([]), &actor("w0"), &in_guild());
+    let text = ephemeral_text(&h.response(&again).await);
+    assert!(text.contains("12-10-2026"), "{text}");
+    // Monday's planned slot was replaced: the rest of the day brings no second prompt.
+    h.clock.set(at("2026-10-05 16:20"));
+    h.tick().await;
+    h.tick().await;
+    assert_eq!(h.dm("w0").len(), 1);
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'")
+            .await,
+        1
+    );
+    h.assert_wire_safe();
+}

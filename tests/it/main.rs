@@ -19,6 +19,7 @@ mod matrix;
 #[path = "../matrix_synapse/mod.rs"]
 mod matrix_synapse;
 mod privacy;
+mod prompt_now;
 mod refusals;
 mod scheduler;
 mod store_conformance;

@@ -556,3 +556,61 @@ async fn a_wpb_with_two_students_reacts_on_each_students_line() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(h.count("SELECT COUNT(*) FROM klik_signals").await, 1);
 }
+
+/// `!vraag` in a DM the wpb opened: one prompt, delivered by the next tick; a second `!vraag`
+/// that day is refused and sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vraag_delivers_one_prompt_and_a_second_ask_that_day_is_refused() {
+    let Some((mut h, people)) = Harness::new(1).await else {
+        return;
+    };
+    h.import(1, None).await;
+    h.start_bot().await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    h.tick().await; // plans Monday's slot
+    let room = w0.create_room(&[&h.bot_user], true).await;
+    let bot = h.bot_user.clone();
+    w0.wait_for("the bot joining", |e| {
+        e["type"] == "m.room.member"
+            && e["state_key"] == bot.as_str()
+            && e["content"]["membership"] == "join"
+    })
+    .await;
+
+    h.clock.set(at("2026-10-05 07:00"));
+    w0.say(&room, "!vraag").await;
+    w0.wait_for("the answer to !vraag", |e| {
+        e["content"]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("halve minuut") || b.contains("half a minute"))
+    })
+    .await;
+    h.eventually("SELECT COUNT(*) FROM outbox WHERE key = '2026-W41-vraag1:prompt:w0'")
+        .await;
+    h.tick().await;
+    w0.wait_for("the prompt", |e| meta(e)["prompt"].is_string())
+        .await;
+
+    w0.say(&room, "!vraag").await;
+    w0.wait_for("the refusal of a second !vraag", |e| {
+        e["content"]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("12-10-2026"))
+    })
+    .await;
+    h.clock.set(at("2026-10-05 16:20"));
+    h.tick().await;
+    h.tick().await;
+    w0.sync().await;
+    let prompts = w0
+        .bodies_from(&h.bot_user)
+        .into_iter()
+        .filter(|(_, e)| meta(e)["prompt"].is_string())
+        .count();
+    assert_eq!(prompts, 1);
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'")
+            .await,
+        1
+    );
+}

@@ -34,6 +34,7 @@ pub fn all() -> Vec<Command> {
         escalaties(),
         overzicht(),
         instellingen(),
+        vraag(),
     ];
     for c in &mut commands {
         localize(c);
@@ -72,6 +73,11 @@ const ENGLISH: &[(&str, &str, &str)] = &[
         "Last day of the pause (YYYY-MM-DD or DD-MM-YYYY)",
     ),
     ("hervat", "resume", "Resume your prompts now"),
+    (
+        "vraag",
+        "prompt",
+        "A prompt now (at most once a day; counts toward your week)",
+    ),
     ("ritme", "rhythm", "How often you get a prompt"),
     (
         "ritme.keer",
@@ -393,6 +399,13 @@ pub async fn pauze(
 pub async fn hervat(ctx: Ctx<'_>) -> Result<(), Error> {
     let from = me(&ctx);
     respond(ctx, Inbound::Resume { from }).await
+}
+
+/// Een vraag nu (hooguit één keer per dag; telt mee voor je week)
+#[poise::command(slash_command)]
+pub async fn vraag(ctx: Ctx<'_>) -> Result<(), Error> {
+    let from = me(&ctx);
+    respond(ctx, Inbound::AskPrompt { from }).await
 }
 
 /// Hoe vaak je een vraag krijgt

@@ -525,6 +525,7 @@ async fn command_event(
         }
         Command::Pause { until } => Inbound::Pause { from, until },
         Command::Resume => Inbound::Resume { from },
+        Command::AskPrompt => Inbound::AskPrompt { from },
         Command::Rhythm { per_week } => Inbound::SetRhythm { from, per_week },
         Command::ExportOwn => Inbound::ExportOwn { from },
         Command::Forget { confirm } => Inbound::ForgetSelf { from, confirm },

@@ -23,6 +23,8 @@ pub enum Command {
         until: NaiveDate,
     },
     Resume,
+    /// `!vraag`: a prompt now, at most once a day.
+    AskPrompt,
     Rhythm {
         per_week: Option<u8>,
     },
@@ -131,6 +133,7 @@ pub const HELP: Text = Text::new(
 !klik <goed|twijfel|geen klik> [@student] — hoe is de klik (studenten: vertrouwelijk)
 !pauze <datum>, !hervat — vragen pauzeren en hervatten
 !ritme [1-3] — hoe vaak je een vraag krijgt
+!vraag — een vraag nu (hooguit één keer per dag; telt mee voor je week)
 !mijngegevens — alles wat over jou bewaard is
 !vergeet-mij [bevestig] — alles verwijderen
 !intervisie start <casus> | start #<reflectie> | bijdrage <tekst> | door | opbrengst <tekst> — intervisie
@@ -143,6 +146,7 @@ Klik op een vraag: reageer met 👍 goed, 🤔 twijfel of 👎 geen klik.",
 !klik <good|doubt|no klik> [@student] — how is the klik (students: confidential)
 !pause <date>, !resume — pause and resume prompts
 !rhythm [1-3] — how often you get a prompt
+!prompt — a prompt now (at most once a day; counts toward your week)
 !mydata — everything stored about you
 !forget-me [confirm] — delete everything
 !intervision start <case> | start #<reflection> | post <text> | next | takeaway <text> — intervisie
@@ -202,6 +206,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             _ => usage(PAUSE_USAGE),
         },
         "hervat" | "resume" => Ok(Command::Resume),
+        "vraag" | "prompt" => Ok(Command::AskPrompt),
         "ritme" | "rhythm" => match words.as_slice() {
             [] => Ok(Command::Rhythm { per_week: None }),
             [n] => n
@@ -324,6 +329,8 @@ mod tests {
         let d = |s: &str| parse_date(s).expect("date");
         let table = [
             ("!help", Command::Help),
+            ("!vraag", Command::AskPrompt),
+            ("!prompt", Command::AskPrompt),
             (
                 "!reflectie Ze vroeg door.",
                 Command::Reflect {

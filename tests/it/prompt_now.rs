@@ -1,0 +1,201 @@
+//! A prompt now (`/vraag`, `!vraag`, `wandelgang prompt send`) through the engine: it goes out
+//! once through the outbox, at most once a day per wpb, takes the place of the week's next
+//! planned slot (an extra one only when the week's slots were all sent), and is refused to
+//! whoever may not have one now.
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Amsterdam;
+
+use crate::on_both_backends;
+use crate::support::{TestDb, at, count, day, engine, pid, roster, run_until};
+use wandelgang::app::inbox::{Inbound, Reply, Sender, UserError};
+use wandelgang::app::on_demand::PromptRefusal;
+use wandelgang::app::ports::VirtualClock;
+use wandelgang::app::privacy::Operator;
+use wandelgang::chat::recording::RecordingChat;
+use wandelgang::domain::authz::Denied;
+use wandelgang::domain::roster::Role;
+use wandelgang::store::Store;
+
+fn chat(id: &str) -> Sender {
+    Sender::Chat(format!("test:{id}"))
+}
+
+fn ask(id: &str) -> Inbound {
+    Inbound::AskPrompt { from: chat(id) }
+}
+
+/// (key, status, due) of a wpb's prompt rows, by due time.
+async fn prompts_of(store: &Store, wpb: &str) -> Vec<(String, String, DateTime<Utc>)> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT key, status, due_at FROM outbox WHERE kind = 'prompt' AND recipient = $1 ORDER BY due_at, id",
+    )
+    .bind(wpb)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(k, s, d)| (k, s, DateTime::from_timestamp(d, 0).unwrap()))
+        .collect()
+}
+
+/// Sent prompts whose due time falls in ISO week `week`.
+fn sent_in_week(rows: &[(String, String, DateTime<Utc>)], week: u32) -> Vec<String> {
+    rows.iter()
+        .filter(|(_, s, d)| s == "sent" && d.with_timezone(&Amsterdam).iso_week().week() == week)
+        .map(|(k, ..)| k.clone())
+        .collect()
+}
+
+on_both_backends! {
+    a_prompt_now_takes_the_place_of_the_weeks_next_slot => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 06:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        e.tick().await.unwrap();
+        let planned = prompts_of(&store, "w0").await;
+        assert_eq!(planned.len(), 1, "{planned:?}");
+        let (slot, _, slot_due) = planned[0].clone();
+        assert_eq!(slot, "2026-W41-1:prompt:w0");
+
+        // Before the working window: asked for, so it goes now.
+        clock.set(at("2026-10-05 07:00"));
+        let reply = e.handle(ask("w0")).await.unwrap();
+        assert_eq!(reply, Ok(Reply::PromptQueued { in_place_of: Some(slot_due) }));
+        assert!(chat.delivered().is_empty(), "queued, not sent by the handler");
+        e.tick().await.unwrap();
+        let delivered: Vec<String> = chat.delivered().into_iter().map(|m| m.key).collect();
+        assert_eq!(delivered, ["2026-W41-vraag1:prompt:w0"]);
+        let rows = prompts_of(&store, "w0").await;
+        assert!(rows.iter().any(|(k, s, _)| *k == slot && s == "skipped"), "{rows:?}");
+
+        // The rest of the week: the rhythm of two holds, the replaced slot is never sent.
+        run_until(&e, &clock, at("2026-10-05 07:10"), at("2026-10-11 23:50"), 10).await;
+        let rows = prompts_of(&store, "w0").await;
+        let sent = sent_in_week(&rows, 41);
+        assert_eq!(sent.len(), 2, "{rows:?}");
+        assert!(sent.contains(&"2026-W41-vraag1:prompt:w0".to_string()));
+        assert!(!sent.contains(&slot), "{sent:?}");
+        for (key, n) in chat.attempts_per_key() {
+            assert_eq!(n, 1, "{key}");
+        }
+    };
+
+    once_a_day_a_double_click_gives_one_prompt => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 10:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        e.tick().await.unwrap();
+        let (a, b) = tokio::join!(e.handle(ask("w0")), e.handle(ask("w0")));
+        let outcomes = [a.unwrap(), b.unwrap()];
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+        let again = Err(UserError::PromptNow(PromptRefusal::AlreadyToday { again: day("2026-10-06") }));
+        assert!(outcomes.contains(&again), "{outcomes:?}");
+        // The operator is held to the same day.
+        assert_eq!(e.prompt_now_as(&Operator::Cli, &pid("w0")).await.unwrap(), again);
+        for _ in 0..3 {
+            e.tick().await.unwrap();
+        }
+        let on_demand: Vec<String> = chat.delivered().into_iter().map(|m| m.key).filter(|k| k.contains("vraag")).collect();
+        assert_eq!(on_demand, ["2026-W41-vraag1:prompt:w0"]);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM outbox WHERE key LIKE '%vraag%' AND kind = 'prompt'").await, 1);
+
+        // The next school day it may be asked again.
+        clock.set(at("2026-10-06 09:00"));
+        assert!(e.handle(ask("w0")).await.unwrap().is_ok());
+        e.tick().await.unwrap();
+        assert!(chat.delivered().iter().any(|m| m.key == "2026-W41-vraag2:prompt:w0"));
+    };
+
+    with_the_weeks_slots_all_sent_it_comes_on_top => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 06:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        run_until(&e, &clock, at("2026-10-05 06:00"), at("2026-10-09 17:00"), 10).await;
+        assert_eq!(sent_in_week(&prompts_of(&store, "w0").await, 41).len(), 2);
+        let next_week = prompts_of(&store, "w0").await.into_iter().filter(|(_, s, _)| s == "planned").collect::<Vec<_>>();
+        assert_eq!(next_week.len(), 1, "{next_week:?}");
+
+        let reply = e.prompt_now_as(&Operator::Cli, &pid("w0")).await.unwrap();
+        assert_eq!(reply, Ok(Reply::PromptQueued { in_place_of: None }));
+        e.tick().await.unwrap();
+        let rows = prompts_of(&store, "w0").await;
+        assert_eq!(sent_in_week(&rows, 41).len(), 3, "{rows:?}");
+        // Next week's slot is left as it was.
+        let still: Vec<_> = rows.into_iter().filter(|(_, s, _)| s == "planned").collect();
+        assert_eq!(still, next_week);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM audit_log WHERE action = 'prompt_now' AND actor = 'admin:cli'").await, 1);
+    };
+
+    asked_in_the_evening_it_goes_that_day_or_not_at_all => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(2)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 20:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        // Outside the working window, asked for: sent the same evening.
+        assert!(e.handle(ask("w1")).await.unwrap().is_ok());
+        clock.set(at("2026-10-05 20:01"));
+        e.tick().await.unwrap();
+        assert!(chat.delivered().iter().any(|m| m.key == "2026-W41-vraag1:prompt:w1"));
+        // Asked just before midnight while the bot is down: never sent the next day.
+        clock.set(at("2026-10-05 23:55"));
+        assert!(e.handle(ask("w0")).await.unwrap().is_ok());
+        clock.set(at("2026-10-06 08:00"));
+        chat.clear();
+        e.tick().await.unwrap();
+        assert!(chat.delivered().iter().all(|m| !m.key.contains("vraag")), "{:?}", chat.delivered());
+        let w0 = prompts_of(&store, "w0").await;
+        assert!(w0.iter().any(|(k, s, _)| k == "2026-W41-vraag1:prompt:w0" && s == "skipped"), "{w0:?}");
+    };
+
+    who_may_not_have_a_prompt_now_hears_why_and_nothing_is_queued => |db: TestDb| async move {
+        let store = db.store().await;
+        let mut r = roster(3);
+        // w1's pairing ended; w2 has no chat address.
+        r.pairings[1].end = day("2026-09-30");
+        for p in &mut r.people {
+            if p.id.as_str() == "w2" {
+                p.chat = None;
+            }
+        }
+        store.import_roster(&r).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 10:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        let refused = |e: UserError| Ok::<_, ()>(Err::<Reply, _>(e));
+        let handle = |ev| {
+            let e = &e;
+            async move { e.handle(ev).await.map_err(|_| ()) }
+        };
+
+        assert_eq!(handle(ask("s0")).await, refused(UserError::Denied(Denied::NotForRole { meant_for: Some(Role::Wpb) })));
+        assert_eq!(handle(ask("nobody")).await, refused(UserError::UnknownSender));
+        assert_eq!(handle(ask("w1")).await, refused(UserError::NoActivePairing));
+        handle(Inbound::Pause { from: chat("w0"), until: day("2026-10-09") }).await.unwrap().unwrap();
+        assert_eq!(handle(ask("w0")).await, refused(UserError::PromptNow(PromptRefusal::Paused { until: day("2026-10-09") })));
+        let cli = |id: &'static str| {
+            let e = &e;
+            async move { e.prompt_now_as(&Operator::Cli, &pid(id)).await.map_err(|_| ()) }
+        };
+        assert_eq!(cli("w0").await, refused(UserError::PromptNow(PromptRefusal::Paused { until: day("2026-10-09") })));
+        assert_eq!(cli("w2").await, refused(UserError::PromptNow(PromptRefusal::NoChatAddress)));
+        assert_eq!(cli("s0").await, refused(UserError::PromptNow(PromptRefusal::NotAWpb)));
+        assert_eq!(cli("so").await, refused(UserError::PromptNow(PromptRefusal::NotAWpb)));
+        assert_eq!(cli("w1").await, refused(UserError::NoActivePairing));
+        assert_eq!(cli("nobody").await, refused(UserError::PersonNotFound));
+        // A Saturday is no school day.
+        clock.set(at("2026-10-10 10:00"));
+        handle(Inbound::Resume { from: chat("w0") }).await.unwrap().unwrap();
+        assert_eq!(handle(ask("w0")).await, refused(UserError::PromptNow(PromptRefusal::NoSchoolDay)));
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM outbox WHERE key LIKE '%vraag%'").await, 0);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM audit_log WHERE action = 'prompt_now'").await, 0);
+        // The student's try is an authorization refusal, and audited as one.
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM audit_log WHERE action = 'refused:request_prompt'").await, 2);
+    };
+}
