@@ -449,7 +449,10 @@ async fn prompt_send(engine: &CliEngine, id: &PersonId) -> Result<()> {
     let in_place_of = match engine.prompt_now_as(&Operator::Cli, id).await? {
         Ok(Reply::PromptQueued { in_place_of }) => in_place_of,
         Ok(other) => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
-        Err(e) => bail!("geen vraag klaargezet voor / no prompt queued for {id}: {}", prompt_refusal(&e)),
+        Err(e) => bail!(
+            "geen vraag klaargezet voor / no prompt queued for {id}: {}",
+            prompt_refusal(&e)
+        ),
     };
     println!(
         "Vraag voor {id} klaargezet; de draaiende bot verstuurt hem binnen ~30 s / prompt for {id} queued; the running bot sends it within ~30 s."

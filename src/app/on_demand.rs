@@ -192,9 +192,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             return refuse(PromptRefusal::NoSchoolDay);
         }
         let monday = today
-            .checked_sub_days(Days::new(u64::from(
-                today.weekday().num_days_from_monday(),
-            )))
+            .checked_sub_days(Days::new(u64::from(today.weekday().num_days_from_monday())))
             .unwrap_or(today);
         let next_monday = monday.checked_add_days(Days::new(7)).unwrap_or(monday);
         let row = NewOutbox {
@@ -216,11 +214,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             )
             .await?;
         Ok(match queued {
-            OnDemandQueued::AlreadyToday => Err(UserError::PromptNow(
-                PromptRefusal::AlreadyToday {
+            OnDemandQueued::AlreadyToday => {
+                Err(UserError::PromptNow(PromptRefusal::AlreadyToday {
                     again: next_school_day(calendar, today),
-                },
-            )),
+                }))
+            }
             OnDemandQueued::InPlaceOf(due) => Ok(Reply::PromptQueued {
                 in_place_of: Some(due),
             }),

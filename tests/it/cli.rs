@@ -788,6 +788,9 @@ async fn prompt_send_queues_a_prompt_that_the_next_tick_delivers_once() {
     engine.tick().await.unwrap();
     assert_eq!(on_demand(&chat), delivered);
     let help = text(&wandelgang(dir.path(), &["prompt", "send", "--help"]));
-    assert!(help.contains("de draaiende bot") && help.contains("the running bot"), "{help}");
+    assert!(
+        help.contains("de draaiende bot") && help.contains("the running bot"),
+        "{help}"
+    );
     store.close().await;
 }
