@@ -460,12 +460,7 @@ fn base64_unpadded(bytes: &[u8]) -> String {
 
 /// Writes homeserver.yaml, log.config and an ed25519 signing key (a random
 /// 32-byte seed; saves the ~1.5 s of `--generate-keys`) into `dir`.
-fn write_config(
-    dir: &Path,
-    port: u16,
-    shared_secret: &str,
-    limits: Limits,
-) -> std::io::Result<()> {
+fn write_config(dir: &Path, port: u16, shared_secret: &str, limits: Limits) -> std::io::Result<()> {
     let d = dir.display();
     let key_id: String = random_hex(3);
     std::fs::write(

@@ -75,12 +75,19 @@ fn me(client: &Client) -> Result<OwnedUserId, ChatError> {
 
 /// The bot's `m.direct`: user id → room ids; empty when it has none yet.
 async fn m_direct(client: &Client, me: &UserId) -> Result<Value, ChatError> {
-    let request =
-        get_global_account_data::v3::Request::new(me.to_owned(), GlobalAccountDataEventType::Direct);
+    let request = get_global_account_data::v3::Request::new(
+        me.to_owned(),
+        GlobalAccountDataEventType::Direct,
+    );
     match client.send(request).await {
-        Ok(response) => Ok(serde_json::from_str(response.account_data.json().get())
-            .unwrap_or_else(|_| json!({}))),
-        Err(e) if e.as_client_api_error().is_some_and(|a| a.status_code.as_u16() == 404) => {
+        Ok(response) => {
+            Ok(serde_json::from_str(response.account_data.json().get())
+                .unwrap_or_else(|_| json!({})))
+        }
+        Err(e)
+            if e.as_client_api_error()
+                .is_some_and(|a| a.status_code.as_u16() == 404) =>
+        {
             Ok(json!({}))
         }
         Err(e) => Err(classify(e)),
@@ -150,7 +157,10 @@ async fn is_dm_of(
     {
         Ok(r) => r.chunk,
         // A room the bot is not in (any more) is nobody's DM with it.
-        Err(e) if e.as_client_api_error().is_some_and(|a| a.status_code.as_u16() == 403) => {
+        Err(e)
+            if e.as_client_api_error()
+                .is_some_and(|a| a.status_code.as_u16() == 403) =>
+        {
             return Ok(None);
         }
         Err(e) => return Err(classify(e)),

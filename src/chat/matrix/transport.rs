@@ -82,7 +82,12 @@ impl MatrixChat {
     }
 
     /// A DM room a person opened with the bot (they invited it, `is_direct`) becomes their DM.
-    pub async fn adopt_dm(&self, address: &str, user: &str, room: &RoomId) -> Result<(), ChatError> {
+    pub async fn adopt_dm(
+        &self,
+        address: &str,
+        user: &str,
+        room: &RoomId,
+    ) -> Result<(), ChatError> {
         let user: OwnedUserId = user
             .try_into()
             .map_err(|_| ChatError::Unreachable(format!("not a Matrix user: {user}")))?;
@@ -91,7 +96,12 @@ impl MatrixChat {
     }
 
     async fn remembered_dm(&self, address: &str) -> Result<Option<OwnedRoomId>, ChatError> {
-        match self.store.chat_state(&dm_key(address)).await.map_err(transient)? {
+        match self
+            .store
+            .chat_state(&dm_key(address))
+            .await
+            .map_err(transient)?
+        {
             Some(room) => RoomId::parse(room)
                 .map(Some)
                 .map_err(|e| ChatError::Transient(e.to_string())),
@@ -175,12 +185,12 @@ impl MatrixChat {
                 self.pacer.done(lane, txn, Instant::now());
                 Ok(event)
             }
-            Err(ChatError::Limited { retry_after, .. }) => Err(lane.limited(self.pacer.refused(
-                lane,
-                txn,
-                Some(retry_after),
-                Instant::now(),
-            ))),
+            Err(ChatError::Limited { retry_after, .. }) => {
+                Err(lane.limited(
+                    self.pacer
+                        .refused(lane, txn, Some(retry_after), Instant::now()),
+                ))
+            }
             Err(e) => Err(e),
         }
     }
