@@ -23,6 +23,13 @@ pub enum ChatError {
     /// A passing failure (network, 5xx, rate limit): retried later.
     #[error("tijdelijke fout / transient failure: {0}")]
     Transient(String),
+    /// The platform's rate limit (or the adapter keeping to it): nothing went wrong, the
+    /// message waits its turn. Tried again no earlier than `retry_after`; not a failed attempt.
+    #[error("snelheidslimiet / rate limit: {why}; {}s wachten / wait", retry_after.as_secs())]
+    Limited {
+        why: String,
+        retry_after: std::time::Duration,
+    },
 }
 
 /// A transport for commands that never send (the local `export`, `forget` and `retention`).

@@ -29,6 +29,8 @@ pub struct TickOutcome {
     pub retried: usize,
     /// Rows whose claim another process took over while we worked on them.
     pub lost: usize,
+    /// Rows held back by the platform's rate limit, each to go at the time it was given.
+    pub held: usize,
 }
 
 impl TickOutcome {
@@ -43,6 +45,7 @@ impl TickOutcome {
         self.failed += other.failed;
         self.retried += other.retried;
         self.lost += other.lost;
+        self.held += other.held;
     }
 }
 
@@ -426,6 +429,16 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                         Some(why),
                         vec![],
                     ));
+                }
+                (Err(ChatError::Limited { why, retry_after }), _) => {
+                    // Waiting for the homeserver is no failure: the attempt does not count.
+                    let wait = Duration::from_std(retry_after)
+                        .unwrap_or(Duration::hours(1))
+                        .max(Duration::seconds(1));
+                    self.store
+                        .hold_back(row.id, &self.id, now + wait, &why)
+                        .await?;
+                    outcome.held += 1;
                 }
                 (Err(ChatError::Transient(why)), _) => {
                     let retry_at = now + Duration::seconds(30 * (1 << row.attempts.clamp(0, 6)));

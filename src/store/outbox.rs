@@ -288,6 +288,30 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a claimed row back that a rate limit held back: to go no earlier than `retry_at`,
+    /// and without counting the claim as an attempt.
+    pub async fn hold_back(
+        &self,
+        id: i64,
+        claimer: &str,
+        retry_at: DateTime<Utc>,
+        note: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'planned', due_at = CASE WHEN due_at > $1 THEN due_at ELSE $1 END,
+               claimed_by = NULL, claim_until = NULL, note = $2,
+               attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+             WHERE id = $3 AND status = 'claimed' AND claimed_by = $4",
+        )
+        .bind(ts(retry_at))
+        .bind(note)
+        .bind(id)
+        .bind(claimer)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn outbox_by_key(&self, key: &str) -> StoreResult<Option<(OutboxRow, OutboxStatus)>> {
         let row = sqlx::query_as::<
             _,

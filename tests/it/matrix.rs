@@ -17,10 +17,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::matrix_synapse::{Registered, Synapse};
+use crate::matrix_synapse::{Limits, Registered, Synapse};
 use crate::support::{TestDb, at, count, eventually, roster};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::matrix::bot::{MatrixEngine, SharedClock};
+use wandelgang::chat::matrix::pace::Action;
 use wandelgang::chat::matrix::{MatrixOptions, RunningMatrixBot, start};
 use wandelgang::config::{Config, MatrixSettings, Secret};
 use wandelgang::domain::prompts::Catalogue;
@@ -196,11 +197,15 @@ impl Harness {
     /// Synapse with the bot's account, and a roster of `n` wpbs (with their students) whose
     /// chat addresses are Matrix users. `team_room` is set on the team when given.
     async fn new(n: usize) -> Option<(Harness, BTreeMap<String, Registered>)> {
+        Self::new_with(n, Limits::Lifted).await
+    }
+
+    async fn new_with(n: usize, limits: Limits) -> Option<(Harness, BTreeMap<String, Registered>)> {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let synapse = Synapse::start().await?;
+        let synapse = Synapse::start_with(limits).await?;
         synapse.register("wandelgang", PASSWORD, false).await;
         let mut people = BTreeMap::new();
         for local in std::iter::once("so".to_string())
@@ -555,6 +560,306 @@ async fn a_wpb_with_two_students_reacts_on_each_students_line() {
     h.eventually("SELECT COUNT(*) FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id WHERE p.student_id = 's1' AND k.value = -1").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(h.count("SELECT COUNT(*) FROM klik_signals").await, 1);
+}
+
+impl Harness {
+    /// A second login of the bot's account: the homeserver's view of the bot, as a crashed
+    /// process would have left it.
+    async fn bot_login(&self) -> Client {
+        let client = Client::builder()
+            .homeserver_url(self.synapse.url())
+            .build()
+            .await
+            .expect("client");
+        client
+            .matrix_auth()
+            .login_username(&self.bot_user, PASSWORD)
+            .send()
+            .await
+            .expect("bot login");
+        client
+    }
+}
+
+/// The rooms `client`'s user is in (joined or invited to) together with `other`.
+async fn rooms_with(human: &Human, other: &str) -> Vec<String> {
+    use matrix_sdk::ruma::api::client::membership::{get_member_events, joined_rooms};
+    human.sync().await;
+    let rooms = human
+        .client
+        .send(joined_rooms::v3::Request::new())
+        .await
+        .expect("joined rooms")
+        .joined_rooms;
+    let mut with = Vec::new();
+    for room in rooms {
+        let members = human
+            .client
+            .send(get_member_events::v3::Request::new(room.clone()))
+            .await
+            .expect("members")
+            .chunk;
+        let present = members.iter().any(|m| {
+            let v: Value = serde_json::from_str(m.json().get()).expect("member json");
+            v["state_key"] == other
+                && matches!(v["content"]["membership"].as_str(), Some("join" | "invite"))
+        });
+        if present {
+            with.push(room.to_string());
+        }
+    }
+    with
+}
+
+/// The bot's `m.direct` as the homeserver keeps it.
+async fn m_direct(bot: &Client) -> Value {
+    use matrix_sdk::ruma::api::client::config::get_global_account_data;
+    use matrix_sdk::ruma::events::GlobalAccountDataEventType;
+    let me = bot.user_id().expect("logged in").to_owned();
+    let response = bot
+        .send(get_global_account_data::v3::Request::new(
+            me,
+            GlobalAccountDataEventType::Direct,
+        ))
+        .await
+        .expect("m.direct");
+    serde_json::from_str(response.account_data.json().get()).expect("m.direct json")
+}
+
+fn is_prompt(e: &Value) -> bool {
+    meta(e)["prompt"].is_string() && meta(e)["line"].is_null()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_the_wpb_opened_is_where_the_prompt_goes() {
+    let Some((mut h, people)) = Harness::new(1).await else {
+        return;
+    };
+    h.import(1, None).await;
+    h.start_bot().await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    // Like Element: a DM with the bot, before any prompt.
+    let own = w0.create_room(&[&h.bot_user], true).await;
+    w0.wait_for("the bot joining", |e| {
+        e["type"] == "m.room.member"
+            && e["state_key"] == h.bot_user.as_str()
+            && e["content"]["membership"] == "join"
+    })
+    .await;
+    h.eventually("SELECT COUNT(*) FROM chat_state WHERE key LIKE 'dm:%'")
+        .await;
+
+    h.tick().await;
+    h.clock.set(at("2026-10-05 16:20"));
+    h.tick().await;
+    let (room, _) = w0.wait_for("a prompt", is_prompt).await;
+    assert_eq!(room, own, "the prompt went to another room");
+    assert_eq!(rooms_with(&w0, &h.bot_user).await, vec![own.clone()]);
+    // The room is the bot's DM with w0 in m.direct too, as a Matrix client would have it.
+    let bot = h.bot_login().await;
+    assert_eq!(m_direct(&bot).await[&w0.user_id], json!([own]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_room_made_before_a_crash_is_found_and_never_made_twice() {
+    let Some((mut h, people)) = Harness::new(2).await else {
+        return;
+    };
+    h.import(2, None).await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    let w1 = Human::new(&h.synapse, &people["w1"]).await;
+    // The bot made w1's room and died at once: not in the store, not in m.direct.
+    let bot = h.bot_login().await;
+    let mut request = create_room::v3::Request::new();
+    request.invite = vec![w1.user_id.as_str().try_into().expect("user")];
+    request.is_direct = true;
+    request.name = Some("Wandelgang".into());
+    let orphan = bot.send(request).await.expect("create").room_id.to_string();
+
+    h.start_bot().await;
+    h.tick().await;
+    h.clock.set(at("2026-10-05 16:20"));
+    h.tick().await;
+    let (room1, _) = w1.wait_for("a prompt", is_prompt).await;
+    assert_eq!(room1, orphan, "w1's prompt went to a second room");
+    let (room0, _) = w0.wait_for("a prompt", is_prompt).await;
+    let direct = m_direct(&bot).await;
+    assert_eq!(direct[&w0.user_id], json!([room0]));
+    assert_eq!(direct[&w1.user_id], json!([orphan]));
+
+    // A restart that lost the store's records (a crash between the room and its record) finds
+    // the same rooms on the homeserver.
+    h.bot.take().expect("bot").kill();
+    sqlx::query("DELETE FROM chat_state WHERE key LIKE 'dm:%'")
+        .execute(h.store.pool())
+        .await
+        .expect("delete");
+    h.start_bot().await;
+    for (human, room) in [(&w0, &room0), (&w1, &orphan)] {
+        let found = h
+            .engine()
+            .chat
+            .dm_room(&format!("matrix:{}", human.user_id), &human.user_id)
+            .await
+            .expect("dm room");
+        assert_eq!(found.as_str(), room.as_str());
+        assert_eq!(rooms_with(human, &h.bot_user).await, vec![room.clone()]);
+    }
+    assert_eq!(
+        h.engine().chat.pace_stats(Action::CreateRoom).requests,
+        0,
+        "the restarted bot asked for a new room"
+    );
+}
+
+/// Log lines at WARN and up, captured for one test's thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Captures what the current thread logs (the test's own `tick`s run on it).
+    fn start(&self) -> tracing::subscriber::DefaultGuard {
+        let me = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || me.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn lines(&self, level: &str, containing: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().expect("lock"))
+            .lines()
+            .filter(|l| l.contains(level) && l.contains(containing))
+            .map(String::from)
+            .collect()
+    }
+}
+
+/// Ticks (with the virtual clock following real time) until every prompt is sent; returns the
+/// rows held back on the way.
+async fn fan_out(h: &Harness, n: usize, within: Duration) -> usize {
+    let base = at("2026-10-05 16:20");
+    let started = std::time::Instant::now();
+    let mut held = 0;
+    loop {
+        let elapsed = started.elapsed();
+        h.clock
+            .set(base + chrono::Duration::from_std(elapsed).expect("duration"));
+        held += h.engine().tick().await.expect("tick").held;
+        let sent = h
+            .count("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'")
+            .await;
+        if sent == n as i64 {
+            eprintln!(
+                "{n} prompts in {:.0}s, {held} held back",
+                elapsed.as_secs_f64()
+            );
+            return held;
+        }
+        assert!(
+            elapsed < within,
+            "only {sent} of {n} prompts after {elapsed:?}"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+async fn each_has_one_prompt(h: &Harness, people: &BTreeMap<String, Registered>, n: usize) {
+    for i in 0..n {
+        let wpb = Human::new(&h.synapse, &people[&format!("w{i}")]).await;
+        wpb.wait_for("a prompt", is_prompt).await;
+        wpb.sync().await;
+        let prompts = wpb
+            .bodies_from(&h.bot_user)
+            .into_iter()
+            .filter(|(_, e)| is_prompt(e))
+            .count();
+        assert_eq!(prompts, 1, "w{i} got {prompts} prompts");
+    }
+}
+
+/// Synapse's default limits: ten rooms at once, then one per 62.5 s; ten messages (a room
+/// creation counts as one), then one per 5 s. Twelve new wpbs: ten rooms at once, two paced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_fan_out_keeps_to_a_homeservers_default_limits() {
+    const N: usize = 12;
+    let Some((mut h, people)) = Harness::new_with(N, Limits::Default).await else {
+        return;
+    };
+    h.import(N, None).await;
+    h.start_bot().await;
+    let log = Captured::default();
+    let _capture = log.start();
+    h.tick().await;
+    let held = fan_out(&h, N, Duration::from_secs(240)).await;
+
+    let rooms = h.engine().chat.pace_stats(Action::CreateRoom);
+    let messages = h.engine().chat.pace_stats(Action::Message);
+    eprintln!("room creation {rooms:?}, messages {messages:?}");
+    assert!(held > 0 && rooms.refused > 0, "no limit was met: {rooms:?}");
+    // No tight loop: every refused creation was followed by a wait.
+    assert!(
+        rooms.requests <= 2 * N as u64,
+        "{} room creations asked for {N} rooms",
+        rooms.requests
+    );
+    // Said once per burst, with what to do about it.
+    let warned = log.lines("WARN", "Matrix rate limit on room creation");
+    assert_eq!(warned.len() as u64, rooms.bursts, "{warned:#?}");
+    assert_eq!(rooms.bursts, 1, "{warned:#?}");
+    assert!(
+        warned[0].contains("rc_room_creation") && warned[0].contains("override_ratelimit"),
+        "{}",
+        warned[0]
+    );
+    assert_eq!(
+        log.lines("WARN", "Matrix rate limit on messages").len() as u64,
+        messages.bursts
+    );
+    each_has_one_prompt(&h, &people, N).await;
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM chat_state WHERE key LIKE 'dm:%'")
+            .await,
+        N as i64
+    );
+}
+
+/// The 30 wpbs on a fresh homeserver with default limits would take 10 rooms at once and
+/// 20 more at 62.5 s each: about 21 minutes. With the README's advice (the bot's limits lifted
+/// with the admin API) they all have their prompt at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_wpbs_get_their_first_prompt_at_once_with_the_readmes_override() {
+    const N: usize = 30;
+    let Some((mut h, people)) = Harness::new_with(N, Limits::Default).await else {
+        return;
+    };
+    let admin = h.synapse.register("beheer", PASSWORD, true).await;
+    h.synapse
+        .override_ratelimit(&admin.access_token, &h.bot_user)
+        .await;
+    h.import(N, None).await;
+    h.start_bot().await;
+    let log = Captured::default();
+    let _capture = log.start();
+    h.tick().await;
+    fan_out(&h, N, Duration::from_secs(60)).await;
+    let rooms = h.engine().chat.pace_stats(Action::CreateRoom);
+    assert_eq!((rooms.requests, rooms.refused), (N as u64, 0), "{rooms:?}");
+    assert_eq!(h.engine().chat.pace_stats(Action::Message).refused, 0);
+    assert!(log.lines("WARN", "rate limit").is_empty());
+    each_has_one_prompt(&h, &people, N).await;
 }
 
 /// `!vraag` in a DM the wpb opened: one prompt, delivered by the next tick; a second `!vraag`

@@ -252,6 +252,32 @@ on_both_backends! {
         assert_eq!(chat.attempts_per_key().get(&first.1), Some(&3));
         assert!(first.4.unwrap() - first.3 < Duration::minutes(5));
     };
+
+    rate_limits_hold_back_without_counting_as_failed_attempts => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        e.tick().await.unwrap();
+        let due = prompt_rows(&store).await[0].3;
+        let limited = || ChatError::Limited {
+            why: "Matrix rate limit on room creation".into(),
+            retry_after: std::time::Duration::from_secs(60),
+        };
+        // More refusals than MAX_ATTEMPTS: a rate limit is waiting, not failing.
+        chat.fail_next((0..10).map(|_| limited()).collect());
+        clock.set(due);
+        assert_eq!(e.tick().await.unwrap().held, 1);
+        assert_eq!(prompt_rows(&store).await[0].2, "planned");
+        // Not again before the homeserver's time.
+        clock.set(due + Duration::seconds(59));
+        assert!(e.tick().await.unwrap().is_idle());
+        run_until(&e, &clock, due + Duration::minutes(1), due + Duration::minutes(30), 1).await;
+        let rows = prompt_rows(&store).await;
+        assert_eq!(rows[0].2, "sent");
+        assert_eq!(chat.attempts_per_key().get(&rows[0].1), Some(&11));
+    };
 }
 
 async fn retention_runs(store: &Store) -> i64 {

@@ -17,7 +17,8 @@
 //!
 //! Each instance gets its own temp dir (config, SQLite db, media, logs),
 //! listens on 127.0.0.1 on a free port with only the client API (no
-//! federation), has rate limits opened wide, and is killed on `stop`/drop.
+//! federation), has rate limits opened wide (or Synapse's defaults, with
+//! `start_with_default_limits`), and is killed on `stop`/drop.
 //! The Python child also exits by itself (removing its data dir) when the
 //! test process dies.  Do not use it from `start_paused` tokio tests: the
 //! readiness polling uses tokio timers.
@@ -45,6 +46,15 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 /// The server name of every instance (user ids are `@name:localhost`).
 pub const SERVER_NAME: &str = "localhost";
 
+/// The homeserver's rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limits {
+    /// Effectively none: most tests are about something else.
+    Lifted,
+    /// Synapse's defaults.
+    Default,
+}
+
 /// A user made with the shared-secret admin registration API.
 #[derive(Debug, Clone)]
 pub struct Registered {
@@ -69,6 +79,16 @@ impl Synapse {
     /// Synapse cannot be installed outside CI.  Panics when it is installed
     /// but does not come up.
     pub async fn start() -> Option<Synapse> {
+        Self::start_with(Limits::Lifted).await
+    }
+
+    /// A homeserver with Synapse's default rate limits (`rc_room_creation`: 10, then one per
+    /// 62.5 s; `rc_message`: 10, then one per 5 s; ...), as a school's would have.
+    pub async fn start_with_default_limits() -> Option<Synapse> {
+        Self::start_with(Limits::Default).await
+    }
+
+    pub async fn start_with(limits: Limits) -> Option<Synapse> {
         let venv = match tokio::task::spawn_blocking(|| ensure_installed().clone()).await {
             Ok(Ok(venv)) => venv,
             Ok(Err(why)) => {
@@ -102,7 +122,7 @@ impl Synapse {
         // A free port can be taken by someone else before Synapse binds it:
         // retry with a new port when that is why it died.
         for _attempt in 0..3 {
-            match Self::try_start(&python).await {
+            match Self::try_start(&python, limits).await {
                 Ok(hs) => return Some(hs),
                 Err((err, port_clash)) => {
                     last_err = err;
@@ -115,7 +135,7 @@ impl Synapse {
         panic!("Synapse did not start:\n{last_err}");
     }
 
-    async fn try_start(python: &Path) -> Result<Synapse, (String, bool)> {
+    async fn try_start(python: &Path, limits: Limits) -> Result<Synapse, (String, bool)> {
         let started = Instant::now();
         let dir = tempfile::Builder::new()
             .prefix("synapse-test-")
@@ -123,7 +143,7 @@ impl Synapse {
             .map_err(|e| (format!("tempdir: {e}"), false))?;
         let port = free_port().map_err(|e| (format!("free port: {e}"), false))?;
         let shared_secret = random_hex(32);
-        write_config(dir.path(), port, &shared_secret)
+        write_config(dir.path(), port, &shared_secret, limits)
             .map_err(|e| (format!("writing config: {e}"), false))?;
 
         let stdout = std::fs::File::create(dir.path().join("stdout.log"))
@@ -318,6 +338,27 @@ impl Synapse {
         }
     }
 
+    /// Lifts every rate limit for `user_id` with the admin API
+    /// (`POST /_synapse/admin/v1/users/<user_id>/override_ratelimit`, zeros meaning "none"),
+    /// as the README advises for the bot; `admin_token` is a server admin's access token.
+    pub async fn override_ratelimit(&self, admin_token: &str, user_id: &str) {
+        let url = format!(
+            "{}/_synapse/admin/v1/users/{user_id}/override_ratelimit",
+            self.url()
+        );
+        let resp = self
+            .http
+            .post(&url)
+            .bearer_auth(admin_token)
+            .json(&serde_json::json!({"messages_per_second": 0, "burst_count": 0}))
+            .send()
+            .await
+            .expect("POST override_ratelimit");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        assert!(status.is_success(), "override_ratelimit: {status} {text}");
+    }
+
     /// Stops the server: SIGTERM, then SIGKILL after a grace period, and
     /// waits for it.  Idempotent; also done on drop.
     pub fn stop(&mut self) {
@@ -419,7 +460,7 @@ fn base64_unpadded(bytes: &[u8]) -> String {
 
 /// Writes homeserver.yaml, log.config and an ed25519 signing key (a random
 /// 32-byte seed; saves the ~1.5 s of `--generate-keys`) into `dir`.
-fn write_config(dir: &Path, port: u16, shared_secret: &str) -> std::io::Result<()> {
+fn write_config(dir: &Path, port: u16, shared_secret: &str, limits: Limits) -> std::io::Result<()> {
     let d = dir.display();
     let key_id: String = random_hex(3);
     std::fs::write(
@@ -449,8 +490,42 @@ disable_existing_loggers: false
 "#
         ),
     )?;
-    // Rate limits: effectively off.
+    // Rate limits: effectively off, or Synapse's defaults (none written).
     let rl = "{per_second: 100000, burst_count: 1000000}";
+    let lifted = format!(
+        r#"rc_message: {rl}
+rc_registration: {rl}
+rc_registration_token_validity: {rl}
+rc_login:
+  address: {rl}
+  account: {rl}
+  failed_attempts: {rl}
+rc_admin_redaction: {rl}
+rc_joins:
+  local: {rl}
+  remote: {rl}
+rc_joins_per_room: {rl}
+rc_key_requests: {rl}
+rc_3pid_validation: {rl}
+rc_invites:
+  per_room: {rl}
+  per_user: {rl}
+  per_issuer: {rl}
+rc_third_party_invite: {rl}
+rc_media_create: {rl}
+rc_presence:
+  per_user: {rl}
+rc_delayed_event_mgmt: {rl}
+rc_room_creation: {rl}
+rc_reports: {rl}
+rc_user_directory: {rl}
+rc_profile: {rl}
+"#
+    );
+    let rate_limits = match limits {
+        Limits::Lifted => lifted.as_str(),
+        Limits::Default => "",
+    };
     let config = format!(
         r#"server_name: "{SERVER_NAME}"
 public_baseurl: "http://127.0.0.1:{port}/"
@@ -483,34 +558,7 @@ trusted_key_servers: []
 suppress_key_server_warning: true
 federation_domain_whitelist: []
 allow_public_rooms_over_federation: false
-rc_message: {rl}
-rc_registration: {rl}
-rc_registration_token_validity: {rl}
-rc_login:
-  address: {rl}
-  account: {rl}
-  failed_attempts: {rl}
-rc_admin_redaction: {rl}
-rc_joins:
-  local: {rl}
-  remote: {rl}
-rc_joins_per_room: {rl}
-rc_key_requests: {rl}
-rc_3pid_validation: {rl}
-rc_invites:
-  per_room: {rl}
-  per_user: {rl}
-  per_issuer: {rl}
-rc_third_party_invite: {rl}
-rc_media_create: {rl}
-rc_presence:
-  per_user: {rl}
-rc_delayed_event_mgmt: {rl}
-rc_room_creation: {rl}
-rc_reports: {rl}
-rc_user_directory: {rl}
-rc_profile: {rl}
-"#,
+{rate_limits}"#,
         macaroon = random_hex(24),
         form = random_hex(24),
     );

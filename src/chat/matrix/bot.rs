@@ -4,7 +4,7 @@
 
 use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
-use matrix_sdk::config::SyncSettings;
+use matrix_sdk::config::{RequestConfig, SyncSettings};
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::client::media::create_content;
 use matrix_sdk::ruma::api::client::membership::join_room_by_id;
@@ -109,6 +109,9 @@ pub async fn start(
 ) -> Result<RunningMatrixBot, MatrixError> {
     let client = Client::builder()
         .homeserver_url(&opts.settings.homeserver)
+        // The SDK would retry a 429 by itself for up to 15 minutes, silently; the bot keeps to
+        // the homeserver's limits itself (`pace`), and its loops retry everything else.
+        .request_config(RequestConfig::new().disable_retry())
         .build()
         .await
         .map_err(|e| MatrixError::Client(e.to_string()))?;
@@ -278,23 +281,28 @@ async fn join_invites(
     let me = client.user_id().map(|u| u.to_string()).unwrap_or_default();
     for (room, invited) in &response.rooms.invited {
         let json = serde_json::to_value(&invited.invite_state).unwrap_or_default();
-        let inviter = json["events"]
+        let invite = json["events"]
             .as_array()
             .into_iter()
             .flatten()
-            .find(|e| e["type"] == "m.room.member" && e["state_key"] == me.as_str())
-            .and_then(|e| e["sender"].as_str().map(String::from));
-        if let Some(inviter) = inviter
-            && engine
-                .store
-                .person_by_chat(&user_address(&inviter))
-                .await?
-                .is_some()
-            && let Err(e) = client
-                .send(join_room_by_id::v3::Request::new(room.clone()))
-                .await
+            .find(|e| e["type"] == "m.room.member" && e["state_key"] == me.as_str());
+        let inviter = invite.and_then(|e| e["sender"].as_str().map(String::from));
+        let direct = invite.is_some_and(|e| e["content"]["is_direct"] == true);
+        let Some(inviter) = inviter else { continue };
+        let address = user_address(&inviter);
+        if engine.store.person_by_chat(&address).await?.is_none() {
+            continue;
+        }
+        if let Err(e) = client
+            .send(join_room_by_id::v3::Request::new(room.clone()))
+            .await
         {
             tracing::warn!(%e, "could not join a room a person invited the bot to");
+            continue;
+        }
+        // A DM the person opened is where the bot talks to them: no room of its own.
+        if direct && let Err(e) = engine.chat.adopt_dm(&address, &inviter, room).await {
+            tracing::warn!(%e, %room, "could not record a DM a person opened");
         }
     }
     Ok(())

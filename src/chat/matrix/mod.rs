@@ -3,6 +3,8 @@
 
 pub mod bot;
 pub mod commands;
+pub mod dm;
+pub mod pace;
 pub mod transport;
 pub mod wire;
 

@@ -1,4 +1,5 @@
-//! The `Chat` port on Matrix: a DM room per person (created once, remembered in the store),
+//! The `Chat` port on Matrix: one DM room per person (found or created once, remembered in
+//! the store and in `m.direct`), at the homeserver's pace (`pace`),
 //! the team room and its `m.thread` for intervisie. Every send uses the outbox key as the
 //! transaction id, so a resend after a crash is the same event on the homeserver.
 
@@ -7,12 +8,16 @@ use chrono_tz::Tz;
 use matrix_sdk::Client;
 use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::AnyMessageLikeEventContent;
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId};
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Instant;
 
+use super::dm;
+use super::pace::{Action, DEFAULT_WAIT, PaceStats, Pacer};
 use super::wire::{Meta, Place, parse_address, text_content, thread_address, thread_root};
 use crate::app::messages::{Message, OutboundMessage};
 use crate::app::ports::{Chat, ChatError, Clock};
@@ -29,6 +34,9 @@ pub struct MatrixChat {
     store: Store,
     clock: Arc<dyn Clock>,
     tz: Tz,
+    pacer: Pacer,
+    dms: dm::Directory,
+    dm_lock: tokio::sync::Mutex<()>,
 }
 
 impl MatrixChat {
@@ -38,6 +46,9 @@ impl MatrixChat {
             store,
             clock,
             tz,
+            pacer: Pacer::default(),
+            dms: dm::Directory::default(),
+            dm_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -45,28 +56,143 @@ impl MatrixChat {
         &self.client
     }
 
-    /// The person's DM room with the bot, created (and remembered) the first time.
+    /// The person's DM room with the bot: the one remembered, else one the homeserver knows
+    /// (the bot's `m.direct`, or a room of just the bot and the person, e.g. one the bot made
+    /// just before a crash), else a new one. Never a second room for the same person.
     pub async fn dm_room(&self, address: &str, user: &str) -> Result<OwnedRoomId, ChatError> {
-        let key = format!("dm:{address}");
-        if let Some(room) = self.store.chat_state(&key).await.map_err(transient)? {
-            return RoomId::parse(room).map_err(|e| ChatError::Transient(e.to_string()));
+        if let Some(room) = self.remembered_dm(address).await? {
+            return Ok(room);
         }
         let user: OwnedUserId = user.try_into().map_err(|_| {
             ChatError::Unreachable(format!(
                 "geen geldige Matrix-gebruiker / not a Matrix user: {user}"
             ))
         })?;
+        // One lookup or creation at a time: two at once could each make a room.
+        let _one = self.dm_lock.lock().await;
+        if let Some(room) = self.remembered_dm(address).await? {
+            return Ok(room);
+        }
+        let room = match self.dms.existing(&self.client, &self.store, &user).await? {
+            Some(room) => room,
+            None => self.create_dm(address, &user).await?,
+        };
+        self.remember_dm(address, &user, &room).await?;
+        Ok(room)
+    }
+
+    /// A DM room a person opened with the bot (they invited it, `is_direct`) becomes their DM.
+    pub async fn adopt_dm(
+        &self,
+        address: &str,
+        user: &str,
+        room: &RoomId,
+    ) -> Result<(), ChatError> {
+        let user: OwnedUserId = user
+            .try_into()
+            .map_err(|_| ChatError::Unreachable(format!("not a Matrix user: {user}")))?;
+        let _one = self.dm_lock.lock().await;
+        self.remember_dm(address, &user, room).await
+    }
+
+    async fn remembered_dm(&self, address: &str) -> Result<Option<OwnedRoomId>, ChatError> {
+        match self
+            .store
+            .chat_state(&dm_key(address))
+            .await
+            .map_err(transient)?
+        {
+            Some(room) => RoomId::parse(room)
+                .map(Some)
+                .map_err(|e| ChatError::Transient(e.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    /// Creates the DM room, at the homeserver's pace.
+    async fn create_dm(&self, address: &str, user: &OwnedUserId) -> Result<OwnedRoomId, ChatError> {
+        let lane = Action::CreateRoom;
+        // Synapse counts a room creation as a message too.
+        if let Some(wait) = self.pacer.closed(Action::Message, Instant::now()) {
+            return Err(lane.limited(wait));
+        }
+        self.pacer
+            .admit(lane, address, Instant::now())
+            .map_err(|wait| lane.limited(wait))?;
         let mut request = create_room::v3::Request::new();
-        request.invite = vec![user];
+        request.invite = vec![user.clone()];
         request.is_direct = true;
         request.preset = Some(create_room::v3::RoomPreset::TrustedPrivateChat);
         request.name = Some("Wandelgang".into());
-        let created = self.client.send(request).await.map_err(classify)?;
+        match self.client.send(request).await.map_err(classify) {
+            Ok(created) => {
+                self.pacer.done(lane, address, Instant::now());
+                // Known at once: should the process die before the room is recorded, the
+                // next lookup finds it here or in m.direct.
+                self.dms.learn(user, &created.room_id);
+                Ok(created.room_id)
+            }
+            Err(ChatError::Limited { retry_after, .. }) => {
+                let wait = self
+                    .pacer
+                    .refused(lane, address, Some(retry_after), Instant::now());
+                Err(lane.limited(wait))
+            }
+            Err(e) => {
+                // The room may exist even so (an answer lost on the way): look it up again.
+                self.dms.forget_index();
+                Err(e)
+            }
+        }
+    }
+
+    /// Records the room as the person's DM: in `m.direct` first (the homeserver outlives a
+    /// crash of this process), then in the store.
+    async fn remember_dm(
+        &self,
+        address: &str,
+        user: &OwnedUserId,
+        room: &RoomId,
+    ) -> Result<(), ChatError> {
+        if let Err(e) = dm::add_to_m_direct(&self.client, user, room).await {
+            tracing::warn!(%e, %room, "could not record the DM room in m.direct");
+        }
+        self.dms.learn(user, room);
         self.store
-            .set_chat_state(&key, created.room_id.as_str(), self.clock.now())
+            .set_chat_state(&dm_key(address), room.as_str(), self.clock.now())
             .await
-            .map_err(transient)?;
-        Ok(created.room_id)
+            .map_err(transient)
+    }
+
+    /// How often the homeserver's limits held back requests of a kind (for tests and logs).
+    pub fn pace_stats(&self, action: Action) -> PaceStats {
+        self.pacer.stats(action)
+    }
+
+    /// A send at the homeserver's pace for messages.
+    pub async fn paced_send(
+        &self,
+        room: &RoomId,
+        txn: &str,
+        content: &Value,
+    ) -> Result<OwnedEventId, ChatError> {
+        let lane = Action::Message;
+        self.pacer
+            .admit(lane, txn, Instant::now())
+            .map_err(|wait| lane.limited(wait))?;
+        match self.send_content(room, txn, content).await {
+            Ok(event) => {
+                self.pacer.done(lane, txn, Instant::now());
+                Ok(event)
+            }
+            Err(ChatError::Limited { retry_after, .. }) => {
+                Err(lane.limited(
+                    self.pacer
+                        .refused(lane, txn, Some(retry_after), Instant::now()),
+                ))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Sends content with a transaction id; the same id gives the same event.
@@ -167,7 +293,7 @@ impl Chat for MatrixChat {
             _ => None,
         };
         let content = text_content(&self.render(message), meta.as_ref(), root.as_deref());
-        let event = self.send_content(&room, &message.key, &content).await?;
+        let event = self.paced_send(&room, &message.key, &content).await?;
         // With several students, each gets a line of its own to react to.
         if let Message::Prompt { students, .. } = &message.body
             && students.len() > 1
@@ -189,7 +315,7 @@ impl Chat for MatrixChat {
                     key: message.key.clone(),
                     student: s.id.to_string(),
                 };
-                self.send_content(
+                self.paced_send(
                     &room,
                     &format!("{}:{}", message.key, s.id),
                     &text_content(&line, Some(&meta), None),
@@ -215,14 +341,48 @@ impl Chat for MatrixChat {
     }
 }
 
+/// The same for the SDK's higher-level calls (e.g. the Room API).
+pub fn classify_sdk(e: matrix_sdk::Error) -> ChatError {
+    match e {
+        matrix_sdk::Error::Http(e) => classify(*e),
+        other => ChatError::Transient(other.to_string()),
+    }
+}
+
+/// How long a 429 asks to wait (`retry_after_ms`, or `Retry-After`); `None` when it is no 429.
+fn rate_limit(kind: Option<&ErrorKind>, status: u16) -> Option<std::time::Duration> {
+    match kind {
+        Some(ErrorKind::LimitExceeded(data)) => Some(match data.retry_after {
+            Some(RetryAfter::Delay(d)) => d,
+            Some(RetryAfter::DateTime(at)) => at
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default(),
+            None => DEFAULT_WAIT,
+        }),
+        _ if status == 429 => Some(DEFAULT_WAIT),
+        _ => None,
+    }
+}
+
 fn transient(e: impl std::fmt::Display) -> ChatError {
     ChatError::Transient(e.to_string())
 }
 
-/// Forbidden or unknown rooms and users are not retried; everything else may pass.
+fn dm_key(address: &str) -> String {
+    format!("dm:{address}")
+}
+
+/// Forbidden or unknown rooms and users are not retried; a rate limit says how long to wait;
+/// everything else may pass.
 pub fn classify(e: matrix_sdk::HttpError) -> ChatError {
     if let Some(api) = e.as_client_api_error() {
         let status = api.status_code.as_u16();
+        if let Some(retry_after) = rate_limit(api.error_kind(), status) {
+            return ChatError::Limited {
+                why: format!("Matrix {status}: {e}"),
+                retry_after,
+            };
+        }
         if matches!(status, 403 | 404) {
             return ChatError::Unreachable(format!("Matrix {status}: {e}"));
         }
