@@ -1,15 +1,15 @@
 //! The `Chat` port on Matrix: a DM room per person (created once, remembered in the store),
 //! the team room and its `m.thread` for intervisie. Every send uses the outbox key as the
-//! transaction id, so a resend after a crash is the same event on the homeserver.
+//! transaction id, so a resend after a crash is the same event on the homeserver. Sends go
+//! through matrix-sdk's room API, which encrypts them in encrypted rooms.
 
 use async_trait::async_trait;
 use chrono_tz::Tz;
-use matrix_sdk::Client;
-use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::room::create_room;
-use matrix_sdk::ruma::events::AnyMessageLikeEventContent;
-use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId};
+use matrix_sdk::{Client, Room, RoomState};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -29,6 +29,7 @@ pub struct MatrixChat {
     store: Store,
     clock: Arc<dyn Clock>,
     tz: Tz,
+    encrypt_dms: bool,
 }
 
 impl MatrixChat {
@@ -38,7 +39,14 @@ impl MatrixChat {
             store,
             clock,
             tz,
+            encrypt_dms: true,
         }
+    }
+
+    /// Whether the DM rooms the bot creates are end-to-end encrypted (default: yes).
+    pub fn with_encrypted_dms(mut self, encrypt: bool) -> Self {
+        self.encrypt_dms = encrypt;
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -61,6 +69,14 @@ impl MatrixChat {
         request.is_direct = true;
         request.preset = Some(create_room::v3::RoomPreset::TrustedPrivateChat);
         request.name = Some("Wandelgang".into());
+        if self.encrypt_dms {
+            request.initial_state = vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+            ];
+        }
         let created = self.client.send(request).await.map_err(classify)?;
         self.store
             .set_chat_state(&key, created.room_id.as_str(), self.clock.now())
@@ -69,23 +85,36 @@ impl MatrixChat {
         Ok(created.room_id)
     }
 
-    /// Sends content with a transaction id; the same id gives the same event.
+    /// Sends content with a transaction id; the same id gives the same event (also when the
+    /// room is encrypted: the homeserver dedups on the id, not on the ciphertext).
     pub async fn send_content(
         &self,
         room: &RoomId,
         txn: &str,
         content: &Value,
     ) -> Result<OwnedEventId, ChatError> {
-        let raw: Raw<AnyMessageLikeEventContent> = Raw::new(content)
-            .map_err(|e| ChatError::Transient(e.to_string()))?
-            .cast_unchecked();
-        let request = send_message_event::v3::Request::new_raw(
-            room.to_owned(),
-            OwnedTransactionId::from(txn),
-            "m.room.message".into(),
-            raw,
-        );
-        Ok(self.client.send(request).await.map_err(classify)?.event_id)
+        let room = self.joined_room(room).await?;
+        let txn = OwnedTransactionId::from(txn);
+        let sent = room
+            .send_raw("m.room.message", content)
+            .with_transaction_id(&txn)
+            .await
+            .map_err(classify_sdk)?;
+        Ok(sent.response.event_id)
+    }
+
+    /// The room as matrix-sdk knows it. A room the client has not synced yet (just created, or
+    /// after a fresh store) is made known by joining it: for a room the bot is in, a no-op.
+    async fn joined_room(&self, room: &RoomId) -> Result<Room, ChatError> {
+        if let Some(known) = self.client.get_room(room)
+            && known.state() == RoomState::Joined
+        {
+            return Ok(known);
+        }
+        self.client
+            .join_room_by_id(room)
+            .await
+            .map_err(classify_sdk)
     }
 
     fn render(&self, message: &OutboundMessage) -> String {
@@ -217,6 +246,14 @@ impl Chat for MatrixChat {
 
 fn transient(e: impl std::fmt::Display) -> ChatError {
     ChatError::Transient(e.to_string())
+}
+
+/// An SDK error: its HTTP part classified as below; the rest (store, crypto) may pass.
+pub fn classify_sdk(e: matrix_sdk::Error) -> ChatError {
+    match e {
+        matrix_sdk::Error::Http(http) => classify(*http),
+        other => ChatError::Transient(other.to_string()),
+    }
 }
 
 /// Forbidden or unknown rooms and users are not retried; everything else may pass.
