@@ -334,7 +334,11 @@ impl Harness {
             .await
             .expect("chat state")?;
         let v: Value = serde_json::from_str(&saved).ok()?;
-        v["meta"]["device_id"].as_str().map(String::from)
+        // matrix-sdk flattens the session's meta into it.
+        v["device_id"]
+            .as_str()
+            .or(v["meta"]["device_id"].as_str())
+            .map(String::from)
     }
 
     /// What the homeserver's admin does: deletes the bot's device (and so its login).
@@ -661,9 +665,7 @@ async fn a_wpb_with_two_students_reacts_on_each_students_line() {
 }
 
 fn is_member_join(e: &Value, user: &str) -> bool {
-    e["type"] == "m.room.member"
-        && e["state_key"] == user
-        && e["content"]["membership"] == "join"
+    e["type"] == "m.room.member" && e["state_key"] == user && e["content"]["membership"] == "join"
 }
 
 fn is_unreadable_notice(e: &Value) -> bool {

@@ -6,13 +6,13 @@ use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
-use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::client::media::create_content;
 use matrix_sdk::ruma::api::client::room::get_room_event;
 use matrix_sdk::ruma::api::client::session::login;
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::api::client::uiaa::{MatrixUserIdentifier, UserIdentifier};
+use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::{EventId, OwnedDeviceId, OwnedUserId, RoomId, UInt};
 use matrix_sdk::{SessionMeta, SessionTokens};
 use serde_json::{Value, json};
@@ -300,23 +300,24 @@ async fn whoami(
         "{}/_matrix/client/v3/account/whoami",
         settings.homeserver.trim_end_matches('/')
     );
-    let response = reqwest::Client::new()
+    let response = matrix_sdk::reqwest::Client::new()
         .get(url)
         .bearer_auth(token)
         .send()
         .await
         .map_err(|e| login_err(&e))?;
-    if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+    if response.status() == matrix_sdk::reqwest::StatusCode::UNAUTHORIZED {
         return Err(MatrixError::TokenRevoked {
             user: settings.user.clone(),
         });
     }
-    let body: Value = response
+    let body = response
         .error_for_status()
         .map_err(|e| login_err(&e))?
-        .json()
+        .text()
         .await
         .map_err(|e| login_err(&e))?;
+    let body: Value = serde_json::from_str(&body).map_err(|e| login_err(&e))?;
     let user: OwnedUserId = body["user_id"]
         .as_str()
         .unwrap_or_default()
@@ -340,12 +341,11 @@ async fn password_login(
         .build()
         .await
         .map_err(|e| login_err(&e))?;
-    let mut request = login::v3::Request::new(login::v3::LoginInfo::Password(
-        login::v3::Password::new(
+    let mut request =
+        login::v3::Request::new(login::v3::LoginInfo::Password(login::v3::Password::new(
             UserIdentifier::Matrix(MatrixUserIdentifier::new(settings.user.clone())),
             password.to_string(),
-        ),
-    ));
+        )));
     request.initial_device_display_name = Some("Wandelgang".into());
     let response = probe.send(request).await.map_err(|e| login_err(&e))?;
     tracing::info!(device = %response.device_id, "logged in on Matrix as a new device");
@@ -397,7 +397,11 @@ fn clear_sdk_files(dir: &Path) -> std::io::Result<()> {
     };
     for entry in entries {
         let entry = entry?;
-        if !entry.file_name().to_string_lossy().starts_with(SDK_FILE_PREFIX) {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(SDK_FILE_PREFIX)
+        {
             continue;
         }
         tracing::warn!(file = %entry.path().display(), "removing the Matrix store of another device");
@@ -525,8 +529,7 @@ pub async fn sync_step(engine: &MatrixEngine, timeout: Duration) -> Result<(), M
         }
         for timeline_event in &joined.timeline.events {
             // Decrypted events come as the plain event they carried.
-            let Ok(event) = serde_json::from_str::<Value>(timeline_event.raw().json().get())
-            else {
+            let Ok(event) = serde_json::from_str::<Value>(timeline_event.raw().json().get()) else {
                 continue;
             };
             let (Some(id), Some(sender)) = (event["event_id"].as_str(), event["sender"].as_str())
@@ -867,7 +870,14 @@ async fn bot_meta(engine: &MatrixEngine, room: &RoomId, event: &str) -> Option<M
     let client = engine.chat.client();
     let event_id = EventId::parse(event).ok()?;
     let raw = match client.get_room(room) {
-        Some(known) => known.event(&event_id, None).await.ok()?.raw().json().get().to_string(),
+        Some(known) => known
+            .event(&event_id, None)
+            .await
+            .ok()?
+            .raw()
+            .json()
+            .get()
+            .to_string(),
         None => client
             .send(get_room_event::v3::Request::new(room.to_owned(), event_id))
             .await
@@ -1059,7 +1069,10 @@ mod tests {
             sibling("sqlite:///var/lib/wg/data.db?mode=rwc").as_deref(),
             Some("/var/lib/wg/data.matrix-store")
         );
-        assert_eq!(sibling("sqlite:data/wg.db").as_deref(), Some("data/wg.matrix-store"));
+        assert_eq!(
+            sibling("sqlite:data/wg.db").as_deref(),
+            Some("data/wg.matrix-store")
+        );
         assert_eq!(sibling("sqlite::memory:"), None);
         assert_eq!(sibling("postgres://db/wg"), None);
     }
