@@ -826,7 +826,9 @@ async fn a_revoked_device_logs_in_again_with_the_password() {
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let running = h.spawn_run(None, stopped);
     let first = bot_device_where(&h, "logged in", |_| true).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The ticker plans the day before the slot comes.
+    h.eventually("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt'")
+        .await;
     h.clock.set(at("2026-10-05 16:20"));
     let (_, prompt) = w0
         .wait_for("a prompt", |e| meta(e)["prompt"].is_string())
@@ -840,6 +842,10 @@ async fn a_revoked_device_logs_in_again_with_the_password() {
 
     // A later prompt still arrives, readable.
     h.clock.set(at("2026-10-12 06:00"));
+    h.eventually(
+        "SELECT CASE WHEN COUNT(*) >= 2 THEN 1 ELSE 0 END FROM outbox WHERE kind = 'prompt'",
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     h.clock.set(at("2026-10-12 16:20"));
     let (_, later) = w0
