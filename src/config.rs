@@ -80,10 +80,18 @@ pub struct MatrixSettings {
     pub user: String,
     pub password: Option<Secret>,
     pub access_token: Option<Secret>,
+    /// The directory of matrix-sdk's own store (encryption keys, device, rooms); `None`: next
+    /// to the SQLite database.
+    pub store: Option<std::path::PathBuf>,
+    /// Encrypts that store at rest.
+    pub store_passphrase: Option<Secret>,
+    /// DM rooms the bot creates are end-to-end encrypted, as Element's are.
+    pub encrypt_dms: bool,
 }
 
 pub const ENV_MATRIX_PASSWORD: &str = "WANDELGANG_MATRIX_PASSWORD";
 pub const ENV_MATRIX_ACCESS_TOKEN: &str = "WANDELGANG_MATRIX_ACCESS_TOKEN";
+pub const ENV_MATRIX_STORE_PASSPHRASE: &str = "WANDELGANG_MATRIX_STORE_PASSPHRASE";
 
 /// How `wandelgang run` behaves on Discord.
 #[derive(Debug, Clone, PartialEq)]
@@ -433,6 +441,8 @@ struct RawMatrix {
     user: Option<String>,
     password: Option<String>,
     access_token: Option<String>,
+    store: Option<String>,
+    encrypt_dms: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1177,11 +1187,25 @@ fn matrix_settings(
         "access_token",
         raw.access_token.as_ref(),
     )?;
+    let store_passphrase = env_value(env, ENV_MATRIX_STORE_PASSPHRASE).map(Secret::new);
+    let store = match raw.store.as_deref().map(str::trim) {
+        Some("") => {
+            return Err(ctx.invalid(
+                &prefix.key("store"),
+                "een map, bijvoorbeeld \"/var/lib/wandelgang/matrix-store\"",
+                "a directory, for example \"/var/lib/wandelgang/matrix-store\"",
+            ));
+        }
+        other => other.map(std::path::PathBuf::from),
+    };
     Ok(Some(MatrixSettings {
         homeserver,
         user,
         password,
         access_token,
+        store,
+        store_passphrase,
+        encrypt_dms: raw.encrypt_dms.unwrap_or(true),
     }))
 }
 
@@ -2177,5 +2201,24 @@ negative_of_last = 4
         let e = err("[discord]\nrequests_per_second = 80\n");
         let shown = assert_at(&e, "discord.requests_per_second", 2);
         assert!(shown.contains("50"), "{shown}");
+    }
+    #[test]
+    fn the_matrix_store_and_encrypted_dms_are_configurable() {
+        let base = "[matrix]\nhomeserver = \"https://m.x\"\nuser = \"@wg:x\"\n";
+        let c = Config::from_toml_str(base, "w.toml", &no_env()).unwrap();
+        let m = c.matrix.unwrap();
+        assert_eq!((m.store, m.encrypt_dms), (None, true));
+        assert!(m.store_passphrase.is_none());
+        let text = format!("{base}store = \"/var/lib/wg/keys\"\nencrypt_dms = false\n");
+        let vars = env(&[(ENV_MATRIX_STORE_PASSPHRASE, "twee woorden")]);
+        let m = Config::from_toml_str(&text, "w.toml", &vars)
+            .unwrap()
+            .matrix
+            .unwrap();
+        assert_eq!(m.store, Some(std::path::PathBuf::from("/var/lib/wg/keys")));
+        assert!(!m.encrypt_dms);
+        assert_eq!(m.store_passphrase.unwrap().expose(), "twee woorden");
+        let e = err(&format!("{base}store = \"\"\n"));
+        assert_at(&e, "matrix.store", 4);
     }
 }

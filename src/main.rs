@@ -277,18 +277,19 @@ async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
         "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C",
         matrix.user, matrix.user
     );
-    let bot = wandelgang::chat::matrix::start(
+    // Ends with an error (so a non-zero exit, for systemd and the operator) when the login
+    // is revoked and cannot be renewed.
+    let result = wandelgang::chat::matrix::run(
         store.clone(),
         Arc::new(config),
         Arc::new(Catalogue::builtin()),
         Arc::new(SystemClock),
         MatrixOptions::new(matrix),
+        stop_signal(),
     )
-    .await
-    .context("Matrix")?;
-    bot.run_until(stop_signal()).await;
+    .await;
     store.close().await;
-    Ok(())
+    result.context("Matrix")
 }
 
 async fn run_discord(config: Config, token: wandelgang::config::Secret) -> Result<()> {

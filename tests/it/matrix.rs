@@ -5,10 +5,11 @@
 use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
-use matrix_sdk::ruma::api::client::membership::join_room_by_id;
+use matrix_sdk::deserialized_responses::TimelineEventKind;
 use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::room::create_room;
-use matrix_sdk::ruma::events::AnyMessageLikeEventContent;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::{AnyMessageLikeEventContent, InitialStateEvent};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedUserId, RoomId, TransactionId};
 use matrix_sdk::{SessionMeta, SessionTokens};
@@ -22,13 +23,15 @@ use crate::support::{TestDb, at, count, eventually, roster};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::matrix::bot::{MatrixEngine, SharedClock};
 use wandelgang::chat::matrix::pace::Action;
-use wandelgang::chat::matrix::{MatrixOptions, RunningMatrixBot, start};
+use wandelgang::chat::matrix::{MatrixError, MatrixOptions, RunningMatrixBot, run, start};
 use wandelgang::config::{Config, MatrixSettings, Secret};
 use wandelgang::domain::prompts::Catalogue;
 use wandelgang::store::Store;
 
 const PASSWORD: &str = "wachtwoord-voor-de-test";
 const WAIT: Duration = Duration::from_secs(30);
+/// Set on an event the human's client decrypted.
+const DECRYPTED: &str = "test:decrypted";
 
 /// A person at their Matrix client.
 struct Human {
@@ -76,15 +79,15 @@ impl Human {
         }
         let response = self.client.sync_once(settings).await.expect("sync");
         for room in response.rooms.invited.keys() {
-            self.client
-                .send(join_room_by_id::v3::Request::new(room.clone()))
-                .await
-                .expect("join");
+            self.client.join_room_by_id(room).await.expect("join");
         }
         let mut seen = self.seen.lock().expect("lock");
         for (room, joined) in &response.rooms.joined {
             for e in &joined.timeline.events {
-                let v: Value = serde_json::from_str(e.raw().json().get()).expect("event json");
+                let mut v: Value = serde_json::from_str(e.raw().json().get()).expect("event json");
+                if matches!(e.kind, TimelineEventKind::Decrypted(_)) {
+                    v[DECRYPTED] = json!(true);
+                }
                 seen.push((room.to_string(), v));
             }
         }
@@ -159,6 +162,37 @@ impl Human {
         .await
     }
 
+    /// A DM with `user` the way Element opens one: direct, private, end-to-end encrypted.
+    async fn open_encrypted_dm(&self, user: &str) -> String {
+        let mut request = create_room::v3::Request::new();
+        request.invite = vec![user.try_into().expect("user")];
+        request.is_direct = true;
+        request.preset = Some(create_room::v3::RoomPreset::TrustedPrivateChat);
+        request.initial_state = vec![
+            InitialStateEvent::with_empty_state_key(
+                RoomEncryptionEventContent::with_recommended_defaults(),
+            )
+            .to_raw_any(),
+        ];
+        let room = self.client.create_room(request).await.expect("create dm");
+        room.room_id().to_string()
+    }
+
+    /// Sends through matrix-sdk's room API, as a real client does: encrypted where the room is.
+    async fn send_in_room(&self, room: &str, content: Value) -> String {
+        let room_id = RoomId::parse(room).expect("room id");
+        let room = match self.client.get_room(&room_id) {
+            Some(r) => r,
+            None => self.client.join_room_by_id(&room_id).await.expect("join"),
+        };
+        room.send_raw("m.room.message", content)
+            .await
+            .expect("send in room")
+            .response
+            .event_id
+            .to_string()
+    }
+
     async fn create_room(&self, invite: &[&str], direct: bool) -> String {
         let mut request = create_room::v3::Request::new();
         request.invite = invite
@@ -180,7 +214,15 @@ struct Harness {
     store: Store,
     clock: VirtualClock,
     bot_user: String,
+    /// The bot's account as registered: a device with an access token.
+    bot_reg: Registered,
     bot: Option<RunningMatrixBot>,
+    /// matrix-sdk's store of the bot (device, keys), kept over restarts like the database.
+    keys: tempfile::TempDir,
+    /// Whether the bot creates its DMs encrypted. Off unless a test says so: most humans here
+    /// log in only after the bot wrote to them, and a message encrypted before a device
+    /// existed is unreadable to it (as in Element).
+    encrypt_dms: bool,
     _db: TestDb,
 }
 
@@ -206,7 +248,7 @@ impl Harness {
             .with_test_writer()
             .try_init();
         let synapse = Synapse::start_with(limits).await?;
-        synapse.register("wandelgang", PASSWORD, false).await;
+        let bot_reg = synapse.register("wandelgang", PASSWORD, false).await;
         let mut people = BTreeMap::new();
         for local in std::iter::once("so".to_string())
             .chain((0..n).map(|i| format!("w{i}")))
@@ -223,7 +265,10 @@ impl Harness {
             store,
             clock: VirtualClock::new(at("2026-10-05 06:00")),
             bot_user,
+            bot_reg,
             bot: None,
+            keys: tempfile::tempdir().expect("temp dir"),
+            encrypt_dms: false,
             _db: db,
         };
         Some((h, people))
@@ -248,16 +293,78 @@ impl Harness {
         self.store.import_roster(&r).await.expect("roster");
     }
 
-    async fn start_bot(&mut self) {
+    /// The bot's settings: logging in with the password, or with an access token only.
+    fn options(&self, access_token: Option<&str>) -> MatrixOptions {
         let settings = MatrixSettings {
             homeserver: self.synapse.url(),
             user: self.bot_user.clone(),
-            password: Some(Secret::new(PASSWORD)),
-            access_token: None,
+            password: access_token.is_none().then(|| Secret::new(PASSWORD)),
+            access_token: access_token.map(Secret::new),
+            store: Some(self.keys.path().join("matrix-store")),
+            store_passphrase: Some(Secret::new("sleutel van de test")),
+            encrypt_dms: self.encrypt_dms,
         };
         let mut opts = MatrixOptions::new(settings);
         opts.tick_every = None;
         opts.sync_timeout = Duration::from_millis(300);
+        opts
+    }
+
+    /// `run` as `wandelgang run` uses it, ticking on its own, until it ends or `stop` fires.
+    fn spawn_run(
+        &self,
+        access_token: Option<&str>,
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> tokio::task::JoinHandle<Result<(), MatrixError>> {
+        let mut opts = self.options(access_token);
+        opts.tick_every = Some(Duration::from_millis(300));
+        let clock: SharedClock = Arc::new(self.clock.clone());
+        tokio::spawn(run(
+            self.store.clone(),
+            Arc::new(config()),
+            Arc::new(Catalogue::builtin()),
+            clock,
+            opts,
+            async move {
+                let _ = stop.await;
+            },
+        ))
+    }
+
+    /// The device the bot's stored session belongs to.
+    async fn bot_device(&self) -> Option<String> {
+        let saved = self
+            .store
+            .chat_state("matrix:session")
+            .await
+            .expect("chat state")?;
+        let v: Value = serde_json::from_str(&saved).ok()?;
+        // matrix-sdk flattens the session's meta into it.
+        v["device_id"]
+            .as_str()
+            .or(v["meta"]["device_id"].as_str())
+            .map(String::from)
+    }
+
+    /// What the homeserver's admin does: deletes the bot's device (and so its login).
+    async fn admin_deletes_device(&self, device: &str) {
+        let admin = self.synapse.register("beheer", PASSWORD, true).await;
+        let url = format!(
+            "{}/_synapse/admin/v2/users/{}/devices/{device}",
+            self.synapse.url(),
+            self.bot_user
+        );
+        let response = reqwest::Client::new()
+            .delete(url)
+            .bearer_auth(&admin.access_token)
+            .send()
+            .await
+            .expect("delete device");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    async fn start_bot(&mut self) {
+        let opts = self.options(None);
         let clock: SharedClock = Arc::new(self.clock.clone());
         let bot = start(
             self.store.clone(),
@@ -917,5 +1024,240 @@ async fn vraag_delivers_one_prompt_and_a_second_ask_that_day_is_refused() {
         h.count("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'")
             .await,
         1
+    );
+}
+
+fn is_member_join(e: &Value, user: &str) -> bool {
+    e["type"] == "m.room.member" && e["state_key"] == user && e["content"]["membership"] == "join"
+}
+
+fn is_unreadable_notice(e: &Value) -> bool {
+    e["content"]["body"].as_str().is_some_and(|b| {
+        b.contains("Ik kan je bericht niet lezen") && b.contains("I cannot read your message")
+    })
+}
+
+fn text(body: &str) -> Value {
+    json!({"msgtype": "m.text", "body": body})
+}
+
+/// Polls until the bot's stored session names a device that `accept`s.
+async fn bot_device_where(h: &Harness, what: &str, accept: impl Fn(&str) -> bool) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(device) = h.bot_device().await.filter(|d| accept(d)) {
+            return device;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_dm_opened_by_the_wpb_gets_prompts_and_reflections_also_after_a_restart() {
+    let Some((mut h, people)) = Harness::new(1).await else {
+        return;
+    };
+    h.encrypt_dms = true;
+    h.import(1, None).await;
+    h.start_bot().await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    // The wpb's client announces its device keys, as Element does at login.
+    w0.sync().await;
+
+    // The wpb opens an encrypted DM with the bot from their own client; the bot joins.
+    let dm = w0.open_encrypted_dm(&h.bot_user).await;
+    w0.wait_for("the bot joining", |e| is_member_join(e, &h.bot_user))
+        .await;
+    w0.send_in_room(&dm, text("Eerste dag, veel gezien.")).await;
+    h.eventually("SELECT COUNT(*) FROM reflections WHERE text = 'Eerste dag, veel gezien.'")
+        .await;
+    let (answer_room, answer) = w0
+        .wait_for("the answer to the reflection", |e| {
+            e["type"] == "m.room.message" && meta(e).is_null()
+        })
+        .await;
+    assert_eq!(answer_room, dm);
+    assert_eq!(answer[DECRYPTED], true, "the answer is encrypted: {answer}");
+
+    // The prompt arrives encrypted and is read; an encrypted reply to it is stored against it.
+    h.tick().await;
+    h.clock.set(at("2026-10-05 16:20"));
+    h.tick().await;
+    let (prompt_room, prompt) = w0
+        .wait_for("a prompt", |e| meta(e)["prompt"].is_string())
+        .await;
+    assert_eq!(prompt[DECRYPTED], true, "the prompt is encrypted: {prompt}");
+    let prompt_id = prompt["event_id"].as_str().expect("event id").to_string();
+    w0.send_in_room(
+        &prompt_room,
+        json!({"msgtype": "m.text", "body": "Ze vroeg zelf door.",
+               "m.relates_to": {"m.in_reply_to": {"event_id": prompt_id}}}),
+    )
+    .await;
+    h.eventually(
+        "SELECT COUNT(*) FROM reflections WHERE prompt_key IS NOT NULL AND text = 'Ze vroeg zelf door.'",
+    )
+    .await;
+
+    // The bot dies; the wpb writes meanwhile; a new process on the same database and store.
+    let device = h.bot_device().await.expect("a session");
+    h.bot.take().expect("bot").kill();
+    w0.send_in_room(&dm, text("Terwijl de bot weg was.")).await;
+    h.clock.set(at("2026-10-05 16:30"));
+    h.start_bot().await;
+    h.eventually("SELECT COUNT(*) FROM reflections WHERE text = 'Terwijl de bot weg was.'")
+        .await;
+    assert_eq!(h.bot_device().await.as_deref(), Some(device.as_str()));
+
+    // The next week's prompt, from the restarted bot, is readable too.
+    h.clock.set(at("2026-10-12 06:00"));
+    h.tick().await;
+    h.clock.set(at("2026-10-12 16:20"));
+    h.tick().await;
+    let (_, second) = w0
+        .wait_for("the second prompt", |e| {
+            meta(e)["prompt"].is_string() && e["event_id"] != prompt_id.as_str()
+        })
+        .await;
+    assert_eq!(second[DECRYPTED], true, "{second}");
+    assert_eq!(h.count("SELECT COUNT(*) FROM reflections").await, 3);
+    w0.sync().await;
+    assert!(
+        !w0.bodies_from(&h.bot_user)
+            .iter()
+            .any(|(_, e)| is_unreadable_notice(e)),
+        "the bot could not read something"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_message_gets_one_notice_per_burst() {
+    let Some((mut h, people)) = Harness::new(1).await else {
+        return;
+    };
+    h.encrypt_dms = true;
+    h.import(1, None).await;
+    h.start_bot().await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    w0.sync().await;
+    let dm = w0.open_encrypted_dm(&h.bot_user).await;
+    w0.wait_for("the bot joining", |e| is_member_join(e, &h.bot_user))
+        .await;
+
+    // A real ciphertext, as the homeserver holds it, resent under a session the bot never got:
+    // what a client that withholds its keys (or lost them) sends.
+    let readable = w0.send_in_room(&dm, text("Leesbaar.")).await;
+    let raw = w0
+        .client
+        .send(
+            matrix_sdk::ruma::api::client::room::get_room_event::v3::Request::new(
+                RoomId::parse(&dm).expect("room"),
+                readable.as_str().try_into().expect("event id"),
+            ),
+        )
+        .await
+        .expect("get event");
+    let encrypted: Value = serde_json::from_str(raw.event.json().get()).expect("json");
+    assert_eq!(encrypted["type"], "m.room.encrypted");
+    for i in 0..3 {
+        let mut content = encrypted["content"].clone();
+        content["session_id"] = json!(format!("geen-sleutel-{i}"));
+        w0.send(&dm, "m.room.encrypted", content).await;
+    }
+    w0.wait_for("the notice", is_unreadable_notice).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    w0.sync().await;
+    let notices = w0
+        .bodies_from(&h.bot_user)
+        .iter()
+        .filter(|(room, e)| *room == dm && is_unreadable_notice(e))
+        .count();
+    assert_eq!(notices, 1, "one notice for the burst");
+    assert_eq!(h.count("SELECT COUNT(*) FROM reflections").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_logs_in_again_with_the_password() {
+    let Some((mut h, people)) = Harness::new(1).await else {
+        return;
+    };
+    h.encrypt_dms = true;
+    h.import(1, None).await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    w0.sync().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let running = h.spawn_run(None, stopped);
+    let first = bot_device_where(&h, "logged in", |_| true).await;
+    // The ticker plans the day before the slot comes.
+    h.eventually("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt'")
+        .await;
+    h.clock.set(at("2026-10-05 16:20"));
+    let (_, prompt) = w0
+        .wait_for("a prompt", |e| meta(e)["prompt"].is_string())
+        .await;
+    let prompt_id = prompt["event_id"].as_str().expect("id").to_string();
+
+    // The admin deletes the bot's device: the bot logs in again, as a new device.
+    h.admin_deletes_device(&first).await;
+    let second = bot_device_where(&h, "logged in again", |d| d != first).await;
+    assert_ne!(second, first);
+
+    // A later prompt still arrives, readable.
+    h.clock.set(at("2026-10-12 06:00"));
+    h.eventually(
+        "SELECT CASE WHEN COUNT(*) >= 2 THEN 1 ELSE 0 END FROM outbox WHERE kind = 'prompt'",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    h.clock.set(at("2026-10-12 16:20"));
+    let (_, later) = w0
+        .wait_for("a prompt after the new login", |e| {
+            meta(e)["prompt"].is_string() && e["event_id"] != prompt_id.as_str()
+        })
+        .await;
+    assert_eq!(later[DECRYPTED], true, "{later}");
+    assert!(!running.is_finished(), "the bot stopped");
+    stop.send(()).expect("stop");
+    running.await.expect("join").expect("a clean stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_without_a_password_ends_the_run_saying_what_to_do() {
+    let Some((h, _people)) = Harness::new(1).await else {
+        return;
+    };
+    h.import(1, None).await;
+    let token = h.bot_reg.access_token.clone();
+    let (_stop, stopped) = tokio::sync::oneshot::channel();
+    let running = h.spawn_run(Some(&token), stopped);
+    let device = bot_device_where(&h, "logged in", |_| true).await;
+    assert_eq!(device, h.bot_reg.device_id);
+
+    h.admin_deletes_device(&device).await;
+    let ended = tokio::time::timeout(WAIT, running)
+        .await
+        .expect("the run ends")
+        .expect("join");
+    let e = ended.expect_err("a revoked token is an error");
+    assert!(matches!(e, MatrixError::TokenRevoked { .. }), "{e}");
+    let shown = e.to_string();
+    for part in [
+        "toegangstoken",
+        "access token",
+        "WANDELGANG_MATRIX_ACCESS_TOKEN",
+    ] {
+        assert!(shown.contains(part), "{shown}");
+    }
+
+    // Started again with the same dead token, it stops at once with the same advice.
+    let (_stop, stopped) = tokio::sync::oneshot::channel();
+    let again = tokio::time::timeout(WAIT, h.spawn_run(Some(&token), stopped))
+        .await
+        .expect("the run ends")
+        .expect("join");
+    assert!(
+        matches!(again, Err(MatrixError::TokenRevoked { .. })),
+        "{again:?}"
     );
 }

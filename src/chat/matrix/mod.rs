@@ -1,5 +1,5 @@
-//! Matrix, on matrix-sdk without end-to-end encryption. Like the Discord adapter it only
-//! translates: events to the core's `Inbound`, the `Chat` port to Matrix requests.
+//! Matrix, on matrix-sdk with end-to-end encryption (its SQLite store keeps the device and
+//! keys). Like the Discord adapter it only translates: events to the core's `Inbound`, the `Chat` port to Matrix requests.
 
 pub mod bot;
 pub mod commands;
@@ -8,5 +8,5 @@ pub mod pace;
 pub mod transport;
 pub mod wire;
 
-pub use bot::{MatrixOptions, RunningMatrixBot, start};
+pub use bot::{MatrixError, MatrixOptions, RunningMatrixBot, run, start};
 pub use transport::MatrixChat;

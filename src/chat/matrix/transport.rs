@@ -1,17 +1,17 @@
 //! The `Chat` port on Matrix: one DM room per person (found or created once, remembered in
 //! the store and in `m.direct`), at the homeserver's pace (`pace`),
 //! the team room and its `m.thread` for intervisie. Every send uses the outbox key as the
-//! transaction id, so a resend after a crash is the same event on the homeserver.
+//! transaction id, so a resend after a crash is the same event on the homeserver. Sends go
+//! through matrix-sdk's room API, which encrypts them in encrypted rooms.
 
 use async_trait::async_trait;
 use chrono_tz::Tz;
-use matrix_sdk::Client;
-use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
-use matrix_sdk::ruma::events::AnyMessageLikeEventContent;
-use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId};
+use matrix_sdk::{Client, Room, RoomState};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,6 +37,7 @@ pub struct MatrixChat {
     pacer: Pacer,
     dms: dm::Directory,
     dm_lock: tokio::sync::Mutex<()>,
+    encrypt_dms: bool,
 }
 
 impl MatrixChat {
@@ -49,7 +50,14 @@ impl MatrixChat {
             pacer: Pacer::default(),
             dms: dm::Directory::default(),
             dm_lock: tokio::sync::Mutex::new(()),
+            encrypt_dms: true,
         }
+    }
+
+    /// Whether the DM rooms the bot creates are end-to-end encrypted (default: yes).
+    pub fn with_encrypted_dms(mut self, encrypt: bool) -> Self {
+        self.encrypt_dms = encrypt;
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -124,6 +132,14 @@ impl MatrixChat {
         request.is_direct = true;
         request.preset = Some(create_room::v3::RoomPreset::TrustedPrivateChat);
         request.name = Some("Wandelgang".into());
+        if self.encrypt_dms {
+            request.initial_state = vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+            ];
+        }
         match self.client.send(request).await.map_err(classify) {
             Ok(created) => {
                 self.pacer.done(lane, address, Instant::now());
@@ -195,23 +211,36 @@ impl MatrixChat {
         }
     }
 
-    /// Sends content with a transaction id; the same id gives the same event.
+    /// Sends content with a transaction id; the same id gives the same event (also when the
+    /// room is encrypted: the homeserver dedups on the id, not on the ciphertext).
     pub async fn send_content(
         &self,
         room: &RoomId,
         txn: &str,
         content: &Value,
     ) -> Result<OwnedEventId, ChatError> {
-        let raw: Raw<AnyMessageLikeEventContent> = Raw::new(content)
-            .map_err(|e| ChatError::Transient(e.to_string()))?
-            .cast_unchecked();
-        let request = send_message_event::v3::Request::new_raw(
-            room.to_owned(),
-            OwnedTransactionId::from(txn),
-            "m.room.message".into(),
-            raw,
-        );
-        Ok(self.client.send(request).await.map_err(classify)?.event_id)
+        let room = self.joined_room(room).await?;
+        let txn = OwnedTransactionId::from(txn);
+        let sent = room
+            .send_raw("m.room.message", content)
+            .with_transaction_id(&txn)
+            .await
+            .map_err(classify_sdk)?;
+        Ok(sent.response.event_id)
+    }
+
+    /// The room as matrix-sdk knows it. A room the client has not synced yet (just created, or
+    /// after a fresh store) is made known by joining it: for a room the bot is in, a no-op.
+    async fn joined_room(&self, room: &RoomId) -> Result<Room, ChatError> {
+        if let Some(known) = self.client.get_room(room)
+            && known.state() == RoomState::Joined
+        {
+            return Ok(known);
+        }
+        self.client
+            .join_room_by_id(room)
+            .await
+            .map_err(classify_sdk)
     }
 
     fn render(&self, message: &OutboundMessage) -> String {
