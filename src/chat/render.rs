@@ -912,6 +912,7 @@ mod tests {
     use crate::domain::escalation::Trigger;
     use crate::domain::intervisie::RefuseReason;
     use crate::domain::klik::KlikError;
+    use crate::domain::addressing::NamingError;
     use crate::domain::language::assert_only;
     use crate::domain::reflection::ReflectionError;
     use crate::domain::roster::{PersonId, Role, RosterConflict, SchoolId};
@@ -1251,6 +1252,14 @@ mod tests {
             UserError::Klik(KlikError::NotYourPairing),
             UserError::Klik(KlikError::PairingInactive),
             UserError::Klik(KlikError::UnknownValue("x1".into())),
+            UserError::Naming(NamingError::NotInSchool("x1".into())),
+            UserError::Naming(NamingError::Ambiguous {
+                named: "Sam".into(),
+                ids: vec!["s1".into(), "s2".into()],
+            }),
+            UserError::Naming(NamingError::NoChatAddress {
+                name: "Fatima".into(),
+            }),
         ];
         for reason in [
             RefuseReason::Closed,
@@ -1321,9 +1330,12 @@ mod tests {
             UserError::PairingEnded { .. } => 31,
             UserError::EscalationOfOtherSchool => 32,
             UserError::RosterRefused(_) => 33,
+            UserError::Naming(NamingError::NotInSchool(_)) => 34,
+            UserError::Naming(NamingError::Ambiguous { .. }) => 35,
+            UserError::Naming(NamingError::NoChatAddress { .. }) => 36,
         }
     }
-    const USER_ERROR_KINDS: usize = 34;
+    const USER_ERROR_KINDS: usize = 37;
 
     fn covers<T>(samples: &[T], kind: impl Fn(&T) -> usize, kinds: usize) {
         let mut seen = vec![false; kinds];

@@ -4,6 +4,7 @@
 mod batch;
 mod chat_state;
 mod intervisie;
+mod invites;
 mod jobs;
 mod outbox;
 mod people;
@@ -13,6 +14,7 @@ mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
+pub use invites::StoredInvite;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
 pub(crate) use people::seed_for;
 pub use people::{ImportRules, ImportSummary};

@@ -7,7 +7,6 @@ use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::client::media::create_content;
-use matrix_sdk::ruma::api::client::membership::join_room_by_id;
 use matrix_sdk::ruma::api::client::room::get_room_event;
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::{EventId, OwnedUserId, RoomId, UInt};
@@ -18,6 +17,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::commands::{Command, HELP, ParseError, parse};
+use super::people::named;
 use super::transport::MatrixChat;
 use super::wire::{
     Meta, escalation_of, klik_of, strip_reply_fallback, text_content, thread_address, user_address,
@@ -29,7 +29,8 @@ use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::config::{Config, MatrixSettings};
 use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
-use crate::domain::roster::PersonId;
+use crate::domain::addressing::Wanted;
+use crate::domain::roster::{PersonId, Role};
 use crate::store::{Store, StoreError};
 
 pub type SharedClock = Arc<dyn Clock>;
@@ -269,35 +270,12 @@ async fn sync_forever(engine: Arc<MatrixEngine>, timeout: Duration) {
     }
 }
 
-/// Joins the rooms that people from the roster invited the bot to; strangers' invitations wait.
+/// Remembers invitations and accepts or declines them as the roster now explains them.
 async fn join_invites(
     engine: &MatrixEngine,
     response: &matrix_sdk::sync::SyncResponse,
 ) -> Result<(), MatrixError> {
-    let client = engine.chat.client();
-    let me = client.user_id().map(|u| u.to_string()).unwrap_or_default();
-    for (room, invited) in &response.rooms.invited {
-        let json = serde_json::to_value(&invited.invite_state).unwrap_or_default();
-        let inviter = json["events"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|e| e["type"] == "m.room.member" && e["state_key"] == me.as_str())
-            .and_then(|e| e["sender"].as_str().map(String::from));
-        if let Some(inviter) = inviter
-            && engine
-                .store
-                .person_by_chat(&user_address(&inviter))
-                .await?
-                .is_some()
-            && let Err(e) = client
-                .send(join_room_by_id::v3::Request::new(room.clone()))
-                .await
-        {
-            tracing::warn!(%e, "could not join a room a person invited the bot to");
-        }
-    }
-    Ok(())
+    super::invites::handle(engine, response).await
 }
 
 /// One sync: handle what came in, then remember where we are.
@@ -487,15 +465,6 @@ async fn command_event(
     from: Sender,
     command: Command,
 ) -> Result<(), MatrixError> {
-    let person = |user: String| async move {
-        Ok::<_, MatrixError>(
-            engine
-                .store
-                .person_by_chat(&user_address(&user))
-                .await?
-                .map(|p| p.id),
-        )
-    };
     let inbound = match command {
         Command::Help => {
             let language = language(engine, origin.sender).await;
@@ -509,11 +478,10 @@ async fn command_event(
         },
         Command::Klik { value, student } => {
             let student = match student {
-                Some(user) => match person(user.clone()).await? {
-                    Some(id) => Some(id),
-                    None => {
-                        return unknown_person(engine, origin, &user).await;
-                    }
+                Some(typed) => match named(engine, &from, &typed, Wanted::role(Role::Student)).await
+                {
+                    Ok(id) => Some(id),
+                    Err(refused) => return answer(engine, origin, refused).await,
                 },
                 None => None,
             };
@@ -541,31 +509,25 @@ async fn command_event(
             student,
             start,
             end,
-        } => {
-            let (w, s) = (person(wpb.clone()).await?, person(student.clone()).await?);
-            let (Some(w), Some(s)) = (w.clone(), s.clone()) else {
-                let missing = if w.is_none() { &wpb } else { &student };
-                return unknown_person(engine, origin, missing).await;
-            };
-            Inbound::Pair {
+        } => match pair_people(engine, &from, &wpb, &student).await {
+            Ok((wpb, student)) => Inbound::Pair {
                 from,
-                wpb: w,
-                student: s,
+                wpb,
+                student,
                 start,
                 end,
-            }
-        }
+            },
+            Err(refused) => return answer(engine, origin, refused).await,
+        },
         Command::Unpair { wpb, student, end } => {
-            let (w, s) = (person(wpb.clone()).await?, person(student.clone()).await?);
-            let (Some(w), Some(s)) = (w.clone(), s.clone()) else {
-                let missing = if w.is_none() { &wpb } else { &student };
-                return unknown_person(engine, origin, missing).await;
-            };
-            Inbound::Unpair {
-                from,
-                wpb: w,
-                student: s,
-                end,
+            match pair_people(engine, &from, &wpb, &student).await {
+                Ok((wpb, student)) => Inbound::Unpair {
+                    from,
+                    wpb,
+                    student,
+                    end,
+                },
+                Err(refused) => return answer(engine, origin, refused).await,
             }
         }
         Command::Escalations => Inbound::ListEscalations { from },
@@ -584,21 +546,16 @@ async fn command_event(
     answer(engine, origin, engine.handle(inbound).await).await
 }
 
-async fn unknown_person(
+/// The wpb and the student a pairing command names.
+async fn pair_people(
     engine: &MatrixEngine,
-    origin: Origin<'_>,
-    who: &str,
-) -> Result<(), MatrixError> {
-    let language = language(engine, origin.sender).await;
-    let text = not_in_roster(who);
-    say(engine, origin, &render::defuse_mentions(text.get(language))).await
-}
-
-fn not_in_roster(who: &str) -> Text {
-    Text::owned(
-        format!("{who} staat niet in het rooster van deze school."),
-        format!("{who} is not in this school's roster."),
-    )
+    from: &Sender,
+    wpb: &str,
+    student: &str,
+) -> Result<(PersonId, PersonId), Handled> {
+    let wpb = named(engine, from, wpb, Wanted::role(Role::Wpb)).await?;
+    let student = named(engine, from, student, Wanted::role(Role::Student)).await?;
+    Ok((wpb, student))
 }
 
 /// The references on one of the bot's own messages; nothing for anyone else's.
@@ -682,6 +639,23 @@ async fn answer_room(
 ) -> Option<matrix_sdk::ruma::OwnedRoomId> {
     if !origin.team_room {
         return Some(origin.room.to_owned());
+    }
+    // Only people in the roster get a room with the bot: a stranger typing in a team room
+    // gets no answer rather than a new DM.
+    match engine
+        .store
+        .person_by_chat(&user_address(origin.sender))
+        .await
+    {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::info!(sender = %origin.sender, "no private answer for someone not in the roster");
+            return None;
+        }
+        Err(e) => {
+            tracing::warn!(%e, "could not look up who wrote in a team room");
+            return None;
+        }
     }
     match engine
         .chat
@@ -777,7 +751,6 @@ mod tests {
                 assert!(text.ends_with(FORGET_CONFIRM_HOW.get(language)), "{text}");
                 assert_only(language, &text);
             }
-            assert_only(language, not_in_roster("@x1:server").get(language));
         }
     }
 }

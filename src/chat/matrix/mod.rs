@@ -3,6 +3,8 @@
 
 pub mod bot;
 pub mod commands;
+mod invites;
+mod people;
 pub mod transport;
 pub mod wire;
 
