@@ -908,11 +908,11 @@ pub fn fault(language: Language) -> String {
 mod tests {
     use super::*;
     use crate::app::messages::{SharedReflection, StudentRef, TimelineEntry};
+    use crate::domain::addressing::NamingError;
     use crate::domain::authz::Denied;
     use crate::domain::escalation::Trigger;
     use crate::domain::intervisie::RefuseReason;
     use crate::domain::klik::KlikError;
-    use crate::domain::addressing::NamingError;
     use crate::domain::language::assert_only;
     use crate::domain::reflection::ReflectionError;
     use crate::domain::roster::{PersonId, Role, RosterConflict, SchoolId};

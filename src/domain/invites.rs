@@ -46,7 +46,10 @@ mod tests {
     #[test]
     fn an_invite_is_accepted_when_the_roster_explains_it_and_declined_after_the_wait() {
         use InviteDecision::*;
-        let since = Utc.with_ymd_and_hms(2026, 10, 5, 9, 0, 0).single().expect("time");
+        let since = Utc
+            .with_ymd_and_hms(2026, 10, 5, 9, 0, 0)
+            .single()
+            .expect("time");
         let wait = Duration::days(INVITE_WAIT_DAYS);
         let later = |d: i64, h: i64| since + Duration::days(d) + Duration::hours(h);
         // (inviter in roster, room named as a team room, when looked at, decision)
@@ -69,11 +72,7 @@ mod tests {
                 team_room,
                 since,
             };
-            assert_eq!(
-                decide(&invite, now, wait),
-                expected,
-                "{invite:?} at {now}"
-            );
+            assert_eq!(decide(&invite, now, wait), expected, "{invite:?} at {now}");
         }
     }
 }

@@ -869,7 +869,10 @@ async fn people_not_on_discord_are_named_by_roster_id_or_name() {
     // By name, in other case: the klik lands on the pairing with s0.
     let by_name = h.standin.send_slash_command(
         "klik",
-        json!([option("waarde", 4, twijfel.clone()), option("student", 3, json!("naam S0"))]),
+        json!([
+            option("waarde", 4, twijfel.clone()),
+            option("student", 3, json!("naam S0"))
+        ]),
         &actor("w0"),
         &in_guild(),
     );
@@ -880,7 +883,10 @@ async fn people_not_on_discord_are_named_by_roster_id_or_name() {
     // A first name every student shares: refused, with the ids to use.
     let shared = h.standin.send_slash_command(
         "klik",
-        json!([option("waarde", 4, twijfel), option("student", 3, json!("Naam"))]),
+        json!([
+            option("waarde", 4, twijfel),
+            option("student", 3, json!("Naam"))
+        ]),
         &actor("w0"),
         &in_guild(),
     );
@@ -899,13 +905,18 @@ async fn people_not_on_discord_are_named_by_roster_id_or_name() {
         &in_guild(),
     );
     ephemeral_text(&h.response(&unpair).await);
-    h.eventually("SELECT COUNT(*) FROM pairings WHERE student_id = 's1' AND end_day = '2026-10-05'")
-        .await;
+    h.eventually(
+        "SELECT COUNT(*) FROM pairings WHERE student_id = 's1' AND end_day = '2026-10-05'",
+    )
+    .await;
 
     // Someone nobody in the school is called.
     let nobody = h.standin.send_slash_command(
         "koppel",
-        json!([option("wpb", 3, json!("w1")), option("student", 3, json!("Karel"))]),
+        json!([
+            option("wpb", 3, json!("w1")),
+            option("student", 3, json!("Karel"))
+        ]),
         &actor("so"),
         &in_guild(),
     );

@@ -8,14 +8,14 @@ use serenity::all::CreateAttachment;
 use std::sync::Arc;
 
 use super::bot::{Data, Error, answer_for};
-use super::people::discord_address;
 use super::outbound::{ephemeral_with_file, no_mentions};
+use super::people::discord_address;
 use super::wire::user_address;
 use crate::app::inbox::{Inbound, ReflectionTarget, Sender};
 use crate::chat::input::parse_date;
 use crate::chat::render;
-use crate::domain::language::{Language, Text};
 use crate::domain::addressing::Wanted;
+use crate::domain::language::{Language, Text};
 use crate::domain::roster::{PersonId, Role};
 
 pub type Ctx<'a> = poise::Context<'a, Arc<Data>, Error>;
@@ -124,13 +124,29 @@ const ENGLISH: &[(&str, &str, &str)] = &[
     ),
     ("intervisie.opbrengst.tekst", "text", "Your takeaway"),
     ("koppel", "pair", "Pair a wpb and a student"),
-    ("koppel.wpb", "wpb", "The werkplekbegeleider: roster id, name or @mention"),
-    ("koppel.student", "student", "The student: roster id, name or @mention"),
+    (
+        "koppel.wpb",
+        "wpb",
+        "The werkplekbegeleider: roster id, name or @mention",
+    ),
+    (
+        "koppel.student",
+        "student",
+        "The student: roster id, name or @mention",
+    ),
     ("koppel.start", "start", "First day (default today)"),
     ("koppel.eind", "end", "Last day (default 31 July)"),
     ("ontkoppel", "unpair", "End a pairing"),
-    ("ontkoppel.wpb", "wpb", "The werkplekbegeleider: roster id, name or @mention"),
-    ("ontkoppel.student", "student", "The student: roster id, name or @mention"),
+    (
+        "ontkoppel.wpb",
+        "wpb",
+        "The werkplekbegeleider: roster id, name or @mention",
+    ),
+    (
+        "ontkoppel.student",
+        "student",
+        "The student: roster id, name or @mention",
+    ),
     ("ontkoppel.eind", "end", "Last day (default today)"),
     (
         "escalaties",
@@ -628,10 +644,7 @@ mod tests {
     fn answers_of_the_commands_are_in_one_language_each() {
         use crate::domain::language::assert_only;
         for language in [Language::Nl, Language::En] {
-            for text in [
-                not_a_date("x1"),
-                COMMAND_FAULT,
-            ] {
+            for text in [not_a_date("x1"), COMMAND_FAULT] {
                 assert_only(language, text.get(language));
             }
         }

@@ -27,9 +27,9 @@ use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
 use crate::app::ports::Clock;
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::config::{Config, MatrixSettings};
+use crate::domain::addressing::Wanted;
 use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
-use crate::domain::addressing::Wanted;
 use crate::domain::roster::{PersonId, Role};
 use crate::store::{Store, StoreError};
 
@@ -478,11 +478,12 @@ async fn command_event(
         },
         Command::Klik { value, student } => {
             let student = match student {
-                Some(typed) => match named(engine, &from, &typed, Wanted::role(Role::Student)).await
-                {
-                    Ok(id) => Some(id),
-                    Err(refused) => return answer(engine, origin, refused).await,
-                },
+                Some(typed) => {
+                    match named(engine, &from, &typed, Wanted::role(Role::Student)).await {
+                        Ok(id) => Some(id),
+                        Err(refused) => return answer(engine, origin, refused).await,
+                    }
+                }
                 None => None,
             };
             Inbound::Klik {
