@@ -216,7 +216,13 @@ mod tests {
         };
         let ok = |id: &str| Ok(PersonId::parse(id).expect("id"));
         let not = |who: &str| Err(NotInSchool(who.into()));
-        let table: &[(&str, Option<&str>, Wanted, Result<PersonId, NamingError>)] = &[
+        type Row<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Wanted,
+            Result<PersonId, NamingError>,
+        );
+        let table: &[Row] = &[
             // A student without a chat address, by id, @id, first name or full name.
             ("fatima", None, any, ok("fatima")),
             ("@fatima", None, any, ok("fatima")),
