@@ -68,7 +68,7 @@ enum Command {
         #[command(subcommand)]
         command: PromptCommand,
     },
-    /// Start de bot op Discord (token en servers: zie README) / run the bot on Discord (token and guilds: see README)
+    /// Start de bot op Discord of Matrix, met de planner (instellen: zie README) / run the bot on Discord or Matrix, with the scheduler (setup: see README)
     Run,
     /// Pas databasemigraties toe (gebeurt ook bij elke start) / apply database migrations
     Migrate,

@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate};
 use super::engine::{Engine, EngineError};
 use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
 use super::ports::{Chat, Clock};
+use crate::domain::addressing::NamingError;
 use crate::domain::authz::{Action, Denied, Rule, Target, rule};
 use crate::domain::escalation::{WpbFacing, evaluate};
 use crate::domain::intervisie::{Phase, RefuseReason};
@@ -276,6 +277,8 @@ pub enum UserError {
     RosterRefused(Vec<RosterConflict>),
     /// No prompt on demand now, and why.
     PromptNow(super::on_demand::PromptRefusal),
+    /// A command named a person that could not be told (nobody, several, unreachable).
+    Naming(NamingError),
 }
 
 fn conflicts_in(conflicts: &[RosterConflict], language: Language) -> String {
@@ -297,6 +300,7 @@ impl crate::domain::language::Localize for UserError {
             UserError::Denied(d) => d.text(),
             UserError::Reflection(e) => e.text(),
             UserError::Klik(e) => e.text(),
+            UserError::Naming(e) => e.text(),
             UserError::NoActivePairing => Text::new(
                 "Er loopt nu geen koppeling.",
                 "There is no active pairing right now.",

@@ -2,6 +2,7 @@
 //! They return outcomes; what reaches people goes through the outbox and the `Chat` port.
 
 pub mod access;
+mod addressing;
 pub mod engine;
 pub mod escalations;
 pub mod inbox;

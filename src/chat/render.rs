@@ -926,6 +926,7 @@ mod tests {
     use super::*;
     use crate::app::messages::{SharedReflection, StudentRef, TimelineEntry};
     use crate::app::on_demand::PromptRefusal;
+    use crate::domain::addressing::NamingError;
     use crate::domain::authz::Denied;
     use crate::domain::escalation::Trigger;
     use crate::domain::intervisie::RefuseReason;
@@ -1279,6 +1280,14 @@ mod tests {
             UserError::PromptNow(PromptRefusal::Paused { until: date(20) }),
             UserError::PromptNow(PromptRefusal::NoSchoolDay),
             UserError::PromptNow(PromptRefusal::AlreadyToday { again: date(6) }),
+            UserError::Naming(NamingError::NotInSchool("x1".into())),
+            UserError::Naming(NamingError::Ambiguous {
+                named: "Sam".into(),
+                ids: vec!["s1".into(), "s2".into()],
+            }),
+            UserError::Naming(NamingError::NoChatAddress {
+                name: "Fatima".into(),
+            }),
         ];
         for reason in [
             RefuseReason::Closed,
@@ -1354,9 +1363,12 @@ mod tests {
             UserError::PromptNow(PromptRefusal::Paused { .. }) => 36,
             UserError::PromptNow(PromptRefusal::NoSchoolDay) => 37,
             UserError::PromptNow(PromptRefusal::AlreadyToday { .. }) => 38,
+            UserError::Naming(NamingError::NotInSchool(_)) => 39,
+            UserError::Naming(NamingError::Ambiguous { .. }) => 40,
+            UserError::Naming(NamingError::NoChatAddress { .. }) => 41,
         }
     }
-    const USER_ERROR_KINDS: usize = 39;
+    const USER_ERROR_KINDS: usize = 42;
 
     fn covers<T>(samples: &[T], kind: impl Fn(&T) -> usize, kinds: usize) {
         let mut seen = vec![false; kinds];

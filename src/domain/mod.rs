@@ -1,9 +1,11 @@
 //! The pure core: rules over data, an injected clock value and a seeded `Rng`.
 //! Nothing in here performs I/O or knows about chat platforms or SQL.
 
+pub mod addressing;
 pub mod authz;
 pub mod escalation;
 pub mod intervisie;
+pub mod invites;
 pub mod klik;
 pub mod language;
 pub mod prompts;

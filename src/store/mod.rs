@@ -4,6 +4,7 @@
 mod batch;
 mod chat_state;
 mod intervisie;
+mod invites;
 mod jobs;
 mod on_demand;
 mod outbox;
@@ -15,6 +16,7 @@ mod signals;
 
 pub use batch::{Finish, RecipientContext};
 pub use on_demand::OnDemandQueued;
+pub use invites::StoredInvite;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
 pub(crate) use people::seed_for;
 pub use people::{ImportRules, ImportSummary};

@@ -304,6 +304,19 @@ impl Store {
         .collect()
     }
 
+    /// Everyone of one school: whom a command there can name.
+    pub async fn people_of_school(&self, school: &SchoolId) -> StoreResult<Vec<Person>> {
+        sqlx::query_as::<_, PersonTuple>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1 ORDER BY id"
+        )))
+        .bind(school.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(person_from)
+        .collect()
+    }
+
     pub async fn school_name(&self, school: &SchoolId) -> StoreResult<String> {
         let name: Option<(String,)> = sqlx::query_as("SELECT name FROM schools WHERE id = $1")
             .bind(school.as_str())

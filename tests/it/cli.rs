@@ -244,6 +244,19 @@ fn prompts_check_passes_on_the_library_and_names_a_directive_prompt() {
     assert!(text(&out).contains("moet"), "{}", text(&out));
 }
 
+/// `run --help` names both platforms it runs on.
+#[test]
+fn run_help_names_discord_and_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wandelgang(dir.path(), &["run", "--help"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let help = text(&out);
+    assert!(
+        help.contains("Discord of Matrix") && help.contains("Discord or Matrix"),
+        "{help}"
+    );
+}
+
 #[test]
 fn run_says_what_is_missing_before_touching_anything() {
     let dir = tempfile::tempdir().unwrap();

@@ -904,3 +904,76 @@ async fn vraag_gives_one_prompt_now_and_a_second_ask_that_day_is_refused() {
     );
     h.assert_wire_safe();
 }
+
+/// A student who is not on Discord is named by roster id or name in a string option; a name
+/// two students share is refused with their ids; a mention names someone who is on Discord.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_not_on_discord_are_named_by_roster_id_or_name() {
+    let h = Harness::new(2, fast_limits()).await;
+    let mut r = discord_roster(2);
+    for p in &mut r.people {
+        if p.id.as_str() == "s0" {
+            p.chat = None;
+        }
+    }
+    h.store.import_roster(&r).await.expect("roster");
+    let twijfel = h.choice("klik", "waarde", "twijfel");
+
+    // By name, in other case: the klik lands on the pairing with s0.
+    let by_name = h.standin.send_slash_command(
+        "klik",
+        json!([
+            option("waarde", 4, twijfel.clone()),
+            option("student", 3, json!("naam S0"))
+        ]),
+        &actor("w0"),
+        &in_guild(),
+    );
+    let text = ephemeral_text(&h.response(&by_name).await);
+    assert!(text.contains("Naam s0"), "{text}");
+    h.eventually("SELECT COUNT(*) FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id WHERE p.student_id = 's0' AND k.value = 0").await;
+
+    // A first name every student shares: refused, with the ids to use.
+    let shared = h.standin.send_slash_command(
+        "klik",
+        json!([
+            option("waarde", 4, twijfel),
+            option("student", 3, json!("Naam"))
+        ]),
+        &actor("w0"),
+        &in_guild(),
+    );
+    let text = ephemeral_text(&h.response(&shared).await);
+    assert!(text.contains("s0, s1"), "{text}");
+    assert_eq!(h.count("SELECT COUNT(*) FROM klik_signals").await, 1);
+
+    // The schoolopleider ends a pairing naming the wpb by mention and the student by id.
+    let unpair = h.standin.send_slash_command(
+        "ontkoppel",
+        json!([
+            option("wpb", 3, json!(format!("<@{}>", uid("w1")))),
+            option("student", 3, json!("s1"))
+        ]),
+        &actor("so"),
+        &in_guild(),
+    );
+    ephemeral_text(&h.response(&unpair).await);
+    h.eventually(
+        "SELECT COUNT(*) FROM pairings WHERE student_id = 's1' AND end_day = '2026-10-05'",
+    )
+    .await;
+
+    // Someone nobody in the school is called.
+    let nobody = h.standin.send_slash_command(
+        "koppel",
+        json!([
+            option("wpb", 3, json!("w1")),
+            option("student", 3, json!("Karel"))
+        ]),
+        &actor("so"),
+        &in_guild(),
+    );
+    let text = ephemeral_text(&h.response(&nobody).await);
+    assert!(text.contains("Karel") && text.contains("rooster"), "{text}");
+    h.assert_wire_safe();
+}

@@ -1261,3 +1261,125 @@ async fn a_revoked_token_without_a_password_ends_the_run_saying_what_to_do() {
         "{again:?}"
     );
 }
+
+/// Invites sent before the roster wait for it: the team room is joined once the roster names
+/// it, and works (intervisie); a stranger's invite is declined after a week. A student without
+/// a Matrix account is named by roster id; a stranger typing in a team room gets no DM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invites_wait_for_the_roster_and_people_without_matrix_can_be_named() {
+    let Some((mut h, people)) = Harness::new(1).await else {
+        return;
+    };
+    let stranger_account = h.synapse.register("vreemde", PASSWORD, false).await;
+    let so = Human::new(&h.synapse, &people["so"]).await;
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    let stranger = Human::new(&h.synapse, &stranger_account).await;
+    let pending = "SELECT COUNT(*) FROM chat_state WHERE key LIKE 'invite:%'";
+
+    // Before any roster: the team's room with the bot invited, and a stranger's own room.
+    let team_room = so
+        .create_room(&[&h.bot_user, &w0.user_id, &stranger.user_id], false)
+        .await;
+    let strangers_room = stranger.create_room(&[&h.bot_user], true).await;
+    h.start_bot().await;
+    h.eventually(&format!(
+        "SELECT CASE WHEN ({pending}) = 2 THEN 1 ELSE 0 END"
+    ))
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.count(pending).await, 2, "an invite was decided too early");
+
+    // The roster arrives, naming the room; s0 has no Matrix account.
+    let mut r = roster(1);
+    for p in &mut r.people {
+        p.chat =
+            (p.id.as_str() != "s0").then(|| format!("matrix:{}", mx(&h.synapse, p.id.as_str())));
+    }
+    for t in &mut r.teams {
+        t.channel = Some(format!("matrix:{team_room}"));
+    }
+    h.store.import_roster(&r).await.expect("roster");
+    so.wait_for("the bot joining the team room", |e| {
+        e["type"] == "m.room.member"
+            && e["state_key"] == h.bot_user.as_str()
+            && e["content"]["membership"] == "join"
+    })
+    .await;
+    assert_eq!(
+        h.count(pending).await,
+        1,
+        "only the stranger's invite waits"
+    );
+    w0.sync().await;
+    stranger.sync().await;
+
+    // The team's intervisie works in the room joined late.
+    w0.say(
+        &team_room,
+        "!intervisie start Hoe begin ik een lastig gesprek?",
+    )
+    .await;
+    h.eventually("SELECT COUNT(*) FROM intervisie_threads")
+        .await;
+    h.tick().await;
+    w0.wait_for("the intervisie announcement", |e| {
+        e["sender"] == h.bot_user.as_str()
+            && e["content"]["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("Intervisie"))
+    })
+    .await;
+
+    // A student without a Matrix account, named as `@s0`.
+    w0.say(&team_room, "!klik twijfel @s0").await;
+    h.eventually(
+        "SELECT COUNT(*) FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id \
+         WHERE p.student_id = 's0' AND k.source = 'wpb' AND k.value = 0",
+    )
+    .await;
+
+    // A stranger's command in the team room: handled, and no room is made for them.
+    let typed = stranger.say(&team_room, "!klik goed").await;
+    h.eventually(&format!(
+        "SELECT COUNT(*) FROM chat_state WHERE key = 'seen:{typed}'"
+    ))
+    .await;
+    let everything = stranger
+        .client
+        .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+        .await
+        .expect("sync");
+    assert!(
+        everything.rooms.invited.is_empty(),
+        "the bot invited a stranger"
+    );
+    // The client's whole view (this sync went on from its last one).
+    assert!(stranger.client.invited_rooms().is_empty());
+    let mut rooms: Vec<String> = stranger
+        .client
+        .joined_rooms()
+        .iter()
+        .map(|r| r.room_id().to_string())
+        .collect();
+    rooms.sort();
+    let mut expected = vec![team_room.clone(), strangers_room.clone()];
+    expected.sort();
+    assert_eq!(rooms, expected);
+
+    // Six days on the stranger's invite still waits; after the week it is declined.
+    h.clock.set(at("2026-10-11 06:00"));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.count(pending).await, 1);
+    h.clock.set(at("2026-10-12 06:30"));
+    stranger
+        .wait_for("the bot declining", |e| {
+            e["type"] == "m.room.member"
+                && e["state_key"] == h.bot_user.as_str()
+                && e["content"]["membership"] == "leave"
+        })
+        .await;
+    h.eventually(&format!(
+        "SELECT CASE WHEN ({pending}) = 0 THEN 1 ELSE 0 END"
+    ))
+    .await;
+}

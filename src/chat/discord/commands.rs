@@ -4,17 +4,19 @@
 
 use chrono::NaiveDate;
 use poise::CreateReply;
-use serenity::all::{CreateAttachment, User, UserId};
+use serenity::all::CreateAttachment;
 use std::sync::Arc;
 
-use super::bot::{Data, Error};
+use super::bot::{Data, Error, answer_for};
 use super::outbound::{ephemeral_with_file, no_mentions};
+use super::people::discord_address;
 use super::wire::user_address;
 use crate::app::inbox::{Inbound, ReflectionTarget, Sender};
 use crate::chat::input::parse_date;
 use crate::chat::render;
+use crate::domain::addressing::Wanted;
 use crate::domain::language::{Language, Text};
-use crate::domain::roster::PersonId;
+use crate::domain::roster::{PersonId, Role};
 
 pub type Ctx<'a> = poise::Context<'a, Arc<Data>, Error>;
 type Command = poise::Command<Arc<Data>, Error>;
@@ -64,7 +66,7 @@ const ENGLISH: &[(&str, &str, &str)] = &[
     (
         "klik.student",
         "student",
-        "Which student (when you guide more than one)",
+        "Which student, when you guide more than one: roster id, name or @mention",
     ),
     ("pauze", "pause", "Pause your prompts until a date"),
     (
@@ -128,13 +130,29 @@ const ENGLISH: &[(&str, &str, &str)] = &[
     ),
     ("intervisie.opbrengst.tekst", "text", "Your takeaway"),
     ("koppel", "pair", "Pair a wpb and a student"),
-    ("koppel.wpb", "wpb", "The werkplekbegeleider"),
-    ("koppel.student", "student", "The student"),
+    (
+        "koppel.wpb",
+        "wpb",
+        "The werkplekbegeleider: roster id, name or @mention",
+    ),
+    (
+        "koppel.student",
+        "student",
+        "The student: roster id, name or @mention",
+    ),
     ("koppel.start", "start", "First day (default today)"),
     ("koppel.eind", "end", "Last day (default 31 July)"),
     ("ontkoppel", "unpair", "End a pairing"),
-    ("ontkoppel.wpb", "wpb", "The werkplekbegeleider"),
-    ("ontkoppel.student", "student", "The student"),
+    (
+        "ontkoppel.wpb",
+        "wpb",
+        "The werkplekbegeleider: roster id, name or @mention",
+    ),
+    (
+        "ontkoppel.student",
+        "student",
+        "The student: roster id, name or @mention",
+    ),
     ("ontkoppel.eind", "end", "Last day (default today)"),
     (
         "escalaties",
@@ -243,35 +261,41 @@ async fn say(ctx: Ctx<'_>, text: String) -> Result<(), Error> {
     Ok(())
 }
 
-/// The roster person behind a Discord user, or a kind answer when there is none.
-async fn person(ctx: &Ctx<'_>, user: &User) -> Result<Option<PersonId>, Error> {
-    Ok(ctx
-        .data()
+/// The roster person a string option names (a mention, roster id or name), in the sender's
+/// school; None after telling the sender why not.
+async fn named(ctx: Ctx<'_>, typed: &str, wanted: Wanted) -> Result<Option<PersonId>, Error> {
+    let language = language(&ctx).await;
+    let data = ctx.data();
+    if let Some(refusal) = data.unknown_guild(ctx.guild_id(), language) {
+        say(ctx, refusal).await?;
+        return Ok(None);
+    }
+    let found = data
         .engine
-        .store
-        .person_by_chat(&user_address(user.id.get()))
-        .await?
-        .map(|p| p.id))
+        .named_person(&me(&ctx), typed, discord_address(typed).as_deref(), wanted)
+        .await;
+    let refused = match found {
+        Ok(Ok(id)) => return Ok(Some(id)),
+        Ok(Err(e)) => Ok(Err(e)),
+        Err(e) => Err(e),
+    };
+    let text = answer_for(refused, &data.render_context(language)).text;
+    say(ctx, text).await?;
+    Ok(None)
 }
 
-/// The roster people behind a pairing's two users; None after saying who is not in the roster.
+/// The wpb and the student a pairing command names; None after saying who could not be told.
 async fn pair_people(
     ctx: Ctx<'_>,
-    wpb: &User,
-    student: &User,
+    wpb: &str,
+    student: &str,
 ) -> Result<Option<(PersonId, PersonId)>, Error> {
-    let mut found = Vec::with_capacity(2);
-    for user in [wpb, student] {
-        match person(&ctx, user).await? {
-            Some(id) => found.push(id),
-            None => {
-                unknown_person(ctx, user.id).await?;
-                return Ok(None);
-            }
-        }
-    }
-    let student = found.pop();
-    Ok(found.pop().zip(student))
+    let Some(wpb) = named(ctx, wpb, Wanted::role(Role::Wpb)).await? else {
+        return Ok(None);
+    };
+    Ok(named(ctx, student, Wanted::role(Role::Student))
+        .await?
+        .map(|student| (wpb, student)))
 }
 
 /// An optional date option: absent, a date, or (as the error) the text that is not a date.
@@ -279,21 +303,9 @@ fn optional_date(raw: Option<&str>) -> Result<Option<NaiveDate>, &str> {
     raw.map(|r| parse_date(r).ok_or(r)).transpose()
 }
 
-async fn unknown_person(ctx: Ctx<'_>, user: UserId) -> Result<(), Error> {
-    let language = language(&ctx).await;
-    say(ctx, not_in_roster(user).get(language).to_string()).await
-}
-
 async fn bad_date(ctx: Ctx<'_>, raw: &str) -> Result<(), Error> {
     let language = language(&ctx).await;
     say(ctx, not_a_date(raw).get(language).to_string()).await
-}
-
-fn not_in_roster(user: UserId) -> Text {
-    Text::owned(
-        format!("<@{user}> staat niet in het rooster van deze school."),
-        format!("<@{user}> is not in this school's roster."),
-    )
 }
 
 fn not_a_date(raw: &str) -> Text {
@@ -353,12 +365,14 @@ pub enum KlikChoice {
 pub async fn klik(
     ctx: Ctx<'_>,
     #[description = "goed, twijfel of geen klik"] waarde: KlikChoice,
-    #[description = "Welke student (als je er meer begeleidt)"] student: Option<User>,
+    #[description = "Welke student, als je er meer begeleidt: rooster-id, naam of @vermelding"]
+    #[max_length = 100]
+    student: Option<String>,
 ) -> Result<(), Error> {
     let student = match student {
-        Some(user) => match person(&ctx, &user).await? {
+        Some(typed) => match named(ctx, &typed, Wanted::role(Role::Student)).await? {
             Some(id) => Some(id),
-            None => return unknown_person(ctx, user.id).await,
+            None => return Ok(()),
         },
         None => None,
     };
@@ -515,8 +529,12 @@ pub async fn opbrengst(
 #[poise::command(slash_command)]
 pub async fn koppel(
     ctx: Ctx<'_>,
-    #[description = "De werkplekbegeleider"] wpb: User,
-    #[description = "De student"] student: User,
+    #[description = "De werkplekbegeleider: rooster-id, naam of @vermelding"]
+    #[max_length = 100]
+    wpb: String,
+    #[description = "De student: rooster-id, naam of @vermelding"]
+    #[max_length = 100]
+    student: String,
     #[description = "Eerste dag (standaard vandaag)"] start: Option<String>,
     #[description = "Laatste dag (standaard 31 juli)"] eind: Option<String>,
 ) -> Result<(), Error> {
@@ -549,8 +567,12 @@ pub async fn koppel(
 #[poise::command(slash_command)]
 pub async fn ontkoppel(
     ctx: Ctx<'_>,
-    #[description = "De werkplekbegeleider"] wpb: User,
-    #[description = "De student"] student: User,
+    #[description = "De werkplekbegeleider: rooster-id, naam of @vermelding"]
+    #[max_length = 100]
+    wpb: String,
+    #[description = "De student: rooster-id, naam of @vermelding"]
+    #[max_length = 100]
+    student: String,
     #[description = "Laatste dag (standaard vandaag)"] eind: Option<String>,
 ) -> Result<(), Error> {
     let Some((w, s)) = pair_people(ctx, &wpb, &student).await? else {
@@ -635,11 +657,7 @@ mod tests {
     fn answers_of_the_commands_are_in_one_language_each() {
         use crate::domain::language::assert_only;
         for language in [Language::Nl, Language::En] {
-            for text in [
-                not_in_roster(UserId::new(42)),
-                not_a_date("x1"),
-                COMMAND_FAULT,
-            ] {
+            for text in [not_a_date("x1"), COMMAND_FAULT] {
                 assert_only(language, text.get(language));
             }
         }

@@ -5,6 +5,7 @@ pub mod bot;
 pub mod commands;
 pub mod outbound;
 pub mod pacer;
+mod people;
 pub mod transport;
 pub mod wire;
 

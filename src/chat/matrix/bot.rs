@@ -22,6 +22,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::commands::{Command, HELP, ParseError, parse};
+use super::people::named;
 use super::transport::MatrixChat;
 use super::wire::{
     Meta, escalation_of, klik_of, strip_reply_fallback, text_content, thread_address, user_address,
@@ -31,9 +32,10 @@ use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
 use crate::app::ports::Clock;
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::config::{Config, MatrixSettings};
+use crate::domain::addressing::Wanted;
 use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
-use crate::domain::roster::PersonId;
+use crate::domain::roster::{PersonId, Role};
 use crate::store::{Store, StoreError};
 
 pub type SharedClock = Arc<dyn Clock>;
@@ -482,38 +484,12 @@ async fn sync_forever(engine: Arc<MatrixEngine>, timeout: Duration) -> MatrixErr
     }
 }
 
-/// Joins the rooms that people from the roster invited the bot to; strangers' invitations wait.
+/// Remembers invitations and accepts or declines them as the roster now explains them.
 async fn join_invites(
     engine: &MatrixEngine,
     response: &matrix_sdk::sync::SyncResponse,
 ) -> Result<(), MatrixError> {
-    let client = engine.chat.client();
-    let me = client.user_id().map(|u| u.to_string()).unwrap_or_default();
-    for (room, invited) in &response.rooms.invited {
-        let json = serde_json::to_value(&invited.invite_state).unwrap_or_default();
-        let invite = json["events"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|e| e["type"] == "m.room.member" && e["state_key"] == me.as_str());
-        let inviter = invite.and_then(|e| e["sender"].as_str().map(String::from));
-        let direct = invite.is_some_and(|e| e["content"]["is_direct"] == true);
-        let Some(inviter) = inviter else { continue };
-        let address = user_address(&inviter);
-        if engine.store.person_by_chat(&address).await?.is_none() {
-            continue;
-        }
-        if let Err(e) = client.join_room_by_id(room).await
-        {
-            tracing::warn!(%e, "could not join a room a person invited the bot to");
-            continue;
-        }
-        // A DM the person opened is where the bot talks to them: no room of its own.
-        if direct && let Err(e) = engine.chat.adopt_dm(&address, &inviter, room).await {
-            tracing::warn!(%e, %room, "could not record a DM a person opened");
-        }
-    }
-    Ok(())
+    super::invites::handle(engine, response).await
 }
 
 /// One sync: handle what came in, then remember where we are.
@@ -709,15 +685,6 @@ async fn command_event(
     from: Sender,
     command: Command,
 ) -> Result<(), MatrixError> {
-    let person = |user: String| async move {
-        Ok::<_, MatrixError>(
-            engine
-                .store
-                .person_by_chat(&user_address(&user))
-                .await?
-                .map(|p| p.id),
-        )
-    };
     let inbound = match command {
         Command::Help => {
             let language = language(engine, origin.sender).await;
@@ -731,12 +698,12 @@ async fn command_event(
         },
         Command::Klik { value, student } => {
             let student = match student {
-                Some(user) => match person(user.clone()).await? {
-                    Some(id) => Some(id),
-                    None => {
-                        return unknown_person(engine, origin, &user).await;
+                Some(typed) => {
+                    match named(engine, &from, &typed, Wanted::role(Role::Student)).await {
+                        Ok(id) => Some(id),
+                        Err(refused) => return answer(engine, origin, refused).await,
                     }
-                },
+                }
                 None => None,
             };
             Inbound::Klik {
@@ -764,31 +731,25 @@ async fn command_event(
             student,
             start,
             end,
-        } => {
-            let (w, s) = (person(wpb.clone()).await?, person(student.clone()).await?);
-            let (Some(w), Some(s)) = (w.clone(), s.clone()) else {
-                let missing = if w.is_none() { &wpb } else { &student };
-                return unknown_person(engine, origin, missing).await;
-            };
-            Inbound::Pair {
+        } => match pair_people(engine, &from, &wpb, &student).await {
+            Ok((wpb, student)) => Inbound::Pair {
                 from,
-                wpb: w,
-                student: s,
+                wpb,
+                student,
                 start,
                 end,
-            }
-        }
+            },
+            Err(refused) => return answer(engine, origin, refused).await,
+        },
         Command::Unpair { wpb, student, end } => {
-            let (w, s) = (person(wpb.clone()).await?, person(student.clone()).await?);
-            let (Some(w), Some(s)) = (w.clone(), s.clone()) else {
-                let missing = if w.is_none() { &wpb } else { &student };
-                return unknown_person(engine, origin, missing).await;
-            };
-            Inbound::Unpair {
-                from,
-                wpb: w,
-                student: s,
-                end,
+            match pair_people(engine, &from, &wpb, &student).await {
+                Ok((wpb, student)) => Inbound::Unpair {
+                    from,
+                    wpb,
+                    student,
+                    end,
+                },
+                Err(refused) => return answer(engine, origin, refused).await,
             }
         }
         Command::Escalations => Inbound::ListEscalations { from },
@@ -807,21 +768,16 @@ async fn command_event(
     answer(engine, origin, engine.handle(inbound).await).await
 }
 
-async fn unknown_person(
+/// The wpb and the student a pairing command names.
+async fn pair_people(
     engine: &MatrixEngine,
-    origin: Origin<'_>,
-    who: &str,
-) -> Result<(), MatrixError> {
-    let language = language(engine, origin.sender).await;
-    let text = not_in_roster(who);
-    say(engine, origin, &render::defuse_mentions(text.get(language))).await
-}
-
-fn not_in_roster(who: &str) -> Text {
-    Text::owned(
-        format!("{who} staat niet in het rooster van deze school."),
-        format!("{who} is not in this school's roster."),
-    )
+    from: &Sender,
+    wpb: &str,
+    student: &str,
+) -> Result<(PersonId, PersonId), Handled> {
+    let wpb = named(engine, from, wpb, Wanted::role(Role::Wpb)).await?;
+    let student = named(engine, from, student, Wanted::role(Role::Student)).await?;
+    Ok((wpb, student))
 }
 
 /// An encrypted message whose key the bot does not have.
@@ -970,6 +926,23 @@ async fn answer_room(
     if !origin.team_room {
         return Some(origin.room.to_owned());
     }
+    // Only people in the roster get a room with the bot: a stranger typing in a team room
+    // gets no answer rather than a new DM.
+    match engine
+        .store
+        .person_by_chat(&user_address(origin.sender))
+        .await
+    {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::info!(sender = %origin.sender, "no private answer for someone not in the roster");
+            return None;
+        }
+        Err(e) => {
+            tracing::warn!(%e, "could not look up who wrote in a team room");
+            return None;
+        }
+    }
     match engine
         .chat
         .dm_room(&user_address(origin.sender), origin.sender)
@@ -1064,7 +1037,6 @@ mod tests {
                 assert!(text.ends_with(FORGET_CONFIRM_HOW.get(language)), "{text}");
                 assert_only(language, &text);
             }
-            assert_only(language, not_in_roster("@x1:server").get(language));
         }
     }
     #[test]

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::app::inbox::EscalationAction;
 use crate::chat::input::parse_date;
+use crate::domain::klik::KlikValue;
 use crate::domain::language::Text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub enum Command {
         text: String,
         share: bool,
     },
-    /// `student` is a Matrix user id, resolved to a person by the bot.
+    /// `student` names a person as typed (roster id, name or Matrix id); the bot resolves it.
     Klik {
         value: String,
         student: Option<String>,
@@ -98,19 +99,19 @@ const REFLECT_USAGE: Text = Text::new(
     "!reflection [--share] <text>",
 );
 const KLIK_USAGE: Text = Text::new(
-    "!klik <goed|twijfel|geen klik> [@student]",
-    "!klik <good|doubt|no klik> [@student]",
+    "!klik <goed|twijfel|geen klik> [student]",
+    "!klik <good|doubt|no klik> [student]",
 );
 const PAUSE_USAGE: Text = Text::new("!pauze <JJJJ-MM-DD>", "!pause <YYYY-MM-DD>");
 const RHYTHM_USAGE: Text = Text::new("!ritme [1-3]", "!rhythm [1-3]");
 const FORGET_USAGE: Text = Text::new("!vergeet-mij [bevestig]", "!forget-me [confirm]");
 const PAIR_USAGE: Text = Text::new(
-    "!koppel @wpb @student [start] [eind]",
-    "!pair @wpb @student [start] [end]",
+    "!koppel <wpb> <student> [start] [eind]",
+    "!pair <wpb> <student> [start] [end]",
 );
 const UNPAIR_USAGE: Text = Text::new(
-    "!ontkoppel @wpb @student [eind]",
-    "!unpair @wpb @student [end]",
+    "!ontkoppel <wpb> <student> [eind]",
+    "!unpair <wpb> <student> [end]",
 );
 const INTERVISIE_USAGE: Text = Text::new(
     "!intervisie start <casus> | bijdrage <tekst> | door | opbrengst <tekst>",
@@ -130,27 +131,29 @@ const ESCALATION_USAGE: Text = Text::new(
 pub const HELP: Text = Text::new(
     "\
 !reflectie [--delen] <tekst> — je reflectie van één regel
-!klik <goed|twijfel|geen klik> [@student] — hoe is de klik (studenten: vertrouwelijk)
+!klik <goed|twijfel|geen klik> [student] — hoe is de klik (studenten: vertrouwelijk)
 !pauze <datum>, !hervat — vragen pauzeren en hervatten
 !ritme [1-3] — hoe vaak je een vraag krijgt
 !vraag — een vraag nu (hooguit één keer per dag; telt mee voor je week)
 !mijngegevens — alles wat over jou bewaard is
 !vergeet-mij [bevestig] — alles verwijderen
 !intervisie start <casus> | start #<reflectie> | bijdrage <tekst> | door | opbrengst <tekst> — intervisie
-!koppel @wpb @student [start] [eind], !ontkoppel @wpb @student [eind] — koppelingen
+!koppel <wpb> <student> [start] [eind], !ontkoppel <wpb> <student> [eind] — koppelingen
+Iemand noemen: rooster-id, naam (met spaties tussen aanhalingstekens) of @matrix-id
 !escalaties, !overzicht, !instellingen [keer 1-3] [herinnering aan|uit] — je school
 !oppakken <nr> · !opgelost <nr> · !overplaatsen <nr> — een escalatie (of reageer met ✋ ✅ 🔁)
 Klik op een vraag: reageer met 👍 goed, 🤔 twijfel of 👎 geen klik.",
     "\
 !reflection [--share] <text> — your one-line reflection
-!klik <good|doubt|no klik> [@student] — how is the klik (students: confidential)
+!klik <good|doubt|no klik> [student] — how is the klik (students: confidential)
 !pause <date>, !resume — pause and resume prompts
 !rhythm [1-3] — how often you get a prompt
 !prompt — a prompt now (at most once a day; counts toward your week)
 !mydata — everything stored about you
 !forget-me [confirm] — delete everything
 !intervision start <case> | start #<reflection> | post <text> | next | takeaway <text> — intervisie
-!pair @wpb @student [start] [end], !unpair @wpb @student [end] — pairings
+!pair <wpb> <student> [start] [end], !unpair <wpb> <student> [end] — pairings
+Naming someone: roster id, name (in quotes when it has spaces) or @matrix-id
 !escalations, !overview, !settings [times 1-3] [reminder on|off] — your school
 !acknowledge <nr> · !resolve <nr> · !move <nr> — an escalation (or react with ✋ ✅ 🔁)
 Klik on a prompt: react with 👍 good, 🤔 doubt or 👎 no klik.",
@@ -186,19 +189,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 share,
             })
         }
-        "klik" => {
-            let (student, value_words) = match words.last() {
-                Some(w) if w.starts_with('@') => (Some(w.to_string()), &words[..words.len() - 1]),
-                _ => (None, &words[..]),
-            };
-            if value_words.is_empty() {
-                return usage(KLIK_USAGE);
-            }
-            Ok(Command::Klik {
-                value: value_words.join(" "),
-                student,
-            })
-        }
+        "klik" => klik(&tokens(args)),
         "pauze" | "pause" => match words.as_slice() {
             [d] => parse_date(d)
                 .map(|until| Command::Pause { until })
@@ -224,36 +215,22 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             _ => usage(FORGET_USAGE),
         },
         "intervisie" | "intervision" => intervisie(&words, args),
-        "koppel" | "pair" => match words.as_slice() {
-            [w, s, more @ ..] if w.starts_with('@') && s.starts_with('@') && more.len() <= 2 => {
-                let dates: Option<Vec<NaiveDate>> = more.iter().map(|d| parse_date(d)).collect();
-                let Some(dates) = dates else {
-                    return usage(PAIR_USAGE);
-                };
-                Ok(Command::Pair {
-                    wpb: w.to_string(),
-                    student: s.to_string(),
-                    start: dates.first().copied(),
-                    end: dates.get(1).copied(),
-                })
-            }
-            _ => usage(PAIR_USAGE),
-        },
-        "ontkoppel" | "unpair" => match words.as_slice() {
-            [w, s] if w.starts_with('@') && s.starts_with('@') => Ok(Command::Unpair {
-                wpb: w.to_string(),
-                student: s.to_string(),
-                end: None,
+        "koppel" | "pair" => match people_and_dates(&tokens(args), 2) {
+            Some((w, s, dates)) => Ok(Command::Pair {
+                wpb: w,
+                student: s,
+                start: dates.first().copied(),
+                end: dates.get(1).copied(),
             }),
-            [w, s, d] if w.starts_with('@') && s.starts_with('@') => match parse_date(d) {
-                Some(end) => Ok(Command::Unpair {
-                    wpb: w.to_string(),
-                    student: s.to_string(),
-                    end: Some(end),
-                }),
-                None => usage(UNPAIR_USAGE),
-            },
-            _ => usage(UNPAIR_USAGE),
+            None => usage(PAIR_USAGE),
+        },
+        "ontkoppel" | "unpair" => match people_and_dates(&tokens(args), 1) {
+            Some((w, s, dates)) => Ok(Command::Unpair {
+                wpb: w,
+                student: s,
+                end: dates.first().copied(),
+            }),
+            None => usage(UNPAIR_USAGE),
         },
         "escalaties" | "escalations" => Ok(Command::Escalations),
         "overzicht" | "overview" => Ok(Command::Overview),
@@ -262,6 +239,70 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "opgelost" | "resolve" => escalation(&words, EscalationAction::Resolve),
         "overplaatsen" | "move" => escalation(&words, EscalationAction::Move),
         other => Err(ParseError::Unknown(other.to_string())),
+    }
+}
+
+/// Words, where a "quoted part" (straight or curly quotes) is one word without its quotes:
+/// how a name with spaces is typed.
+fn tokens(args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in args.chars() {
+        match c {
+            '"' | '\u{201C}' | '\u{201D}' => {
+                quoted = !quoted;
+                if !quoted && !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// `<value> [person]`: the value is one or two words (`geen klik`); the rest names the student,
+/// by roster id, name (spaces allowed) or Matrix id.
+fn klik(words: &[String]) -> Result<Command, ParseError> {
+    if words.is_empty() {
+        return Err(ParseError::Usage(KLIK_USAGE));
+    }
+    let split = [2, 1]
+        .into_iter()
+        .filter(|&n| n <= words.len())
+        .find(|&n| KlikValue::parse(&words[..n].join(" ")).is_ok())
+        .unwrap_or_else(|| match words.last() {
+            // An unknown value with a Matrix id after it: the core says which values exist.
+            Some(w) if w.starts_with('@') && words.len() > 1 => words.len() - 1,
+            _ => words.len(),
+        });
+    let student = words[split..].join(" ");
+    Ok(Command::Klik {
+        value: words[..split].join(" "),
+        student: (!student.is_empty()).then_some(student),
+    })
+}
+
+/// Two people, then up to `max_dates` dates.
+fn people_and_dates(
+    words: &[String],
+    max_dates: usize,
+) -> Option<(String, String, Vec<NaiveDate>)> {
+    match words {
+        [w, s, dates @ ..] if dates.len() <= max_dates => {
+            let dates: Option<Vec<NaiveDate>> = dates.iter().map(|d| parse_date(d)).collect();
+            Some((w.clone(), s.clone(), dates?))
+        }
+        _ => None,
     }
 }
 
@@ -458,7 +499,8 @@ mod tests {
             "!klik",
             "!pauze morgen",
             "!ritme veel",
-            "!koppel anna sam",
+            "!koppel anna",
+            "!koppel anna sam morgen",
             "!intervisie",
             "!intervisie bijdrage",
             "!opgelost",
@@ -481,7 +523,7 @@ mod tests {
             "!klik",
             "!pauze morgen",
             "!ritme veel",
-            "!koppel anna sam",
+            "!koppel anna",
             "!ontkoppel anna",
             "!intervisie",
             "!opgelost",
@@ -509,6 +551,53 @@ mod tests {
             usage.get(Language::En),
             "This is how to use it: !acknowledge <nr> · !resolve <nr> · !move <nr>"
         );
+    }
+
+    /// People are named by roster id, name or Matrix id; a name with spaces in quotes (a klik
+    /// takes the rest of the line without them).
+    #[test]
+    fn people_are_named_by_id_name_or_matrix_id() {
+        let d = |s: &str| parse_date(s).expect("date");
+        let klik = |value: &str, student: Option<&str>| Command::Klik {
+            value: value.into(),
+            student: student.map(String::from),
+        };
+        let table = [
+            ("!klik twijfel @fatima", klik("twijfel", Some("@fatima"))),
+            ("!klik twijfel fatima", klik("twijfel", Some("fatima"))),
+            ("!klik twijfel \"Fatima\"", klik("twijfel", Some("Fatima"))),
+            (
+                "!klik geen klik Fatima El Amrani",
+                klik("geen klik", Some("Fatima El Amrani")),
+            ),
+            (
+                "!klik no klik \u{201C}Fatima El Amrani\u{201D}",
+                klik("no klik", Some("Fatima El Amrani")),
+            ),
+            ("!klik geen klik", klik("geen klik", None)),
+            ("!klik super @s:x", klik("super", Some("@s:x"))),
+            ("!klik heel goed", klik("heel goed", None)),
+            (
+                "!koppel anna \"Fatima El Amrani\" 2026-09-01 2027-01-31",
+                Command::Pair {
+                    wpb: "anna".into(),
+                    student: "Fatima El Amrani".into(),
+                    start: Some(d("2026-09-01")),
+                    end: Some(d("2027-01-31")),
+                },
+            ),
+            (
+                "!ontkoppel @anna:x fatima 2026-12-01",
+                Command::Unpair {
+                    wpb: "@anna:x".into(),
+                    student: "fatima".into(),
+                    end: Some(d("2026-12-01")),
+                },
+            ),
+        ];
+        for (input, expected) in table {
+            assert_eq!(ok(input), expected, "{input}");
+        }
     }
 
     /// The usage says `keer`/`times`; those words are understood, not refused.

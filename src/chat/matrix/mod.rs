@@ -5,6 +5,8 @@ pub mod bot;
 pub mod commands;
 pub mod dm;
 pub mod pace;
+mod invites;
+mod people;
 pub mod transport;
 pub mod wire;
 
