@@ -15,8 +15,8 @@ mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
-pub use on_demand::OnDemandQueued;
 pub use invites::StoredInvite;
+pub use on_demand::OnDemandQueued;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
 pub(crate) use people::seed_for;
 pub use people::{ImportRules, ImportSummary};

@@ -4,8 +4,8 @@
 pub mod bot;
 pub mod commands;
 pub mod dm;
-pub mod pace;
 mod invites;
+pub mod pace;
 mod people;
 pub mod transport;
 pub mod wire;
