@@ -9,6 +9,7 @@ use matrix_sdk::deserialized_responses::TimelineEventKind;
 use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::message::{MessageType, RoomMessageEventContent};
 use matrix_sdk::ruma::events::{AnyMessageLikeEventContent, InitialStateEvent};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedUserId, RoomId, TransactionId};
@@ -1129,6 +1130,31 @@ async fn an_encrypted_dm_opened_by_the_wpb_gets_prompts_and_reflections_also_aft
             .any(|(_, e)| is_unreadable_notice(e)),
         "the bot could not read something"
     );
+
+    // Their own data comes as a file that is encrypted too, and it holds what they wrote.
+    w0.send_in_room(&dm, text("!mijngegevens")).await;
+    let (_, file) = w0
+        .wait_for("the export file", |e| e["content"]["msgtype"] == "m.file")
+        .await;
+    assert_eq!(file[DECRYPTED], true, "{file}");
+    assert!(
+        file["content"]["url"].is_null() && file["content"]["file"]["url"].is_string(),
+        "the file itself is encrypted: {file}"
+    );
+    let content: RoomMessageEventContent =
+        serde_json::from_value(file["content"].clone()).expect("file content");
+    let MessageType::File(f) = content.msgtype else {
+        panic!("not a file: {file}");
+    };
+    let bytes = w0
+        .client
+        .media()
+        .get_file(&f, false)
+        .await
+        .expect("download")
+        .expect("a source");
+    let export = String::from_utf8(bytes).expect("utf-8");
+    assert!(export.contains("Terwijl de bot weg was."), "{export}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,6 @@ use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
-use matrix_sdk::ruma::api::client::media::create_content;
 use matrix_sdk::ruma::api::client::room::get_room_event;
 use matrix_sdk::ruma::api::client::session::login;
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
@@ -15,7 +14,7 @@ use matrix_sdk::ruma::api::client::uiaa::{MatrixUserIdentifier, UserIdentifier};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::{EventId, OwnedDeviceId, OwnedUserId, RoomId, UInt};
 use matrix_sdk::{SessionMeta, SessionTokens};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -984,28 +983,14 @@ async fn send_file(
     let Some(target) = answer_room(engine, origin).await else {
         return Ok(());
     };
-    let size = bytes.len();
-    let mut request = create_content::v3::Request::new(bytes);
-    request.content_type = Some("application/json".into());
-    request.filename = Some(file_name.to_string());
-    let uploaded = match engine.chat.client().send(request).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::warn!(%e, "could not upload an export");
-            return Ok(());
-        }
-    };
-    let content = json!({
-        "msgtype": "m.file",
-        "body": file_name,
-        "filename": file_name,
-        "url": uploaded.content_uri.to_string(),
-        "info": {"mimetype": "application/json", "size": size},
-        "m.mentions": {},
-    });
     if let Err(e) = engine
         .chat
-        .send_content(&target, &format!("bestand:{}", origin.event_id), &content)
+        .send_file(
+            &target,
+            &format!("bestand:{}", origin.event_id),
+            file_name,
+            bytes,
+        )
         .await
     {
         tracing::warn!(%e, "could not send an export");

@@ -6,9 +6,11 @@
 
 use async_trait::async_trait;
 use chrono_tz::Tz;
+use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::Mentions;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId};
 use matrix_sdk::{Client, Room, RoomState};
@@ -227,6 +229,42 @@ impl MatrixChat {
             .await
             .map_err(classify_sdk)?;
         Ok(sent.response.event_id)
+    }
+
+    /// Sends a file at the message pace. In an encrypted room the SDK encrypts it before the
+    /// upload, so a person's export never lies readable in the homeserver's media store.
+    pub async fn send_file(
+        &self,
+        room: &RoomId,
+        txn: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<OwnedEventId, ChatError> {
+        let lane = Action::Message;
+        self.pacer
+            .admit(lane, txn, Instant::now())
+            .map_err(|wait| lane.limited(wait))?;
+        let room = self.joined_room(room).await?;
+        let config = AttachmentConfig::new()
+            .txn_id(OwnedTransactionId::from(txn))
+            .mentions(Some(Mentions::new()));
+        match room
+            .send_attachment(file_name, &mime::APPLICATION_JSON, bytes, config)
+            .await
+            .map_err(classify_sdk)
+        {
+            Ok(sent) => {
+                self.pacer.done(lane, txn, Instant::now());
+                Ok(sent.event_id)
+            }
+            Err(ChatError::Limited { retry_after, .. }) => {
+                Err(lane.limited(
+                    self.pacer
+                        .refused(lane, txn, Some(retry_after), Instant::now()),
+                ))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The room as matrix-sdk knows it. A room the client has not synced yet (just created, or
