@@ -274,18 +274,7 @@ impl Store {
         retry_at: DateTime<Utc>,
         note: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = 'planned', due_at = CASE WHEN due_at > $1 THEN due_at ELSE $1 END,
-               claimed_by = NULL, claim_until = NULL, note = $2
-             WHERE id = $3 AND status = 'claimed' AND claimed_by = $4",
-        )
-        .bind(ts(retry_at))
-        .bind(note)
-        .bind(id)
-        .bind(claimer)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.give_back(id, claimer, retry_at, note, true).await
     }
 
     /// Gives a claimed row back that a rate limit held back: to go no earlier than `retry_at`,
@@ -297,16 +286,28 @@ impl Store {
         retry_at: DateTime<Utc>,
         note: &str,
     ) -> StoreResult<()> {
+        self.give_back(id, claimer, retry_at, note, false).await
+    }
+
+    async fn give_back(
+        &self,
+        id: i64,
+        claimer: &str,
+        retry_at: DateTime<Utc>,
+        note: &str,
+        attempted: bool,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbox SET status = 'planned', due_at = CASE WHEN due_at > $1 THEN due_at ELSE $1 END,
                claimed_by = NULL, claim_until = NULL, note = $2,
-               attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+               attempts = CASE WHEN $5 OR attempts = 0 THEN attempts ELSE attempts - 1 END
              WHERE id = $3 AND status = 'claimed' AND claimed_by = $4",
         )
         .bind(ts(retry_at))
         .bind(note)
         .bind(id)
         .bind(claimer)
+        .bind(attempted)
         .execute(&self.pool)
         .await?;
         Ok(())
