@@ -22,6 +22,7 @@ mod privacy;
 mod prompt_now;
 mod refusals;
 mod scheduler;
+mod schema_parity;
 mod store_conformance;
 mod support;
 mod texts;
