@@ -807,3 +807,45 @@ async fn prompt_send_queues_a_prompt_that_the_next_tick_delivers_once() {
     );
     store.close().await;
 }
+
+/// The demo's whole transcript, kept byte for byte, so a refactoring that changes what a
+/// person reads shows here. After an intended change of texts or behaviour, write it anew with
+/// `WANDELGANG_BLESS=1 cargo test --test it the_demo_transcript` and review the diff.
+#[test]
+fn the_demo_transcript_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = wandelgang(dir.path(), &["demo", "--db", db.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let transcript = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .replace(db.to_str().unwrap(), "DEMO.db");
+    let golden =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo-transcript.txt");
+    if std::env::var_os("WANDELGANG_BLESS").is_some() {
+        assert!(!crate::ci::in_ci(), "CI compares, it never blesses");
+        std::fs::write(&golden, &transcript).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap();
+    if let Some((n, (got, want))) = transcript
+        .lines()
+        .zip(expected.lines())
+        .enumerate()
+        .find(|(_, (g, w))| g != w)
+    {
+        panic!(
+            "the demo transcript changed at line {}:\n  now:    {got}\n  before: {want}",
+            n + 1
+        );
+    }
+    assert_eq!(
+        transcript.lines().count(),
+        expected.lines().count(),
+        "the demo transcript changed length"
+    );
+    assert_eq!(
+        transcript, expected,
+        "the demo transcript changed (line ends?)"
+    );
+}
