@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Wandelgang: short informal prompts for werkplekbegeleiders, one-line reflections,
 //! klik signals and escalation to the schoolopleider.
 //!

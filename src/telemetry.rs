@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
+/// Starts logging to stderr (colours only on a terminal); call once, before anything logs.
 pub fn init() {
     let filter = std::env::var("WANDELGANG_LOG")
         .ok()

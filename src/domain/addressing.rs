@@ -19,6 +19,7 @@ pub struct Wanted {
 }
 
 impl Wanted {
+    /// Someone of this role; no chat address needed.
     pub fn role(role: Role) -> Self {
         Wanted {
             role: Some(role),
@@ -27,14 +28,23 @@ impl Wanted {
     }
 }
 
+/// Why a name in a command does not name one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NamingError {
     /// Nobody of the sender's school goes by this (people of other schools count as nobody).
     NotInSchool(String),
     /// The name fits more than one person of the school: these roster ids tell them apart.
-    Ambiguous { named: String, ids: Vec<String> },
+    Ambiguous {
+        /// The name as written.
+        named: String,
+        /// The roster ids that fit it.
+        ids: Vec<String>,
+    },
     /// In the roster, but without a chat address, and the command has to reach them.
-    NoChatAddress { name: String },
+    NoChatAddress {
+        /// The person's name.
+        name: String,
+    },
 }
 
 /// Lower case, runs of whitespace as one space: how names are compared.

@@ -78,6 +78,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, for tests and for parsing.
     pub const ALL: [Action; 27] = [
         Action::Reflect,
         Action::ShareReflection,
@@ -141,6 +142,7 @@ impl Action {
         }
     }
 
+    /// Reads an action by its stored name (`reflect`, `request_prompt`, ...); `None` otherwise.
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
         Action::ALL.into_iter().find(|a| a.as_str() == s)
@@ -180,7 +182,9 @@ impl fmt::Display for Action {
 /// Who is asking, as the store knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// The person's id.
     pub id: PersonId,
+    /// Their role.
     pub role: Role,
     /// `None` for the admin, who belongs to the deployment rather than to a school.
     pub school: Option<SchoolId>,
@@ -207,22 +211,36 @@ pub enum Target {
     /// A school as a whole: its escalation list, overview, settings, roster, audit log.
     School(SchoolId),
     /// One person and the school they belong to.
-    Person { id: PersonId, school: SchoolId },
+    Person {
+        /// The person.
+        id: PersonId,
+        /// Their school.
+        school: SchoolId,
+    },
     /// A pairing (koppeling) of a wpb and a student.
     Pairing {
+        /// The pairing's wpb.
         wpb: PersonId,
+        /// The pairing's student.
         student: PersonId,
+        /// The school of both.
         school: SchoolId,
     },
     /// An intervisie thread in a team channel; for `IntervisieStart` the case owner is
     /// whoever brings the case in.
     Thread {
+        /// The team whose channel holds the thread.
         team: TeamId,
+        /// The team's school.
         school: SchoolId,
+        /// Who brought the case in.
         case_owner: PersonId,
     },
     /// One escalation of a school.
-    Escalation { school: SchoolId },
+    Escalation {
+        /// The escalation's school.
+        school: SchoolId,
+    },
     /// The whole deployment (all schools).
     Deployment,
 }
@@ -409,13 +427,20 @@ fn not_for_role_text(meant_for: Option<Role>) -> Text {
 pub enum Denied {
     /// The role may never do this; `meant_for` names who can, where that is one role.
     NotForRole {
+        /// The one role that may, if there is one.
         meant_for: Option<Role>,
     },
+    /// The target belongs to another school.
     OtherSchool,
+    /// Someone else's own data.
     NotYours,
+    /// A pairing the wpb or student is not part of.
     NotYourPairing,
+    /// A thread of a team the actor is not in.
     NotInTeam,
+    /// Only the case owner may do this in the thread.
     NotCaseOwner,
+    /// The action does not take this kind of target.
     WrongTarget,
 }
 

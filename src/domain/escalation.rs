@@ -11,15 +11,18 @@ use serde::{Deserialize, Serialize};
 
 use super::klik::{KlikValue, SignalSource};
 
-// HELPER: keep this type definition (you may add derives and methods).
 /// Thresholds per school. Defaults follow the issue: two geen klik in a row, three negative
 /// among the last five, a student's geen klik plus a wpb's negative signal within 14 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EscalationRules {
+    /// Geen klik in a row (from one side or across both) that escalates.
     pub consecutive_geen_klik: u32,
+    /// Negative signals among the last `negative_of_last` that escalate.
     pub negative_count: u32,
+    /// How many of the latest signals `negative_count` looks at.
     pub negative_of_last: u32,
+    /// Days within which a student's geen klik and a wpb's negative signal escalate together.
     pub cross_signal_days: i64,
     /// School days before an unacknowledged escalation gets its one reminder.
     pub reminder_school_days: u32,
@@ -91,8 +94,11 @@ impl EscalationRules {
 /// One signal as the rules see it: who, what, when (the pairing is implied).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalPoint {
+    /// Who gave it.
     pub source: SignalSource,
+    /// The value given.
     pub value: KlikValue,
+    /// When it was given.
     pub at: DateTime<Utc>,
 }
 
@@ -104,13 +110,24 @@ pub enum Trigger {
     /// `consecutive_geen_klik` geen klik in a row: from one side (`Some`), or across the
     /// combined timeline of both sides (`None`; only reported when that streak mixes both
     /// sides, otherwise it is the same fact as the one-sided trigger).
-    ConsecutiveGeenKlik { source: Option<SignalSource> },
+    ConsecutiveGeenKlik {
+        /// The side whose streak it is; `None` when the streak mixes both sides.
+        source: Option<SignalSource>,
+    },
     /// `negative` of the last `of` signals (both sides) were twijfel or geen klik;
     /// `of` is the number of signals actually looked at (at most `negative_of_last`).
-    NegativeMajority { negative: u32, of: u32 },
+    NegativeMajority {
+        /// How many were negative.
+        negative: u32,
+        /// How many signals were looked at.
+        of: u32,
+    },
     /// A student's geen klik and a wpb's twijfel/geen klik `days` whole days apart
     /// (the closest such pair; at most `cross_signal_days`).
-    StudentAndWpb { days: i64 },
+    StudentAndWpb {
+        /// Whole days between the two signals.
+        days: i64,
+    },
 }
 
 impl Trigger {
@@ -179,6 +196,7 @@ impl Trigger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WpbFacing {
+    /// Nothing to say to the wpb.
     Nothing,
     /// A gentle follow-up question about their first twijfel.
     FollowUp,
@@ -191,7 +209,9 @@ pub enum WpbFacing {
 /// about is still in progress. Never anything a student signalled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WpbView<'a> {
+    /// The wpb's own signals since the last closed escalation they were told about, oldest first.
     pub own: &'a [SignalPoint],
+    /// Whether an escalation they were told about is still open.
     pub told_in_progress: bool,
 }
 
@@ -201,10 +221,12 @@ pub struct WpbView<'a> {
 pub struct EscalationDecision {
     /// Open an escalation; `None` when there is no pattern or one is already in progress.
     pub escalate: Option<Vec<Trigger>>,
+    /// What the wpb hears.
     pub wpb: WpbFacing,
 }
 
 impl EscalationDecision {
+    /// Nothing happens: no escalation, nothing for the wpb.
     pub const NOTHING: Self = Self {
         escalate: None,
         wpb: WpbFacing::Nothing,

@@ -20,14 +20,18 @@ pub struct PendingInvite {
     pub since: DateTime<Utc>,
 }
 
+/// What to do with a pending invite now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InviteDecision {
+    /// Join: the inviter or the room is in the roster.
     Accept,
+    /// Keep it pending and look again later.
     Wait,
     /// Nobody explained the invite within the wait.
     Decline,
 }
 
+/// Accept what the roster explains, decline what nothing explained within `wait`, else wait.
 pub fn decide(invite: &PendingInvite, now: DateTime<Utc>, wait: Duration) -> InviteDecision {
     if invite.team_room || invite.inviter_in_roster {
         InviteDecision::Accept

@@ -13,12 +13,16 @@ use super::roster::{PairingId, PersonId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KlikValue {
+    /// The rapport feels good.
     Goed,
+    /// In doubt about the rapport.
     Twijfel,
+    /// No klik: the rapport is not there.
     GeenKlik,
 }
 
 impl KlikValue {
+    /// Every value, in the order the buttons show them.
     pub const ALL: [KlikValue; 3] = [KlikValue::Goed, KlikValue::Twijfel, KlikValue::GeenKlik];
 
     /// +1 for goed, 0 for twijfel, −1 for geen klik.
@@ -93,11 +97,14 @@ impl FromStr for KlikValue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignalSource {
+    /// The wpb gave it.
     Wpb,
+    /// The student gave it.
     Student,
 }
 
 impl SignalSource {
+    /// The source as stored (`wpb`, `student`).
     pub fn as_str(self) -> &'static str {
         match self {
             SignalSource::Wpb => "wpb",
@@ -105,6 +112,7 @@ impl SignalSource {
         }
     }
 
+    /// Reads a stored source; `None` for anything else.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "wpb" => Some(SignalSource::Wpb),
@@ -123,9 +131,13 @@ impl fmt::Display for SignalSource {
 /// A stored klik signal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KlikSignal {
+    /// The pairing it is about.
     pub pairing: PairingId,
+    /// Who gave it.
     pub source: SignalSource,
+    /// The value given.
     pub value: KlikValue,
+    /// When it was given.
     pub at: DateTime<Utc>,
 }
 
@@ -133,7 +145,9 @@ pub struct KlikSignal {
 /// (source Student), and only while the pairing is active on that date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PairingParties<'a> {
+    /// The pairing's wpb.
     pub wpb: &'a PersonId,
+    /// The pairing's student.
     pub student: &'a PersonId,
     /// Whether the pairing is active on the day of the signal (see `Pairing::is_active_on`).
     pub active: bool,
@@ -161,10 +175,14 @@ pub fn authorize_signal(
     Ok(source)
 }
 
+/// Why a klik signal is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KlikError {
+    /// The sender is neither the wpb nor the student of this pairing.
     NotYourPairing,
+    /// The pairing does not run on the day of the signal.
     PairingInactive,
+    /// The value is not one of goed, twijfel, geen klik.
     UnknownValue(String),
 }
 

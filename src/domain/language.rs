@@ -1,3 +1,5 @@
+//! Dutch and English: the language type, and texts written in both.
+
 use std::borrow::Cow;
 use std::fmt;
 
@@ -7,12 +9,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
+    /// Dutch, the default.
     #[default]
     Nl,
+    /// English.
     En,
 }
 
 impl Language {
+    /// The language's code (`nl`, `en`).
     pub fn code(self) -> &'static str {
         match self {
             Language::Nl => "nl",
@@ -20,6 +25,7 @@ impl Language {
         }
     }
 
+    /// Reads a language as people write it (`nl`, `Nederlands`, `en`, `English`, any case); `None` otherwise.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "nl" | "nederlands" | "dutch" => Some(Language::Nl),
@@ -38,6 +44,7 @@ pub struct Text {
 }
 
 impl Text {
+    /// A text in both languages.
     pub const fn new(nl: &'static str, en: &'static str) -> Self {
         Text {
             nl: Cow::Borrowed(nl),
@@ -53,6 +60,7 @@ impl Text {
         }
     }
 
+    /// The text in `language`.
     pub fn get(&self, language: Language) -> &str {
         match language {
             Language::Nl => &self.nl,
@@ -60,10 +68,12 @@ impl Text {
         }
     }
 
+    /// The Dutch text.
     pub fn nl(&self) -> &str {
         &self.nl
     }
 
+    /// The English text.
     pub fn en(&self) -> &str {
         &self.en
     }
@@ -77,8 +87,10 @@ impl fmt::Display for Text {
 
 /// Something that says itself to a person: each variant's Dutch and English written apart.
 pub trait Localize {
+    /// The Dutch and English text of this value.
     fn text(&self) -> Text;
 
+    /// The text in one language.
     fn in_language(&self, language: Language) -> String {
         self.text().get(language).to_string()
     }

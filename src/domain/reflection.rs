@@ -19,10 +19,18 @@ pub const REFLECTION_MAX_CHARS: usize = 280;
 #[serde(try_from = "String", into = "String")]
 pub struct Reflection(String);
 
+/// Why a reflection is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReflectionError {
+    /// Nothing but whitespace.
     Empty,
-    TooLong { limit: usize, length: usize },
+    /// Longer than a reflection may be.
+    TooLong {
+        /// The most characters allowed.
+        limit: usize,
+        /// How many characters it had.
+        length: usize,
+    },
 }
 
 impl Localize for ReflectionError {
@@ -65,10 +73,12 @@ impl Reflection {
         Ok(Reflection(text))
     }
 
+    /// The reflection's text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The text, taken out.
     pub fn into_inner(self) -> String {
         self.0
     }

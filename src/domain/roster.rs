@@ -35,6 +35,7 @@ macro_rules! id_type {
                 Self(s.into())
             }
 
+            /// The id as text.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -66,28 +67,38 @@ id_type!(
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PairingId(pub i64);
 
+/// Why an id from a roster file or a command is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
+    /// The id is empty.
     #[error("leeg id / empty id")]
     Empty,
+    /// The id is longer than 64 characters.
     #[error("id `{0}` is langer dan 64 tekens / longer than 64 characters")]
     TooLong(String),
     #[error(
         "id `{0}` mag alleen letters, cijfers, `-`, `_` en `.` bevatten / may only contain letters, digits, `-`, `_` and `.`"
     )]
+    /// The id has a character outside letters, digits, `-`, `_` and `.`.
     BadCharacter(String),
 }
 
+/// What a person is in the school, which decides what they may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Runs the deployment: every school, the roster, retention.
     Admin,
+    /// Coordinates a school's placements; receives escalations and the overview.
     Schoolopleider,
+    /// Werkplekbegeleider: gets the prompts, gives klik, writes reflections.
     Wpb,
+    /// The student on placement; gives their own klik.
     Student,
 }
 
 impl Role {
+    /// The role as the roster files and the database write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -97,6 +108,7 @@ impl Role {
         }
     }
 
+    /// Reads a role as the roster files write it; `None` for anything else.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "admin" => Some(Role::Admin),
@@ -108,43 +120,62 @@ impl Role {
     }
 }
 
+/// An opleidingsschool or mbo college.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct School {
+    /// The school's id.
     pub id: SchoolId,
+    /// The school's display name.
     pub name: String,
 }
 
+/// A team of colleagues at a school, sharing one channel and its intervisie.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
+    /// The team's id.
     pub id: TeamId,
+    /// The school it belongs to.
     pub school: SchoolId,
+    /// The team's display name.
     pub name: String,
     /// Platform address of the team channel, e.g. `console:#zorg` or a Discord channel id.
     pub channel: Option<String>,
 }
 
+/// Anyone on the roster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
+    /// The person's id.
     pub id: PersonId,
+    /// The school they belong to.
     pub school: SchoolId,
+    /// What they are in the school.
     pub role: Role,
+    /// Their display name.
     pub name: String,
     /// Only wpbs belong to a team.
     pub team: Option<TeamId>,
     /// Platform address for direct messages, e.g. `console:anna` or `discord:1234`.
     pub chat: Option<String>,
+    /// The language they chose; `None` means the configured default.
     pub language: Option<Language>,
 }
 
+/// A wpb and a student in one placement, from the start day through the end day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pairing {
+    /// The wpb.
     pub wpb: PersonId,
+    /// The student.
     pub student: PersonId,
+    /// The first day of the placement.
     pub start: NaiveDate,
+    /// The last day of the placement (inclusive).
     pub end: NaiveDate,
 }
 
 impl Pairing {
+    /// The placement's days, start through end.
     pub fn period(&self) -> DateRange {
         DateRange {
             start: self.start,
@@ -163,6 +194,7 @@ impl Pairing {
         self.wpb == other.wpb && self.student == other.student && self.start == other.start
     }
 
+    /// Whether the placement runs on `day`.
     pub fn is_active_on(&self, day: NaiveDate) -> bool {
         self.start <= day && day <= self.end
     }
@@ -176,9 +208,13 @@ impl Pairing {
 /// A complete, validated roster: what an import produces and the store replaces atomically.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Roster {
+    /// Every school.
     pub schools: Vec<School>,
+    /// Every team.
     pub teams: Vec<Team>,
+    /// Every person.
     pub people: Vec<Person>,
+    /// Every pairing.
     pub pairings: Vec<Pairing>,
 }
 
@@ -213,12 +249,19 @@ impl Roster {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RosterConflict {
     /// A pairing of the import overlaps one already stored that the import does not replace.
-    PairingOverlaps { new: Pairing, stored: Pairing },
+    PairingOverlaps {
+        /// The pairing in the import.
+        new: Pairing,
+        /// The stored pairing it overlaps.
+        stored: Pairing,
+    },
     /// After the import the school has no schoolopleider, so an escalation reaches nobody
     /// there. `moved`: the school's stored schoolopleider the import moves to another school
     /// or gives another role, if that is how it loses them.
     NoSchoolopleider {
+        /// The school left without a schoolopleider.
         school: SchoolId,
+        /// The schoolopleider the import moves away, if any.
         moved: Option<PersonId>,
     },
 }

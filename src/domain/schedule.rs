@@ -11,7 +11,6 @@
 //!   ambiguous local time (the fall-back hour) takes the earliest instant.
 //! - Planned slots fall in `[hours.start, hours.end − 15 min]` (local wall clock), so there is
 //!   always a quarter of an hour of working time left after a prompt arrives.
-// HELPER: keep these type definitions (you may add derives, fields with care, and methods).
 
 use chrono::{
     DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Timelike,
@@ -40,7 +39,9 @@ const MAX_GAP_MINUTES: u32 = 48 * 60;
 /// An inclusive range of local dates (a holiday, a pause, a placement).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateRange {
+    /// The first day.
     pub start: NaiveDate,
+    /// The last day (inclusive).
     pub end: NaiveDate,
 }
 
@@ -50,16 +51,22 @@ pub struct DateRange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RawWorkingHours", into = "RawWorkingHours")]
 pub struct WorkingHours {
+    /// The first moment prompts may arrive.
     pub start: NaiveTime,
+    /// The end of the window (not inside it).
     pub end: NaiveTime,
 }
 
 /// Everything about a school's time that decides whether "now" is a good moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchoolCalendar {
+    /// The school's time zone.
     pub tz: Tz,
+    /// The daily window for prompts.
     pub hours: WorkingHours,
+    /// The weekdays the school works.
     pub school_days: Vec<Weekday>,
+    /// Holidays: no prompts, and they do not count as school days.
     pub holidays: Vec<DateRange>,
 }
 
@@ -74,18 +81,37 @@ pub enum ScheduleError {
     #[error(
         "de begindatum {start} ligt na de einddatum {end} / the start date {start} is after the end date {end}"
     )]
-    RangeInverted { start: NaiveDate, end: NaiveDate },
+    /// The start date lies after the end date.
+    RangeInverted {
+        /// The start date.
+        start: NaiveDate,
+        /// The end date.
+        end: NaiveDate,
+    },
     #[error(
         "de werktijd moet beginnen vóór hij eindigt ({start}–{end}) / working hours must start before they end ({start}–{end})"
     )]
-    HoursInverted { start: NaiveTime, end: NaiveTime },
+    /// Working hours that end before they begin.
+    HoursInverted {
+        /// The start time.
+        start: NaiveTime,
+        /// The end time.
+        end: NaiveTime,
+    },
     #[error(
         "het werktijdvenster {start}–{end} is korter dan 30 minuten / the working window {start}–{end} is shorter than 30 minutes"
     )]
-    WindowTooShort { start: NaiveTime, end: NaiveTime },
+    /// A window shorter than 30 minutes.
+    WindowTooShort {
+        /// The start time.
+        start: NaiveTime,
+        /// The end time.
+        end: NaiveTime,
+    },
     #[error(
         "{0} keer per week kan niet, kies 1, 2 of 3 / {0} times a week is not possible, choose 1, 2 or 3"
     )]
+    /// A cadence outside 1 to 3 a week.
     CadenceOutOfRange(u8),
 }
 
@@ -196,6 +222,7 @@ impl Cadence {
         }
     }
 
+    /// Prompts per week (1 to 3).
     pub fn per_week(self) -> u8 {
         self.0
     }
@@ -379,7 +406,9 @@ fn clamp_into((start, end): (DateTime<Utc>, DateTime<Utc>), t: DateTime<Utc>) ->
 /// Everything `next_slot` needs for one wpb.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanInput<'a> {
+    /// The school's calendar.
     pub calendar: &'a SchoolCalendar,
+    /// How many prompts a week.
     pub cadence: Cadence,
     /// Per-wpb seed, stored with the wpb so the plan survives restarts.
     pub seed: u64,
@@ -392,6 +421,7 @@ pub struct PlanInput<'a> {
 /// One planned prompt moment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedSlot {
+    /// When the prompt is due (UTC).
     pub due: DateTime<Utc>,
     /// `"{iso_year}-W{week:02}-{index}"`, index 1-based in time order within the ISO week,
     /// e.g. `"2026-W12-1"`. Unique per wpb; use it as the idempotency key.
