@@ -1,7 +1,7 @@
 //! Use-cases for managing: a wpb's own rhythm, and for a schoolopleider their school's
 //! pairings, escalation list, overview and settings. Every one passes through `permit`.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 
 use super::engine::{Engine, EngineError};
 use super::inbox::{Handled, Reply, Sender, UserError};
@@ -9,20 +9,14 @@ use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Target};
 use crate::domain::roster::{Pairing, Person, PersonId, Role};
 use crate::domain::schedule::Cadence;
+use crate::domain::{school_settings, school_year};
 use crate::store::{SchoolOverrides, StoreError};
 
 /// The school's overview looks back this many weeks.
 pub const OVERVIEW_WEEKS: i64 = 4;
 
-/// The last day of the Dutch school year (31 July) on or after `start`: where a pairing
-/// without an end date ends.
-pub fn school_year_end(start: NaiveDate) -> NaiveDate {
-    let this_year = NaiveDate::from_ymd_opt(start.year(), 7, 31);
-    match this_year {
-        Some(d) if d >= start => d,
-        _ => NaiveDate::from_ymd_opt(start.year() + 1, 7, 31).unwrap_or(start),
-    }
-}
+// The rule lives in the domain; this path is kept for its callers.
+pub use crate::domain::school_year::school_year_end;
 
 fn cadence(per_week: u8) -> Result<Cadence, UserError> {
     Cadence::new(per_week).map_err(|_| UserError::RhythmOutOfRange)
@@ -40,17 +34,22 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Err(e) => return Ok(Err(e)),
         };
         self.store.set_person_cadence(&wpb.id, own).await?;
-        let school = self.school_cadence(&wpb).await?;
+        let cadence = self.cadence_of(&wpb, own).await?;
         Ok(Ok(Reply::RhythmSet {
-            per_week: own.unwrap_or(school).per_week(),
+            per_week: cadence.per_week(),
             school_default: own.is_none(),
         }))
     }
 
-    /// The school's cadence: its override, else the configuration.
-    async fn school_cadence(&self, person: &Person) -> Result<Cadence, EngineError> {
+    /// The cadence `person` is asked at with `own` as their own rhythm.
+    async fn cadence_of(
+        &self,
+        person: &Person,
+        own: Option<Cadence>,
+    ) -> Result<Cadence, EngineError> {
         let overrides = self.store.school_overrides(&person.school).await?;
-        Ok(overrides.cadence.unwrap_or(self.settings(person).cadence))
+        let configured = self.settings(person).cadence;
+        Ok(school_settings::cadence(own, overrides.cadence, configured))
     }
 
     /// The people of a pairing, checked against the table with the school the store has.
@@ -112,7 +111,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         let start =
             start.unwrap_or_else(|| self.settings(&actor).calendar.local_date(self.clock.now()));
-        let end = end.unwrap_or_else(|| school_year_end(start));
+        let end = school_year::pairing_end(start, end);
         if end < start {
             return Ok(Err(UserError::EndBeforeStart));
         }
@@ -251,8 +250,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             reminder: r,
         } = overrides;
         Ok(Ok(Reply::SchoolSettings {
-            per_week: c.unwrap_or(settings.cadence).per_week(),
-            reminder: r.unwrap_or(settings.reminder),
+            per_week: school_settings::cadence(None, c, settings.cadence).per_week(),
+            reminder: school_settings::reminder(r, settings.reminder),
             changed,
         }))
     }

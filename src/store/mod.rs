@@ -18,7 +18,6 @@ pub use batch::{Finish, RecipientContext};
 pub use invites::StoredInvite;
 pub use on_demand::OnDemandQueued;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
-pub(crate) use people::seed_for;
 pub use people::{ImportRules, ImportSummary};
 pub use privacy::{
     ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, ACTOR_UNKNOWN, AuditEntry, EscalationExport,

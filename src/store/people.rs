@@ -12,6 +12,7 @@ use crate::domain::roster::{
     TeamId, overlaps_with_stored,
 };
 use crate::domain::schedule::DateRange;
+use crate::domain::seed::stable_seed;
 
 /// What an import must leave true besides one wpb per student, which every import keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,13 +63,6 @@ pub(crate) fn person_from(row: PersonTuple) -> StoreResult<Person> {
         team: team.map(TeamId::from_trusted),
         chat,
         language: language.as_deref().and_then(Language::parse),
-    })
-}
-
-/// Stable per-person seed (FNV-1a), so the jitter of a wpb survives re-imports.
-pub(crate) fn seed_for(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
@@ -147,7 +141,8 @@ impl Store {
             .bind(p.team.as_ref().map(|t| t.as_str().to_string()))
             .bind(p.chat.clone())
             .bind(p.language.map(|l| l.code().to_string()))
-            .bind(seed_for(p.id.as_str()) as i64)
+            // Seeded by id, so the jitter of a wpb survives re-imports.
+            .bind(stable_seed(p.id.as_str()) as i64)
             .bind(needs_plan)
             .execute(&mut *tx)
             .await?;
