@@ -12,6 +12,7 @@ use crate::domain::escalation::{WpbFacing, evaluate};
 use crate::domain::intervisie::{Phase, RefuseReason};
 use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
 use crate::domain::language::Language;
+use crate::domain::pairing::{KlikPairing, klik_pairing};
 use crate::domain::reflection::{Reflection, ReflectionError};
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role, RosterConflict};
 use crate::domain::schedule::DateRange;
@@ -590,62 +591,40 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         }))
     }
 
-    /// Finds the pairing a klik is about: the sender's own active one, named by student where a wpb has several.
+    /// Finds the pairing a klik is about (see [`klik_pairing`]): the sender's own active one,
+    /// named by student where a wpb has several.
     async fn pairing_for(
         &self,
         actor: &Person,
         student: Option<&PersonId>,
     ) -> Result<Result<(PairingId, Pairing), UserError>, EngineError> {
         let today = self.settings(actor).calendar.local_date(self.clock.now());
-        let mine: Vec<_> = self
-            .store
-            .pairings_of(&actor.id)
-            .await?
-            .into_iter()
-            .filter(|(_, p)| match (actor.role, student) {
-                (Role::Wpb, Some(s)) => &p.student == s && p.wpb == actor.id,
-                (Role::Wpb, None) => p.wpb == actor.id,
-                (Role::Student, _) => p.student == actor.id,
-                _ => false,
-            })
-            .collect();
-        // The most recent of one's own pairings that already ended: said as it is, with its date.
-        let ended = mine
-            .iter()
-            .filter(|(_, p)| p.end < today)
-            .map(|(_, p)| p.end)
-            .max();
-        let active: Vec<_> = mine
-            .into_iter()
-            .filter(|(_, p)| p.is_active_on(today))
-            .collect();
-        if let (true, Some(end)) = (active.is_empty(), ended) {
-            return Ok(Err(UserError::PairingEnded { end }));
-        }
-        Ok(match active.len() {
-            0 if matches!(actor.role, Role::Wpb | Role::Student) && student.is_some() => {
-                Err(UserError::Klik(KlikError::NotYourPairing))
-            }
-            0 if matches!(actor.role, Role::Wpb | Role::Student) => Err(UserError::NoActivePairing),
-            // Other roles have no pairing of their own: the table says who may do this.
-            0 => Err(self
-                .permit(actor, klik_action(actor.role), &Target::Deployment)
-                .err()
-                .unwrap_or(UserError::NoActivePairing)),
-            1 => active.into_iter().next().ok_or(UserError::NoActivePairing),
-            _ => {
-                let mut names = Vec::new();
-                for (_, p) in &active {
-                    names.push(
-                        self.store
-                            .person(&p.student)
-                            .await?
-                            .map_or_else(|| p.student.to_string(), |s| s.name),
-                    );
+        let pairings = self.store.pairings_of(&actor.id).await?;
+        Ok(
+            match klik_pairing(actor.role, &actor.id, student, today, &pairings) {
+                KlikPairing::One(found) => Ok(found.clone()),
+                KlikPairing::Ended(end) => Err(UserError::PairingEnded { end }),
+                KlikPairing::NotYours => Err(UserError::Klik(KlikError::NotYourPairing)),
+                KlikPairing::NoneActive => Err(UserError::NoActivePairing),
+                // Other roles have no pairing of their own: the table says who may do this.
+                KlikPairing::NoOwnPairing => Err(self
+                    .permit(actor, klik_action(actor.role), &Target::Deployment)
+                    .err()
+                    .unwrap_or(UserError::NoActivePairing)),
+                KlikPairing::Several(active) => {
+                    let mut names = Vec::new();
+                    for (_, p) in active {
+                        names.push(
+                            self.store
+                                .person(&p.student)
+                                .await?
+                                .map_or_else(|| p.student.to_string(), |s| s.name),
+                        );
+                    }
+                    Err(UserError::WhichStudent(names))
                 }
-                Err(UserError::WhichStudent(names))
-            }
-        })
+            },
+        )
     }
 
     async fn klik(

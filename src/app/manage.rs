@@ -7,7 +7,8 @@ use super::engine::{Engine, EngineError};
 use super::inbox::{Handled, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Target};
-use crate::domain::roster::{Pairing, Person, PersonId, Role};
+use crate::domain::pairing::check_pairable;
+use crate::domain::roster::{Pairing, Person, PersonId};
 use crate::domain::schedule::Cadence;
 use crate::domain::{school_settings, school_year};
 use crate::store::{SchoolOverrides, StoreError};
@@ -83,7 +84,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         if let Err(e) = self.permit(actor, action, &stored) {
             return Ok(Err(e));
         }
-        if w.role != Role::Wpb || s.role != Role::Student || s.school != w.school {
+        if check_pairable(&w, &s).is_err() {
             return Ok(Err(UserError::NotAPairing));
         }
         Ok(Ok((w, s)))

@@ -7,10 +7,11 @@ use super::ports::{Chat, Clock};
 use std::collections::BTreeSet;
 
 use crate::domain::authz::{Action, Actor, Denied, Target, authorize};
+use crate::domain::retention::forget_actor;
 use crate::domain::roster::{PersonId, Role, Roster, SchoolId};
 use crate::store::{
-    ACTOR_CLI, ACTOR_SELF, ForgetReport, ImportRules, PersonExport, RetentionPolicies,
-    RetentionPolicy, RetentionReport, StoreError, person_subject,
+    ACTOR_CLI, ForgetReport, ImportRules, PersonExport, RetentionPolicies, RetentionPolicy,
+    RetentionReport, StoreError, person_subject,
 };
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -324,7 +325,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         if let Err(e) = self.person_target(&actor, action, id).await? {
             return Ok(Err(e));
         }
-        let actor_name = if &actor.id == id { ACTOR_SELF } else { &name };
+        let actor_name = forget_actor(&name, id);
         Ok(self
             .forget_person(actor_name, id, dry_run)
             .await?

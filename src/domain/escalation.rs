@@ -369,6 +369,68 @@ fn patterns(rules: &EscalationRules, timeline: &[SignalPoint]) -> Vec<Trigger> {
     found
 }
 
+// ---------------------------------------------------------------------------------------------
+// Which signals count
+// ---------------------------------------------------------------------------------------------
+
+/// One escalation a pairing already has, as far as counting its signals goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastEscalation {
+    /// The escalation's id.
+    pub id: i64,
+    /// Open or acknowledged: not yet resolved or closed with a move.
+    pub in_progress: bool,
+    /// When it was resolved or closed with a move; None while in progress.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The wpb was told someone will reach out about it.
+    pub wpb_told: bool,
+}
+
+/// Which of a pairing's signals a new decision looks at, from its escalation history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counting {
+    /// Signals of both sides count when strictly later (the last closed escalation); all when None.
+    pub since: Option<DateTime<Utc>>,
+    /// The wpb's own signals count when strictly later than the last closed escalation they
+    /// were told of; all when None.
+    pub wpb_since: Option<DateTime<Utc>>,
+    /// The escalation in progress (the newest, should there be more).
+    pub in_progress: Option<i64>,
+    /// An escalation the wpb was told of is in progress.
+    pub wpb_told_in_progress: bool,
+}
+
+impl Counting {
+    /// Whether a signal at `at` counts for the schoolopleider's patterns.
+    pub fn counts(&self, at: DateTime<Utc>) -> bool {
+        self.since.is_none_or(|since| at > since)
+    }
+
+    /// Whether the wpb's own signal at `at` counts for what the wpb hears.
+    pub fn counts_for_wpb(&self, at: DateTime<Utc>) -> bool {
+        self.wpb_since.is_none_or(|since| at > since)
+    }
+}
+
+/// Only signals after the last closed escalation count: a resolved pattern must recur before
+/// it escalates again. For the wpb only escalations they were told of count, since they know
+/// of no other.
+pub fn counting(history: &[PastEscalation]) -> Counting {
+    let closed = |told_only: bool| {
+        history
+            .iter()
+            .filter(|e| e.wpb_told || !told_only)
+            .filter_map(|e| e.closed_at)
+            .max()
+    };
+    Counting {
+        since: closed(false),
+        wpb_since: closed(true),
+        in_progress: history.iter().filter(|e| e.in_progress).map(|e| e.id).max(),
+        wpb_told_in_progress: history.iter().any(|e| e.in_progress && e.wpb_told),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -853,6 +915,91 @@ mod tests {
         for (t, nl, en) in cases {
             assert!(t.describe(true).contains(nl), "{}", t.describe(true));
             assert!(t.describe(false).contains(en), "{}", t.describe(false));
+        }
+    }
+
+    #[test]
+    fn only_signals_after_the_last_closed_escalation_count() {
+        let t0 = Utc.with_ymd_and_hms(2026, 9, 7, 9, 0, 0).single().unwrap();
+        let day = |n: i64| t0 + Duration::days(n);
+        let closed = |id, d, wpb_told| PastEscalation {
+            id,
+            in_progress: false,
+            closed_at: Some(day(d)),
+            wpb_told,
+        };
+        let open = |id, wpb_told| PastEscalation {
+            id,
+            in_progress: true,
+            closed_at: None,
+            wpb_told,
+        };
+        // (history, signal on day, counts, counts for the wpb, in progress, told in progress)
+        let cases = [
+            (vec![], 0, true, true, None, false),
+            (vec![closed(1, 5, true)], 4, false, false, None, false),
+            // Exactly at the close: not after it.
+            (vec![closed(1, 5, true)], 5, false, false, None, false),
+            (vec![closed(1, 5, true)], 6, true, true, None, false),
+            // The wpb never heard of it: their own earlier signals still count for them.
+            (vec![closed(1, 5, false)], 4, false, true, None, false),
+            (
+                vec![closed(1, 5, true), closed(2, 9, false)],
+                7,
+                false,
+                true,
+                None,
+                false,
+            ),
+            (
+                vec![closed(2, 9, false), closed(1, 5, true)],
+                4,
+                false,
+                false,
+                None,
+                false,
+            ),
+            (
+                vec![closed(1, 5, true), closed(2, 9, true)],
+                7,
+                false,
+                false,
+                None,
+                false,
+            ),
+            // One in progress does not move the cut-off.
+            (
+                vec![closed(1, 5, true), open(2, false)],
+                6,
+                true,
+                true,
+                Some(2),
+                false,
+            ),
+            (vec![open(3, true)], 0, true, true, Some(3), true),
+            (
+                vec![open(3, false), open(4, true)],
+                0,
+                true,
+                true,
+                Some(4),
+                true,
+            ),
+        ];
+        for (history, on, counts, for_wpb, in_progress, told) in cases {
+            let c = counting(&history);
+            let at = day(on);
+            let got = (
+                c.counts(at),
+                c.counts_for_wpb(at),
+                c.in_progress,
+                c.wpb_told_in_progress,
+            );
+            assert_eq!(
+                got,
+                (counts, for_wpb, in_progress, told),
+                "{history:?}, signal on day {on}"
+            );
         }
     }
 }

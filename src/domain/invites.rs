@@ -20,18 +20,19 @@ pub struct PendingInvite {
     pub since: DateTime<Utc>,
 }
 
-/// What to do with a pending invite now.
+/// What the bot does with a pending invite now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InviteDecision {
-    /// Join: the inviter or the room is in the roster.
+    /// Join the room.
     Accept,
-    /// Keep it pending and look again later.
+    /// Leave the invite pending and look again later.
     Wait,
     /// Nobody explained the invite within the wait.
     Decline,
 }
 
-/// Accept what the roster explains, decline what nothing explained within `wait`, else wait.
+/// Accepts an invite the roster explains (a person in it invited, or it names the room as a
+/// team's); declines one nobody explained within `wait` of first seeing it; else waits.
 pub fn decide(invite: &PendingInvite, now: DateTime<Utc>, wait: Duration) -> InviteDecision {
     if invite.team_room || invite.inviter_in_roster {
         InviteDecision::Accept

@@ -9,7 +9,8 @@ use super::outbox::{NewOutbox, insert_in};
 use super::privacy::{ACTOR_BOT, audit_in, escalation_subject};
 use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::escalation::{
-    EscalationDecision, EscalationRules, SignalPoint, Trigger, WpbFacing, WpbView,
+    EscalationDecision, EscalationRules, PastEscalation, SignalPoint, Trigger, WpbFacing, WpbView,
+    counting,
 };
 use crate::domain::klik::{KlikValue, SignalSource};
 use crate::domain::roster::{PairingId, PersonId};
@@ -147,6 +148,130 @@ fn points(mut rows: Vec<(String, i64, i64)>) -> StoreResult<Vec<SignalPoint>> {
         .collect()
 }
 
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+async fn insert_signal_in(tx: &mut Tx, w: &SignalWrite) -> StoreResult<i64> {
+    let (signal_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(w.pairing.0)
+    .bind(w.source.as_str())
+    .bind(value_score(w.value))
+    .bind(ts(w.at))
+    .bind(w.actor.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(signal_id)
+}
+
+/// A pairing's escalations, as [`counting`] needs them, inside the signal's transaction.
+async fn escalation_history_in(
+    tx: &mut Tx,
+    pairing: &PairingId,
+) -> StoreResult<Vec<PastEscalation>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        status: String,
+        closed_at: Option<i64>,
+        wpb_notified: i64,
+    }
+    sqlx::query_as::<_, Row>(
+        "SELECT id, status, closed_at, wpb_notified FROM escalations WHERE pairing_id = $1",
+    )
+    .bind(pairing.0)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(PastEscalation {
+            id: r.id,
+            in_progress: matches!(r.status.as_str(), "open" | "acknowledged"),
+            closed_at: r.closed_at.map(from_ts).transpose()?,
+            wpb_told: r.wpb_notified == 1,
+        })
+    })
+    .collect()
+}
+
+/// Whose signals [`counted_in`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Both,
+    Wpb,
+}
+
+/// The pairing's signals strictly after `since` (all when None), of both sides or the wpb's
+/// own, as a timeline oldest first, at most [`EscalationRules::WINDOW`] of them.
+async fn counted_in(
+    tx: &mut Tx,
+    pairing: &PairingId,
+    since: Option<DateTime<Utc>>,
+    side: Side,
+) -> StoreResult<Vec<SignalPoint>> {
+    let sql = match side {
+        Side::Both => {
+            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND at > $2
+             ORDER BY at DESC, id DESC LIMIT $3"
+        }
+        Side::Wpb => {
+            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND source = 'wpb' AND at > $2
+             ORDER BY at DESC, id DESC LIMIT $3"
+        }
+    };
+    let window = EscalationRules::WINDOW as i64;
+    points(
+        sqlx::query_as::<_, (String, i64, i64)>(sql)
+            .bind(pairing.0)
+            .bind(since.map_or(i64::MIN, ts))
+            .bind(window)
+            .fetch_all(&mut **tx)
+            .await?,
+    )
+}
+
+/// Opens an escalation with `triggers` and writes its audit row; None when one is already in
+/// progress for the pairing (the partial unique index decides, also under a race).
+async fn open_escalation_in(
+    tx: &mut Tx,
+    w: &SignalWrite,
+    triggers: &[Trigger],
+    wpb_notified: bool,
+) -> StoreResult<Option<i64>> {
+    let detail = serde_json::to_string(triggers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO escalations (pairing_id, status, triggers, opened_at, wpb_notified) VALUES ($1, 'open', $2, $3, $4)
+         ON CONFLICT (pairing_id) WHERE status IN ('open', 'acknowledged') DO NOTHING RETURNING id",
+    )
+    .bind(w.pairing.0)
+    .bind(detail.as_str())
+    .bind(ts(w.at))
+    .bind(i64::from(wpb_notified))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((id,)) = row else {
+        return Ok(None);
+    };
+    // No escalation without its audit row: written in the same transaction.
+    let (school,): (String,) = sqlx::query_as(
+        "SELECT w.school_id FROM pairings p JOIN people w ON w.id = p.wpb_id WHERE p.id = $1",
+    )
+    .bind(w.pairing.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    audit_in(
+        &mut **tx,
+        w.at,
+        ACTOR_BOT,
+        "escalation_opened",
+        &escalation_subject(id),
+        Some(&school),
+        Some(&detail),
+    )
+    .await?;
+    Ok(Some(id))
+}
+
 impl Store {
     /// Records a signal, evaluates the pairing's bounded windows with `decide`, opens an
     /// escalation or marks one as told to the wpb when it says so, and enqueues what `effects`
@@ -173,74 +298,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let (signal_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(w.pairing.0)
-        .bind(w.source.as_str())
-        .bind(value_score(w.value))
-        .bind(ts(w.at))
-        .bind(w.actor.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-
-        // Only signals after the last closed escalation count: a resolved pattern must recur.
-        // For the wpb, only escalations they were told of count (they know of no other).
-        let (closed, open, told_closed, told_open): (Option<i64>, Option<i64>, Option<i64>, i64) =
-            sqlx::query_as(
-                "SELECT MAX(closed_at), MAX(CASE WHEN status IN ('open', 'acknowledged') THEN id END),
-                        MAX(CASE WHEN wpb_notified = 1 THEN closed_at END),
-                        COALESCE(MAX(CASE WHEN status IN ('open', 'acknowledged') AND wpb_notified = 1 THEN 1 END), 0)
-                 FROM escalations WHERE pairing_id = $1",
-            )
-            .bind(w.pairing.0)
-            .fetch_one(&mut *tx)
-            .await?;
-        let window = EscalationRules::WINDOW as i64;
-        let recent = points(
-            sqlx::query_as::<_, (String, i64, i64)>(
-                "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND at > $2
-                 ORDER BY at DESC, id DESC LIMIT $3",
-            )
-            .bind(w.pairing.0)
-            .bind(closed.unwrap_or(i64::MIN))
-            .bind(window)
-            .fetch_all(&mut *tx)
-            .await?,
-        )?;
-        let own = points(
-            sqlx::query_as::<_, (String, i64, i64)>(
-                "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND source = 'wpb' AND at > $2
-                 ORDER BY at DESC, id DESC LIMIT $3",
-            )
-            .bind(w.pairing.0)
-            .bind(told_closed.unwrap_or(i64::MIN))
-            .bind(window)
-            .fetch_all(&mut *tx)
-            .await?,
-        )?;
+        let signal_id = insert_signal_in(&mut tx, w).await?;
+        // Which signals count is the domain's rule; the store only binds its cut-offs.
+        let counting = counting(&escalation_history_in(&mut tx, &w.pairing).await?);
+        let recent = counted_in(&mut tx, &w.pairing, counting.since, Side::Both).await?;
+        let own = counted_in(&mut tx, &w.pairing, counting.wpb_since, Side::Wpb).await?;
         let view = WpbView {
             own: &own,
-            told_in_progress: told_open != 0,
+            told_in_progress: counting.wpb_told_in_progress,
         };
+        let open = counting.in_progress;
         let decision = decide(&recent, open.is_some(), &view);
         let notice = decision.wpb == WpbFacing::Notice;
         let escalation_id = match &decision.escalate {
-            Some(triggers) => {
-                let triggers = serde_json::to_string(triggers)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let row: Option<(i64,)> = sqlx::query_as(
-                    "INSERT INTO escalations (pairing_id, status, triggers, opened_at, wpb_notified) VALUES ($1, 'open', $2, $3, $4)
-                     ON CONFLICT (pairing_id) WHERE status IN ('open', 'acknowledged') DO NOTHING RETURNING id",
-                )
-                .bind(w.pairing.0)
-                .bind(triggers)
-                .bind(ts(w.at))
-                .bind(i64::from(notice))
-                .fetch_optional(&mut *tx)
-                .await?;
-                row.map(|(id,)| id)
-            }
+            Some(triggers) => open_escalation_in(&mut tx, w, triggers, notice).await?,
             None => None,
         };
         // The wpb's own pattern while an escalation they did not know of is in progress: they
@@ -257,27 +328,6 @@ impl Store {
             }
             (true, None, None) => None,
         };
-        if let (Some(id), Some(triggers)) = (escalation_id, &decision.escalate) {
-            // No escalation without its audit row: written in the same transaction.
-            let (school,): (String,) = sqlx::query_as(
-                "SELECT w.school_id FROM pairings p JOIN people w ON w.id = p.wpb_id WHERE p.id = $1",
-            )
-            .bind(w.pairing.0)
-            .fetch_one(&mut *tx)
-            .await?;
-            let detail =
-                serde_json::to_string(triggers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            audit_in(
-                &mut *tx,
-                w.at,
-                ACTOR_BOT,
-                "escalation_opened",
-                &escalation_subject(id),
-                Some(&school),
-                Some(&detail),
-            )
-            .await?;
-        }
         let evaluated = Evaluated {
             signal_id,
             recent,
