@@ -3,6 +3,7 @@
 
 mod batch;
 mod chat_state;
+mod import;
 mod intervisie;
 mod invites;
 mod jobs;
@@ -15,11 +16,11 @@ mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
+pub use import::{ImportRules, ImportSummary};
 pub use invites::StoredInvite;
 pub use on_demand::OnDemandQueued;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
 pub(crate) use people::seed_for;
-pub use people::{ImportRules, ImportSummary};
 pub use privacy::{
     ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, ACTOR_UNKNOWN, AuditEntry, EscalationExport,
     ForgetReport, PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport,
