@@ -2,13 +2,14 @@
 //! and one transaction per batch of outcomes. Keeps a tick with 1,000 due slots cheap.
 
 use chrono::{DateTime, Utc};
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, FromRow, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::outbox::{NewOutbox, OutboxStatus, insert_many_in};
-use super::people::{PERSON_COLUMNS, pairing_from, person_from};
+use super::people::{PairingRow, PersonRow, person_columns};
 use super::school::{SchoolOverrides, cadence_from};
-use super::{Store, StoreResult, from_ts, parse_day, ts};
+use super::signals::value_from;
+use super::{Store, StoreResult, from_ts, parse_day, placeholders, ts};
 use crate::domain::klik::KlikValue;
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId};
 use crate::domain::schedule::{Cadence, DateRange};
@@ -16,9 +17,11 @@ use crate::domain::schedule::{Cadence, DateRange};
 /// Everything the tick needs about one recipient, read in bulk.
 #[derive(Debug, Clone)]
 pub struct RecipientContext {
+    /// The person.
     pub person: Person,
     /// Pairings in which this person is the wpb.
     pub pairings: Vec<(PairingId, Pairing)>,
+    /// The person's pauses, earliest first.
     pub pauses: Vec<DateRange>,
     /// Prompts sent since the history horizon: (prompt id, sent at), oldest first.
     pub history: Vec<(String, DateTime<Utc>)>,
@@ -37,9 +40,13 @@ pub struct RecipientContext {
 /// What became of one claimed row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finish {
+    /// The claimed outbox row.
     pub id: i64,
+    /// What became of it: sent, skipped or failed.
     pub status: OutboxStatus,
+    /// Why, when it was not simply sent.
     pub note: Option<String>,
+    /// Messages its sending sets off (a reminder, a follow-up question).
     pub follow_ups: Vec<NewOutbox>,
     /// The wpb's next prompt slot, planned in the same transaction.
     pub next_slot: Option<NewOutbox>,
@@ -51,13 +58,6 @@ pub struct Finish {
 /// Items per statement. sqlx's cost to bind grows faster than linearly with the number of
 /// parameters, so many mid-sized statements beat one huge one.
 const CHUNK: usize = 100;
-
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 fn ids_of(people: &[PersonId]) -> Vec<String> {
     people.iter().map(|p| p.as_str().to_string()).collect()
@@ -72,6 +72,28 @@ macro_rules! bind_all {
         q
     }};
 }
+
+/// A person with what planning needs, by column name.
+#[derive(FromRow)]
+struct ContextRow {
+    #[sqlx(flatten)]
+    person: PersonRow,
+    seed: i64,
+    cadence: Option<i64>,
+    school_cadence: Option<i64>,
+    school_reminder: Option<i64>,
+}
+
+/// A pairing with its student's name, by column name.
+#[derive(FromRow)]
+struct PairingWithName {
+    #[sqlx(flatten)]
+    pairing: PairingRow,
+    student_name: String,
+}
+
+/// The contexts being built for one chunk, by person.
+type Contexts = HashMap<PersonId, RecipientContext>;
 
 impl Store {
     /// Context of every listed person (unknown ids are simply absent), plus the names of
@@ -97,158 +119,195 @@ impl Store {
     async fn contexts_of_chunk(
         &self,
         people: &[PersonId],
-        // (prompt history horizon, own signal horizon); None when only planning data is needed.
         horizons: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    ) -> StoreResult<(
-        HashMap<PersonId, RecipientContext>,
-        HashMap<PersonId, String>,
-    )> {
-        let mut out = HashMap::new();
+    ) -> StoreResult<(Contexts, HashMap<PersonId, String>)> {
         if people.is_empty() {
-            return Ok((out, HashMap::new()));
+            return Ok((HashMap::new(), HashMap::new()));
         }
         let ids = ids_of(people);
-        let n = ids.len();
-        let list = placeholders(1, n);
+        let mut out = self.bare_contexts(&ids).await?;
+        let names = self.add_pairings(&mut out, &ids).await?;
+        self.add_pauses(&mut out, &ids).await?;
+        self.add_last_due(&mut out, &ids).await?;
+        if let Some((history_since, signal_since)) = horizons {
+            self.add_history(&mut out, &ids, history_since).await?;
+            self.add_latest_own_signal(&mut out, &ids, signal_since)
+                .await?;
+        }
+        Ok((out, names))
+    }
+
+    /// The listed people with their seed and cadences, nothing else filled in yet.
+    async fn bare_contexts(&self, ids: &[String]) -> StoreResult<Contexts> {
+        // format! builds only the placeholder list of the ids.
         let sql = format!(
-            "SELECT {PERSON_COLUMNS}, seed, cadence, \
-             (SELECT o.cadence FROM school_overrides o WHERE o.school_id = people.school_id), \
-             (SELECT o.reminder FROM school_overrides o WHERE o.school_id = people.school_id) \
-             FROM people WHERE id IN ({list})"
+            concat!(
+                "SELECT ",
+                person_columns!(),
+                ", seed, cadence, \
+                 (SELECT o.cadence FROM school_overrides o WHERE o.school_id = people.school_id) AS school_cadence, \
+                 (SELECT o.reminder FROM school_overrides o WHERE o.school_id = people.school_id) AS school_reminder \
+                 FROM people WHERE id IN ({list})"
+            ),
+            list = placeholders(1, ids.len())
         );
-        type WithSeed = (
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            i64,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        );
-        let rows = bind_all!(sqlx::query_as::<_, WithSeed>(AssertSqlSafe(sql)), &ids)
+        let rows = bind_all!(sqlx::query_as::<_, ContextRow>(AssertSqlSafe(sql)), ids)
             .fetch_all(&self.pool)
             .await?;
-        for (a, b, c, d, e, f, g, seed, own, school_cadence, reminder) in rows {
+        let mut out = HashMap::new();
+        for row in rows {
             let ctx = RecipientContext {
-                person: person_from((a, b, c, d, e, f, g))?,
+                person: row.person.into_person()?,
                 pairings: vec![],
                 pauses: vec![],
                 history: vec![],
                 latest_own_signal: None,
                 last_due: None,
-                seed: seed as u64,
-                cadence: cadence_from(own)?,
+                seed: row.seed as u64,
+                cadence: cadence_from(row.cadence)?,
                 school: SchoolOverrides {
-                    cadence: cadence_from(school_cadence)?,
-                    reminder: reminder.map(|r| r != 0),
+                    cadence: cadence_from(row.school_cadence)?,
+                    reminder: row.school_reminder.map(|r| r != 0),
                 },
             };
             out.insert(ctx.person.id.clone(), ctx);
         }
+        Ok(out)
+    }
+
+    /// Adds the pairings in which the listed people are the wpb; returns their students' names.
+    async fn add_pairings(
+        &self,
+        out: &mut Contexts,
+        ids: &[String],
+    ) -> StoreResult<HashMap<PersonId, String>> {
+        // format! builds only the placeholder list of the ids.
         let sql = format!(
-            "SELECT p.id, p.wpb_id, p.student_id, p.start_day, p.end_day, s.name
+            "SELECT p.id AS id, p.wpb_id AS wpb_id, p.student_id AS student_id,
+                    p.start_day AS start_day, p.end_day AS end_day, s.name AS student_name
              FROM pairings p JOIN people s ON s.id = p.student_id
-             WHERE p.wpb_id IN ({list}) ORDER BY p.start_day, p.id"
+             WHERE p.wpb_id IN ({}) ORDER BY p.start_day, p.id",
+            placeholders(1, ids.len())
         );
-        let mut names = HashMap::new();
-        type PairingWithName = (i64, String, String, String, String, String);
-        for (a, b, c, d, e, name) in bind_all!(
+        let rows = bind_all!(
             sqlx::query_as::<_, PairingWithName>(AssertSqlSafe(sql)),
-            &ids
+            ids
         )
         .fetch_all(&self.pool)
-        .await?
-        {
-            let (id, pairing) = pairing_from((a, b, c, d, e))?;
-            names.insert(pairing.student.clone(), name);
+        .await?;
+        let mut names = HashMap::new();
+        for row in rows {
+            let (id, pairing) = row.pairing.into_pairing()?;
+            names.insert(pairing.student.clone(), row.student_name);
             if let Some(ctx) = out.get_mut(&pairing.wpb) {
                 ctx.pairings.push((id, pairing));
             }
         }
+        Ok(names)
+    }
+
+    async fn add_pauses(&self, out: &mut Contexts, ids: &[String]) -> StoreResult<()> {
+        // format! builds only the placeholder list of the ids.
         let sql = format!(
-            "SELECT person_id, start_day, end_day FROM pauses WHERE person_id IN ({list}) ORDER BY start_day"
+            "SELECT person_id, start_day, end_day FROM pauses WHERE person_id IN ({}) ORDER BY start_day",
+            placeholders(1, ids.len())
         );
-        for (who, start, end) in bind_all!(
-            sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql)),
-            &ids
-        )
-        .fetch_all(&self.pool)
-        .await?
+        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
+            .fetch_all(&self.pool)
+            .await?
         {
-            if let Some(ctx) = out.get_mut(&PersonId::from_trusted(who)) {
+            if let Some(ctx) = out.get_mut(&PersonId::from_trusted(
+                row.try_get::<String, _>("person_id")?,
+            )) {
                 ctx.pauses.push(DateRange {
-                    start: parse_day(&start)?,
-                    end: parse_day(&end)?,
+                    start: parse_day(row.try_get("start_day")?)?,
+                    end: parse_day(row.try_get("end_day")?)?,
                 });
             }
         }
+        Ok(())
+    }
+
+    async fn add_last_due(&self, out: &mut Contexts, ids: &[String]) -> StoreResult<()> {
+        // format! builds only the placeholder list of the ids.
         let sql = format!(
-            "SELECT recipient, MAX(due_at) FROM outbox WHERE recipient IN ({list}) AND kind = 'prompt' GROUP BY recipient"
+            "SELECT recipient, MAX(due_at) AS last_due FROM outbox
+             WHERE recipient IN ({}) AND kind = 'prompt' GROUP BY recipient",
+            placeholders(1, ids.len())
         );
-        for (who, due) in bind_all!(
-            sqlx::query_as::<_, (String, Option<i64>)>(AssertSqlSafe(sql)),
-            &ids
-        )
-        .fetch_all(&self.pool)
-        .await?
+        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
+            .fetch_all(&self.pool)
+            .await?
         {
-            if let (Some(ctx), Some(due)) = (out.get_mut(&PersonId::from_trusted(who)), due) {
+            let due: Option<i64> = row.try_get("last_due")?;
+            let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
+            if let (Some(ctx), Some(due)) = (out.get_mut(&who), due) {
                 ctx.last_due = Some(from_ts(due)?);
             }
         }
-        let Some((history_since, signal_since)) = horizons else {
-            return Ok((out, names));
-        };
+        Ok(())
+    }
+
+    async fn add_history(
+        &self,
+        out: &mut Contexts,
+        ids: &[String],
+        since: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        // format! builds only placeholders: the list of the ids and the one after it.
         let sql = format!(
-            "SELECT recipient, prompt_id, sent_at FROM outbox WHERE recipient IN ({list}) AND kind = 'prompt'
+            "SELECT recipient, prompt_id, sent_at FROM outbox WHERE recipient IN ({}) AND kind = 'prompt'
              AND status = 'sent' AND due_at >= ${} ORDER BY due_at",
-            n + 1
+            placeholders(1, ids.len()),
+            ids.len() + 1
         );
-        let q = bind_all!(
-            sqlx::query_as::<_, (String, Option<String>, Option<i64>)>(AssertSqlSafe(sql)),
-            &ids
-        )
-        .bind(ts(history_since));
-        for (who, prompt, sent_at) in q.fetch_all(&self.pool).await? {
-            if let (Some(ctx), Some(prompt), Some(sent_at)) =
-                (out.get_mut(&PersonId::from_trusted(who)), prompt, sent_at)
-            {
+        let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
+        for row in q.fetch_all(&self.pool).await? {
+            let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
+            let prompt: Option<String> = row.try_get("prompt_id")?;
+            let sent_at: Option<i64> = row.try_get("sent_at")?;
+            if let (Some(ctx), Some(prompt), Some(sent_at)) = (out.get_mut(&who), prompt, sent_at) {
                 ctx.history.push((prompt, from_ts(sent_at)?));
             }
         }
+        Ok(())
+    }
+
+    async fn add_latest_own_signal(
+        &self,
+        out: &mut Contexts,
+        ids: &[String],
+        since: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        // format! builds only placeholders: the list of the ids and the one after it.
         let sql = format!(
-            "SELECT p.wpb_id, k.value, k.at FROM pairings p JOIN klik_signals k ON k.pairing_id = p.id
-             WHERE p.wpb_id IN ({list}) AND k.source = 'wpb' AND k.at >= ${} ORDER BY k.at, k.id",
-            n + 1
+            "SELECT p.wpb_id AS wpb_id, k.value AS value, k.at AS at
+             FROM pairings p JOIN klik_signals k ON k.pairing_id = p.id
+             WHERE p.wpb_id IN ({}) AND k.source = 'wpb' AND k.at >= ${} ORDER BY k.at, k.id",
+            placeholders(1, ids.len()),
+            ids.len() + 1
         );
-        let q = bind_all!(
-            sqlx::query_as::<_, (String, i64, i64)>(AssertSqlSafe(sql)),
-            &ids
-        )
-        .bind(ts(signal_since));
-        for (who, value, at) in q.fetch_all(&self.pool).await? {
-            if let Some(ctx) = out.get_mut(&PersonId::from_trusted(who)) {
-                ctx.latest_own_signal = Some((super::signals::value_from(value)?, from_ts(at)?));
+        let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
+        for row in q.fetch_all(&self.pool).await? {
+            if let Some(ctx) =
+                out.get_mut(&PersonId::from_trusted(row.try_get::<String, _>("wpb_id")?))
+            {
+                let value = value_from(row.try_get("value")?)?;
+                ctx.latest_own_signal = Some((value, from_ts(row.try_get("at")?)?));
             }
         }
-        Ok((out, names))
+        Ok(())
     }
 
     /// Wpbs marked for (re)planning, at most `limit`, with what planning needs.
     pub async fn plan_targets(&self, limit: i64) -> StoreResult<Vec<RecipientContext>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM people WHERE needs_plan = 1 ORDER BY id LIMIT $1")
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-        let ids: Vec<PersonId> = rows
+        let ids = sqlx::query("SELECT id FROM people WHERE needs_plan = 1 ORDER BY id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
             .into_iter()
-            .map(|(id,)| PersonId::from_trusted(id))
-            .collect();
+            .map(|row| Ok(PersonId::from_trusted(row.try_get::<String, _>("id")?)))
+            .collect::<StoreResult<Vec<_>>>()?;
         let (mut contexts, _) = self.recipient_contexts(&ids, None).await?;
         Ok(ids.iter().filter_map(|id| contexts.remove(id)).collect())
     }
@@ -286,6 +345,7 @@ impl Store {
     ) -> StoreResult<Vec<i64>> {
         let mut kept = Vec::new();
         for chunk in choices.chunks(CHUNK) {
+            // format! builds only placeholders: (id, prompt) pairs for the CASE, and the ids.
             let cases: Vec<String> = (0..chunk.len())
                 .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3))
                 .collect();
@@ -298,11 +358,13 @@ impl Store {
                  WHERE status = 'claimed' AND claimed_by = $1 AND id IN ({ids}) RETURNING id",
                 cases.join(" ")
             );
-            let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql)).bind(claimer);
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(claimer);
             for (id, prompt) in chunk {
                 q = q.bind(*id).bind(prompt.as_str());
             }
-            kept.extend(q.fetch_all(&self.pool).await?.into_iter().map(|(id,)| id));
+            for row in q.fetch_all(&self.pool).await? {
+                kept.push(row.try_get("id")?);
+            }
         }
         Ok(kept)
     }
@@ -327,23 +389,20 @@ impl Store {
         }
         for ((status, note), ids) in groups {
             for chunk in ids.chunks(CHUNK) {
+                // format! builds only the placeholder list of the ids.
                 let sql = format!(
                     "UPDATE outbox SET status = $1, sent_at = $2, note = $3, claim_until = NULL
                      WHERE status = 'claimed' AND claimed_by = $4 AND id IN ({}) RETURNING id",
                     placeholders(5, chunk.len())
                 );
-                let q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql))
+                let q = sqlx::query(AssertSqlSafe(sql))
                     .bind(status)
                     .bind(ts(at))
                     .bind(note.map(str::to_string))
                     .bind(claimer);
-                recorded.extend(
-                    bind_all!(q, chunk)
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .into_iter()
-                        .map(|(id,)| id),
-                );
+                for row in bind_all!(q, chunk).fetch_all(&mut *tx).await? {
+                    recorded.insert(row.try_get::<i64, _>("id")?);
+                }
             }
         }
         let kept: Vec<&Finish> = outcomes
@@ -372,20 +431,24 @@ impl Store {
     }
 }
 
+/// Sets or clears the planning mark of the listed people.
 async fn set_needs_plan_in(
     conn: &mut sqlx::AnyConnection,
     people: &[String],
     needs: bool,
 ) -> StoreResult<()> {
     for chunk in people.chunks(CHUNK) {
+        // format! builds only the placeholder list of the ids.
         let sql = format!(
-            "UPDATE people SET needs_plan = {} WHERE id IN ({})",
-            i64::from(needs),
-            placeholders(1, chunk.len())
+            "UPDATE people SET needs_plan = $1 WHERE id IN ({})",
+            placeholders(2, chunk.len())
         );
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .execute(&mut *conn)
-            .await?;
+        bind_all!(
+            sqlx::query(AssertSqlSafe(sql)).bind(i64::from(needs)),
+            chunk
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

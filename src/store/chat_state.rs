@@ -1,20 +1,21 @@
 //! A platform adapter's small key-value state (sync token, session, DM rooms, seen events).
 
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 
 use super::{Store, StoreResult, ts};
 
 impl Store {
+    /// The value under `key`, if any.
     pub async fn chat_state(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_as::<_, (String,)>("SELECT value FROM chat_state WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|(v,)| v),
-        )
+        let row = sqlx::query("SELECT value FROM chat_state WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("value")).transpose()?)
     }
 
+    /// Sets the value under `key`, noting when.
     pub async fn set_chat_state(
         &self,
         key: &str,

@@ -2,9 +2,10 @@
 //! (a `version` check) together with the outbox rows its effects produced.
 
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 
 use super::outbox::{NewOutbox, insert_in};
-use super::people::{TeamTuple, team_from};
+use super::people::TeamRow;
 use super::{Store, StoreResult, ts};
 use crate::domain::roster::{PersonId, Team, TeamId};
 
@@ -23,7 +24,7 @@ impl Store {
         F: FnOnce(i64) -> (String, DateTime<Utc>, Vec<NewOutbox>),
     {
         let mut tx = self.begin().await?;
-        let id: Option<(i64,)> = sqlx::query_as(
+        let row = sqlx::query(
             "INSERT INTO intervisie_threads (team_id, case_owner, state, due_at)
              VALUES ($1, $2, '{}', $3) ON CONFLICT (team_id) WHERE closed = 0 DO NOTHING RETURNING id",
         )
@@ -32,10 +33,11 @@ impl Store {
         .bind(ts(now))
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((id,)) = id else {
+        let Some(row) = row else {
             tx.rollback().await?;
             return Ok(None);
         };
+        let id: i64 = row.try_get("id")?;
         let (state, due, rows) = build(id);
         sqlx::query("UPDATE intervisie_threads SET state = $1, due_at = $2 WHERE id = $3")
             .bind(state)
@@ -52,22 +54,24 @@ impl Store {
 
     /// A thread's JSON and version.
     pub async fn thread(&self, id: i64) -> StoreResult<Option<(String, i64)>> {
-        Ok(
-            sqlx::query_as("SELECT state, version FROM intervisie_threads WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        let row = sqlx::query("SELECT state, version FROM intervisie_threads WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((row.try_get("state")?, row.try_get("version")?))),
+            None => Ok(None),
+        }
     }
 
+    /// The team's open thread, if it has one.
     pub async fn open_thread_of_team(&self, team: &TeamId) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_as::<_, (i64,)>(
-            "SELECT id FROM intervisie_threads WHERE team_id = $1 AND closed = 0",
-        )
-        .bind(team.as_str())
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|(id,)| id))
+        let row =
+            sqlx::query("SELECT id FROM intervisie_threads WHERE team_id = $1 AND closed = 0")
+                .bind(team.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|row| row.try_get("id")).transpose()?)
     }
 
     /// Saves a thread if nobody saved it since `version` was read, with its messages, in one
@@ -106,7 +110,7 @@ impl Store {
 
     /// Open threads whose phase is due by `now`, oldest due first.
     pub async fn due_threads(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_as::<_, (i64,)>(
+        sqlx::query(
             "SELECT id FROM intervisie_threads WHERE closed = 0 AND due_at <= $1
              ORDER BY due_at, id LIMIT $2",
         )
@@ -115,64 +119,69 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|(id,)| id)
-        .collect())
+        .map(|row| Ok(row.try_get("id")?))
+        .collect()
     }
 
+    /// The team with this id.
     pub async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>> {
-        Ok(sqlx::query_as::<_, TeamTuple>(
+        Ok(sqlx::query_as::<_, TeamRow>(
             "SELECT id, school_id, name, channel FROM teams WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?
-        .map(team_from))
+        .map(Team::from))
     }
 
     /// Teams with a channel, by id, for the scheduled call for a case.
     pub async fn teams_with_channel(&self) -> StoreResult<Vec<Team>> {
-        Ok(sqlx::query_as::<_, TeamTuple>(
+        Ok(sqlx::query_as::<_, TeamRow>(
             "SELECT id, school_id, name, channel FROM teams WHERE channel IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(team_from)
+        .map(Team::from)
         .collect())
     }
 
     /// The team's first wpb by id: the recipient of record for a team-channel message that
     /// belongs to no thread.
     pub async fn first_wpb_of_team(&self, team: &TeamId) -> StoreResult<Option<PersonId>> {
-        Ok(sqlx::query_as::<_, (String,)>(
+        let row = sqlx::query(
             "SELECT id FROM people WHERE team_id = $1 AND role = 'wpb' ORDER BY id LIMIT 1",
         )
         .bind(team.as_str())
         .fetch_optional(&self.pool)
-        .await?
-        .map(|(id,)| PersonId::from_trusted(id)))
+        .await?;
+        match row {
+            Some(row) => Ok(Some(PersonId::from_trusted(
+                row.try_get::<String, _>("id")?,
+            ))),
+            None => Ok(None),
+        }
     }
 
     /// Every stored thread's JSON, for privacy (export and forget).
     pub(crate) async fn all_threads(&self) -> StoreResult<Vec<(i64, String)>> {
-        Ok(
-            sqlx::query_as("SELECT id, state FROM intervisie_threads ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        sqlx::query("SELECT id, state FROM intervisie_threads ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("state")?)))
+            .collect()
     }
 }
 
 impl Store {
     /// Where the chat platform shows thread `id`, once the adapter has opened it there.
     pub async fn chat_thread(&self, id: i64) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_as::<_, (String,)>("SELECT address FROM chat_threads WHERE thread_id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|(a,)| a),
-        )
+        let row = sqlx::query("SELECT address FROM chat_threads WHERE thread_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("address")).transpose()?)
     }
 
     /// Remembers where thread `id` lives on the platform; a second call keeps the first place.
@@ -190,7 +199,7 @@ impl Store {
     /// Whether a platform address is some team's channel.
     pub async fn is_team_channel(&self, address: &str) -> StoreResult<bool> {
         Ok(
-            sqlx::query_as::<_, (i64,)>("SELECT 1 FROM teams WHERE channel = $1 LIMIT 1")
+            sqlx::query("SELECT 1 FROM teams WHERE channel = $1 LIMIT 1")
                 .bind(address)
                 .fetch_optional(&self.pool)
                 .await?
@@ -200,12 +209,10 @@ impl Store {
 
     /// The intervisie thread shown at a platform address, if any.
     pub async fn thread_at_chat_address(&self, address: &str) -> StoreResult<Option<i64>> {
-        Ok(
-            sqlx::query_as::<_, (i64,)>("SELECT thread_id FROM chat_threads WHERE address = $1")
-                .bind(address)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|(id,)| id),
-        )
+        let row = sqlx::query("SELECT thread_id FROM chat_threads WHERE address = $1")
+            .bind(address)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("thread_id")).transpose()?)
     }
 }

@@ -4,6 +4,7 @@
 //! invite sent before the roster is still there when the roster arrives, also after a restart.
 
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 
 use super::{Store, StoreResult, from_ts, ts};
 
@@ -14,11 +15,13 @@ const DIRECT_PREFIX: &str = "direct:";
 /// One invite still waiting for a decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredInvite {
+    /// The room the bot is invited to.
     pub room: String,
     /// The platform's user id of whoever invited the bot (may be empty when unknown).
     pub inviter: String,
     /// The inviter marked the room as a DM with the bot (`is_direct`).
     pub direct: bool,
+    /// When the bot first saw the invite.
     pub since: DateTime<Utc>,
 }
 
@@ -48,15 +51,18 @@ impl Store {
         Ok(())
     }
 
+    /// Every invite still waiting for a decision, by room.
     pub async fn pending_invites(&self) -> StoreResult<Vec<StoredInvite>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        let rows = sqlx::query(
             "SELECT key, value, updated_at FROM chat_state WHERE key LIKE $1 ORDER BY key",
         )
         .bind(format!("{INVITE_PREFIX}%"))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(key, value, at)| {
+            .map(|row| {
+                let key: String = row.try_get("key")?;
+                let value: String = row.try_get("value")?;
                 let (inviter, direct) = match value.strip_prefix(DIRECT_PREFIX) {
                     Some(inviter) => (inviter.to_string(), true),
                     None => (value, false),
@@ -65,7 +71,7 @@ impl Store {
                     room: key[INVITE_PREFIX.len()..].to_string(),
                     inviter,
                     direct,
-                    since: from_ts(at)?,
+                    since: from_ts(row.try_get("updated_at")?)?,
                 })
             })
             .collect()

@@ -14,17 +14,7 @@ impl Store {
         day_start: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let claimed: Option<(String,)> = sqlx::query_as(
-            "INSERT INTO jobs (name, last_run) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run WHERE jobs.last_run < $3
-             RETURNING name",
-        )
-        .bind(job)
-        .bind(ts(now))
-        .bind(ts(day_start))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(claimed.is_some())
+        claim_in(&self.pool, job, day_start, now).await
     }
 
     /// Claims a run of a periodic `job`: true for exactly one caller when the job never ran
@@ -38,17 +28,7 @@ impl Store {
         rows: &[NewOutbox],
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let claimed: Option<(String,)> = sqlx::query_as(
-            "INSERT INTO jobs (name, last_run) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run WHERE jobs.last_run < $3
-             RETURNING name",
-        )
-        .bind(job)
-        .bind(ts(now))
-        .bind(ts(not_before))
-        .fetch_optional(&mut *tx)
-        .await?;
-        if claimed.is_none() {
+        if !claim_in(&mut *tx, job, not_before, now).await? {
             tx.rollback().await?;
             return Ok(false);
         }
@@ -58,4 +38,28 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// Records a run of `job` at `now` unless it last ran at or after `not_before`; returns
+/// whether this caller claimed the run. One statement, so of racing callers only one wins.
+async fn claim_in<'e, E>(
+    executor: E,
+    job: &str,
+    not_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let claimed = sqlx::query(
+        "INSERT INTO jobs (name, last_run) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run WHERE jobs.last_run < $3
+         RETURNING name",
+    )
+    .bind(job)
+    .bind(ts(now))
+    .bind(ts(not_before))
+    .fetch_optional(executor)
+    .await?;
+    Ok(claimed.is_some())
 }

@@ -3,6 +3,7 @@
 
 mod batch;
 mod chat_state;
+mod import;
 mod intervisie;
 mod invites;
 mod jobs;
@@ -15,10 +16,10 @@ mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
+pub use import::{ImportRules, ImportSummary};
 pub use invites::StoredInvite;
 pub use on_demand::OnDemandQueued;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
-pub use people::{ImportRules, ImportSummary};
 pub use privacy::{
     ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, ACTOR_UNKNOWN, AuditEntry, EscalationExport,
     ForgetReport, PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport,
@@ -36,14 +37,19 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
 
+/// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database refused or could not be reached.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The embedded migrations could not be applied.
     #[error("database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no backend the store speaks.
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// A stored value the code cannot read back (an unknown status, a bad date, ...).
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     /// A write refused because of what is already stored; nothing changed.
@@ -59,15 +65,20 @@ fn list(conflicts: &[RosterConflict]) -> String {
         .join("; ")
 }
 
+/// The result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The database behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// A SQLite file (the default).
     Sqlite,
+    /// A PostgreSQL server.
     Postgres,
 }
 
 impl Backend {
+    /// The backend a database URL names.
     pub fn from_url(url: &str) -> StoreResult<Self> {
         if url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)
@@ -79,6 +90,7 @@ impl Backend {
     }
 }
 
+/// The database, shared by every part of the bot; cheap to clone (a connection pool).
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
@@ -93,6 +105,7 @@ impl Store {
         Ok(store)
     }
 
+    /// Connects without migrating: SQLite in WAL mode with foreign keys on.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
@@ -121,6 +134,7 @@ impl Store {
         Ok(Self { pool, backend })
     }
 
+    /// Applies the embedded migrations of the store's backend.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
@@ -150,10 +164,12 @@ impl Store {
         Ok(())
     }
 
+    /// The database behind the store.
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// The connection pool, for tests and tools that read the database directly.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -169,9 +185,19 @@ impl Store {
         })
     }
 
+    /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// `$from, $from+1, ...`: the only SQL the store builds at run time is such a list of
+/// placeholders, for a statement over a variable number of values.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
@@ -189,4 +215,22 @@ pub(crate) fn day(d: NaiveDate) -> String {
 
 pub(crate) fn parse_day(s: &str) -> StoreResult<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("date `{s}`")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_count_on_from_the_first_number() {
+        let cases = [
+            ((1, 0), ""),
+            ((1, 1), "$1"),
+            ((1, 3), "$1, $2, $3"),
+            ((5, 2), "$5, $6"),
+        ];
+        for ((from, n), expected) in cases {
+            assert_eq!(placeholders(from, n), expected, "placeholders({from}, {n})");
+        }
+    }
 }

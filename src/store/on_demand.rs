@@ -2,6 +2,7 @@
 //! which takes the place of the wpb's next planned slot of the same week.
 
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 
 use super::outbox::{NewOutbox, insert_in};
 use super::{Store, StoreResult, from_ts, ts};
@@ -35,7 +36,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(OnDemandQueued::AlreadyToday);
         }
-        let planned: Option<(i64, i64)> = sqlx::query_as(
+        let planned = sqlx::query(
             "SELECT id, due_at FROM outbox
              WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned' AND key <> $2
                AND due_at >= $3 AND due_at < $4
@@ -47,10 +48,12 @@ impl Store {
         .bind(ts(week_end))
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((id, due)) = planned else {
+        let Some(planned) = planned else {
             tx.commit().await?;
             return Ok(OnDemandQueued::Extra);
         };
+        let id: i64 = planned.try_get("id")?;
+        let due: i64 = planned.try_get("due_at")?;
         sqlx::query(
             "UPDATE outbox SET status = 'skipped', sent_at = $1, note = $2
              WHERE id = $3 AND status = 'planned'",

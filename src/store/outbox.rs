@@ -4,24 +4,34 @@
 
 use chrono::{DateTime, Utc};
 
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, FromRow, Row};
 
-use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
+use super::{Backend, Store, StoreError, StoreResult, from_ts, placeholders, ts};
 use crate::domain::roster::PersonId;
 
+/// What an outbox row is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxKind {
+    /// A reflection prompt in a wpb's rhythm (or on demand).
     Prompt,
+    /// A reminder of an unanswered prompt.
     Reminder,
+    /// A question following up a signal.
     FollowUp,
+    /// An escalation to the school's schoolopleiders.
     Escalation,
+    /// A reminder of an escalation nobody took up.
     EscalationReminder,
+    /// The wpb is told someone will reach out.
     WpbNotice,
+    /// The admin is told a person cannot be reached.
     Unreachable,
+    /// A message of an intervisie thread in a team channel.
     Intervisie,
 }
 
 impl OutboxKind {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxKind::Prompt => "prompt",
@@ -35,6 +45,7 @@ impl OutboxKind {
         }
     }
 
+    /// The kind with this stored name.
     pub fn parse(s: &str) -> Option<Self> {
         [
             OutboxKind::Prompt,
@@ -51,16 +62,23 @@ impl OutboxKind {
     }
 }
 
+/// Where an outbox row stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxStatus {
+    /// Waiting to be due.
     Planned,
+    /// Taken by a sender, for the length of its lease.
     Claimed,
+    /// Delivered.
     Sent,
+    /// Not sent, on purpose (a pause, a replaced slot, ...).
     Skipped,
+    /// Not sent, after the tries ran out.
     Failed,
 }
 
 impl OutboxStatus {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxStatus::Planned => "planned",
@@ -70,16 +88,36 @@ impl OutboxStatus {
             OutboxStatus::Failed => "failed",
         }
     }
+
+    /// A stored status, or [`StoreError::Corrupt`] for a name the code does not know.
+    fn from_stored(s: &str) -> StoreResult<Self> {
+        [
+            OutboxStatus::Planned,
+            OutboxStatus::Claimed,
+            OutboxStatus::Sent,
+            OutboxStatus::Skipped,
+            OutboxStatus::Failed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+        .ok_or_else(|| StoreError::Corrupt(format!("outbox status `{s}`")))
+    }
 }
 
+/// A message to enqueue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOutbox {
+    /// Unique: a second row with the same key is not inserted.
     pub key: String,
+    /// What it is for.
     pub kind: OutboxKind,
+    /// Whom it goes to (or is about, see `channel_team` and `to_address`).
     pub recipient: PersonId,
+    /// When it is to go.
     pub due_at: DateTime<Utc>,
     /// Serialized `Message` for kinds whose content is fixed when they are created.
     pub body: Option<String>,
+    /// The row it refers to (an escalation, a thread), by kind.
     pub ref_id: Option<i64>,
     /// Set for a team-channel message: it goes to this team's channel, not to `recipient`.
     pub channel_team: Option<String>,
@@ -88,67 +126,121 @@ pub struct NewOutbox {
     pub to_address: Option<String>,
 }
 
+/// A stored outbox row, as a sender claims it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
+    /// The row's id.
     pub id: i64,
+    /// Its unique key.
     pub key: String,
+    /// What it is for.
     pub kind: OutboxKind,
+    /// Whom it goes to (or is about).
     pub recipient: PersonId,
+    /// When it is due.
     pub due_at: DateTime<Utc>,
+    /// The prompt chosen for a prompt slot, once chosen.
     pub prompt_id: Option<String>,
+    /// Serialized `Message` for kinds whose content is fixed when they are created.
     pub body: Option<String>,
+    /// The row it refers to (an escalation, a thread), by kind.
     pub ref_id: Option<i64>,
+    /// How often it was claimed to be sent.
     pub attempts: i64,
+    /// Set for a team-channel message: the team whose channel it goes to.
     pub channel_team: Option<String>,
+    /// Set for a message to the admin contact: the chat address it goes to.
     pub to_address: Option<String>,
 }
 
-type OutboxTuple = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    i64,
-    Option<String>,
-    Option<String>,
-);
-const RETURNING: &str =
-    "id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts, channel_team, to_address";
-
-fn row_from(t: OutboxTuple) -> StoreResult<OutboxRow> {
-    let (
-        id,
-        key,
-        kind,
-        recipient,
-        due_at,
-        prompt_id,
-        body,
-        ref_id,
-        attempts,
-        channel_team,
-        to_address,
-    ) = t;
-    Ok(OutboxRow {
-        id,
-        kind: OutboxKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("outbox kind `{kind}`")))?,
-        key,
-        recipient: PersonId::from_trusted(recipient),
-        due_at: from_ts(due_at)?,
-        prompt_id,
-        body,
-        ref_id,
-        attempts,
-        channel_team,
-        to_address,
-    })
+/// The columns a [`StoredOutbox`] reads, as a literal for `concat!`.
+macro_rules! outbox_columns {
+    () => {
+        "id, key, kind, recipient, due_at, prompt_id, body, ref_id, attempts, channel_team, to_address"
+    };
 }
 
+/// An `outbox` row by column name ([`outbox_columns`]).
+#[derive(FromRow)]
+struct StoredOutbox {
+    id: i64,
+    key: String,
+    kind: String,
+    recipient: String,
+    due_at: i64,
+    prompt_id: Option<String>,
+    body: Option<String>,
+    ref_id: Option<i64>,
+    attempts: i64,
+    channel_team: Option<String>,
+    to_address: Option<String>,
+}
+
+impl TryFrom<StoredOutbox> for OutboxRow {
+    type Error = StoreError;
+
+    fn try_from(row: StoredOutbox) -> StoreResult<Self> {
+        let kind = &row.kind;
+        Ok(OutboxRow {
+            id: row.id,
+            kind: OutboxKind::parse(kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("outbox kind `{kind}`")))?,
+            key: row.key,
+            recipient: PersonId::from_trusted(row.recipient),
+            due_at: from_ts(row.due_at)?,
+            prompt_id: row.prompt_id,
+            body: row.body,
+            ref_id: row.ref_id,
+            attempts: row.attempts,
+            channel_team: row.channel_team,
+            to_address: row.to_address,
+        })
+    }
+}
+
+/// An outbox row with its status, by column name.
+#[derive(FromRow)]
+struct StoredOutboxWithStatus {
+    #[sqlx(flatten)]
+    row: StoredOutbox,
+    status: String,
+}
+
+/// The claim statement over the rows `filter` picks, with `lock` for the backend.
+macro_rules! claim_sql {
+    ($filter:literal, $lock:literal) => {
+        concat!(
+            "UPDATE outbox SET status = 'claimed', claimed_by = $1, claim_until = $2, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM outbox WHERE ",
+            $filter,
+            " ORDER BY due_at, id LIMIT $4 ",
+            $lock,
+            ") RETURNING ",
+            outbox_columns!()
+        )
+    };
+}
+
+/// The claim statements in the order they run: lapsed leases first (they are older than
+/// anything newly due), then rows newly due. PostgreSQL skips rows another claimer locked.
+const CLAIM_POSTGRES: [&str; 2] = [
+    claim_sql!(
+        "status = 'claimed' AND claim_until < $3",
+        "FOR UPDATE SKIP LOCKED"
+    ),
+    claim_sql!(
+        "status = 'planned' AND due_at <= $3",
+        "FOR UPDATE SKIP LOCKED"
+    ),
+];
+/// [`CLAIM_POSTGRES`] for SQLite, whose single writer already keeps claimers apart.
+const CLAIM_SQLITE: [&str; 2] = [
+    claim_sql!("status = 'claimed' AND claim_until < $3", ""),
+    claim_sql!("status = 'planned' AND due_at <= $3", ""),
+];
+
+/// Inserts one row unless its key exists, on the pool or inside a transaction; returns
+/// whether it was new.
 pub(crate) async fn insert_in<'e, E>(executor: E, row: &NewOutbox) -> StoreResult<bool>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
@@ -180,20 +272,12 @@ pub(crate) async fn insert_many_in(
 ) -> StoreResult<std::collections::HashSet<String>> {
     let mut inserted = std::collections::HashSet::new();
     for chunk in rows.chunks(INSERT_CHUNK) {
+        // format! builds only placeholders: one list per row, of its eight values.
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 8;
-                format!(
-                    "(${}, ${}, ${}, ${}, 'planned', ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8
-                )
+                let (head, tail) = (placeholders(b + 1, 4), placeholders(b + 5, 4));
+                format!("({head}, 'planned', {tail})")
             })
             .collect();
         let sql = format!(
@@ -201,7 +285,7 @@ pub(crate) async fn insert_many_in(
              ON CONFLICT (key) DO NOTHING RETURNING key",
             values.join(", ")
         );
-        let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
             q = q
                 .bind(row.key.as_str())
@@ -213,7 +297,9 @@ pub(crate) async fn insert_many_in(
                 .bind(row.channel_team.clone())
                 .bind(row.to_address.clone());
         }
-        inserted.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(k,)| k));
+        for row in q.fetch_all(&mut *conn).await? {
+            inserted.insert(row.try_get("key")?);
+        }
     }
     Ok(inserted)
 }
@@ -232,26 +318,17 @@ impl Store {
         lease_secs: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxRow>> {
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
+        let statements = match self.backend {
+            Backend::Postgres => CLAIM_POSTGRES,
+            Backend::Sqlite => CLAIM_SQLITE,
         };
         let mut claimed = Vec::new();
-        // Lapsed leases first: they are older than anything newly due.
-        for filter in [
-            "status = 'claimed' AND claim_until < $3",
-            "status = 'planned' AND due_at <= $3",
-        ] {
+        for sql in statements {
             let remaining = limit - claimed.len() as i64;
             if remaining <= 0 {
                 break;
             }
-            let sql = format!(
-                "UPDATE outbox SET status = 'claimed', claimed_by = $1, claim_until = $2, attempts = attempts + 1
-                 WHERE id IN (SELECT id FROM outbox WHERE {filter} ORDER BY due_at, id LIMIT $4 {lock})
-                 RETURNING {RETURNING}"
-            );
-            let rows = sqlx::query_as::<_, OutboxTuple>(AssertSqlSafe(sql))
+            let rows = sqlx::query_as::<_, StoredOutbox>(sql)
                 .bind(claimer)
                 .bind(ts(now) + lease_secs)
                 .bind(ts(now))
@@ -259,7 +336,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
             for r in rows {
-                claimed.push(row_from(r)?);
+                claimed.push(OutboxRow::try_from(r)?);
             }
         }
         claimed.sort_by_key(|r| (r.due_at, r.id));
@@ -313,39 +390,21 @@ impl Store {
         Ok(())
     }
 
+    /// The row with this key and its status.
     pub async fn outbox_by_key(&self, key: &str) -> StoreResult<Option<(OutboxRow, OutboxStatus)>> {
-        let row = sqlx::query_as::<
-            _,
-            (
-                i64,
-                String,
-                String,
-                String,
-                i64,
-                Option<String>,
-                Option<String>,
-                Option<i64>,
-                i64,
-                Option<String>,
-                Option<String>,
-                String,
-            ),
-        >(AssertSqlSafe(format!(
-            "SELECT {RETURNING}, status FROM outbox WHERE key = $1"
-        )))
+        sqlx::query_as::<_, StoredOutboxWithStatus>(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            ", status FROM outbox WHERE key = $1"
+        ))
         .bind(key)
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|(a, b, c, d, e, f, g, h, i, j, k, status)| {
-            let st = match status.as_str() {
-                "planned" => OutboxStatus::Planned,
-                "claimed" => OutboxStatus::Claimed,
-                "sent" => OutboxStatus::Sent,
-                "skipped" => OutboxStatus::Skipped,
-                "failed" => OutboxStatus::Failed,
-                other => return Err(StoreError::Corrupt(format!("outbox status `{other}`"))),
-            };
-            Ok((row_from((a, b, c, d, e, f, g, h, i, j, k))?, st))
+        .await?
+        .map(|r| {
+            Ok((
+                OutboxRow::try_from(r.row)?,
+                OutboxStatus::from_stored(&r.status)?,
+            ))
         })
         .transpose()
     }
@@ -356,8 +415,8 @@ impl Store {
         wpb: &PersonId,
         since: DateTime<Utc>,
     ) -> StoreResult<Option<(String, Option<String>)>> {
-        Ok(sqlx::query_as::<_, (String, Option<String>)>(
-            "SELECT o.key, o.prompt_id FROM outbox o
+        let row = sqlx::query(
+            "SELECT o.key AS key, o.prompt_id AS prompt_id FROM outbox o
              WHERE o.recipient = $1 AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2
                AND NOT EXISTS (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)
              ORDER BY o.sent_at DESC, o.id DESC LIMIT 1",
@@ -365,15 +424,29 @@ impl Store {
         .bind(wpb.as_str())
         .bind(ts(since))
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        match row {
+            Some(row) => Ok(Some((row.try_get("key")?, row.try_get("prompt_id")?))),
+            None => Ok(None),
+        }
     }
 
     /// Counts per (recipient, kind, status), for summaries and tests.
     pub async fn outbox_counts(&self) -> StoreResult<Vec<(String, String, String, i64)>> {
-        Ok(sqlx::query_as::<_, (String, String, String, i64)>(
-            "SELECT recipient, kind, status, COUNT(*) FROM outbox GROUP BY recipient, kind, status ORDER BY recipient, kind, status",
+        sqlx::query(
+            "SELECT recipient, kind, status, COUNT(*) AS n FROM outbox GROUP BY recipient, kind, status ORDER BY recipient, kind, status",
         )
         .fetch_all(&self.pool)
-        .await?)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok((
+                row.try_get("recipient")?,
+                row.try_get("kind")?,
+                row.try_get("status")?,
+                row.try_get("n")?,
+            ))
+        })
+        .collect()
     }
 }

@@ -1,45 +1,60 @@
 //! One-line reflections of wpbs. Private to their author unless shared.
 
 use chrono::{DateTime, Utc};
+use sqlx::{FromRow, Row};
 
-use super::{Store, StoreResult, from_ts, ts};
+use super::{Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::roster::PersonId;
 
+/// A stored reflection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredReflection {
+    /// The reflection's id.
     pub id: i64,
+    /// Its author.
     pub wpb: PersonId,
+    /// The outbox key of the prompt it answers, if any.
     pub prompt_key: Option<String>,
+    /// The id of the prompt it answers, if any.
     pub prompt_id: Option<String>,
+    /// What the wpb wrote.
     pub text: String,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// Shared with the schoolopleider.
     pub shared: bool,
 }
 
-type ReflectionTuple = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    i64,
-    i64,
-);
+/// A `reflections` row by column name.
+#[derive(FromRow)]
+struct ReflectionRow {
+    id: i64,
+    wpb_id: String,
+    prompt_key: Option<String>,
+    prompt_id: Option<String>,
+    text: String,
+    created_at: i64,
+    shared: i64,
+}
 
-fn reflection_from(t: ReflectionTuple) -> StoreResult<StoredReflection> {
-    let (id, wpb, prompt_key, prompt_id, text, created_at, shared) = t;
-    Ok(StoredReflection {
-        id,
-        wpb: PersonId::from_trusted(wpb),
-        prompt_key,
-        prompt_id,
-        text,
-        created_at: from_ts(created_at)?,
-        shared: shared != 0,
-    })
+impl TryFrom<ReflectionRow> for StoredReflection {
+    type Error = StoreError;
+
+    fn try_from(row: ReflectionRow) -> StoreResult<Self> {
+        Ok(StoredReflection {
+            id: row.id,
+            wpb: PersonId::from_trusted(row.wpb_id),
+            prompt_key: row.prompt_key,
+            prompt_id: row.prompt_id,
+            text: row.text,
+            created_at: from_ts(row.created_at)?,
+            shared: row.shared != 0,
+        })
+    }
 }
 
 impl Store {
+    /// Stores a reflection, with the prompt (outbox key, prompt id) it answers; returns its id.
     pub async fn add_reflection(
         &self,
         wpb: &PersonId,
@@ -48,7 +63,7 @@ impl Store {
         at: DateTime<Utc>,
         shared: bool,
     ) -> StoreResult<i64> {
-        let (id,): (i64,) = sqlx::query_as(
+        let id: i64 = sqlx::query(
             "INSERT INTO reflections (wpb_id, prompt_key, prompt_id, text, created_at, shared)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -59,7 +74,8 @@ impl Store {
         .bind(ts(at))
         .bind(i64::from(shared))
         .fetch_one(&self.pool)
-        .await?;
+        .await?
+        .try_get("id")?;
         Ok(id)
     }
 
@@ -74,13 +90,14 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// A wpb's reflections since `since` (only the shared ones if asked), oldest first.
     pub async fn reflections_of(
         &self,
         wpb: &PersonId,
         shared_only: bool,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<StoredReflection>> {
-        sqlx::query_as::<_, ReflectionTuple>(
+        sqlx::query_as::<_, ReflectionRow>(
             "SELECT id, wpb_id, prompt_key, prompt_id, text, created_at, shared FROM reflections
              WHERE wpb_id = $1 AND created_at >= $2 AND (shared = 1 OR $3 = 0) ORDER BY created_at, id",
         )
@@ -90,16 +107,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(reflection_from)
+        .map(StoredReflection::try_from)
         .collect()
     }
 
+    /// Whether the prompt sent under this outbox key has a reflection.
     pub async fn is_answered(&self, prompt_key: &str) -> StoreResult<bool> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM reflections WHERE prompt_key = $1 LIMIT 1")
-                .bind(prompt_key)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT id FROM reflections WHERE prompt_key = $1 LIMIT 1")
+            .bind(prompt_key)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.is_some())
     }
 }

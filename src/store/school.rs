@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::people::{pairing_from, replan_in, student_pairings};
+use sqlx::Row;
+
+use super::people::{pairing_by_id, replan_in, student_pairings};
 use super::signals::{EscalationStatus, value_from};
 use super::{Store, StoreError, StoreResult, day, from_ts, ts};
 use crate::domain::klik::KlikValue;
@@ -13,10 +15,13 @@ use crate::domain::schedule::Cadence;
 /// A school's settings changed through the bot; `None` follows the configuration file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SchoolOverrides {
+    /// Prompts per week for the school's wpbs.
     pub cadence: Option<Cadence>,
+    /// Whether an unanswered prompt gets a reminder.
     pub reminder: Option<bool>,
 }
 
+/// A stored cadence, or [`StoreError::Corrupt`] for a number no cadence has.
 pub(crate) fn cadence_from(n: Option<i64>) -> StoreResult<Option<Cadence>> {
     n.map(|n| {
         u8::try_from(n)
@@ -30,27 +35,48 @@ pub(crate) fn cadence_from(n: Option<i64>) -> StoreResult<Option<Cadence>> {
 /// One unresolved escalation of a school, as the schoolopleider's list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEscalation {
+    /// The escalation's id.
     pub id: i64,
+    /// The wpb's name.
     pub wpb: String,
+    /// The student's name.
     pub student: String,
+    /// Open or acknowledged.
     pub status: EscalationStatus,
+    /// When it was opened.
     pub since: DateTime<Utc>,
+}
+
+/// An [`OpenEscalation`] row by column name.
+#[derive(sqlx::FromRow)]
+struct OpenEscalationRow {
+    id: i64,
+    wpb: String,
+    student: String,
+    status: String,
+    opened_at: i64,
 }
 
 /// Counts for a school since a moment; no names, no text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OverviewCounts {
+    /// Prompts sent to the school's wpbs.
     pub prompts_sent: u64,
+    /// Sent prompts with at least one reflection.
     pub prompts_answered: u64,
+    /// Reflections written.
     pub reflections: u64,
+    /// Klik signals "goed".
     pub klik_goed: u64,
+    /// Klik signals "twijfel".
     pub klik_twijfel: u64,
+    /// Klik signals "geen klik".
     pub klik_geen: u64,
+    /// Escalations open or acknowledged now, whenever they were opened.
     pub open_escalations: u64,
+    /// Intervisie threads still open or due since the moment.
     pub intervisies: u64,
 }
-
-const WPBS_OF_SCHOOL: &str = "SELECT id FROM people WHERE school_id = $1 AND role = 'wpb'";
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
@@ -74,22 +100,30 @@ impl Store {
         Ok(())
     }
 
+    /// A wpb's own cadence; `None` when they follow the school's (or are not stored).
     pub async fn person_cadence(&self, person: &PersonId) -> StoreResult<Option<Cadence>> {
-        let row: Option<(Option<i64>,)> =
-            sqlx::query_as("SELECT cadence FROM people WHERE id = $1")
-                .bind(person.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        cadence_from(row.and_then(|(c,)| c))
+        let row = sqlx::query("SELECT cadence FROM people WHERE id = $1")
+            .bind(person.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let cadence: Option<i64> = match row {
+            Some(row) => row.try_get("cadence")?,
+            None => None,
+        };
+        cadence_from(cadence)
     }
 
+    /// The school's settings changed through the bot; all `None` when it changed none.
     pub async fn school_overrides(&self, school: &SchoolId) -> StoreResult<SchoolOverrides> {
-        let row: Option<(Option<i64>, Option<i64>)> =
-            sqlx::query_as("SELECT cadence, reminder FROM school_overrides WHERE school_id = $1")
+        let row =
+            sqlx::query("SELECT cadence, reminder FROM school_overrides WHERE school_id = $1")
                 .bind(school.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        let (cadence, reminder) = row.unwrap_or((None, None));
+        let (cadence, reminder): (Option<i64>, Option<i64>) = match row {
+            Some(row) => (row.try_get("cadence")?, row.try_get("reminder")?),
+            None => (None, None),
+        };
         Ok(SchoolOverrides {
             cadence: cadence_from(cadence)?,
             reminder: reminder.map(|r| r != 0),
@@ -112,12 +146,16 @@ impl Store {
         .bind(overrides.reminder.map(i64::from))
         .execute(&mut *tx)
         .await?;
-        let wpbs: Vec<(String,)> = sqlx::query_as(WPBS_OF_SCHOOL)
+        let wpbs = sqlx::query("SELECT id FROM people WHERE school_id = $1 AND role = 'wpb'")
             .bind(school.as_str())
             .fetch_all(&mut *tx)
             .await?;
-        for (id,) in wpbs {
-            replan_in(&mut tx, &PersonId::from_trusted(id)).await?;
+        for row in wpbs {
+            replan_in(
+                &mut tx,
+                &PersonId::from_trusted(row.try_get::<String, _>("id")?),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -160,16 +198,9 @@ impl Store {
     /// Ends a pairing as of `end` and re-plans its wpb.
     pub async fn end_pairing(&self, id: PairingId, end: NaiveDate) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query_as::<_, (i64, String, String, String, String)>(
-            "SELECT id, wpb_id, student_id, start_day, end_day FROM pairings WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
+        let Some((_, pairing)) = pairing_by_id(&mut *tx, &id).await? else {
             return Ok(());
         };
-        let (_, pairing) = pairing_from(row)?;
         sqlx::query("UPDATE pairings SET end_day = $1 WHERE id = $2")
             .bind(day(end))
             .bind(id.0)
@@ -182,8 +213,8 @@ impl Store {
 
     /// The open and acknowledged escalations of a school, oldest first.
     pub async fn open_escalations(&self, school: &SchoolId) -> StoreResult<Vec<OpenEscalation>> {
-        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT e.id, w.name, s.name, e.status, e.opened_at
+        let rows = sqlx::query_as::<_, OpenEscalationRow>(
+            "SELECT e.id AS id, w.name AS wpb, s.name AS student, e.status AS status, e.opened_at AS opened_at
              FROM escalations e
              JOIN pairings p ON p.id = e.pairing_id
              JOIN people w ON w.id = p.wpb_id
@@ -195,15 +226,13 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, wpb, student, status, opened)| {
+            .map(|row| {
                 Ok(OpenEscalation {
-                    id,
-                    wpb,
-                    student,
-                    status: EscalationStatus::parse(&status).ok_or_else(|| {
-                        StoreError::Corrupt(format!("escalation status `{status}`"))
-                    })?,
-                    since: from_ts(opened)?,
+                    id: row.id,
+                    wpb: row.wpb,
+                    student: row.student,
+                    status: EscalationStatus::from_stored(&row.status)?,
+                    since: from_ts(row.opened_at)?,
                 })
             })
             .collect()
@@ -218,47 +247,47 @@ impl Store {
         let school_id = school.as_str();
         let since = ts(since);
         let one = |sql: &'static str| async move {
-            let query = sqlx::query_as::<_, (i64,)>(sql).bind(school_id);
+            let query = sqlx::query(sql).bind(school_id);
             // Every query but the open escalations' counts from `since`.
             let query = if sql.contains("$2") {
                 query.bind(since)
             } else {
                 query
             };
-            let (n,) = query.fetch_one(&self.pool).await?;
+            let n: i64 = query.fetch_one(&self.pool).await?.try_get("n")?;
             StoreResult::Ok(count(n))
         };
         let mut out = OverviewCounts {
             prompts_sent: one(
-                "SELECT COUNT(*) FROM outbox o JOIN people w ON w.id = o.recipient
+                "SELECT COUNT(*) AS n FROM outbox o JOIN people w ON w.id = o.recipient
                  WHERE w.school_id = $1 AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2",
             )
             .await?,
             prompts_answered: one(
-                "SELECT COUNT(DISTINCT r.prompt_key) FROM reflections r JOIN people w ON w.id = r.wpb_id
+                "SELECT COUNT(DISTINCT r.prompt_key) AS n FROM reflections r JOIN people w ON w.id = r.wpb_id
                  WHERE w.school_id = $1 AND r.prompt_key IS NOT NULL AND r.created_at >= $2",
             )
             .await?,
             reflections: one(
-                "SELECT COUNT(*) FROM reflections r JOIN people w ON w.id = r.wpb_id
+                "SELECT COUNT(*) AS n FROM reflections r JOIN people w ON w.id = r.wpb_id
                  WHERE w.school_id = $1 AND r.created_at >= $2",
             )
             .await?,
             open_escalations: one(
-                "SELECT COUNT(*) FROM escalations e JOIN pairings p ON p.id = e.pairing_id
+                "SELECT COUNT(*) AS n FROM escalations e JOIN pairings p ON p.id = e.pairing_id
                  JOIN people w ON w.id = p.wpb_id
                  WHERE w.school_id = $1 AND e.status IN ('open', 'acknowledged')",
             )
             .await?,
             intervisies: one(
-                "SELECT COUNT(*) FROM intervisie_threads t JOIN teams m ON m.id = t.team_id
+                "SELECT COUNT(*) AS n FROM intervisie_threads t JOIN teams m ON m.id = t.team_id
                  WHERE m.school_id = $1 AND (t.closed = 0 OR t.due_at >= $2)",
             )
             .await?,
             ..OverviewCounts::default()
         };
-        let kliks: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT k.value, COUNT(*) FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id
+        let kliks = sqlx::query(
+            "SELECT k.value AS value, COUNT(*) AS n FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id
              JOIN people w ON w.id = p.wpb_id
              WHERE w.school_id = $1 AND k.at >= $2 GROUP BY k.value",
         )
@@ -266,8 +295,9 @@ impl Store {
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
-        for (value, n) in kliks {
-            match value_from(value)? {
+        for row in kliks {
+            let n: i64 = row.try_get("n")?;
+            match value_from(row.try_get("value")?)? {
                 KlikValue::Goed => out.klik_goed = count(n),
                 KlikValue::Twijfel => out.klik_twijfel = count(n),
                 KlikValue::GeenKlik => out.klik_geen = count(n),

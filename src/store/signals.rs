@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, FromRow};
 
 use super::outbox::{NewOutbox, insert_in};
 use super::privacy::{ACTOR_BOT, audit_in, escalation_subject};
-use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
+use super::{Backend, Store, StoreError, StoreResult, from_ts, placeholders, ts};
 use crate::domain::escalation::{
     EscalationDecision, EscalationRules, PastEscalation, SignalPoint, Trigger, WpbFacing, WpbView,
     counting,
@@ -15,20 +15,29 @@ use crate::domain::escalation::{
 use crate::domain::klik::{KlikValue, SignalSource};
 use crate::domain::roster::{PairingId, PersonId};
 
+/// A klik signal to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalWrite {
+    /// The pairing it is about.
     pub pairing: PairingId,
+    /// Which side of the pairing gave it.
     pub source: SignalSource,
+    /// The signal itself.
     pub value: KlikValue,
+    /// When it was given.
     pub at: DateTime<Utc>,
+    /// Who gave it (for the audit trail).
     pub actor: PersonId,
 }
 
 /// What the store decided, with the inputs the decision saw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluated {
+    /// The id of the signal just recorded.
     pub signal_id: i64,
+    /// The signals that counted, oldest first.
     pub recent: Vec<SignalPoint>,
+    /// What the domain decided.
     pub decision: EscalationDecision,
     /// Set when this signal opened a new escalation.
     pub escalation_id: Option<i64>,
@@ -37,15 +46,21 @@ pub struct Evaluated {
     pub wpb_told_of: Option<i64>,
 }
 
+/// Where an escalation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EscalationStatus {
+    /// Nobody has taken it up yet.
     Open,
+    /// A schoolopleider has taken it up.
     Acknowledged,
+    /// Closed: the matter is settled.
     Resolved,
+    /// Closed: handed on outside the bot.
     Moved,
 }
 
 impl EscalationStatus {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             EscalationStatus::Open => "open",
@@ -55,6 +70,7 @@ impl EscalationStatus {
         }
     }
 
+    /// The status with this stored name.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "open" => Some(Self::Open),
@@ -65,19 +81,33 @@ impl EscalationStatus {
         }
     }
 
+    /// Resolved or moved: no longer anyone's to act on.
     pub fn is_closed(self) -> bool {
         matches!(self, Self::Resolved | Self::Moved)
     }
+
+    /// A stored status, or [`StoreError::Corrupt`] for a name the code does not know.
+    pub(crate) fn from_stored(s: &str) -> StoreResult<Self> {
+        Self::parse(s).ok_or_else(|| StoreError::Corrupt(format!("escalation status `{s}`")))
+    }
 }
 
+/// A stored escalation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EscalationRow {
+    /// The escalation's id.
     pub id: i64,
+    /// The pairing it is about.
     pub pairing: PairingId,
+    /// Where it stands.
     pub status: EscalationStatus,
+    /// The patterns that opened it.
     pub triggers: Vec<Trigger>,
+    /// When it was opened.
     pub opened_at: DateTime<Utc>,
+    /// Who acknowledged it, if anyone.
     pub acknowledged_by: Option<String>,
+    /// Who closed it, if anyone.
     pub closed_by: Option<String>,
     /// The wpb was told someone will reach out about it.
     pub wpb_notified: bool,
@@ -104,45 +134,61 @@ fn source_from(s: &str) -> StoreResult<SignalSource> {
     }
 }
 
-type EscalationTuple = (
-    i64,
-    i64,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-    i64,
-);
-
-fn escalation_from(t: EscalationTuple) -> StoreResult<EscalationRow> {
-    let (id, pairing, status, triggers, opened_at, acknowledged_by, closed_by, wpb_notified) = t;
-    Ok(EscalationRow {
-        id,
-        pairing: PairingId(pairing),
-        status: EscalationStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("escalation status `{status}`")))?,
-        triggers: serde_json::from_str(&triggers)
-            .map_err(|e| StoreError::Corrupt(format!("escalation triggers: {e}")))?,
-        opened_at: from_ts(opened_at)?,
-        acknowledged_by,
-        closed_by,
-        wpb_notified: wpb_notified != 0,
-    })
+/// An `escalations` row by column name; the statement selecting it is fixed at compile time.
+#[derive(FromRow)]
+struct StoredEscalation {
+    id: i64,
+    pairing_id: i64,
+    status: String,
+    triggers: String,
+    opened_at: i64,
+    acknowledged_by: Option<String>,
+    closed_by: Option<String>,
+    wpb_notified: i64,
 }
 
-const ESCALATION_COLUMNS: &str =
-    "id, pairing_id, status, triggers, opened_at, acknowledged_by, closed_by, wpb_notified";
+/// The start of every statement that reads a [`StoredEscalation`], as a literal for `concat!`.
+macro_rules! select_escalations {
+    () => {
+        "SELECT id, pairing_id, status, triggers, opened_at, acknowledged_by, closed_by, wpb_notified FROM escalations"
+    };
+}
 
-/// Rows of (source, value, at), newest first, as a timeline oldest first.
-fn points(mut rows: Vec<(String, i64, i64)>) -> StoreResult<Vec<SignalPoint>> {
+impl TryFrom<StoredEscalation> for EscalationRow {
+    type Error = StoreError;
+
+    fn try_from(row: StoredEscalation) -> StoreResult<Self> {
+        Ok(EscalationRow {
+            id: row.id,
+            pairing: PairingId(row.pairing_id),
+            status: EscalationStatus::from_stored(&row.status)?,
+            triggers: serde_json::from_str(&row.triggers)
+                .map_err(|e| StoreError::Corrupt(format!("escalation triggers: {e}")))?,
+            opened_at: from_ts(row.opened_at)?,
+            acknowledged_by: row.acknowledged_by,
+            closed_by: row.closed_by,
+            wpb_notified: row.wpb_notified != 0,
+        })
+    }
+}
+
+/// A `klik_signals` row by column name.
+#[derive(FromRow)]
+struct SignalRow {
+    source: String,
+    value: i64,
+    at: i64,
+}
+
+/// Rows newest first, as a timeline oldest first.
+fn timeline(mut rows: Vec<SignalRow>) -> StoreResult<Vec<SignalPoint>> {
     rows.reverse();
     rows.into_iter()
-        .map(|(source, value, at)| {
+        .map(|row| {
             Ok(SignalPoint {
-                source: source_from(&source)?,
-                value: value_from(value)?,
-                at: from_ts(at)?,
+                source: source_from(&row.source)?,
+                value: value_from(row.value)?,
+                at: from_ts(row.at)?,
             })
         })
         .collect()
@@ -151,7 +197,7 @@ fn points(mut rows: Vec<(String, i64, i64)>) -> StoreResult<Vec<SignalPoint>> {
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 async fn insert_signal_in(tx: &mut Tx, w: &SignalWrite) -> StoreResult<i64> {
-    let (signal_id,): (i64,) = sqlx::query_as(
+    let signal_id: i64 = sqlx::query_scalar(
         "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(w.pairing.0)
@@ -194,40 +240,23 @@ async fn escalation_history_in(
     .collect()
 }
 
-/// Whose signals [`counted_in`] reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Both,
-    Wpb,
-}
-
-/// The pairing's signals strictly after `since` (all when None), of both sides or the wpb's
-/// own, as a timeline oldest first, at most [`EscalationRules::WINDOW`] of them.
+/// The pairing's signals strictly after `since` (all when None), of both sides (`source`
+/// None) or one, as a timeline oldest first, at most [`EscalationRules::WINDOW`] of them.
 async fn counted_in(
     tx: &mut Tx,
     pairing: &PairingId,
     since: Option<DateTime<Utc>>,
-    side: Side,
+    source: Option<SignalSource>,
 ) -> StoreResult<Vec<SignalPoint>> {
-    let sql = match side {
-        Side::Both => {
-            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND at > $2
-             ORDER BY at DESC, id DESC LIMIT $3"
-        }
-        Side::Wpb => {
-            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 AND source = 'wpb' AND at > $2
-             ORDER BY at DESC, id DESC LIMIT $3"
-        }
-    };
     let window = EscalationRules::WINDOW as i64;
-    points(
-        sqlx::query_as::<_, (String, i64, i64)>(sql)
-            .bind(pairing.0)
-            .bind(since.map_or(i64::MIN, ts))
-            .bind(window)
-            .fetch_all(&mut **tx)
-            .await?,
+    signals_after(
+        &mut **tx,
+        pairing.clone(),
+        source,
+        since.map_or(i64::MIN, ts),
+        window,
     )
+    .await
 }
 
 /// Opens an escalation with `triggers` and writes its audit row; None when one is already in
@@ -239,7 +268,7 @@ async fn open_escalation_in(
     wpb_notified: bool,
 ) -> StoreResult<Option<i64>> {
     let detail = serde_json::to_string(triggers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let row: Option<(i64,)> = sqlx::query_as(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO escalations (pairing_id, status, triggers, opened_at, wpb_notified) VALUES ($1, 'open', $2, $3, $4)
          ON CONFLICT (pairing_id) WHERE status IN ('open', 'acknowledged') DO NOTHING RETURNING id",
     )
@@ -249,11 +278,11 @@ async fn open_escalation_in(
     .bind(i64::from(wpb_notified))
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((id,)) = row else {
+    let Some(id) = id else {
         return Ok(None);
     };
     // No escalation without its audit row: written in the same transaction.
-    let (school,): (String,) = sqlx::query_as(
+    let school: String = sqlx::query_scalar(
         "SELECT w.school_id FROM pairings p JOIN people w ON w.id = p.wpb_id WHERE p.id = $1",
     )
     .bind(w.pairing.0)
@@ -270,6 +299,32 @@ async fn open_escalation_in(
     )
     .await?;
     Ok(Some(id))
+}
+
+/// The pairing's latest `limit` signals after `after` (unix seconds), of one side or of both
+/// (`source` `None`), as a timeline oldest first.
+pub(crate) async fn signals_after<'e, E>(
+    executor: E,
+    pairing: PairingId,
+    source: Option<SignalSource>,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<SignalPoint>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query_as::<_, SignalRow>(
+        "SELECT source, value, at FROM klik_signals
+         WHERE pairing_id = $1 AND at > $2 AND ($3 IS NULL OR source = $3)
+         ORDER BY at DESC, id DESC LIMIT $4",
+    )
+    .bind(pairing.0)
+    .bind(after)
+    .bind(source.map(|s| s.as_str()))
+    .bind(limit)
+    .fetch_all(executor)
+    .await?;
+    timeline(rows)
 }
 
 impl Store {
@@ -301,8 +356,14 @@ impl Store {
         let signal_id = insert_signal_in(&mut tx, w).await?;
         // Which signals count is the domain's rule; the store only binds its cut-offs.
         let counting = counting(&escalation_history_in(&mut tx, &w.pairing).await?);
-        let recent = counted_in(&mut tx, &w.pairing, counting.since, Side::Both).await?;
-        let own = counted_in(&mut tx, &w.pairing, counting.wpb_since, Side::Wpb).await?;
+        let recent = counted_in(&mut tx, &w.pairing, counting.since, None).await?;
+        let own = counted_in(
+            &mut tx,
+            &w.pairing,
+            counting.wpb_since,
+            Some(SignalSource::Wpb),
+        )
+        .await?;
         let view = WpbView {
             own: &own,
             told_in_progress: counting.wpb_told_in_progress,
@@ -348,36 +409,27 @@ impl Store {
         pairing: PairingId,
         limit: i64,
     ) -> StoreResult<Vec<SignalPoint>> {
-        let rows = sqlx::query_as::<_, (String, i64, i64)>(
-            "SELECT source, value, at FROM klik_signals WHERE pairing_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
-        )
-        .bind(pairing.0)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        points(rows)
+        signals_after(&self.pool, pairing, None, i64::MIN, limit).await
     }
 
+    /// The escalation with this id.
     pub async fn escalation(&self, id: i64) -> StoreResult<Option<EscalationRow>> {
-        sqlx::query_as::<_, EscalationTuple>(AssertSqlSafe(format!(
-            "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .map(escalation_from)
-        .transpose()
+        sqlx::query_as::<_, StoredEscalation>(concat!(select_escalations!(), " WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(EscalationRow::try_from)
+            .transpose()
     }
 
+    /// Every stored escalation, by id.
     pub async fn escalations(&self) -> StoreResult<Vec<EscalationRow>> {
-        sqlx::query_as::<_, EscalationTuple>(AssertSqlSafe(format!(
-            "SELECT {ESCALATION_COLUMNS} FROM escalations ORDER BY id"
-        )))
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(escalation_from)
-        .collect()
+        sqlx::query_as::<_, StoredEscalation>(concat!(select_escalations!(), " ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(EscalationRow::try_from)
+            .collect()
     }
 
     /// Moves an escalation to `to` if it is currently in one of `from`. Returns whether it moved.
@@ -389,24 +441,29 @@ impl Store {
         by: &PersonId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-        let (by_col, at_col) = if to.is_closed() {
-            ("closed_by", "closed_at")
+        if from.is_empty() {
+            return Ok(false);
+        }
+        // format! builds only the placeholder list of the statuses it may move from.
+        let list = placeholders(5, from.len());
+        let sql = if to.is_closed() {
+            format!(
+                "UPDATE escalations SET status = $1, closed_by = $2, closed_at = $3 WHERE id = $4 AND status IN ({list})"
+            )
         } else {
-            ("acknowledged_by", "acknowledged_at")
+            format!(
+                "UPDATE escalations SET status = $1, acknowledged_by = $2, acknowledged_at = $3 WHERE id = $4 AND status IN ({list})"
+            )
         };
-        // Statuses are our own constants, never user text, so inlining them is safe.
-        let sql = format!(
-            "UPDATE escalations SET status = $1, {by_col} = $2, {at_col} = $3 WHERE id = $4 AND status IN ('{}')",
-            allowed.join("', '")
-        );
-        let done = sqlx::query(AssertSqlSafe(sql))
+        let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(to.as_str())
             .bind(by.as_str())
             .bind(ts(at))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .bind(id);
+        for status in from {
+            query = query.bind(status.as_str());
+        }
+        let done = query.execute(&self.pool).await?;
         Ok(done.rows_affected() == 1)
     }
 }
