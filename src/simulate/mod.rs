@@ -1,8 +1,8 @@
 //! Scenario runner behind `demo` and `simulate`: a virtual clock drives the real engine, a
 //! SQLite file and the console transport; scripted people answer, tap klik and act.
 //!
-//! [`scenario`] reads and checks the file, [`clock`] steps the virtual clock through it,
-//! [`actions`] turns each scripted action into what the engine is handed, and [`transcript`]
+//! `scenario` reads and checks the file, `clock` steps the virtual clock through it,
+//! `actions` turns each scripted action into what the engine is handed, and `transcript`
 //! writes what the reader of the run sees.
 
 mod actions;

@@ -9,10 +9,10 @@
 //! Time is counted in school days through an injected [`AddSchoolDays`] function, so this
 //! module does not depend on the calendar type. Pure: no clock, no storage, no chat types.
 //!
-//! [`phase`] names the phases and their texts, [`settings`] a team's phase lengths and call
-//! rhythm, [`events`] what goes into and comes out of a thread, [`thread`] the thread's life
-//! (opening, ticking, advancing, closing, forgetting), [`posting`] what a post or takeaway
-//! counts as and who may act, and [`questions`] how an open question is told from a closed one.
+//! `phase` names the phases and their texts, `settings` a team's phase lengths and call
+//! rhythm, `events` what goes into and comes out of a thread, `thread` the thread's life
+//! (opening, ticking, advancing, closing, forgetting), `posting` what a post or takeaway
+//! counts as and who may act, and `questions` how an open question is told from a closed one.
 
 mod events;
 mod phase;

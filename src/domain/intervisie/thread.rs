@@ -1,6 +1,6 @@
 //! One intervisie thread and its life: opening, ticking towards reminders and the next
 //! phase, closing with a summary, and forgetting a person. What posts count as and who may
-//! act is in [`super::posting`].
+//! act is in `posting`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
