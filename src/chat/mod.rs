@@ -4,5 +4,6 @@ pub mod console;
 pub mod discord;
 pub mod input;
 pub mod matrix;
+#[cfg(any(test, feature = "testing"))]
 pub mod recording;
 pub mod render;

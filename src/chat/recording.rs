@@ -1,5 +1,6 @@
-//! A transport that records what it is asked to send, for tests and benchmarks. Like Discord's
-//! nonce and Matrix's transaction id it delivers each key once; it can fail or hang on demand.
+//! A transport that records what it is asked to send, for tests and benchmarks only (built with
+//! the `testing` feature). Like Discord's nonce and Matrix's transaction id it delivers each key
+//! once; it can fail or hang on demand.
 
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
@@ -28,10 +29,12 @@ struct Inner {
     fail_next: Vec<ChatError>,
 }
 
+/// The recording transport; clones share one record.
 #[derive(Clone, Default)]
 pub struct RecordingChat(Arc<Mutex<Inner>>);
 
 impl RecordingChat {
+    /// A transport with nothing recorded yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -57,10 +60,12 @@ impl RecordingChat {
         inner.fail_next = errors.into_iter().rev().collect();
     }
 
+    /// What reached the platform, each key once, in order.
     pub fn delivered(&self) -> Vec<OutboundMessage> {
         self.inner().delivered.clone()
     }
 
+    /// How many sends were attempted, failed and hung ones included.
     pub fn attempts(&self) -> usize {
         self.inner().attempts
     }
@@ -70,6 +75,7 @@ impl RecordingChat {
         self.inner().attempts_per_key.clone()
     }
 
+    /// Forgets what was delivered; the keys seen stay, so a resend is still not delivered twice.
     pub fn clear(&self) {
         let mut inner = self.inner();
         inner.delivered.clear();
