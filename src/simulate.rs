@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use crate::app::Engine;
-use crate::app::inbox::{EscalationAction, Inbound, ReflectionTarget, Sender, UserError};
+use crate::app::inbox::{EscalationAction, Inbound, ReflectionTarget, Refusal, Sender, UserError};
 use crate::app::messages::Message;
 use crate::app::ports::{Clock, VirtualClock};
 use crate::chat::console::ConsoleChat;
@@ -563,13 +563,13 @@ async fn perform(
     }
     for (line, event) in events {
         console.note(&format!("[{when}] {line}"));
-        let reply = engine.handle(event).await?;
-        let text = match reply {
+        let text = match engine.handle(event).await {
             Ok(r) => render::reply(&r, ctx),
-            Err(UserError::WhichStudent(names)) => {
+            Err(Refusal::User(UserError::WhichStudent(names))) => {
                 render::user_error(&UserError::WhichStudent(names), ctx)
             }
-            Err(e) => format!("geweigerd: {}", render::user_error(&e, ctx)),
+            Err(Refusal::User(e)) => format!("geweigerd: {}", render::user_error(&e, ctx)),
+            Err(Refusal::Internal(e)) => return Err(e.into()),
         };
         console.note(&format!("      ← {}", text.replace('\n', "\n        ")));
         // Follow-ups and escalation notices go out right away, as in the real bot.

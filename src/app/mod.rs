@@ -10,6 +10,7 @@ pub mod intervisie;
 pub mod manage;
 pub mod messages;
 pub mod on_demand;
+pub mod outcome;
 pub mod ports;
 pub mod privacy;
 mod refusals;

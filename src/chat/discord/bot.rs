@@ -20,7 +20,7 @@ use super::pacer::Pacer;
 use super::transport::DiscordChat;
 use super::wire::{Component, CustomIdError, MODAL_TEXT_ID, channel_address, user_address};
 use crate::app::Engine;
-use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
+use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Refusal, Reply, Sender};
 use crate::app::ports::Clock;
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::config::Config;
@@ -263,7 +263,7 @@ pub fn answer_for(handled: Handled, ctx: &RenderContext) -> Answer {
         components: vec![],
     };
     match handled {
-        Ok(Ok(reply)) => {
+        Ok(reply) => {
             answer.text = render::reply(&reply, ctx);
             match reply {
                 Reply::Exported { file_name, json } => {
@@ -274,8 +274,8 @@ pub fn answer_for(handled: Handled, ctx: &RenderContext) -> Answer {
                 _ => {}
             }
         }
-        Ok(Err(e)) => answer.text = render::user_error(&e, ctx),
-        Err(e) => {
+        Err(Refusal::User(e)) => answer.text = render::user_error(&e, ctx),
+        Err(Refusal::Internal(e)) => {
             tracing::error!(%e, "handling a Discord event failed");
             answer.text = render::fault(ctx.language);
         }
@@ -463,7 +463,7 @@ async fn on_message(data: &Data, msg: &DiscordMessage) -> Result<(), Error> {
         })
         .await;
     // The post itself is the visible result; only a refusal needs words, and those are private.
-    if !matches!(handled, Ok(Ok(_))) {
+    if handled.is_err() {
         let answer = answer_for(handled, &data.render_context(language));
         match data.engine.chat.dm_channel(msg.author.id.get()).await {
             Ok(dm) => say(data, dm, answer.text).await,

@@ -275,8 +275,7 @@ async fn named(ctx: Ctx<'_>, typed: &str, wanted: Wanted) -> Result<Option<Perso
         .named_person(&me(&ctx), typed, discord_address(typed).as_deref(), wanted)
         .await;
     let refused = match found {
-        Ok(Ok(id)) => return Ok(Some(id)),
-        Ok(Err(e)) => Ok(Err(e)),
+        Ok(id) => return Ok(Some(id)),
         Err(e) => Err(e),
     };
     let text = answer_for(refused, &data.render_context(language)).text;

@@ -27,7 +27,7 @@ use super::wire::{
     Meta, escalation_of, klik_of, strip_reply_fallback, text_content, thread_address, user_address,
 };
 use crate::app::Engine;
-use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
+use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Refusal, Reply, Sender};
 use crate::app::ports::Clock;
 use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::config::{Config, MatrixSettings};
@@ -630,7 +630,7 @@ async fn handle_event(
                     })
                     .await;
                 // The post itself is the visible result; only a refusal needs words.
-                if !matches!(handled, Ok(Ok(_))) {
+                if handled.is_err() {
                     answer(
                         engine,
                         Origin {
@@ -879,7 +879,7 @@ const FORGET_CONFIRM_HOW: Text = Text::new(
 /// The answer in the person's language, within the limit; what to type next always stays.
 fn answer_text(handled: &Handled, ctx: &RenderContext) -> String {
     match handled {
-        Ok(Ok(reply @ Reply::ForgetConfirm { .. })) => {
+        Ok(reply @ Reply::ForgetConfirm { .. }) => {
             let how = FORGET_CONFIRM_HOW;
             let how = how.get(ctx.language);
             let room = RenderContext {
@@ -888,9 +888,9 @@ fn answer_text(handled: &Handled, ctx: &RenderContext) -> String {
             };
             format!("{}\n{how}", render::reply(reply, &room))
         }
-        Ok(Ok(reply)) => render::reply(reply, ctx),
-        Ok(Err(e)) => render::user_error(e, ctx),
-        Err(e) => {
+        Ok(reply) => render::reply(reply, ctx),
+        Err(Refusal::User(e)) => render::user_error(e, ctx),
+        Err(Refusal::Internal(e)) => {
             tracing::error!(%e, "handling a Matrix event failed");
             render::fault(ctx.language)
         }
@@ -911,7 +911,7 @@ async fn answer(
     };
     let text = answer_text(&handled, &ctx);
     say(engine, origin, &text).await?;
-    if let Ok(Ok(Reply::Exported { file_name, json })) = handled {
+    if let Ok(Reply::Exported { file_name, json }) = handled {
         send_file(engine, origin, &file_name, json.into_bytes()).await?;
     }
     Ok(())
@@ -1005,11 +1005,11 @@ mod tests {
 
     #[test]
     fn a_forget_confirmation_always_says_what_to_type() {
-        let handled: Handled = Ok(Ok(Reply::ForgetConfirm {
+        let handled: Handled = Ok(Reply::ForgetConfirm {
             reflections: 1,
             signals: 2,
             prompts: 3,
-        }));
+        });
         for language in [Language::Nl, Language::En] {
             for max_chars in [DEFAULT_MAX_CHARS, 120] {
                 let ctx = RenderContext {

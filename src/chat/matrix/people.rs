@@ -27,14 +27,10 @@ pub async fn named(
 ) -> Result<PersonId, Handled> {
     let typed = typed.trim();
     let user = typed.strip_prefix(MATRIX_TO).unwrap_or(typed);
-    match engine
+    engine
         .named_person(from, user, matrix_address(user).as_deref(), wanted)
         .await
-    {
-        Ok(Ok(id)) => Ok(id),
-        Ok(Err(e)) => Err(Ok(Err(e))),
-        Err(e) => Err(Err(e)),
-    }
+        .map_err(Err)
 }
 
 #[cfg(test)]
