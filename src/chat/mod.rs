@@ -1,8 +1,11 @@
 //! Transports: how messages reach people and how their answers come back as `Inbound` events.
 
+pub mod answer;
+pub mod command;
 pub mod console;
 pub mod discord;
 pub mod input;
 pub mod matrix;
 pub mod recording;
 pub mod render;
+pub mod ticker;
