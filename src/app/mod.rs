@@ -4,6 +4,7 @@
 pub mod access;
 mod addressing;
 pub mod engine;
+pub mod events;
 pub mod escalations;
 pub mod inbox;
 pub mod intervisie;

@@ -3,6 +3,7 @@
 
 pub mod bot;
 pub mod commands;
+mod localize;
 pub mod outbound;
 pub mod pacer;
 mod people;
