@@ -4,8 +4,8 @@
 pub mod access;
 mod addressing;
 pub mod engine;
-pub mod events;
 pub mod escalations;
+pub mod events;
 pub mod inbox;
 pub mod intervisie;
 pub mod manage;

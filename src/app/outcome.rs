@@ -22,11 +22,7 @@ use crate::store::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// The reflection is stored; `linked` to a prompt, `shared` with the schoolopleider.
-    ReflectionSaved {
-        id: i64,
-        linked: bool,
-        shared: bool,
-    },
+    ReflectionSaved { id: i64, linked: bool, shared: bool },
     /// `with` is the other side of the pairing; `confidential` when a student signalled.
     KlikSaved {
         with: String,
@@ -34,25 +30,15 @@ pub enum Reply {
         confidential: bool,
     },
     /// An earlier reflection is now shared.
-    ReflectionShared {
-        id: i64,
-    },
+    ReflectionShared { id: i64 },
     /// No prompts until `until`.
-    Paused {
-        until: NaiveDate,
-    },
+    Paused { until: NaiveDate },
     /// Prompts come again.
     Resumed,
     /// The escalation took the action.
-    EscalationUpdated {
-        id: i64,
-        action: EscalationAction,
-    },
+    EscalationUpdated { id: i64, action: EscalationAction },
     /// The sender's own export: `json` goes along as a file named `file_name`.
-    Exported {
-        file_name: String,
-        json: String,
-    },
+    Exported { file_name: String, json: String },
     /// Nothing deleted yet: this is what would go; the sender is asked to confirm.
     ForgetConfirm {
         reflections: u64,
@@ -62,22 +48,15 @@ pub enum Reply {
     /// Everything personal about the sender is deleted.
     Forgotten,
     /// A thread is open for the case.
-    IntervisieStarted {
-        thread: i64,
-    },
+    IntervisieStarted { thread: i64 },
     /// The post is in the thread.
     IntervisiePosted,
     /// The thread moved on to `phase`.
-    IntervisieAdvanced {
-        phase: Phase,
-    },
+    IntervisieAdvanced { phase: Phase },
     /// The takeaway is stored.
     IntervisieTakeawaySaved,
     /// The wpb's rhythm now; `school_default` when it follows the school's.
-    RhythmSet {
-        per_week: u8,
-        school_default: bool,
-    },
+    RhythmSet { per_week: u8, school_default: bool },
     /// The pairing is stored.
     Paired {
         wpb: String,
@@ -94,10 +73,7 @@ pub enum Reply {
     /// The school's open and acknowledged escalations.
     Escalations(Vec<OpenEscalation>),
     /// The school's figures over the last `weeks` weeks.
-    Overview {
-        weeks: u32,
-        counts: OverviewCounts,
-    },
+    Overview { weeks: u32, counts: OverviewCounts },
     /// The school's effective settings (after a change when `changed`).
     SchoolSettings {
         per_week: u8,
@@ -107,10 +83,7 @@ pub enum Reply {
     /// A roster was imported.
     RosterImported(ImportSummary),
     /// Someone's export, for whoever asked for it.
-    PersonExported {
-        file_name: String,
-        json: String,
-    },
+    PersonExported { file_name: String, json: String },
     /// What a forget deleted (or, in a dry run, would delete).
     PersonForgotten(ForgetReport),
     /// What a retention run deleted (or would delete).
@@ -139,9 +112,7 @@ pub enum UserError {
     /// No pairing is running.
     NoActivePairing,
     /// The sender's own pairing ended on `end`; none is running now.
-    PairingEnded {
-        end: NaiveDate,
-    },
+    PairingEnded { end: NaiveDate },
     /// The names of the sender's students, to choose from.
     WhichStudent(Vec<String>),
     /// No such reflection of the sender.
