@@ -191,8 +191,7 @@ async fn bench(name: &str, url: &str) {
                 student: None,
                 value: "twijfel".into(),
             })
-            .await
-            .expect("klik");
+            .await;
         evals.push(t.elapsed().as_secs_f64() * 1e3);
         assert!(reply.is_ok(), "{reply:?}");
     }

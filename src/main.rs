@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serenity::all::HttpBuilder;
 use wandelgang::app::Engine;
-use wandelgang::app::inbox::{Reply, UserError};
+use wandelgang::app::inbox::{Refusal, Reply, UserError};
 use wandelgang::app::ports::{OfflineChat, SystemClock};
 use wandelgang::app::privacy::Operator;
 use wandelgang::chat::discord::{self, DiscordOptions};
@@ -367,7 +367,7 @@ async fn offline_engine(config: Option<&Path>) -> Result<(CliEngine, Store)> {
 async fn export(engine: &CliEngine, id: &PersonId, out: Option<&Path>) -> Result<()> {
     let json = match engine
         .export_person_as(&Operator::Cli, id)
-        .await?
+        .await
         .map_err(|e| anyhow!("{e}: {id}"))?
     {
         Reply::PersonExported { json, .. } => json,
@@ -437,7 +437,7 @@ async fn forget(engine: &CliEngine, id: &PersonId, yes: bool) -> Result<()> {
 async fn forget_report(engine: &CliEngine, id: &PersonId, dry_run: bool) -> Result<ForgetReport> {
     match engine
         .forget_person_as(&Operator::Cli, id, dry_run)
-        .await?
+        .await
         .map_err(|e| anyhow!("{e}: {id}"))?
     {
         Reply::PersonForgotten(report) => Ok(report),
@@ -447,10 +447,11 @@ async fn forget_report(engine: &CliEngine, id: &PersonId, dry_run: bool) -> Resu
 
 /// `prompt send`: queues the prompt; the CLI has no chat connection, the running bot sends it.
 async fn prompt_send(engine: &CliEngine, id: &PersonId) -> Result<()> {
-    let in_place_of = match engine.prompt_now_as(&Operator::Cli, id).await? {
+    let in_place_of = match engine.prompt_now_as(&Operator::Cli, id).await {
         Ok(Reply::PromptQueued { in_place_of }) => in_place_of,
         Ok(other) => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
-        Err(e) => bail!(
+        Err(Refusal::Internal(e)) => return Err(e.into()),
+        Err(Refusal::User(e)) => bail!(
             "geen vraag klaargezet voor / no prompt queued for {id}: {}",
             prompt_refusal(&e)
         ),
@@ -512,7 +513,7 @@ fn prompt_refusal(e: &UserError) -> String {
 async fn audit(engine: &CliEngine) -> Result<()> {
     let entries = match engine
         .audit_log_as(&Operator::Cli)
-        .await?
+        .await
         .map_err(|e| anyhow!("{e}"))?
     {
         Reply::AuditLog(entries) => entries,
@@ -534,7 +535,7 @@ async fn audit(engine: &CliEngine) -> Result<()> {
 async fn retention(engine: &CliEngine, dry_run: bool) -> Result<()> {
     let report = match engine
         .retention_as(&Operator::Cli, dry_run)
-        .await?
+        .await
         .map_err(|e| anyhow!("{e}"))?
     {
         Reply::RetentionDone(report) => report,
@@ -635,15 +636,11 @@ async fn import(engine: &CliEngine, file: &Path) -> Result<()> {
             );
         }
     };
-    let summary = match engine
-        .import_roster_as(&Operator::Cli, &roster)
-        .await
-        .context("niets geïmporteerd / nothing imported")?
-    {
+    let summary = match engine.import_roster_as(&Operator::Cli, &roster).await {
         Ok(Reply::RosterImported(summary)) => summary,
         Ok(other) => bail!("onverwacht antwoord / unexpected reply: {other:?}"),
         // Valid rows that clash with what is stored: reported like the file's own errors.
-        Err(UserError::RosterRefused(conflicts)) => {
+        Err(Refusal::User(UserError::RosterRefused(conflicts))) => {
             let errors = rows.refusal(&conflicts);
             eprintln!("{errors}");
             bail!(
@@ -652,7 +649,10 @@ async fn import(engine: &CliEngine, file: &Path) -> Result<()> {
                 errors.0.len()
             );
         }
-        Err(e) => bail!("niets geïmporteerd / nothing imported: {e}"),
+        Err(Refusal::User(e)) => bail!("niets geïmporteerd / nothing imported: {e}"),
+        Err(Refusal::Internal(e)) => {
+            return Err(anyhow::Error::from(e).context("niets geïmporteerd / nothing imported"));
+        }
     };
     println!(
         "Geïmporteerd / imported: {} school/scholen, {} team(s), {} personen/people, {} koppeling(en)/pairings",

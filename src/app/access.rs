@@ -1,8 +1,8 @@
 //! The one gate every inbound action passes: the sender is resolved and the authorization
 //! table (`domain::authz`) decides. Deny by default; a refusal changes nothing.
 
-use super::engine::{Engine, EngineError};
-use super::inbox::{Sender, UserError};
+use super::engine::Engine;
+use super::inbox::{Refusal, Sender, UserError};
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Actor, Target, authorize};
 use crate::domain::roster::Person;
@@ -23,10 +23,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         &self,
         from: &Sender,
         action: Action,
-    ) -> Result<Result<Person, UserError>, EngineError> {
+    ) -> Result<Person, Refusal> {
         let Some(person) = self.sender(from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
-        Ok(self.permit(&person, action, &Target::Own).map(|()| person))
+        self.permit(&person, action, &Target::Own)?;
+        Ok(person)
     }
 }

@@ -1,8 +1,8 @@
 //! Commands that name a person: the name is looked up among the people of the sender's school
 //! (see `domain::addressing`), whatever platform those people are on.
 
-use super::engine::{Engine, EngineError};
-use super::inbox::{Sender, UserError};
+use super::engine::Engine;
+use super::inbox::{Refusal, Sender, UserError};
 use super::ports::{Chat, Clock};
 use crate::domain::addressing::{Wanted, resolve};
 use crate::domain::roster::PersonId;
@@ -17,11 +17,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         named: &str,
         address: Option<&str>,
         wanted: Wanted,
-    ) -> Result<Result<PersonId, UserError>, EngineError> {
+    ) -> Result<PersonId, Refusal> {
         let Some(sender) = self.sender(from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
         let school = self.store.people_of_school(&sender.school).await?;
-        Ok(resolve(named, address, &school, wanted).map_err(UserError::Naming))
+        Ok(resolve(named, address, &school, wanted).map_err(UserError::Naming)?)
     }
 }

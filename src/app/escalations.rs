@@ -14,7 +14,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         action: EscalationAction,
     ) -> Handled {
         let Some(actor) = self.sender(&from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
         let permission = match action {
             EscalationAction::Acknowledge => Action::AcknowledgeEscalation,
@@ -25,11 +25,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let own_school = Target::Escalation {
             school: actor.school.clone(),
         };
-        if let Err(e) = self.permit(&actor, permission, &own_school) {
-            return Ok(Err(e));
-        }
+        self.permit(&actor, permission, &own_school)?;
         let Some(escalation) = self.store.escalation(id).await? else {
-            return Ok(Err(UserError::EscalationNotFound));
+            return Err(UserError::EscalationNotFound.into());
         };
         let pairing = self
             .store
@@ -51,9 +49,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Ok(()) => {}
             // To a schoolopleider of another school it does not exist (`handle` shows it so).
             Err(UserError::Denied(Denied::OtherSchool)) => {
-                return Ok(Err(UserError::EscalationOfOtherSchool));
+                return Err(UserError::EscalationOfOtherSchool.into());
             }
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Err(e.into()),
         }
         let (from_states, to): (&[EscalationStatus], _) = match action {
             EscalationAction::Acknowledge => {
@@ -89,14 +87,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     None,
                 )
                 .await?;
-            return Ok(Ok(Reply::EscalationUpdated { id, action }));
+            return Ok(Reply::EscalationUpdated { id, action });
         }
         // Acknowledging twice is harmless: say it is done rather than refuse.
-        Ok(match (action, escalation.status) {
+        match (action, escalation.status) {
             (EscalationAction::Acknowledge, EscalationStatus::Acknowledged) => {
                 Ok(Reply::EscalationUpdated { id, action })
             }
-            _ => Err(UserError::EscalationClosed),
-        })
+            _ => Err(UserError::EscalationClosed.into()),
+        }
     }
 }

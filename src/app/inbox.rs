@@ -1,416 +1,22 @@
 //! Inbound events from any transport: reflections, klik taps, pauses, escalation actions.
-//! Every handler answers with a `Reply` (shown only to the sender) or a `UserError`.
+//! Every handler answers with a `Reply` (shown only to the sender) or a `Refusal` (see `outcome`).
 
 use chrono::{Duration, NaiveDate};
 
 use super::engine::{Engine, EngineError};
 use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
 use super::ports::{Chat, Clock};
-use crate::domain::addressing::NamingError;
-use crate::domain::authz::{Action, Denied, Rule, Target, rule};
+use crate::domain::authz::{Action, Rule, Target, rule};
 use crate::domain::escalation::{WpbFacing, evaluate};
-use crate::domain::intervisie::{Phase, RefuseReason};
 use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
-use crate::domain::language::Language;
 use crate::domain::pairing::{KlikPairing, klik_pairing};
-use crate::domain::reflection::{Reflection, ReflectionError};
-use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role, RosterConflict};
+use crate::domain::reflection::Reflection;
+use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role};
 use crate::domain::schedule::DateRange;
-use crate::store::{
-    AuditEntry, ForgetReport, ImportSummary, NewOutbox, OpenEscalation, OutboxKind, OverviewCounts,
-    RetentionReport, SignalWrite,
-};
+use crate::store::{NewOutbox, OutboxKind, SignalWrite};
 
-/// Who sent an event: a platform address the adapter saw, or a person named on the local CLI.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sender {
-    Chat(String),
-    Person(PersonId),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReflectionTarget {
-    /// A plain reply: the latest prompt of the last week that has no answer yet, else free-standing.
-    LatestOpenPrompt,
-    Prompt(String),
-    FreeStanding,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EscalationAction {
-    Acknowledge,
-    Resolve,
-    Move,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inbound {
-    Reflection {
-        from: Sender,
-        text: String,
-        target: ReflectionTarget,
-        share: bool,
-    },
-    Klik {
-        from: Sender,
-        student: Option<PersonId>,
-        value: String,
-    },
-    /// The student's own confidential `/klik` about their wpb.
-    StudentKlik {
-        from: Sender,
-        value: String,
-    },
-    ShareReflection {
-        from: Sender,
-        reflection_id: i64,
-    },
-    Pause {
-        from: Sender,
-        until: NaiveDate,
-    },
-    Resume {
-        from: Sender,
-    },
-    Escalation {
-        from: Sender,
-        escalation_id: i64,
-        action: EscalationAction,
-    },
-    /// Bring in a case in the sender's team; `reflection_id` names one of their own
-    /// reflections whose text becomes the case (then `case` may be empty).
-    IntervisieStart {
-        from: Sender,
-        case: String,
-        reflection_id: Option<i64>,
-    },
-    /// A post in the open thread of the sender's team.
-    IntervisiePost {
-        from: Sender,
-        text: String,
-    },
-    /// The case owner moves the thread on to the next phase.
-    IntervisieAdvance {
-        from: Sender,
-    },
-    /// The case owner's takeaway (Opbrengst).
-    IntervisieTakeaway {
-        from: Sender,
-        text: String,
-    },
-    /// `/ritme`: 1..=3 prompts per week, or `None` for the school's rhythm.
-    SetRhythm {
-        from: Sender,
-        per_week: Option<u8>,
-    },
-    /// `/koppel`: pair a wpb and a student from `start` (else today) until `end` (else 31 July).
-    Pair {
-        from: Sender,
-        wpb: PersonId,
-        student: PersonId,
-        start: Option<NaiveDate>,
-        end: Option<NaiveDate>,
-    },
-    /// `/ontkoppel`: end the pairing of this wpb and student as of `end` (else today).
-    Unpair {
-        from: Sender,
-        wpb: PersonId,
-        student: PersonId,
-        end: Option<NaiveDate>,
-    },
-    /// `/escalaties`
-    ListEscalations {
-        from: Sender,
-    },
-    /// `/overzicht`
-    SchoolOverview {
-        from: Sender,
-    },
-    /// `/instellingen`: without values shows the settings; with them changes them.
-    SchoolSettings {
-        from: Sender,
-        per_week: Option<u8>,
-        reminder: Option<bool>,
-    },
-    /// `/mijngegevens`: everything stored about the sender, as a JSON file.
-    ExportOwn {
-        from: Sender,
-    },
-    /// `/vergeet-mij`: without `confirm` only says what would go; with it, it goes.
-    ForgetSelf {
-        from: Sender,
-        confirm: bool,
-    },
-    /// `/vraag`: a prompt now, at most once a day (see `on_demand`).
-    AskPrompt {
-        from: Sender,
-    },
-}
-
-/// What the sender is told when the event was taken.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    ReflectionSaved {
-        id: i64,
-        linked: bool,
-        shared: bool,
-    },
-    /// `with` is the other side of the pairing; `confidential` when a student signalled.
-    KlikSaved {
-        with: String,
-        value: KlikValue,
-        confidential: bool,
-    },
-    ReflectionShared {
-        id: i64,
-    },
-    Paused {
-        until: NaiveDate,
-    },
-    Resumed,
-    EscalationUpdated {
-        id: i64,
-        action: EscalationAction,
-    },
-    /// The sender's own export: `json` goes along as a file named `file_name`.
-    Exported {
-        file_name: String,
-        json: String,
-    },
-    /// Nothing deleted yet: this is what would go; the sender is asked to confirm.
-    ForgetConfirm {
-        reflections: u64,
-        signals: u64,
-        prompts: u64,
-    },
-    /// Everything personal about the sender is deleted.
-    Forgotten,
-    IntervisieStarted {
-        thread: i64,
-    },
-    IntervisiePosted,
-    IntervisieAdvanced {
-        phase: Phase,
-    },
-    IntervisieTakeawaySaved,
-    /// The wpb's rhythm now; `school_default` when it follows the school's.
-    RhythmSet {
-        per_week: u8,
-        school_default: bool,
-    },
-    Paired {
-        wpb: String,
-        student: String,
-        start: NaiveDate,
-        end: NaiveDate,
-    },
-    Unpaired {
-        wpb: String,
-        student: String,
-        end: NaiveDate,
-    },
-    /// The school's open and acknowledged escalations.
-    Escalations(Vec<OpenEscalation>),
-    /// The school's figures over the last `weeks` weeks.
-    Overview {
-        weeks: u32,
-        counts: OverviewCounts,
-    },
-    /// The school's effective settings (after a change when `changed`).
-    SchoolSettings {
-        per_week: u8,
-        reminder: bool,
-        changed: bool,
-    },
-    /// A roster was imported.
-    RosterImported(ImportSummary),
-    /// Someone's export, for whoever asked for it.
-    PersonExported {
-        file_name: String,
-        json: String,
-    },
-    /// What a forget deleted (or, in a dry run, would delete).
-    PersonForgotten(ForgetReport),
-    /// What a retention run deleted (or would delete).
-    RetentionDone(RetentionReport),
-    /// The audit log as the actor may see it.
-    AuditLog(Vec<AuditEntry>),
-    /// A prompt on demand is queued; the running bot's tick sends it. `in_place_of` is the
-    /// due time of the planned slot of this week it replaces; `None` when it is an extra one.
-    PromptQueued {
-        in_place_of: Option<chrono::DateTime<chrono::Utc>>,
-    },
-}
-
-/// Refusals shown to the user, in their language; nothing was changed. The words are in
-/// [`Localize::text`] below, each language written on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserError {
-    UnknownSender,
-    /// Refused by the authorization table; its message says who may do it.
-    Denied(Denied),
-    Reflection(ReflectionError),
-    Klik(KlikError),
-    NoActivePairing,
-    /// The sender's own pairing ended on `end`; none is running now.
-    PairingEnded {
-        end: NaiveDate,
-    },
-    /// The names of the sender's students, to choose from.
-    WhichStudent(Vec<String>),
-    ReflectionNotFound,
-    EscalationNotFound,
-    /// An escalation of another school. `Engine::handle` shows it as `EscalationNotFound`
-    /// (for them it does not exist); only the audit log sees the difference.
-    EscalationOfOtherSchool,
-    EscalationClosed,
-    DateInPast,
-    PersonNotFound,
-    /// The intervisie thread did not take it; nothing changed.
-    Intervisie(RefuseReason),
-    NoOpenIntervisie,
-    IntervisieAlreadyOpen,
-    RhythmOutOfRange,
-    NotAPairing,
-    PairingOverlaps,
-    EndBeforeStart,
-    /// The roster's rows are valid, but together with what is stored they break a rule.
-    RosterRefused(Vec<RosterConflict>),
-    /// No prompt on demand now, and why.
-    PromptNow(super::on_demand::PromptRefusal),
-    /// A command named a person that could not be told (nobody, several, unreachable).
-    Naming(NamingError),
-}
-
-fn conflicts_in(conflicts: &[RosterConflict], language: Language) -> String {
-    conflicts
-        .iter()
-        .map(|c| c.text(language))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-impl crate::domain::language::Localize for UserError {
-    fn text(&self) -> crate::domain::language::Text {
-        use crate::domain::language::Text;
-        match self {
-            UserError::UnknownSender => Text::new(
-                "Je staat nog niet in het rooster van Wandelgang; je schoolopleider kan je toevoegen.",
-                "You are not in Wandelgang's roster yet; your schoolopleider can add you.",
-            ),
-            UserError::Denied(d) => d.text(),
-            UserError::Reflection(e) => e.text(),
-            UserError::Klik(e) => e.text(),
-            UserError::Naming(e) => e.text(),
-            UserError::NoActivePairing => Text::new(
-                "Er loopt nu geen koppeling.",
-                "There is no active pairing right now.",
-            ),
-            UserError::PairingEnded { end } => {
-                let date = end.format("%d-%m-%Y");
-                Text::owned(
-                    format!(
-                        "Je koppeling is afgelopen op {date}; een klik kun je geven zolang een koppeling loopt."
-                    ),
-                    format!(
-                        "Your pairing ended on {date}; you can give a klik while a pairing is running."
-                    ),
-                )
-            }
-            UserError::WhichStudent(names) => Text::owned(
-                format!("Voor welke student? {}", names.join(", ")),
-                format!("For which student? {}", names.join(", ")),
-            ),
-            UserError::ReflectionNotFound => Text::new(
-                "Die reflectie is niet gevonden.",
-                "That reflection was not found.",
-            ),
-            // Another school's escalation does not exist for the sender.
-            UserError::EscalationNotFound | UserError::EscalationOfOtherSchool => Text::new(
-                "Die escalatie is niet gevonden.",
-                "That escalation was not found.",
-            ),
-            UserError::EscalationClosed => Text::new(
-                "Deze escalatie is al afgesloten.",
-                "This escalation is already closed.",
-            ),
-            UserError::DateInPast => Text::new(
-                "Die datum ligt in het verleden.",
-                "That date lies in the past.",
-            ),
-            UserError::PersonNotFound => Text::new(
-                "Die persoon is niet gevonden.",
-                "That person was not found.",
-            ),
-            UserError::Intervisie(reason) => reason.text(),
-            UserError::NoOpenIntervisie => Text::new(
-                "Er loopt nu geen intervisie in je team; je kunt er een starten.",
-                "There is no intervisie running in your team right now; you can start one.",
-            ),
-            UserError::IntervisieAlreadyOpen => Text::new(
-                "Er loopt al een intervisie in je team; doe gerust mee.",
-                "An intervisie is already running in your team; feel free to join in.",
-            ),
-            UserError::RhythmOutOfRange => Text::new(
-                "Een ritme kan 1, 2 of 3 keer per week zijn.",
-                "A rhythm can be 1, 2 or 3 times a week.",
-            ),
-            UserError::NotAPairing => Text::new(
-                "Een koppeling is van een wpb en een student van dezelfde school.",
-                "A pairing is of a wpb and a student of the same school.",
-            ),
-            UserError::PairingOverlaps => Text::new(
-                "Deze student heeft in die periode al een wpb; je kunt eerst die koppeling beëindigen.",
-                "This student already has a wpb in that period; you can end that pairing first.",
-            ),
-            UserError::EndBeforeStart => Text::new(
-                "De einddatum ligt voor de begindatum.",
-                "The end date lies before the start date.",
-            ),
-            UserError::PromptNow(refusal) => refusal.text(),
-            UserError::RosterRefused(conflicts) => Text::owned(
-                format!(
-                    "Rooster niet geïmporteerd: {}",
-                    conflicts_in(conflicts, Language::Nl)
-                ),
-                format!(
-                    "Roster not imported: {}",
-                    conflicts_in(conflicts, Language::En)
-                ),
-            ),
-        }
-    }
-}
-
-/// Both languages, for logs and the bilingual CLI; chat shows [`Localize::text`] in one.
-impl std::fmt::Display for UserError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::domain::language::Localize;
-        write!(f, "{}", self.text())
-    }
-}
-
-impl std::error::Error for UserError {}
-
-impl From<Denied> for UserError {
-    fn from(e: Denied) -> Self {
-        UserError::Denied(e)
-    }
-}
-
-impl From<ReflectionError> for UserError {
-    fn from(e: ReflectionError) -> Self {
-        UserError::Reflection(e)
-    }
-}
-
-impl From<KlikError> for UserError {
-    fn from(e: KlikError) -> Self {
-        UserError::Klik(e)
-    }
-}
-
-pub type Handled = Result<Result<Reply, UserError>, EngineError>;
+pub use super::events::{EscalationAction, Inbound, ReflectionTarget, Sender};
+pub use super::outcome::{Handled, Refusal, Reply, UserError};
 
 /// How far back a plain reply may find its prompt.
 const OPEN_PROMPT_DAYS: i64 = 7;
@@ -451,48 +57,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Inbound::ShareReflection {
                 from,
                 reflection_id,
-            } => {
-                let wpb = match self.actor_for_own(&from, Action::ShareReflection).await? {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e)),
-                };
-                Ok(
-                    if self.store.share_reflection(&wpb.id, reflection_id).await? {
-                        Ok(Reply::ReflectionShared { id: reflection_id })
-                    } else {
-                        Err(UserError::ReflectionNotFound)
-                    },
-                )
-            }
-            Inbound::Pause { from, until } => {
-                let wpb = match self.actor_for_own(&from, Action::Pause).await? {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e)),
-                };
-                let today = self.settings(&wpb).calendar.local_date(self.clock.now());
-                if until < today {
-                    return Ok(Err(UserError::DateInPast));
-                }
-                self.store
-                    .add_pause(
-                        &wpb.id,
-                        DateRange {
-                            start: today,
-                            end: until,
-                        },
-                    )
-                    .await?;
-                Ok(Ok(Reply::Paused { until }))
-            }
-            Inbound::Resume { from } => {
-                let wpb = match self.actor_for_own(&from, Action::Resume).await? {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e)),
-                };
-                let today = self.settings(&wpb).calendar.local_date(self.clock.now());
-                self.store.end_pauses(&wpb.id, today).await?;
-                Ok(Ok(Reply::Resumed))
-            }
+            } => self.share_reflection(from, reflection_id).await,
+            Inbound::Pause { from, until } => self.pause(from, until).await,
+            Inbound::Resume { from } => self.resume(from).await,
             Inbound::Escalation {
                 from,
                 escalation_id,
@@ -542,6 +109,36 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         }
     }
 
+    async fn share_reflection(&self, from: Sender, reflection_id: i64) -> Handled {
+        let wpb = self.actor_for_own(&from, Action::ShareReflection).await?;
+        if self.store.share_reflection(&wpb.id, reflection_id).await? {
+            Ok(Reply::ReflectionShared { id: reflection_id })
+        } else {
+            Err(UserError::ReflectionNotFound.into())
+        }
+    }
+
+    async fn pause(&self, from: Sender, until: NaiveDate) -> Handled {
+        let wpb = self.actor_for_own(&from, Action::Pause).await?;
+        let today = self.settings(&wpb).calendar.local_date(self.clock.now());
+        if until < today {
+            return Err(UserError::DateInPast.into());
+        }
+        let pause = DateRange {
+            start: today,
+            end: until,
+        };
+        self.store.add_pause(&wpb.id, pause).await?;
+        Ok(Reply::Paused { until })
+    }
+
+    async fn resume(&self, from: Sender) -> Handled {
+        let wpb = self.actor_for_own(&from, Action::Resume).await?;
+        let today = self.settings(&wpb).calendar.local_date(self.clock.now());
+        self.store.end_pauses(&wpb.id, today).await?;
+        Ok(Reply::Resumed)
+    }
+
     pub(crate) async fn sender(&self, from: &Sender) -> Result<Option<Person>, EngineError> {
         Ok(match from {
             Sender::Chat(address) => self.store.person_by_chat(address).await?,
@@ -556,14 +153,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         target: ReflectionTarget,
         share: bool,
     ) -> Handled {
-        let wpb = match self.actor_for_own(&from, Action::Reflect).await? {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        let reflection = match Reflection::parse(text) {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(e.into())),
-        };
+        let wpb = self.actor_for_own(&from, Action::Reflect).await?;
+        let reflection = Reflection::parse(text)?;
         let now = self.clock.now();
         let prompt = match target {
             ReflectionTarget::FreeStanding => None,
@@ -584,11 +175,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .store
             .add_reflection(&wpb.id, reflection.as_str(), link, now, share)
             .await?;
-        Ok(Ok(Reply::ReflectionSaved {
+        Ok(Reply::ReflectionSaved {
             id,
             linked: prompt.is_some(),
             shared: share,
-        }))
+        })
     }
 
     /// Finds the pairing a klik is about (see [`klik_pairing`]): the sender's own active one,
@@ -597,34 +188,33 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         &self,
         actor: &Person,
         student: Option<&PersonId>,
-    ) -> Result<Result<(PairingId, Pairing), UserError>, EngineError> {
+    ) -> Result<(PairingId, Pairing), Refusal> {
         let today = self.settings(actor).calendar.local_date(self.clock.now());
         let pairings = self.store.pairings_of(&actor.id).await?;
-        Ok(
-            match klik_pairing(actor.role, &actor.id, student, today, &pairings) {
-                KlikPairing::One(found) => Ok(found.clone()),
-                KlikPairing::Ended(end) => Err(UserError::PairingEnded { end }),
-                KlikPairing::NotYours => Err(UserError::Klik(KlikError::NotYourPairing)),
-                KlikPairing::NoneActive => Err(UserError::NoActivePairing),
-                // Other roles have no pairing of their own: the table says who may do this.
-                KlikPairing::NoOwnPairing => Err(self
-                    .permit(actor, klik_action(actor.role), &Target::Deployment)
-                    .err()
-                    .unwrap_or(UserError::NoActivePairing)),
-                KlikPairing::Several(active) => {
-                    let mut names = Vec::new();
-                    for (_, p) in active {
-                        names.push(
-                            self.store
-                                .person(&p.student)
-                                .await?
-                                .map_or_else(|| p.student.to_string(), |s| s.name),
-                        );
-                    }
-                    Err(UserError::WhichStudent(names))
+        let refusal = match klik_pairing(actor.role, &actor.id, student, today, &pairings) {
+            KlikPairing::One(found) => return Ok(found.clone()),
+            KlikPairing::Ended(end) => UserError::PairingEnded { end },
+            KlikPairing::NotYours => UserError::Klik(KlikError::NotYourPairing),
+            KlikPairing::NoneActive => UserError::NoActivePairing,
+            // Other roles have no pairing of their own: the table says who may do this.
+            KlikPairing::NoOwnPairing => self
+                .permit(actor, klik_action(actor.role), &Target::Deployment)
+                .err()
+                .unwrap_or(UserError::NoActivePairing),
+            KlikPairing::Several(active) => {
+                let mut names = Vec::new();
+                for (_, p) in active {
+                    names.push(
+                        self.store
+                            .person(&p.student)
+                            .await?
+                            .map_or_else(|| p.student.to_string(), |s| s.name),
+                    );
                 }
-            },
-        )
+                UserError::WhichStudent(names)
+            }
+        };
+        Err(refusal.into())
     }
 
     async fn klik(
@@ -635,32 +225,25 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         action: Option<Action>,
     ) -> Handled {
         let Some(actor) = self.sender(&from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
         let action = action.unwrap_or_else(|| klik_action(actor.role));
         // A role the table never allows this hears so before anything is looked up.
         if rule(actor.role, action) == Rule::Never {
-            return Ok(Err(self
+            return Err(self
                 .permit(&actor, action, &Target::Deployment)
                 .err()
-                .unwrap_or(UserError::NoActivePairing)));
+                .unwrap_or(UserError::NoActivePairing)
+                .into());
         }
-        let value = match KlikValue::parse(value) {
-            Ok(v) => v,
-            Err(e) => return Ok(Err(e.into())),
-        };
-        let (pairing_id, pairing) = match self.pairing_for(&actor, student.as_ref()).await? {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
+        let value = KlikValue::parse(value)?;
+        let (pairing_id, pairing) = self.pairing_for(&actor, student.as_ref()).await?;
         let target = Target::Pairing {
             wpb: pairing.wpb.clone(),
             student: pairing.student.clone(),
             school: actor.school.clone(),
         };
-        if let Err(e) = self.permit(&actor, action, &target) {
-            return Ok(Err(e));
-        }
+        self.permit(&actor, action, &target)?;
         let now = self.clock.now();
         let today = self.settings(&actor).calendar.local_date(now);
         let parties = PairingParties {
@@ -668,10 +251,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             student: &pairing.student,
             active: pairing.is_active_on(today),
         };
-        let source = match authorize_signal(&parties, &actor.id) {
-            Ok(s) => s,
-            Err(e) => return Ok(Err(e.into())),
-        };
+        let source = authorize_signal(&parties, &actor.id)?;
         // Everything an escalation summary needs is read before the write, so the signal,
         // the escalation and its notices commit together.
         let wpb = self
@@ -835,11 +415,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         }
         let confidential = source == SignalSource::Student;
         let with = if confidential { wpb.name } else { student.name };
-        Ok(Ok(Reply::KlikSaved {
+        Ok(Reply::KlikSaved {
             with,
             value,
             confidential,
-        }))
+        })
     }
 }
 

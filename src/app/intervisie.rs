@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::engine::{Engine, EngineError};
-use super::inbox::{Handled, Reply, Sender, UserError, json_row};
+use super::inbox::{Handled, Refusal, Reply, Sender, UserError, json_row};
 use super::messages::Message;
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Denied, Target};
@@ -31,9 +31,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         &self,
         from: &Sender,
         action: Action,
-    ) -> Result<Result<(Person, Team), UserError>, EngineError> {
+    ) -> Result<(Person, Team), Refusal> {
         let Some(person) = self.sender(from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
         let team = match &person.team {
             Some(t) => self.store.team(t).await?,
@@ -41,16 +41,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         let Some(team) = team else {
             // The table answers roles without intervisie; a wpb without a team hears it is for a team.
-            return Ok(Err(
-                match self.permit(&person, action, &Target::Deployment) {
-                    Err(UserError::Denied(Denied::WrongTarget)) | Ok(()) => {
-                        UserError::Denied(Denied::NotInTeam)
-                    }
-                    Err(e) => e,
-                },
-            ));
+            let refusal = match self.permit(&person, action, &Target::Deployment) {
+                Err(UserError::Denied(Denied::WrongTarget)) | Ok(()) => {
+                    UserError::Denied(Denied::NotInTeam)
+                }
+                Err(e) => e,
+            };
+            return Err(refusal.into());
         };
-        Ok(Ok((person, team)))
+        Ok((person, team))
     }
 
     pub(crate) async fn intervisie_start(
@@ -59,21 +58,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         case: &str,
         reflection_id: Option<i64>,
     ) -> Handled {
-        let (owner, team) = match self
+        let (owner, team) = self
             .intervisie_sender(&from, Action::IntervisieStart)
-            .await?
-        {
-            Ok(x) => x,
-            Err(e) => return Ok(Err(e)),
-        };
+            .await?;
         let target = Target::Thread {
             team: team.id.clone(),
             school: team.school.clone(),
             case_owner: owner.id.clone(),
         };
-        if let Err(e) = self.permit(&owner, Action::IntervisieStart, &target) {
-            return Ok(Err(e));
-        }
+        self.permit(&owner, Action::IntervisieStart, &target)?;
         let case = match reflection_id {
             Some(rid) => {
                 let own = self
@@ -84,13 +77,13 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     .find(|r| r.id == rid);
                 match own {
                     Some(r) => r.text,
-                    None => return Ok(Err(UserError::ReflectionNotFound)),
+                    None => return Err(UserError::ReflectionNotFound.into()),
                 }
             }
             None => case.trim().to_string(),
         };
         if case.trim().is_empty() {
-            return Ok(Err(UserError::Intervisie(RefuseReason::EmptyText)));
+            return Err(UserError::Intervisie(RefuseReason::EmptyText).into());
         }
         let now = self.clock.now();
         let settings = self.intervisie_settings(&team);
@@ -111,10 +104,10 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 (to_json(&thread), thread.phase_due, rows)
             })
             .await?;
-        Ok(match opened {
+        match opened {
             Some(thread) => Ok(Reply::IntervisieStarted { thread }),
-            None => Err(UserError::IntervisieAlreadyOpen),
-        })
+            None => Err(UserError::IntervisieAlreadyOpen.into()),
+        }
     }
 
     /// A post, a move or a takeaway in the open thread of the sender's team.
@@ -124,10 +117,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         action: Action,
         text: Option<String>,
     ) -> Handled {
-        let (person, team) = match self.intervisie_sender(&from, action).await? {
-            Ok(x) => x,
-            Err(e) => return Ok(Err(e)),
-        };
+        let (person, team) = self.intervisie_sender(&from, action).await?;
         for _ in 0..SAVE_TRIES {
             let Some(id) = self.store.open_thread_of_team(&team.id).await? else {
                 // Roles without intervisie hear so before they hear there is no thread.
@@ -136,10 +126,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     school: team.school.clone(),
                     case_owner: person.id.clone(),
                 };
-                return Ok(Err(self
+                return Err(self
                     .permit(&person, action, &target)
                     .err()
-                    .unwrap_or(UserError::NoOpenIntervisie)));
+                    .unwrap_or(UserError::NoOpenIntervisie)
+                    .into());
             };
             let Some((mut thread, version)) = self.load_thread(id).await? else {
                 continue;
@@ -156,9 +147,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 school: thread_team.school.clone(),
                 case_owner: thread.case_owner.clone(),
             };
-            if let Err(e) = self.permit(&person, action, &target) {
-                return Ok(Err(e));
-            }
+            self.permit(&person, action, &target)?;
             let now = self.clock.now();
             let text = text.clone().unwrap_or_default();
             let (event, reply) = match action {
@@ -196,18 +185,19 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 Effect::Refused { reason, .. } => Some(*reason),
                 _ => None,
             }) {
-                return Ok(Err(UserError::Intervisie(reason)));
+                return Err(UserError::Intervisie(reason).into());
             }
             let owner = self.store.person(&thread.case_owner).await?;
             let (owner_name, recipient) = self.team_voice(&thread, owner).await?;
             let rows = effect_rows(&thread, &owner_name, recipient.as_ref(), &effects, now);
             if self.save(&thread, version, &rows).await? {
-                return Ok(Ok(reply));
+                return Ok(reply);
             }
         }
-        Err(EngineError::Inconsistent(
-            "intervisie: the thread kept changing while saving".into(),
-        ))
+        Err(
+            EngineError::Inconsistent("intervisie: the thread kept changing while saving".into())
+                .into(),
+        )
     }
 
     /// Moves due threads on: the case owner's leaving first, then the passing of time.

@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate};
 
 use super::engine::{Engine, EngineError};
-use super::inbox::{Handled, Reply, Sender, UserError};
+use super::inbox::{Handled, Refusal, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Target};
 use crate::domain::pairing::check_pairable;
@@ -26,20 +26,14 @@ fn cadence(per_week: u8) -> Result<Cadence, UserError> {
 impl<C: Chat, K: Clock> Engine<C, K> {
     /// `/ritme`: the wpb's own cadence, or (`None`) back to the school's.
     pub(crate) async fn set_rhythm(&self, from: Sender, per_week: Option<u8>) -> Handled {
-        let wpb = match self.actor_for_own(&from, Action::SetRhythm).await? {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        let own = match per_week.map(cadence).transpose() {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(e)),
-        };
+        let wpb = self.actor_for_own(&from, Action::SetRhythm).await?;
+        let own = per_week.map(cadence).transpose()?;
         self.store.set_person_cadence(&wpb.id, own).await?;
         let cadence = self.cadence_of(&wpb, own).await?;
-        Ok(Ok(Reply::RhythmSet {
+        Ok(Reply::RhythmSet {
             per_week: cadence.per_week(),
             school_default: own.is_none(),
-        }))
+        })
     }
 
     /// The cadence `person` is asked at with `own` as their own rhythm.
@@ -61,33 +55,29 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         action: Action,
         wpb: &PersonId,
         student: &PersonId,
-    ) -> Result<Result<(Person, Person), UserError>, EngineError> {
+    ) -> Result<(Person, Person), Refusal> {
         let own = Target::Pairing {
             wpb: wpb.clone(),
             student: student.clone(),
             school: actor.school.clone(),
         };
-        if let Err(e) = self.permit(actor, action, &own) {
-            return Ok(Err(e));
-        }
+        self.permit(actor, action, &own)?;
         let (Some(w), Some(s)) = (
             self.store.person(wpb).await?,
             self.store.person(student).await?,
         ) else {
-            return Ok(Err(UserError::PersonNotFound));
+            return Err(UserError::PersonNotFound.into());
         };
         let stored = Target::Pairing {
             wpb: w.id.clone(),
             student: s.id.clone(),
             school: w.school.clone(),
         };
-        if let Err(e) = self.permit(actor, action, &stored) {
-            return Ok(Err(e));
-        }
+        self.permit(actor, action, &stored)?;
         if check_pairable(&w, &s).is_err() {
-            return Ok(Err(UserError::NotAPairing));
+            return Err(UserError::NotAPairing.into());
         }
-        Ok(Ok((w, s)))
+        Ok((w, s))
     }
 
     /// `/koppel`: pairs a wpb and a student of the schoolopleider's school from `start`
@@ -101,20 +91,16 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         end: Option<NaiveDate>,
     ) -> Handled {
         let Some(actor) = self.sender(&from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
-        let (w, s) = match self
+        let (w, s) = self
             .pairing_people(&actor, Action::Pair, &wpb, &student)
-            .await?
-        {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
+            .await?;
         let start =
             start.unwrap_or_else(|| self.settings(&actor).calendar.local_date(self.clock.now()));
         let end = school_year::pairing_end(start, end);
         if end < start {
-            return Ok(Err(UserError::EndBeforeStart));
+            return Err(UserError::EndBeforeStart.into());
         }
         let pairing = Pairing {
             wpb: w.id.clone(),
@@ -126,15 +112,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         // cannot both pass the check.
         match self.store.add_pairing(&pairing).await {
             Ok(()) => {}
-            Err(StoreError::Refused(_)) => return Ok(Err(UserError::PairingOverlaps)),
+            Err(StoreError::Refused(_)) => return Err(UserError::PairingOverlaps.into()),
             Err(e) => return Err(e.into()),
         }
-        Ok(Ok(Reply::Paired {
+        Ok(Reply::Paired {
             wpb: w.name,
             student: s.name,
             start,
             end,
-        }))
+        })
     }
 
     /// `/ontkoppel`: ends the pairing of this wpb and student that runs on `end`, as of `end`.
@@ -146,15 +132,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         end: Option<NaiveDate>,
     ) -> Handled {
         let Some(actor) = self.sender(&from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
-        let (w, s) = match self
+        let (w, s) = self
             .pairing_people(&actor, Action::Unpair, &wpb, &student)
-            .await?
-        {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
+            .await?;
         let end =
             end.unwrap_or_else(|| self.settings(&actor).calendar.local_date(self.clock.now()));
         let found = self
@@ -164,54 +146,44 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .into_iter()
             .find(|(_, p)| p.wpb == w.id && p.student == s.id && p.start <= end && end <= p.end);
         let Some((id, _)) = found else {
-            return Ok(Err(UserError::NoActivePairing));
+            return Err(UserError::NoActivePairing.into());
         };
         self.store.end_pairing(id, end).await?;
-        Ok(Ok(Reply::Unpaired {
+        Ok(Reply::Unpaired {
             wpb: w.name,
             student: s.name,
             end,
-        }))
+        })
     }
 
     /// The sender, allowed `action` on their own school as a whole.
-    async fn actor_for_school(
-        &self,
-        from: &Sender,
-        action: Action,
-    ) -> Result<Result<Person, UserError>, EngineError> {
+    async fn actor_for_school(&self, from: &Sender, action: Action) -> Result<Person, Refusal> {
         let Some(actor) = self.sender(from).await? else {
-            return Ok(Err(UserError::UnknownSender));
+            return Err(UserError::UnknownSender.into());
         };
         let school = Target::School(actor.school.clone());
-        Ok(self.permit(&actor, action, &school).map(|()| actor))
+        self.permit(&actor, action, &school)?;
+        Ok(actor)
     }
 
     /// `/escalaties`: the school's open and acknowledged escalations.
     pub(crate) async fn list_escalations(&self, from: Sender) -> Handled {
-        let actor = match self
+        let actor = self
             .actor_for_school(&from, Action::ListEscalations)
-            .await?
-        {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
+            .await?;
         let list = self.store.open_escalations(&actor.school).await?;
-        Ok(Ok(Reply::Escalations(list)))
+        Ok(Reply::Escalations(list))
     }
 
     /// `/overzicht`: the school's figures over the last weeks; counts only.
     pub(crate) async fn school_overview(&self, from: Sender) -> Handled {
-        let actor = match self.actor_for_school(&from, Action::SchoolOverview).await? {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
+        let actor = self.actor_for_school(&from, Action::SchoolOverview).await?;
         let since = self.clock.now() - Duration::weeks(OVERVIEW_WEEKS);
         let counts = self.store.overview_counts(&actor.school, since).await?;
-        Ok(Ok(Reply::Overview {
+        Ok(Reply::Overview {
             weeks: OVERVIEW_WEEKS as u32,
             counts,
-        }))
+        })
     }
 
     /// `/instellingen`: shows the school's effective cadence and reminder; with a value,
@@ -222,20 +194,13 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         per_week: Option<u8>,
         reminder: Option<bool>,
     ) -> Handled {
-        let actor = match self
+        let actor = self
             .actor_for_school(&from, Action::ChangeSchoolSettings)
-            .await?
-        {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
+            .await?;
         let mut overrides = self.store.school_overrides(&actor.school).await?;
         let changed = per_week.is_some() || reminder.is_some();
         if let Some(n) = per_week {
-            match cadence(n) {
-                Ok(c) => overrides.cadence = Some(c),
-                Err(e) => return Ok(Err(e)),
-            }
+            overrides.cadence = Some(cadence(n)?);
         }
         if let Some(r) = reminder {
             overrides.reminder = Some(r);
@@ -250,10 +215,10 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             cadence: c,
             reminder: r,
         } = overrides;
-        Ok(Ok(Reply::SchoolSettings {
+        Ok(Reply::SchoolSettings {
             per_week: school_settings::cadence(None, c, settings.cadence).per_week(),
             reminder: school_settings::reminder(r, settings.reminder),
             changed,
-        }))
+        })
     }
 }

@@ -117,49 +117,39 @@ fn day_start(calendar: &SchoolCalendar, day: NaiveDate, fallback: DateTime<Utc>)
 impl<C: Chat, K: Clock> Engine<C, K> {
     /// Chat: the sender asks for a prompt now.
     pub(crate) async fn ask_prompt(&self, from: Sender) -> Handled {
-        let wpb = match self.actor_for_own(&from, Action::RequestPrompt).await? {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
+        let wpb = self.actor_for_own(&from, Action::RequestPrompt).await?;
         self.queue_prompt_now(&wpb).await
     }
 
     /// The operator (the CLI, recorded as `admin:cli`) or a permitted person queues a prompt now for the wpb `id`; audited.
     pub async fn prompt_now_as(&self, op: &Operator, id: &PersonId) -> Handled {
-        let (actor, audit_as) = match self.operator(op).await? {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
+        let (actor, audit_as) = self.operator(op).await?;
         let Some(person) = self.store.person(id).await? else {
-            return Ok(Err(UserError::PersonNotFound));
+            return Err(UserError::PersonNotFound.into());
         };
         let target = Target::Person {
             id: person.id.clone(),
             school: person.school.clone(),
         };
-        if let Err(e) = authorize(&actor, Action::RequestPrompt, &target) {
-            return Ok(Err(e.into()));
-        }
-        let outcome = self.queue_prompt_now(&person).await?;
-        if outcome.is_ok() {
-            self.store
-                .audit(
-                    self.clock.now(),
-                    &audit_as,
-                    "prompt_now",
-                    &person_subject(id),
-                    Some(person.school.as_str()),
-                    None,
-                )
-                .await?;
-        }
-        Ok(outcome)
+        authorize(&actor, Action::RequestPrompt, &target)?;
+        let reply = self.queue_prompt_now(&person).await?;
+        self.store
+            .audit(
+                self.clock.now(),
+                &audit_as,
+                "prompt_now",
+                &person_subject(id),
+                Some(person.school.as_str()),
+                None,
+            )
+            .await?;
+        Ok(reply)
     }
 
     /// The rules of a planned slot (a wpb with a chat address, a running pairing, no pause, a
     /// school day), then at most one prompt on demand per wpb per day.
     async fn queue_prompt_now(&self, wpb: &Person) -> Handled {
-        let refuse = |r: PromptRefusal| -> Handled { Ok(Err(UserError::PromptNow(r))) };
+        let refuse = |r: PromptRefusal| -> Handled { Err(UserError::PromptNow(r).into()) };
         if wpb.role != Role::Wpb {
             return refuse(PromptRefusal::NotAWpb);
         }
@@ -177,7 +167,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .get(&wpb.id)
             .ok_or_else(|| EngineError::Inconsistent(format!("wpb {} missing", wpb.id)))?;
         if !ctx.pairings.iter().any(|(_, p)| p.is_active_on(today)) {
-            return Ok(Err(UserError::NoActivePairing));
+            return Err(UserError::NoActivePairing.into());
         }
         if let Some(until) = ctx
             .pauses
@@ -213,17 +203,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 day_start(calendar, next_monday, now),
             )
             .await?;
-        Ok(match queued {
-            OnDemandQueued::AlreadyToday => {
-                Err(UserError::PromptNow(PromptRefusal::AlreadyToday {
-                    again: next_school_day(calendar, today),
-                }))
-            }
+        match queued {
+            OnDemandQueued::AlreadyToday => refuse(PromptRefusal::AlreadyToday {
+                again: next_school_day(calendar, today),
+            }),
             OnDemandQueued::InPlaceOf(due) => Ok(Reply::PromptQueued {
                 in_place_of: Some(due),
             }),
             OnDemandQueued::Extra => Ok(Reply::PromptQueued { in_place_of: None }),
-        })
+        }
     }
 }
 

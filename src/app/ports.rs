@@ -5,7 +5,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 
+use super::engine::Engine;
+use super::inbox::{Handled, Refusal, Sender};
 use super::messages::OutboundMessage;
+use crate::domain::addressing::Wanted;
+use crate::domain::language::Language;
+use crate::domain::roster::PersonId;
+use crate::store::StoreError;
+use chrono_tz::Tz;
 
 /// Outbound side of a chat platform. `send` must be idempotent per `message.key`: the key is
 /// the platform's idempotency key (Discord nonce with `enforce_nonce`, Matrix transaction id),
@@ -90,3 +97,64 @@ impl Clock for VirtualClock {
 }
 
 pub use super::inbox::Inbound;
+
+/// Inbound side of a chat platform: all a chat adapter asks of the core. `Engine` implements
+/// it; the one answering path (`chat::answer`) speaks only to this port.
+#[async_trait]
+pub trait Inbox: Send + Sync {
+    /// Handles one event (see `Engine::handle`).
+    async fn handle(&self, event: Inbound) -> Handled;
+    /// The person `named` stands for in the sender's school (see `Engine::named_person`).
+    async fn named_person(
+        &self,
+        from: &Sender,
+        named: &str,
+        address: Option<&str>,
+        wanted: Wanted,
+    ) -> Result<PersonId, Refusal>;
+    /// The language of the person at a chat address, when the roster knows them.
+    async fn language_at(&self, address: &str) -> Option<Language>;
+    /// Whether a chat address is the place of an intervisie thread.
+    async fn is_thread(&self, address: &str) -> Result<bool, StoreError>;
+    /// The deployment's default language and time zone, for people the roster does not know.
+    fn defaults(&self) -> (Language, Tz);
+}
+
+#[async_trait]
+impl<C: Chat, K: Clock> Inbox for Engine<C, K> {
+    async fn handle(&self, event: Inbound) -> Handled {
+        Engine::handle(self, event).await
+    }
+
+    async fn named_person(
+        &self,
+        from: &Sender,
+        named: &str,
+        address: Option<&str>,
+        wanted: Wanted,
+    ) -> Result<PersonId, Refusal> {
+        Engine::named_person(self, from, named, address, wanted).await
+    }
+
+    async fn language_at(&self, address: &str) -> Option<Language> {
+        match self.store.person_by_chat(address).await {
+            Ok(Some(p)) => Some(self.recipient(&p).language),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(%e, "could not look up a person's language");
+                None
+            }
+        }
+    }
+
+    async fn is_thread(&self, address: &str) -> Result<bool, StoreError> {
+        Ok(self.store.thread_at_chat_address(address).await?.is_some())
+    }
+
+    fn defaults(&self) -> (Language, Tz) {
+        (
+            self.config.defaults.language,
+            self.config.defaults.calendar.tz,
+        )
+    }
+}

@@ -2,7 +2,7 @@
 //! local command line), and the retention run. Every export and forget is audited.
 
 use super::engine::{Engine, EngineError};
-use super::inbox::{Handled, Reply, Sender, UserError};
+use super::inbox::{Handled, Refusal, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
 use std::collections::BTreeSet;
 
@@ -17,35 +17,22 @@ use crate::store::{
 impl<C: Chat, K: Clock> Engine<C, K> {
     /// Chat: the sender's own export, as a JSON file to attach to the reply.
     pub async fn export_own(&self, from: Sender) -> Handled {
-        let person = match self.actor_for_own(&from, Action::ExportOwnData).await? {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        let export = match self.export_person(person.id.as_str(), &person.id).await? {
-            Ok(e) => e,
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(Ok(Reply::Exported {
+        let person = self.actor_for_own(&from, Action::ExportOwnData).await?;
+        let export = self.export_person(person.id.as_str(), &person.id).await?;
+        Ok(Reply::Exported {
             file_name: format!("wandelgang-{}.json", person.id),
             json: export.to_json()?,
-        }))
+        })
     }
 
     /// Chat: the sender asks to be forgotten. Without `confirm` nothing changes and the reply
     /// says what would be deleted and asks to confirm; with it everything personal goes.
     pub async fn forget_self(&self, from: Sender, confirm: bool) -> Handled {
-        let person = match self.actor_for_own(&from, Action::ForgetSelf).await? {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        let report = match self
+        let person = self.actor_for_own(&from, Action::ForgetSelf).await?;
+        let report = self
             .forget_person(person.id.as_str(), &person.id, !confirm)
-            .await?
-        {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(Ok(if confirm {
+            .await?;
+        Ok(if confirm {
             Reply::Forgotten
         } else {
             Reply::ForgetConfirm {
@@ -54,18 +41,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 signals: report.own_signals,
                 prompts: report.prompts,
             }
-        }))
+        })
     }
 
     /// Everything stored about `id`, audited with `actor` (a person id, or `admin:cli`).
-    pub async fn export_person(
-        &self,
-        actor: &str,
-        id: &PersonId,
-    ) -> Result<Result<PersonExport, UserError>, EngineError> {
+    pub async fn export_person(&self, actor: &str, id: &PersonId) -> Result<PersonExport, Refusal> {
         let now = self.clock.now();
         let Some(export) = self.store.export_person(id, now).await? else {
-            return Ok(Err(UserError::PersonNotFound));
+            return Err(UserError::PersonNotFound.into());
         };
         self.store
             .audit(
@@ -77,7 +60,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 None,
             )
             .await?;
-        Ok(Ok(export))
+        Ok(export)
     }
 
     /// Deletes everything personal about `id` (or, with `dry_run`, only reports what would go).
@@ -87,13 +70,13 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         actor: &str,
         id: &PersonId,
         dry_run: bool,
-    ) -> Result<Result<ForgetReport, UserError>, EngineError> {
+    ) -> Result<ForgetReport, Refusal> {
         let now = self.clock.now();
         Ok(self
             .store
             .forget_person(id, now, actor, dry_run, self.config.admin_chat.as_deref())
             .await?
-            .ok_or(UserError::PersonNotFound))
+            .ok_or(UserError::PersonNotFound)?)
     }
 
     /// Each school's retention settings, from the configuration.
@@ -146,11 +129,8 @@ pub enum Operator {
 
 impl<C: Chat, K: Clock> Engine<C, K> {
     /// The actor behind `op`, and the name the audit log records for them.
-    pub(crate) async fn operator(
-        &self,
-        op: &Operator,
-    ) -> Result<Result<(Actor, String), UserError>, EngineError> {
-        Ok(match op {
+    pub(crate) async fn operator(&self, op: &Operator) -> Result<(Actor, String), Refusal> {
+        match op {
             Operator::Cli => Ok((
                 Actor {
                     id: PersonId::from_trusted(ACTOR_CLI),
@@ -162,9 +142,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             )),
             Operator::Chat(from) => match self.sender(from).await? {
                 Some(p) => Ok((Actor::from(&p), p.id.to_string())),
-                None => Err(UserError::UnknownSender),
+                None => Err(UserError::UnknownSender.into()),
             },
-        })
+        }
     }
 
     /// The table's answer for `actor`: the whole deployment for an admin, else their school.
@@ -183,24 +163,22 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         actor: &Actor,
         action: Action,
         id: &PersonId,
-    ) -> Result<Result<(), UserError>, EngineError> {
+    ) -> Result<(), Refusal> {
         if let Some(school) = &actor.school {
             let own = Target::Person {
                 id: id.clone(),
                 school: school.clone(),
             };
-            if let Err(e) = authorize(actor, action, &own) {
-                return Ok(Err(e.into()));
-            }
+            authorize(actor, action, &own)?;
         }
         let Some(person) = self.store.person(id).await? else {
-            return Ok(Err(UserError::PersonNotFound));
+            return Err(UserError::PersonNotFound.into());
         };
         let stored = Target::Person {
             id: person.id,
             school: person.school,
         };
-        Ok(authorize(actor, action, &stored).map_err(UserError::Denied))
+        Ok(authorize(actor, action, &stored)?)
     }
 
     /// Imports a roster: an admin any, a schoolopleider only their own school's (every
@@ -208,13 +186,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     /// no admin). Refused when a pairing overlaps a stored one or a school it writes to would
     /// have no schoolopleider. All or nothing; audited.
     pub async fn import_roster_as(&self, op: &Operator, roster: &Roster) -> Handled {
-        let (actor, name) = match self.operator(op).await? {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Err(e) = self.permit_scope(&actor, Action::ImportRoster) {
-            return Ok(Err(e));
-        }
+        let (actor, name) = self.operator(op).await?;
+        self.permit_scope(&actor, Action::ImportRoster)?;
         let mut schools: BTreeSet<SchoolId> = roster.schools.iter().map(|s| s.id.clone()).collect();
         schools.extend(roster.teams.iter().map(|t| t.school.clone()));
         schools.extend(roster.people.iter().map(|p| p.school.clone()));
@@ -227,7 +200,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     Some(stored) => {
                         schools.insert(stored.school);
                     }
-                    None => return Ok(Err(UserError::PersonNotFound)),
+                    None => return Err(UserError::PersonNotFound.into()),
                 }
             }
         }
@@ -244,18 +217,17 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         }
         // Only the deployment's admin may make someone an admin.
         if actor.role != Role::Admin && roster.people.iter().any(|p| p.role == Role::Admin) {
-            return Ok(Err(UserError::Denied(Denied::NotForRole {
+            return Err(UserError::Denied(Denied::NotForRole {
                 meant_for: Some(Role::Admin),
-            })));
+            })
+            .into());
         }
         for school in &schools {
-            if let Err(e) = authorize(
+            authorize(
                 &actor,
                 Action::ImportRoster,
                 &Target::School(school.clone()),
-            ) {
-                return Ok(Err(e.into()));
-            }
+            )?;
         }
         let rules = ImportRules {
             schoolopleider_required: true,
@@ -263,7 +235,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let summary = match self.store.import_roster_with(roster, rules).await {
             Ok(s) => s,
             Err(StoreError::Refused(conflicts)) => {
-                return Ok(Err(UserError::RosterRefused(conflicts)));
+                return Err(UserError::RosterRefused(conflicts).into());
             }
             Err(e) => return Err(e.into()),
         };
@@ -278,87 +250,60 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 None,
             )
             .await?;
-        Ok(Ok(Reply::RosterImported(summary)))
+        Ok(Reply::RosterImported(summary))
     }
 
     /// Someone's export for whoever may ask for it. Asked by someone else, a wpb's
     /// reflections they did not share stay out; their own export keeps everything.
     pub async fn export_person_as(&self, op: &Operator, id: &PersonId) -> Handled {
-        let (actor, name) = match self.operator(op).await? {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
+        let (actor, name) = self.operator(op).await?;
         let action = if &actor.id == id {
             Action::ExportOwnData
         } else {
             Action::ExportPersonData
         };
-        if let Err(e) = self.person_target(&actor, action, id).await? {
-            return Ok(Err(e));
-        }
-        let mut export = match self.export_person(&name, id).await? {
-            Ok(e) => e,
-            Err(e) => return Ok(Err(e)),
-        };
+        self.person_target(&actor, action, id).await?;
+        let mut export = self.export_person(&name, id).await?;
         if &actor.id != id
             && let Some(reflections) = export.reflections.as_mut()
         {
             reflections.retain(|r| r.shared);
         }
-        Ok(Ok(Reply::PersonExported {
+        Ok(Reply::PersonExported {
             file_name: format!("wandelgang-{id}.json"),
             json: export.to_json()?,
-        }))
+        })
     }
 
     /// Forgets a person (or, with `dry_run`, reports what would go), for whoever may.
     pub async fn forget_person_as(&self, op: &Operator, id: &PersonId, dry_run: bool) -> Handled {
-        let (actor, name) = match self.operator(op).await? {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
+        let (actor, name) = self.operator(op).await?;
         let action = if &actor.id == id {
             Action::ForgetSelf
         } else {
             Action::ForgetPerson
         };
-        if let Err(e) = self.person_target(&actor, action, id).await? {
-            return Ok(Err(e));
-        }
+        self.person_target(&actor, action, id).await?;
         let actor_name = forget_actor(&name, id);
-        Ok(self
-            .forget_person(actor_name, id, dry_run)
-            .await?
-            .map(Reply::PersonForgotten))
+        let report = self.forget_person(actor_name, id, dry_run).await?;
+        Ok(Reply::PersonForgotten(report))
     }
 
     /// A retention run for whoever may start one (the deployment's admin).
     pub async fn retention_as(&self, op: &Operator, dry_run: bool) -> Handled {
-        let (actor, name) = match self.operator(op).await? {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Err(e) = authorize(&actor, Action::RunRetention, &Target::Deployment) {
-            return Ok(Err(e.into()));
-        }
-        Ok(Ok(Reply::RetentionDone(
-            self.retention(&name, dry_run).await?,
-        )))
+        let (actor, name) = self.operator(op).await?;
+        authorize(&actor, Action::RunRetention, &Target::Deployment)?;
+        Ok(Reply::RetentionDone(self.retention(&name, dry_run).await?))
     }
 
     /// The audit log: all of it for an admin, a schoolopleider's own school's entries.
     pub async fn audit_log_as(&self, op: &Operator) -> Handled {
-        let (actor, _) = match self.operator(op).await? {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Err(e) = self.permit_scope(&actor, Action::ViewAuditLog) {
-            return Ok(Err(e));
-        }
+        let (actor, _) = self.operator(op).await?;
+        self.permit_scope(&actor, Action::ViewAuditLog)?;
         let mut entries = self.store.audit_entries().await?;
         if let Some(school) = &actor.school {
             entries.retain(|e| e.school.as_deref() == Some(school.as_str()));
         }
-        Ok(Ok(Reply::AuditLog(entries)))
+        Ok(Reply::AuditLog(entries))
     }
 }

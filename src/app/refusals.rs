@@ -5,7 +5,7 @@
 //! when, the actor's school, and the kind of refusal. Never what they sent.
 
 use super::engine::Engine;
-use super::inbox::{EscalationAction, Handled, Inbound, Sender, UserError};
+use super::inbox::{EscalationAction, Handled, Inbound, Refusal, Sender, UserError};
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Denied};
 use crate::domain::klik::KlikError;
@@ -91,12 +91,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     /// Records an authorization refusal of `attempt` in the audit log and returns the outcome
     /// as the sender sees it.
     pub(crate) async fn audit_refusal(&self, attempt: Attempt, outcome: Handled) -> Handled {
-        let refusal = match outcome? {
-            Ok(reply) => return Ok(Ok(reply)),
-            Err(e) => e,
+        let refusal = match outcome {
+            Err(Refusal::User(e)) => e,
+            done_or_fault => return done_or_fault,
         };
         let Some(kind) = refusal_kind(&refusal) else {
-            return Ok(Err(as_shown(refusal)));
+            return Err(as_shown(refusal).into());
         };
         let person = self.sender(&attempt.from).await?;
         let action = attempt
@@ -119,6 +119,6 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 None,
             )
             .await?;
-        Ok(Err(as_shown(refusal)))
+        Err(as_shown(refusal).into())
     }
 }

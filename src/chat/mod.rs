@@ -1,5 +1,7 @@
 //! Transports: how messages reach people and how their answers come back as `Inbound` events.
 
+pub mod answer;
+pub mod command;
 pub mod console;
 pub mod discord;
 pub mod input;
@@ -7,3 +9,4 @@ pub mod matrix;
 #[cfg(any(test, feature = "testing"))]
 pub mod recording;
 pub mod render;
+pub mod ticker;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::scenario::Cast;
 use super::{RunSummary, ScenarioError, SharedConsole, Sim};
 use crate::app::Engine;
-use crate::app::inbox::{Inbound, UserError};
+use crate::app::inbox::{Inbound, Refusal, UserError};
 use crate::app::ports::VirtualClock;
 use crate::chat::console::ConsoleChat;
 use crate::chat::render::{self, RenderContext};
@@ -39,10 +39,11 @@ pub(super) async fn reply(
     inbound: Inbound,
     ctx: &RenderContext,
 ) -> Result<String, ScenarioError> {
-    Ok(match engine.handle(inbound).await? {
+    Ok(match engine.handle(inbound).await {
         Ok(r) => render::reply(&r, ctx),
-        Err(e @ UserError::WhichStudent(_)) => render::user_error(&e, ctx),
-        Err(e) => format!("geweigerd: {}", render::user_error(&e, ctx)),
+        Err(Refusal::User(e @ UserError::WhichStudent(_))) => render::user_error(&e, ctx),
+        Err(Refusal::User(e)) => format!("geweigerd: {}", render::user_error(&e, ctx)),
+        Err(Refusal::Internal(e)) => return Err(e.into()),
     })
 }
 

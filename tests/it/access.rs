@@ -7,7 +7,7 @@ use crate::on_both_backends;
 use crate::privacy::dump;
 use crate::support::{TestDb, at, day, engine, pid};
 use wandelgang::app::inbox::{
-    EscalationAction, Inbound, ReflectionTarget, Reply, Sender, UserError,
+    EscalationAction, Inbound, ReflectionTarget, Refusal, Reply, Sender, UserError,
 };
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::app::privacy::Operator;
@@ -237,12 +237,12 @@ on_both_backends! {
             let e = engine(store.clone(), RecordingChat::new(), clock.clone());
             for i in 0..3 {
                 for _ in 0..2 {
-                    e.handle(Inbound::Klik { from: Sender::Chat(format!("test:s{i}")), student: None, value: "geen klik".into() }).await.unwrap().unwrap();
+                    e.handle(Inbound::Klik { from: Sender::Chat(format!("test:s{i}")), student: None, value: "geen klik".into() }).await.unwrap();
                 }
             }
             let escalations: Vec<i64> = store.escalations().await.unwrap().iter().map(|x| x.id).collect();
             assert_eq!(escalations.len(), 3);
-            let Ok(Reply::ReflectionSaved { id: reflection, .. }) = e.handle(Inbound::Reflection { from: Sender::Chat("test:w0".into()), text: "Eerste".into(), target: ReflectionTarget::FreeStanding, share: false }).await.unwrap() else { panic!("seed reflection") };
+            let Ok(Reply::ReflectionSaved { id: reflection, .. }) = e.handle(Inbound::Reflection { from: Sender::Chat("test:w0".into()), text: "Eerste".into(), target: ReflectionTarget::FreeStanding, share: false }).await else { panic!("seed reflection") };
             clock.set(at("2026-10-05 11:00"));
 
             let mut phase = None;
@@ -254,7 +254,7 @@ on_both_backends! {
                         if phase == Some(Phase::Opbrengst) {
                             break;
                         }
-                        let r = e.handle(Inbound::IntervisieAdvance { from: chat(who) }).await.unwrap();
+                        let r = e.handle(Inbound::IntervisieAdvance { from: chat(who) }).await;
                         let Ok(Reply::IntervisieAdvanced { phase: p }) = r else { panic!("advance: {r:?}") };
                         phase = Some(p);
                     }
@@ -263,16 +263,16 @@ on_both_backends! {
                 let op = Operator::Chat(chat(who));
                 let through_handle = event(action, who, reflection, &escalations).is_some();
                 let result = match event(action, who, reflection, &escalations) {
-                    Some(ev) => e.handle(ev).await.unwrap(),
+                    Some(ev) => e.handle(ev).await,
                     None => match action {
-                        Action::ExportOwnData => e.export_own(chat(who)).await.unwrap(),
-                        Action::ForgetSelf => e.forget_self(chat(who), false).await.unwrap(),
-                        Action::ImportRoster => e.import_roster_as(&op, &first_school_roster()).await.unwrap(),
-                        Action::ExportPersonData => e.export_person_as(&op, &pid("w1")).await.unwrap(),
-                        Action::ForgetPerson => e.forget_person_as(&op, &pid("w2"), true).await.unwrap(),
-                        Action::RunRetention => e.retention_as(&op, true).await.unwrap(),
-                        Action::ViewAuditLog => e.audit_log_as(&op).await.unwrap(),
-                        Action::RequestPrompt => e.prompt_now_as(&op, &pid("w0")).await.unwrap(),
+                        Action::ExportOwnData => e.export_own(chat(who)).await,
+                        Action::ForgetSelf => e.forget_self(chat(who), false).await,
+                        Action::ImportRoster => e.import_roster_as(&op, &first_school_roster()).await,
+                        Action::ExportPersonData => e.export_person_as(&op, &pid("w1")).await,
+                        Action::ForgetPerson => e.forget_person_as(&op, &pid("w2"), true).await,
+                        Action::RunRetention => e.retention_as(&op, true).await,
+                        Action::ViewAuditLog => e.audit_log_as(&op).await,
+                        Action::RequestPrompt => e.prompt_now_as(&op, &pid("w0")).await,
                         other => unreachable!("{other}"),
                     },
                 };
@@ -289,7 +289,7 @@ on_both_backends! {
                     assert_eq!(rest, before.iter().filter(|r| !refused.contains(r)).cloned().collect::<Vec<_>>(), "{who} {action} was refused but changed something");
                     assert_eq!(new_refusals, usize::from(through_handle), "{who} {action}: {refused:?}");
                     assert!(
-                        matches!(refusal, UserError::Denied(_) | UserError::EscalationNotFound),
+                        matches!(refusal, Refusal::User(UserError::Denied(_) | UserError::EscalationNotFound)),
                         "{who} {action}: refused for another reason: {refusal:?}"
                     );
                     let text = refusal.to_string();
@@ -313,7 +313,7 @@ on_both_backends! {
         let clock = VirtualClock::new(at("2026-10-05 10:00"));
         let e = engine(store.clone(), RecordingChat::new(), clock.clone());
         for _ in 0..2 {
-            e.handle(Inbound::Klik { from: chat("s0"), student: None, value: "geen klik".into() }).await.unwrap().unwrap();
+            e.handle(Inbound::Klik { from: chat("s0"), student: None, value: "geen klik".into() }).await.unwrap();
         }
         let escalation = store.escalations().await.unwrap()[0].id;
         let refusals = |store: wandelgang::store::Store| async move {
@@ -323,30 +323,30 @@ on_both_backends! {
 
         // Allowed actions leave no refusal behind.
         clock.set(at("2026-10-05 11:00"));
-        e.handle(Inbound::Klik { from: chat("w0"), student: Some(pid("s0")), value: "twijfel".into() }).await.unwrap().unwrap();
-        e.handle(Inbound::Escalation { from: chat("so"), escalation_id: escalation, action: EscalationAction::Acknowledge }).await.unwrap().unwrap();
+        e.handle(Inbound::Klik { from: chat("w0"), student: Some(pid("s0")), value: "twijfel".into() }).await.unwrap();
+        e.handle(Inbound::Escalation { from: chat("so"), escalation_id: escalation, action: EscalationAction::Acknowledge }).await.unwrap();
         assert!(refusals(store.clone()).await.is_empty());
 
         // A wpb tries a schoolopleider's command.
         clock.set(at("2026-10-05 12:00"));
-        let r = e.handle(Inbound::Pair { from: chat("w0"), wpb: pid("w1"), student: pid("s3"), start: None, end: None }).await.unwrap();
-        assert!(matches!(r, Err(UserError::Denied(_))), "{r:?}");
+        let r = e.handle(Inbound::Pair { from: chat("w0"), wpb: pid("w1"), student: pid("s3"), start: None, end: None }).await;
+        assert!(matches!(r, Err(Refusal::User(UserError::Denied(_)))), "{r:?}");
         // The schoolopleider of another school acts on this school's escalation: to them it
         // does not exist, exactly as an escalation that does not exist at all.
         clock.set(at("2026-10-05 12:01"));
-        let r = e.handle(Inbound::Escalation { from: chat("so2"), escalation_id: escalation, action: EscalationAction::Resolve }).await.unwrap();
-        let missing = e.handle(Inbound::Escalation { from: chat("so2"), escalation_id: escalation + 1000, action: EscalationAction::Resolve }).await.unwrap();
-        assert_eq!(r, Err(UserError::EscalationNotFound));
+        let r = e.handle(Inbound::Escalation { from: chat("so2"), escalation_id: escalation, action: EscalationAction::Resolve }).await;
+        let missing = e.handle(Inbound::Escalation { from: chat("so2"), escalation_id: escalation + 1000, action: EscalationAction::Resolve }).await;
+        assert_eq!(r, Err(Refusal::User(UserError::EscalationNotFound)));
         assert_eq!(r, missing);
         assert_eq!(r.unwrap_err().to_string(), missing.unwrap_err().to_string());
         // A forged klik button for another wpb's student.
         clock.set(at("2026-10-05 12:02"));
-        let r = e.handle(Inbound::Klik { from: chat("w0"), student: Some(pid("s1")), value: "geen klik".into() }).await.unwrap();
+        let r = e.handle(Inbound::Klik { from: chat("w0"), student: Some(pid("s1")), value: "geen klik".into() }).await;
         assert!(r.is_err(), "{r:?}");
         // Someone the roster does not know.
         clock.set(at("2026-10-05 12:03"));
-        let r = e.handle(Inbound::Pair { from: Sender::Chat("test:vreemde".into()), wpb: pid("w1"), student: pid("s3"), start: None, end: None }).await.unwrap();
-        assert_eq!(r, Err(UserError::UnknownSender));
+        let r = e.handle(Inbound::Pair { from: Sender::Chat("test:vreemde".into()), wpb: pid("w1"), student: pid("s3"), start: None, end: None }).await;
+        assert_eq!(r, Err(Refusal::User(UserError::UnknownSender)));
 
         let rows = refusals(store.clone()).await;
         let shown: Vec<(String, String, Option<String>)> = rows.iter().map(|a| (a.actor.clone(), a.action.clone(), a.school.clone())).collect();

@@ -738,7 +738,6 @@ async fn prompt_send_queues_a_prompt_that_the_next_tick_delivers_once() {
             until,
         })
         .await
-        .unwrap()
         .unwrap();
 
     let sent = wandelgang(dir.path(), &["prompt", "send", "anna"]);

@@ -58,7 +58,7 @@ async fn events_and_ticks_writing_at_once_all_succeed_on_sqlite() {
                     })
                     .await
                 {
-                    Ok(Ok(Reply::ReflectionSaved { .. })) => reflections += 1,
+                    Ok(Reply::ReflectionSaved { .. }) => reflections += 1,
                     other => errors.push(format!("{text}: {other:?}")),
                 }
                 let value = ["goed", "twijfel", "geen klik"][kliks % 3];
@@ -70,7 +70,7 @@ async fn events_and_ticks_writing_at_once_all_succeed_on_sqlite() {
                     })
                     .await
                 {
-                    Ok(Ok(Reply::KlikSaved { .. })) => kliks += 1,
+                    Ok(Reply::KlikSaved { .. }) => kliks += 1,
                     other => errors.push(format!("w{i} klik {kliks}: {other:?}")),
                 }
             }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::on_both_backends;
 use crate::privacy::dump;
 use crate::support::{TestDb, TestEngine, at, day, engine, person, pid, roster, run_until};
-use wandelgang::app::inbox::{Inbound, ReflectionTarget, Reply, Sender, UserError};
+use wandelgang::app::inbox::{Inbound, ReflectionTarget, Refusal, Reply, Sender, UserError};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::app::privacy::Operator;
 use wandelgang::chat::recording::RecordingChat;
@@ -23,7 +23,7 @@ fn chat(who: &str) -> Sender {
 }
 
 async fn ok(e: &TestEngine, event: Inbound) -> Reply {
-    match e.handle(event).await.unwrap() {
+    match e.handle(event).await {
         Ok(r) => r,
         Err(err) => panic!("refused: {err:?}"),
     }
@@ -68,8 +68,8 @@ on_both_backends! {
         assert_eq!(r, Reply::RhythmSet { per_week: 3, school_default: false });
         assert!(reply(&r, &ctx(Language::Nl)).contains('3'));
         assert!(matches!(
-            e.handle(Inbound::SetRhythm { from: chat("w0"), per_week: Some(4) }).await.unwrap(),
-            Err(UserError::RhythmOutOfRange)
+            e.handle(Inbound::SetRhythm { from: chat("w0"), per_week: Some(4) }).await,
+            Err(Refusal::User(UserError::RhythmOutOfRange))
         ));
         let r = ok(&e, Inbound::SchoolSettings { from: chat("so"), per_week: Some(1), reminder: None }).await;
         assert_eq!(r, Reply::SchoolSettings { per_week: 1, reminder: true, changed: true });
@@ -103,12 +103,12 @@ on_both_backends! {
         e.tick().await.unwrap();
 
         // A student has one wpb at a time; roles and school are checked.
-        let overlap = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s0"), start: Some(day("2026-10-01")), end: None }).await.unwrap();
-        assert_eq!(overlap, Err(UserError::PairingOverlaps));
-        let swapped = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("s9"), student: pid("w9"), start: Some(day("2026-10-12")), end: None }).await.unwrap();
-        assert_eq!(swapped, Err(UserError::NotAPairing));
-        let backwards = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: Some(day("2026-10-12")), end: Some(day("2026-10-01")) }).await.unwrap();
-        assert_eq!(backwards, Err(UserError::EndBeforeStart));
+        let overlap = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s0"), start: Some(day("2026-10-01")), end: None }).await;
+        assert_eq!(overlap, Err(Refusal::User(UserError::PairingOverlaps)));
+        let swapped = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("s9"), student: pid("w9"), start: Some(day("2026-10-12")), end: None }).await;
+        assert_eq!(swapped, Err(Refusal::User(UserError::NotAPairing)));
+        let backwards = e.handle(Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: Some(day("2026-10-12")), end: Some(day("2026-10-01")) }).await;
+        assert_eq!(backwards, Err(Refusal::User(UserError::EndBeforeStart)));
 
         let r = ok(&e, Inbound::Pair { from: chat("so"), wpb: pid("w9"), student: pid("s9"), start: Some(day("2026-10-12")), end: None }).await;
         assert_eq!(r, Reply::Paired { wpb: "Naam w9".into(), student: "Naam s9".into(), start: day("2026-10-12"), end: day("2027-07-31") });
@@ -155,8 +155,8 @@ on_both_backends! {
         let (mut paired, mut refused, mut failed) = (0, 0, Vec::new());
         for t in tasks {
             match t.await.unwrap() {
-                Ok(Ok(Reply::Paired { .. })) => paired += 1,
-                Ok(Err(UserError::PairingOverlaps)) => refused += 1,
+                Ok(Reply::Paired { .. }) => paired += 1,
+                Err(Refusal::User(UserError::PairingOverlaps)) => refused += 1,
                 other => failed.push(format!("{other:?}")),
             }
         }
@@ -165,8 +165,8 @@ on_both_backends! {
         assert_eq!(store.pairings_of(&pid("s9")).await.unwrap().len(), 1);
         // The same pairing once more is an overlap too, not a database error.
         let stored = store.pairings_of(&pid("s9")).await.unwrap().remove(0).1;
-        let again = e.handle(Inbound::Pair { from: chat("so"), wpb: stored.wpb, student: pid("s9"), start: Some(stored.start), end: None }).await.unwrap();
-        assert_eq!(again, Err(UserError::PairingOverlaps));
+        let again = e.handle(Inbound::Pair { from: chat("so"), wpb: stored.wpb, student: pid("s9"), start: Some(stored.start), end: None }).await;
+        assert_eq!(again, Err(Refusal::User(UserError::PairingOverlaps)));
         store.close().await;
     };
 
@@ -187,8 +187,8 @@ on_both_backends! {
         overlap.pairings[0].start = day("2026-10-12");
         overlap.people.push(person("wr0", Role::Wpb, Some("team")));
         let stored = store.pairings_of(&pid("s0")).await.unwrap().remove(0).1;
-        let refused = e.import_roster_as(&Operator::Cli, &overlap).await.unwrap();
-        assert_eq!(refused, Err(UserError::RosterRefused(vec![RosterConflict::PairingOverlaps { new: overlap.pairings[0].clone(), stored }])));
+        let refused = e.import_roster_as(&Operator::Cli, &overlap).await;
+        assert_eq!(refused, Err(Refusal::User(UserError::RosterRefused(vec![RosterConflict::PairingOverlaps { new: overlap.pairings[0].clone(), stored }]))));
         // Without a schoolopleider: refused too, and the message names school and rule.
         let mut orphan = roster(1);
         orphan.schools[0].id = SchoolId::parse("nieuw").unwrap();
@@ -196,11 +196,11 @@ on_both_backends! {
         orphan.teams[0].id = wandelgang::domain::roster::TeamId::parse("nieuw-team").unwrap();
         orphan.people = vec![];
         orphan.pairings = vec![];
-        let refused = e.import_roster_as(&Operator::Cli, &orphan).await.unwrap();
-        assert_eq!(refused, Err(UserError::RosterRefused(vec![RosterConflict::NoSchoolopleider { school: SchoolId::parse("nieuw").unwrap(), moved: None }])));
+        let refused = e.import_roster_as(&Operator::Cli, &orphan).await;
+        assert_eq!(refused, Err(Refusal::User(UserError::RosterRefused(vec![RosterConflict::NoSchoolopleider { school: SchoolId::parse("nieuw").unwrap(), moved: None }]))));
         assert_eq!(dump(&store).await, before);
         // The stored roster again is an update, not an overlap.
-        assert!(matches!(e.import_roster_as(&Operator::Cli, &r).await.unwrap(), Ok(Reply::RosterImported(_))));
+        assert!(matches!(e.import_roster_as(&Operator::Cli, &r).await, Ok(Reply::RosterImported(_))));
 
         // Imports and koppels of one student racing: exactly one pairing is stored.
         let go = std::sync::Arc::new(tokio::sync::Barrier::new(20));
@@ -224,8 +224,8 @@ on_both_backends! {
         let (mut stored, mut refused, mut failed) = (0, 0, Vec::new());
         for t in tasks {
             match t.await.unwrap() {
-                Ok(Ok(Reply::Paired { .. } | Reply::RosterImported(_))) => stored += 1,
-                Ok(Err(UserError::PairingOverlaps | UserError::RosterRefused(_))) => refused += 1,
+                Ok(Reply::Paired { .. } | Reply::RosterImported(_)) => stored += 1,
+                Err(Refusal::User(UserError::PairingOverlaps | UserError::RosterRefused(_))) => refused += 1,
                 other => failed.push(format!("{other:?}")),
             }
         }
@@ -286,40 +286,40 @@ on_both_backends! {
         // A roster with a row of another school is refused as a whole.
         let so = Operator::Chat(chat("so"));
         let before = dump(&store).await;
-        let refused = e.import_roster_as(&so, &r).await.unwrap();
-        assert_eq!(refused, Err(UserError::Denied(Denied::OtherSchool)));
+        let refused = e.import_roster_as(&so, &r).await;
+        assert_eq!(refused, Err(Refusal::User(UserError::Denied(Denied::OtherSchool))));
         assert_eq!(dump(&store).await, before);
         // Nor may it move a person of another school into this one, or make anyone an admin.
         let mut moving = roster(1);
         moving.people.push(person("so2", Role::Schoolopleider, None));
-        assert_eq!(e.import_roster_as(&so, &moving).await.unwrap(), Err(UserError::Denied(Denied::OtherSchool)));
+        assert_eq!(e.import_roster_as(&so, &moving).await, Err(Refusal::User(UserError::Denied(Denied::OtherSchool))));
         let mut admin = roster(1);
         admin.people.push(person("boss", Role::Admin, None));
-        assert!(matches!(e.import_roster_as(&so, &admin).await.unwrap(), Err(UserError::Denied(Denied::NotForRole { .. }))));
+        assert!(matches!(e.import_roster_as(&so, &admin).await, Err(Refusal::User(UserError::Denied(Denied::NotForRole { .. })))));
         assert_eq!(dump(&store).await, before);
         let own = roster(1);
-        assert!(matches!(e.import_roster_as(&so, &own).await.unwrap(), Ok(Reply::RosterImported(_))));
+        assert!(matches!(e.import_roster_as(&so, &own).await, Ok(Reply::RosterImported(_))));
 
         ok(&e, Inbound::Reflection { from: chat("w0"), text: "Alleen voor mij".into(), target: ReflectionTarget::FreeStanding, share: false }).await;
         ok(&e, Inbound::Reflection { from: chat("w0"), text: "Graag gedeeld".into(), target: ReflectionTarget::FreeStanding, share: true }).await;
-        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&so, &pid("w0")).await.unwrap() else { panic!("export") };
+        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&so, &pid("w0")).await else { panic!("export") };
         assert!(json.contains("Graag gedeeld") && !json.contains("Alleen voor mij"), "{json}");
-        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&Operator::Cli, &pid("w0")).await.unwrap() else { panic!("cli export") };
+        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&Operator::Cli, &pid("w0")).await else { panic!("cli export") };
         assert!(!json.contains("Alleen voor mij"), "{json}");
-        let Ok(Reply::Exported { json, .. }) = e.export_own(chat("w0")).await.unwrap() else { panic!("own export") };
+        let Ok(Reply::Exported { json, .. }) = e.export_own(chat("w0")).await else { panic!("own export") };
         assert!(json.contains("Graag gedeeld") && json.contains("Alleen voor mij"), "{json}");
-        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&Operator::Chat(chat("w0")), &pid("w0")).await.unwrap() else { panic!("own export as person") };
+        let Ok(Reply::PersonExported { json, .. }) = e.export_person_as(&Operator::Chat(chat("w0")), &pid("w0")).await else { panic!("own export as person") };
         assert!(json.contains("Alleen voor mij"), "{json}");
 
         // The other school's schoolopleider reaches none of it, and sees only their own audit rows.
         let so2 = Operator::Chat(chat("so2"));
-        assert_eq!(e.export_person_as(&so2, &pid("w0")).await.unwrap(), Err(UserError::Denied(Denied::OtherSchool)));
-        assert_eq!(e.forget_person_as(&so2, &pid("w0"), false).await.unwrap(), Err(UserError::Denied(Denied::OtherSchool)));
-        let Ok(Reply::AuditLog(mine)) = e.audit_log_as(&so).await.unwrap() else { panic!("audit") };
+        assert_eq!(e.export_person_as(&so2, &pid("w0")).await, Err(Refusal::User(UserError::Denied(Denied::OtherSchool))));
+        assert_eq!(e.forget_person_as(&so2, &pid("w0"), false).await, Err(Refusal::User(UserError::Denied(Denied::OtherSchool))));
+        let Ok(Reply::AuditLog(mine)) = e.audit_log_as(&so).await else { panic!("audit") };
         assert!(!mine.is_empty() && mine.iter().all(|a| a.school.as_deref() == Some("school")), "{mine:?}");
-        let Ok(Reply::AuditLog(theirs)) = e.audit_log_as(&so2).await.unwrap() else { panic!("audit") };
+        let Ok(Reply::AuditLog(theirs)) = e.audit_log_as(&so2).await else { panic!("audit") };
         assert!(theirs.is_empty(), "{theirs:?}");
-        let Ok(Reply::AuditLog(all)) = e.audit_log_as(&Operator::Cli).await.unwrap() else { panic!("audit") };
+        let Ok(Reply::AuditLog(all)) = e.audit_log_as(&Operator::Cli).await else { panic!("audit") };
         assert!(all.len() >= mine.len());
         store.close().await;
     };

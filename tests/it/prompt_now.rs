@@ -8,7 +8,7 @@ use chrono_tz::Europe::Amsterdam;
 
 use crate::on_both_backends;
 use crate::support::{TestDb, at, count, day, engine, pid, roster, run_until};
-use wandelgang::app::inbox::{Inbound, Reply, Sender, UserError};
+use wandelgang::app::inbox::{Inbound, Refusal, Reply, Sender, UserError};
 use wandelgang::app::on_demand::PromptRefusal;
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::app::privacy::Operator;
@@ -62,7 +62,7 @@ on_both_backends! {
 
         // Before the working window: asked for, so it goes now.
         clock.set(at("2026-10-05 07:00"));
-        let reply = e.handle(ask("w0")).await.unwrap();
+        let reply = e.handle(ask("w0")).await;
         assert_eq!(reply, Ok(Reply::PromptQueued { in_place_of: Some(slot_due) }));
         assert!(chat.delivered().is_empty(), "queued, not sent by the handler");
         e.tick().await.unwrap();
@@ -91,12 +91,12 @@ on_both_backends! {
         let e = engine(store.clone(), chat.clone(), clock.clone());
         e.tick().await.unwrap();
         let (a, b) = tokio::join!(e.handle(ask("w0")), e.handle(ask("w0")));
-        let outcomes = [a.unwrap(), b.unwrap()];
+        let outcomes = [a, b];
         assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
-        let again = Err(UserError::PromptNow(PromptRefusal::AlreadyToday { again: day("2026-10-06") }));
+        let again = Err(Refusal::User(UserError::PromptNow(PromptRefusal::AlreadyToday { again: day("2026-10-06") })));
         assert!(outcomes.contains(&again), "{outcomes:?}");
         // The operator is held to the same day.
-        assert_eq!(e.prompt_now_as(&Operator::Cli, &pid("w0")).await.unwrap(), again);
+        assert_eq!(e.prompt_now_as(&Operator::Cli, &pid("w0")).await, again);
         for _ in 0..3 {
             e.tick().await.unwrap();
         }
@@ -106,7 +106,7 @@ on_both_backends! {
 
         // The next school day it may be asked again.
         clock.set(at("2026-10-06 09:00"));
-        assert!(e.handle(ask("w0")).await.unwrap().is_ok());
+        assert!(e.handle(ask("w0")).await.is_ok());
         e.tick().await.unwrap();
         assert!(chat.delivered().iter().any(|m| m.key == "2026-W41-vraag2:prompt:w0"));
     };
@@ -122,7 +122,7 @@ on_both_backends! {
         let next_week = prompts_of(&store, "w0").await.into_iter().filter(|(_, s, _)| s == "planned").collect::<Vec<_>>();
         assert_eq!(next_week.len(), 1, "{next_week:?}");
 
-        let reply = e.prompt_now_as(&Operator::Cli, &pid("w0")).await.unwrap();
+        let reply = e.prompt_now_as(&Operator::Cli, &pid("w0")).await;
         assert_eq!(reply, Ok(Reply::PromptQueued { in_place_of: None }));
         e.tick().await.unwrap();
         let rows = prompts_of(&store, "w0").await;
@@ -140,13 +140,13 @@ on_both_backends! {
         let chat = RecordingChat::new();
         let e = engine(store.clone(), chat.clone(), clock.clone());
         // Outside the working window, asked for: sent the same evening.
-        assert!(e.handle(ask("w1")).await.unwrap().is_ok());
+        assert!(e.handle(ask("w1")).await.is_ok());
         clock.set(at("2026-10-05 20:01"));
         e.tick().await.unwrap();
         assert!(chat.delivered().iter().any(|m| m.key == "2026-W41-vraag1:prompt:w1"));
         // Asked just before midnight while the bot is down: never sent the next day.
         clock.set(at("2026-10-05 23:55"));
-        assert!(e.handle(ask("w0")).await.unwrap().is_ok());
+        assert!(e.handle(ask("w0")).await.is_ok());
         clock.set(at("2026-10-06 08:00"));
         chat.clear();
         e.tick().await.unwrap();
@@ -168,20 +168,20 @@ on_both_backends! {
         store.import_roster(&r).await.unwrap();
         let clock = VirtualClock::new(at("2026-10-05 10:00"));
         let e = engine(store.clone(), RecordingChat::new(), clock.clone());
-        let refused = |e: UserError| Ok::<_, ()>(Err::<Reply, _>(e));
+        let refused = |e: UserError| Err::<Reply, _>(Refusal::User(e));
         let handle = |ev| {
             let e = &e;
-            async move { e.handle(ev).await.map_err(|_| ()) }
+            async move { e.handle(ev).await }
         };
 
         assert_eq!(handle(ask("s0")).await, refused(UserError::Denied(Denied::NotForRole { meant_for: Some(Role::Wpb) })));
         assert_eq!(handle(ask("nobody")).await, refused(UserError::UnknownSender));
         assert_eq!(handle(ask("w1")).await, refused(UserError::NoActivePairing));
-        handle(Inbound::Pause { from: chat("w0"), until: day("2026-10-09") }).await.unwrap().unwrap();
+        handle(Inbound::Pause { from: chat("w0"), until: day("2026-10-09") }).await.unwrap();
         assert_eq!(handle(ask("w0")).await, refused(UserError::PromptNow(PromptRefusal::Paused { until: day("2026-10-09") })));
         let cli = |id: &'static str| {
             let e = &e;
-            async move { e.prompt_now_as(&Operator::Cli, &pid(id)).await.map_err(|_| ()) }
+            async move { e.prompt_now_as(&Operator::Cli, &pid(id)).await }
         };
         assert_eq!(cli("w0").await, refused(UserError::PromptNow(PromptRefusal::Paused { until: day("2026-10-09") })));
         assert_eq!(cli("w2").await, refused(UserError::PromptNow(PromptRefusal::NoChatAddress)));
@@ -191,7 +191,7 @@ on_both_backends! {
         assert_eq!(cli("nobody").await, refused(UserError::PersonNotFound));
         // A Saturday is no school day.
         clock.set(at("2026-10-10 10:00"));
-        handle(Inbound::Resume { from: chat("w0") }).await.unwrap().unwrap();
+        handle(Inbound::Resume { from: chat("w0") }).await.unwrap();
         assert_eq!(handle(ask("w0")).await, refused(UserError::PromptNow(PromptRefusal::NoSchoolDay)));
         assert_eq!(count(&store, "SELECT COUNT(*) FROM outbox WHERE key LIKE '%vraag%'").await, 0);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM audit_log WHERE action = 'prompt_now'").await, 0);

@@ -32,8 +32,9 @@ on_both_backends! {
         let refused = e
             .handle(Inbound::Klik { from: from("w0"), student: None, value: "goed / slecht".into() })
             .await
-            .unwrap()
-            .unwrap_err();
+            .unwrap_err()
+            .into_user()
+            .unwrap();
         assert_eq!(
             render::user_error(&refused, &ctx(Language::Nl)),
             "Onbekende klik `goed / slecht`: kies goed, twijfel of geen klik."
@@ -62,13 +63,12 @@ on_both_backends! {
                 share: true,
             })
             .await
-            .unwrap()
             .unwrap();
         }
         clock.set(at("2026-10-15 11:00"));
-        e.handle(Inbound::Klik { from: from("w0"), student: None, value: "geen klik".into() }).await.unwrap().unwrap();
+        e.handle(Inbound::Klik { from: from("w0"), student: None, value: "geen klik".into() }).await.unwrap();
         clock.set(at("2026-10-15 12:00"));
-        e.handle(Inbound::Klik { from: from("w0"), student: None, value: "geen klik".into() }).await.unwrap().unwrap();
+        e.handle(Inbound::Klik { from: from("w0"), student: None, value: "geen klik".into() }).await.unwrap();
         e.tick().await.unwrap();
         let delivered = chat.delivered();
         let escalation = delivered

@@ -13,16 +13,17 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::commands;
-use super::outbound::{
-    ephemeral, ephemeral_message, forget_confirm_row, no_mentions, reflection_modal,
-};
+use super::outbound::{ephemeral, ephemeral_message, no_mentions, reflection_modal};
 use super::pacer::Pacer;
+use super::people::DISCORD;
 use super::transport::DiscordChat;
 use super::wire::{Component, CustomIdError, MODAL_TEXT_ID, channel_address, user_address};
 use crate::app::Engine;
-use crate::app::inbox::{Handled, Inbound, ReflectionTarget, Reply, Sender};
+use crate::app::inbox::{Inbound, ReflectionTarget, Sender};
 use crate::app::ports::Clock;
-use crate::chat::render::{self, DEFAULT_MAX_CHARS, RenderContext};
+use crate::chat::answer::{self, Answer, StaleButton, ThreadPost};
+use crate::chat::render::{self, DEFAULT_MAX_CHARS};
+use crate::chat::ticker::Ticker;
 use crate::config::Config;
 use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
@@ -87,7 +88,7 @@ pub struct RunningBot {
     pub engine: Arc<BotEngine>,
     shard_manager: Arc<ShardManager>,
     client: JoinHandle<Result<(), serenity::Error>>,
-    ticker: Option<JoinHandle<()>>,
+    ticker: Ticker,
 }
 
 impl RunningBot {
@@ -95,18 +96,14 @@ impl RunningBot {
     /// spawned are told to close too, as a dead process's connection would drop.)
     pub fn kill(self) {
         self.client.abort();
-        if let Some(t) = &self.ticker {
-            t.abort();
-        }
+        self.ticker.stop();
         let shards = self.shard_manager.clone();
         tokio::spawn(async move { shards.shutdown_all().await });
     }
 
     /// Closes the gateway cleanly; a tick in progress is not cut off halfway a send.
     pub async fn shutdown(self) {
-        if let Some(t) = &self.ticker {
-            t.abort();
-        }
+        self.ticker.stop();
         self.shard_manager.shutdown_all().await;
         let _ = self.client.await;
     }
@@ -119,9 +116,7 @@ impl RunningBot {
     ) -> Result<(), DiscordError> {
         tokio::select! {
             ended = &mut self.client => {
-                if let Some(t) = &self.ticker {
-                    t.abort();
-                }
+                self.ticker.stop();
                 match ended {
                     Ok(r) => r.map_err(DiscordError::from),
                     Err(e) => Err(DiscordError::Task(e.to_string())),
@@ -199,7 +194,7 @@ pub async fn start(
     let shard_manager = client.shard_manager.clone();
     let mut client = client;
     let client = tokio::spawn(async move { client.start().await });
-    let ticker = opts.tick_every.map(|every| engine.spawn_ticker(every));
+    let ticker = Ticker::start(&engine, opts.tick_every);
     Ok(RunningBot {
         engine,
         shard_manager,
@@ -208,38 +203,10 @@ pub async fn start(
     })
 }
 
-/// What the person who acted is told, in their language.
-pub struct Answer {
-    pub text: String,
-    /// A file to go along: its name, a description and the bytes.
-    pub file: Option<(String, String, Vec<u8>)>,
-    pub components: Vec<serenity::all::CreateActionRow>,
-}
-
 impl Data {
-    pub fn render_context(&self, language: Language) -> RenderContext {
-        RenderContext {
-            language,
-            tz: self.engine.config.defaults.calendar.tz,
-            max_chars: DEFAULT_MAX_CHARS,
-        }
-    }
-
-    /// The person's own language where the roster knows them, else their Discord locale.
+    /// The asker's language by the one rule (`chat::answer::language`), with their Discord locale.
     pub async fn language(&self, user: UserId, locale: Option<&str>) -> Language {
-        if let Ok(Some(p)) = self
-            .engine
-            .store
-            .person_by_chat(&user_address(user.get()))
-            .await
-        {
-            return self.engine.recipient(&p).language;
-        }
-        match locale {
-            Some(l) if l.starts_with("nl") => Language::Nl,
-            Some(l) if l.starts_with("en") => Language::En,
-            _ => self.engine.config.defaults.language,
-        }
+        answer::language(&*self.engine, &user_address(user.get()), locale).await
     }
 
     /// A guild the bot was not set up for answers nothing but this.
@@ -248,39 +215,10 @@ impl Data {
         (!self.guilds.contains_key(&guild.get())).then(|| UNKNOWN_GUILD.get(language).to_string())
     }
 
+    /// Handles `event` through the one answering path.
     pub async fn answer(&self, event: Inbound, language: Language) -> Answer {
-        answer_for(
-            self.engine.handle(event).await,
-            &self.render_context(language),
-        )
+        answer::answer(&*self.engine, event, language, &DISCORD).await
     }
-}
-
-pub fn answer_for(handled: Handled, ctx: &RenderContext) -> Answer {
-    let mut answer = Answer {
-        text: String::new(),
-        file: None,
-        components: vec![],
-    };
-    match handled {
-        Ok(Ok(reply)) => {
-            answer.text = render::reply(&reply, ctx);
-            match reply {
-                Reply::Exported { file_name, json } => {
-                    let description = EXPORT_DESCRIPTION.get(ctx.language).to_string();
-                    answer.file = Some((file_name, description, json.into_bytes()));
-                }
-                Reply::ForgetConfirm { .. } => answer.components = forget_confirm_row(ctx.language),
-                _ => {}
-            }
-        }
-        Ok(Err(e)) => answer.text = render::user_error(&e, ctx),
-        Err(e) => {
-            tracing::error!(%e, "handling a Discord event failed");
-            answer.text = render::fault(ctx.language);
-        }
-    }
-    answer
 }
 
 fn sender(user: UserId) -> Sender {
@@ -445,26 +383,17 @@ async fn on_message(data: &Data, msg: &DiscordMessage) -> Result<(), Error> {
         return Ok(());
     }
     let place = channel_address(msg.channel_id.get());
-    if data
-        .engine
-        .store
-        .thread_at_chat_address(&place)
-        .await?
-        .is_none()
-    {
-        return Ok(());
-    }
-    let language = data.language(msg.author.id, None).await;
-    let handled = data
-        .engine
-        .handle(Inbound::IntervisiePost {
-            from,
-            text: msg.content.clone(),
-        })
-        .await;
-    // The post itself is the visible result; only a refusal needs words, and those are private.
-    if !matches!(handled, Ok(Ok(_))) {
-        let answer = answer_for(handled, &data.render_context(language));
+    let author = user_address(msg.author.id.get());
+    let posted = answer::thread_post(
+        &*data.engine,
+        &author,
+        &place,
+        msg.content.clone(),
+        &DISCORD,
+    )
+    .await?;
+    // The answer to a refused post is private.
+    if let ThreadPost::Refused(answer) = posted {
         match data.engine.chat.dm_channel(msg.author.id.get()).await {
             Ok(dm) => say(data, dm, answer.text).await,
             Err(e) => tracing::warn!(%e, "could not tell a poster why their post was refused"),
@@ -489,45 +418,20 @@ const UNKNOWN_GUILD: Text = Text::new(
     "This server is not linked to a school; ask the administrator to add it.",
 );
 
-const EXPORT_DESCRIPTION: Text = Text::new(
-    "Alles wat Wandelgang over je bewaart",
-    "Everything Wandelgang stores about you",
-);
-
 fn stale_text(e: CustomIdError, language: Language) -> String {
-    stale(e).get(language).to_string()
-}
-
-fn stale(e: CustomIdError) -> Text {
-    match e {
-        // The Dutch text names the Dutch slash commands, the English one the English names.
-        CustomIdError::Stale => Text::new(
-            "Deze knop hoort bij een oudere versie van de bot. Gebruik het nieuwste bericht of een /commando.",
-            "This button belongs to an older version of the bot. Use the latest message or a /command.",
-        ),
-        CustomIdError::Unknown => Text::new(
-            "Deze knop ken ik niet; er is niets veranderd.",
-            "I do not know this button; nothing was changed.",
-        ),
-    }
+    let button = match e {
+        CustomIdError::Stale => StaleButton::OlderVersion,
+        CustomIdError::Unknown => StaleButton::Unknown,
+    };
+    answer::stale(button).get(language).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::language::assert_only;
 
     #[test]
     fn the_bots_own_answers_are_in_one_language_each() {
-        for language in [Language::Nl, Language::En] {
-            for text in [
-                UNKNOWN_GUILD,
-                EXPORT_DESCRIPTION,
-                stale(CustomIdError::Stale),
-                stale(CustomIdError::Unknown),
-            ] {
-                assert_only(language, text.get(language));
-            }
-        }
+        answer::assert_in_one_language_each(&[UNKNOWN_GUILD]);
     }
 }

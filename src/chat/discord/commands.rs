@@ -1,27 +1,30 @@
 //! Slash commands. Names and descriptions are Dutch, with English localizations added from one
-//! table, so the two languages are kept side by side. Each command only turns its options into
-//! an `Inbound` event; the core decides who may do it.
+//! table, so the two languages are kept side by side. Each command only fills in a command of
+//! the shared table (`chat::command`); the one answering path and the core do the rest.
 
 use chrono::NaiveDate;
 use poise::CreateReply;
 use serenity::all::CreateAttachment;
 use std::sync::Arc;
 
-use super::bot::{Data, Error, answer_for};
-use super::outbound::{ephemeral_with_file, no_mentions};
-use super::people::discord_address;
+use super::bot::{Data, Error};
+use super::localize::localize;
+use super::outbound::{choice_rows, ephemeral_with_file, no_mentions};
+use super::people::DISCORD;
 use super::wire::user_address;
-use crate::app::inbox::{Inbound, ReflectionTarget, Sender};
+use crate::app::inbox::Sender;
+use crate::chat::answer;
+use crate::chat::command::Command;
 use crate::chat::input::parse_date;
 use crate::chat::render;
-use crate::domain::addressing::Wanted;
 use crate::domain::language::{Language, Text};
-use crate::domain::roster::{PersonId, Role};
 
-pub type Ctx<'a> = poise::Context<'a, Arc<Data>, Error>;
-type Command = poise::Command<Arc<Data>, Error>;
+/// poise's context of a slash command.
+pub type PoiseCtx<'a> = poise::Context<'a, Arc<Data>, Error>;
+pub(super) type PoiseCommand = poise::Command<Arc<Data>, Error>;
 
-pub fn all() -> Vec<Command> {
+/// Every slash command, with its English names.
+pub fn all() -> Vec<PoiseCommand> {
     let mut commands = vec![
         reflectie(),
         klik(),
@@ -44,191 +47,25 @@ pub fn all() -> Vec<Command> {
     commands
 }
 
-/// English names and descriptions, keyed by the Dutch name of a command or `command.option`.
-const ENGLISH: &[(&str, &str, &str)] = &[
-    (
-        "reflectie",
-        "reflection",
-        "Your one-line reflection (goes with your latest prompt)",
-    ),
-    ("reflectie.tekst", "text", "What you take away, in one line"),
-    (
-        "reflectie.delen",
-        "share",
-        "Share it with the schoolopleider",
-    ),
-    (
-        "klik",
-        "klik",
-        "How is the klik? Wpbs about their student; students confidentially",
-    ),
-    ("klik.waarde", "value", "good, doubt or no klik"),
-    (
-        "klik.student",
-        "student",
-        "Which student, when you guide more than one: roster id, name or @mention",
-    ),
-    ("pauze", "pause", "Pause your prompts until a date"),
-    (
-        "pauze.tot",
-        "until",
-        "Last day of the pause (YYYY-MM-DD or DD-MM-YYYY)",
-    ),
-    ("hervat", "resume", "Resume your prompts now"),
-    (
-        "vraag",
-        "prompt",
-        "A prompt now (at most once a day; counts toward your week)",
-    ),
-    ("ritme", "rhythm", "How often you get a prompt"),
-    (
-        "ritme.keer",
-        "times",
-        "1, 2 or 3 times a week; leave empty for the school's rhythm",
-    ),
-    (
-        "mijngegevens",
-        "mydata",
-        "Everything stored about you, as a file",
-    ),
-    (
-        "vergeet-mij",
-        "forget-me",
-        "Delete everything stored about you (asks to confirm)",
-    ),
-    ("intervisie", "intervision", "Intervisie in your team"),
-    ("intervisie.start", "start", "Bring in a case"),
-    (
-        "intervisie.start.casus",
-        "case",
-        "Your case, in a few sentences",
-    ),
-    (
-        "intervisie.start.reflectie",
-        "reflection",
-        "Or the number of one of your reflections",
-    ),
-    (
-        "intervisie.bijdrage",
-        "post",
-        "Contribute to the current phase",
-    ),
-    (
-        "intervisie.bijdrage.tekst",
-        "text",
-        "Your question, experience or thought",
-    ),
-    (
-        "intervisie.door",
-        "next",
-        "Move your case on to the next phase",
-    ),
-    (
-        "intervisie.opbrengst",
-        "takeaway",
-        "What you take away from your case",
-    ),
-    ("intervisie.opbrengst.tekst", "text", "Your takeaway"),
-    ("koppel", "pair", "Pair a wpb and a student"),
-    (
-        "koppel.wpb",
-        "wpb",
-        "The werkplekbegeleider: roster id, name or @mention",
-    ),
-    (
-        "koppel.student",
-        "student",
-        "The student: roster id, name or @mention",
-    ),
-    ("koppel.start", "start", "First day (default today)"),
-    ("koppel.eind", "end", "Last day (default 31 July)"),
-    ("ontkoppel", "unpair", "End a pairing"),
-    (
-        "ontkoppel.wpb",
-        "wpb",
-        "The werkplekbegeleider: roster id, name or @mention",
-    ),
-    (
-        "ontkoppel.student",
-        "student",
-        "The student: roster id, name or @mention",
-    ),
-    ("ontkoppel.eind", "end", "Last day (default today)"),
-    (
-        "escalaties",
-        "escalations",
-        "Open escalations of your school",
-    ),
-    ("overzicht", "overview", "Your school in figures (no texts)"),
-    (
-        "instellingen",
-        "settings",
-        "Your school's settings; give values to change them",
-    ),
-    ("instellingen.keer", "times", "Prompts per week (1 to 3)"),
-    (
-        "instellingen.herinnering",
-        "reminder",
-        "One gentle reminder after an unanswered prompt",
-    ),
-];
-
-const ENGLISH_LOCALES: [&str; 2] = ["en-US", "en-GB"];
-
-fn localize(c: &mut Command) {
-    localize_at(c, c.name.to_string());
-}
-
-fn localize_at(c: &mut Command, path: String) {
-    if let Some((_, name, description)) = ENGLISH.iter().find(|(k, ..)| *k == path) {
-        for locale in ENGLISH_LOCALES {
-            c.name_localizations
-                .to_mut()
-                .push((locale.into(), (*name).into()));
-            c.description_localizations
-                .to_mut()
-                .push((locale.into(), (*description).into()));
-        }
-    }
-    for p in &mut c.parameters {
-        let key = format!("{path}.{}", p.name);
-        if let Some((_, name, description)) = ENGLISH.iter().find(|(k, ..)| *k == key) {
-            for locale in ENGLISH_LOCALES {
-                p.name_localizations
-                    .to_mut()
-                    .push((locale.into(), (*name).into()));
-                p.description_localizations
-                    .to_mut()
-                    .push((locale.into(), (*description).into()));
-            }
-        }
-    }
-    for sub in &mut c.subcommands {
-        let sub_path = format!("{path}.{}", sub.name);
-        localize_at(sub, sub_path);
-    }
-}
-
-fn me(ctx: &Ctx<'_>) -> Sender {
+fn me(ctx: &PoiseCtx<'_>) -> Sender {
     Sender::Chat(user_address(ctx.author().id.get()))
 }
 
-async fn language(ctx: &Ctx<'_>) -> Language {
+async fn language(ctx: &PoiseCtx<'_>) -> Language {
     ctx.data().language(ctx.author().id, ctx.locale()).await
 }
 
-/// Runs an event through the core and answers only the person who asked.
-async fn respond(ctx: Ctx<'_>, event: Inbound) -> Result<(), Error> {
+/// Answers a command of the shared table, to the person who asked only.
+async fn respond(ctx: PoiseCtx<'_>, command: Command) -> Result<(), Error> {
     let language = language(&ctx).await;
     let data = ctx.data();
     if let Some(refusal) = data.unknown_guild(ctx.guild_id(), language) {
         return say(ctx, refusal).await;
     }
-    let answer = data.answer(event, language).await;
-    if let (Some((name, description, bytes)), poise::Context::Application(app)) = (answer.file, ctx)
-    {
-        let body = ephemeral_with_file(&answer.text, &name, &description);
-        let file = CreateAttachment::bytes(bytes, name);
+    let answer = answer::answer_command(&*data.engine, me(&ctx), command, language, &DISCORD).await;
+    if let (Some(file), poise::Context::Application(app)) = (answer.file, ctx) {
+        let body = ephemeral_with_file(&answer.text, &file.name, &file.description);
+        let file = CreateAttachment::bytes(file.bytes, file.name);
         ctx.http()
             .create_interaction_response(
                 app.interaction.id,
@@ -244,13 +81,13 @@ async fn respond(ctx: Ctx<'_>, event: Inbound) -> Result<(), Error> {
             .content(render::fit(answer.text, render::DEFAULT_MAX_CHARS))
             .ephemeral(true)
             .allowed_mentions(no_mentions())
-            .components(answer.components),
+            .components(choice_rows(&answer.choices, language)),
     )
     .await?;
     Ok(())
 }
 
-async fn say(ctx: Ctx<'_>, text: String) -> Result<(), Error> {
+async fn say(ctx: PoiseCtx<'_>, text: String) -> Result<(), Error> {
     ctx.send(
         CreateReply::default()
             .content(text)
@@ -261,49 +98,12 @@ async fn say(ctx: Ctx<'_>, text: String) -> Result<(), Error> {
     Ok(())
 }
 
-/// The roster person a string option names (a mention, roster id or name), in the sender's
-/// school; None after telling the sender why not.
-async fn named(ctx: Ctx<'_>, typed: &str, wanted: Wanted) -> Result<Option<PersonId>, Error> {
-    let language = language(&ctx).await;
-    let data = ctx.data();
-    if let Some(refusal) = data.unknown_guild(ctx.guild_id(), language) {
-        say(ctx, refusal).await?;
-        return Ok(None);
-    }
-    let found = data
-        .engine
-        .named_person(&me(&ctx), typed, discord_address(typed).as_deref(), wanted)
-        .await;
-    let refused = match found {
-        Ok(Ok(id)) => return Ok(Some(id)),
-        Ok(Err(e)) => Ok(Err(e)),
-        Err(e) => Err(e),
-    };
-    let text = answer_for(refused, &data.render_context(language)).text;
-    say(ctx, text).await?;
-    Ok(None)
-}
-
-/// The wpb and the student a pairing command names; None after saying who could not be told.
-async fn pair_people(
-    ctx: Ctx<'_>,
-    wpb: &str,
-    student: &str,
-) -> Result<Option<(PersonId, PersonId)>, Error> {
-    let Some(wpb) = named(ctx, wpb, Wanted::role(Role::Wpb)).await? else {
-        return Ok(None);
-    };
-    Ok(named(ctx, student, Wanted::role(Role::Student))
-        .await?
-        .map(|student| (wpb, student)))
-}
-
 /// An optional date option: absent, a date, or (as the error) the text that is not a date.
 fn optional_date(raw: Option<&str>) -> Result<Option<NaiveDate>, &str> {
     raw.map(|r| parse_date(r).ok_or(r)).transpose()
 }
 
-async fn bad_date(ctx: Ctx<'_>, raw: &str) -> Result<(), Error> {
+async fn bad_date(ctx: PoiseCtx<'_>, raw: &str) -> Result<(), Error> {
     let language = language(&ctx).await;
     say(ctx, not_a_date(raw).get(language).to_string()).await
 }
@@ -325,23 +125,14 @@ const COMMAND_FAULT: Text = Text::new(
 /// Je reflectie van één regel (hoort bij je laatste vraag)
 #[poise::command(slash_command)]
 pub async fn reflectie(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "Wat je meeneemt, in één regel"]
     #[max_length = 280]
     tekst: String,
     #[description = "Deel hem met de schoolopleider"] delen: Option<bool>,
 ) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(
-        ctx,
-        Inbound::Reflection {
-            from,
-            text: tekst,
-            target: ReflectionTarget::LatestOpenPrompt,
-            share: delen.unwrap_or(false),
-        },
-    )
-    .await
+    let share = delen.unwrap_or(false);
+    respond(ctx, Command::Reflect { text: tekst, share }).await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -363,104 +154,69 @@ pub enum KlikChoice {
 /// Hoe is de klik? Wpb's over hun student; studenten vertrouwelijk
 #[poise::command(slash_command)]
 pub async fn klik(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "goed, twijfel of geen klik"] waarde: KlikChoice,
     #[description = "Welke student, als je er meer begeleidt: rooster-id, naam of @vermelding"]
     #[max_length = 100]
     student: Option<String>,
 ) -> Result<(), Error> {
-    let student = match student {
-        Some(typed) => match named(ctx, &typed, Wanted::role(Role::Student)).await? {
-            Some(id) => Some(id),
-            None => return Ok(()),
-        },
-        None => None,
-    };
     let value = match waarde {
         KlikChoice::Goed => "goed",
         KlikChoice::Twijfel => "twijfel",
         KlikChoice::GeenKlik => "geen klik",
     };
-    let from = me(&ctx);
     // Without a named student the core looks at the sender's role: a student's klik is their
     // own confidential signal about their wpb.
-    respond(
-        ctx,
-        Inbound::Klik {
-            from,
-            student,
-            value: value.into(),
-        },
-    )
-    .await
+    let value = value.into();
+    respond(ctx, Command::Klik { value, student }).await
 }
 
 /// Pauzeer je vragen tot een datum
 #[poise::command(slash_command)]
 pub async fn pauze(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "Laatste dag van de pauze (JJJJ-MM-DD of DD-MM-JJJJ)"] tot: String,
 ) -> Result<(), Error> {
     let Some(until) = parse_date(&tot) else {
         return bad_date(ctx, &tot).await;
     };
-    let from = me(&ctx);
-    respond(ctx, Inbound::Pause { from, until }).await
+    respond(ctx, Command::Pause { until }).await
 }
 
 /// Ontvang je vragen weer vanaf nu
 #[poise::command(slash_command)]
-pub async fn hervat(ctx: Ctx<'_>) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::Resume { from }).await
+pub async fn hervat(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::Resume).await
 }
 
 /// Een vraag nu (hooguit één keer per dag; telt mee voor je week)
 #[poise::command(slash_command)]
-pub async fn vraag(ctx: Ctx<'_>) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::AskPrompt { from }).await
+pub async fn vraag(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::AskPrompt).await
 }
 
 /// Hoe vaak je een vraag krijgt
 #[poise::command(slash_command)]
 pub async fn ritme(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "1, 2 of 3 keer per week; leeg laten voor het ritme van de school"]
     #[min = 1]
     #[max = 3]
     keer: Option<u8>,
 ) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(
-        ctx,
-        Inbound::SetRhythm {
-            from,
-            per_week: keer,
-        },
-    )
-    .await
+    respond(ctx, Command::Rhythm { per_week: keer }).await
 }
 
 /// Alles wat over jou bewaard is, als bestand
 #[poise::command(slash_command)]
-pub async fn mijngegevens(ctx: Ctx<'_>) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::ExportOwn { from }).await
+pub async fn mijngegevens(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::ExportOwn).await
 }
 
 /// Verwijder alles wat over jou bewaard is (vraagt om bevestiging)
 #[poise::command(slash_command, rename = "vergeet-mij")]
-pub async fn vergeet_mij(ctx: Ctx<'_>) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(
-        ctx,
-        Inbound::ForgetSelf {
-            from,
-            confirm: false,
-        },
-    )
-    .await
+pub async fn vergeet_mij(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::Forget { confirm: false }).await
 }
 
 /// Intervisie in je team
@@ -469,66 +225,56 @@ pub async fn vergeet_mij(ctx: Ctx<'_>) -> Result<(), Error> {
     subcommands("start", "bijdrage", "door", "opbrengst"),
     subcommand_required
 )]
-pub async fn intervisie(_ctx: Ctx<'_>) -> Result<(), Error> {
+pub async fn intervisie(_ctx: PoiseCtx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
 /// Breng een casus in
 #[poise::command(slash_command)]
 pub async fn start(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "Je casus, in een paar zinnen"]
     #[max_length = 1500]
     casus: Option<String>,
     #[description = "Of het nummer van een van je reflecties"] reflectie: Option<i64>,
 ) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(
-        ctx,
-        Inbound::IntervisieStart {
-            from,
-            case: casus.unwrap_or_default(),
-            reflection_id: reflectie,
-        },
-    )
-    .await
+    let case = casus.unwrap_or_default();
+    let reflection = reflectie;
+    respond(ctx, Command::IntervisieStart { case, reflection }).await
 }
 
 /// Draag bij aan de fase die nu loopt
 #[poise::command(slash_command)]
 pub async fn bijdrage(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "Je vraag, ervaring of gedachte"]
     #[max_length = 1500]
     tekst: String,
 ) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::IntervisiePost { from, text: tekst }).await
+    respond(ctx, Command::IntervisiePost { text: tekst }).await
 }
 
 /// Zet je casus door naar de volgende fase
 #[poise::command(slash_command)]
-pub async fn door(ctx: Ctx<'_>) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::IntervisieAdvance { from }).await
+pub async fn door(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::IntervisieAdvance).await
 }
 
 /// Wat je meeneemt uit je casus
 #[poise::command(slash_command)]
 pub async fn opbrengst(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "Je opbrengst"]
     #[max_length = 1500]
     tekst: String,
 ) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::IntervisieTakeaway { from, text: tekst }).await
+    respond(ctx, Command::IntervisieTakeaway { text: tekst }).await
 }
 
 /// Koppel een wpb en een student
 #[poise::command(slash_command)]
 pub async fn koppel(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "De werkplekbegeleider: rooster-id, naam of @vermelding"]
     #[max_length = 100]
     wpb: String,
@@ -538,9 +284,6 @@ pub async fn koppel(
     #[description = "Eerste dag (standaard vandaag)"] start: Option<String>,
     #[description = "Laatste dag (standaard 31 juli)"] eind: Option<String>,
 ) -> Result<(), Error> {
-    let Some((w, s)) = pair_people(ctx, &wpb, &student).await? else {
-        return Ok(());
-    };
     let start = match optional_date(start.as_deref()) {
         Ok(d) => d,
         Err(raw) => return bad_date(ctx, raw).await,
@@ -549,24 +292,19 @@ pub async fn koppel(
         Ok(d) => d,
         Err(raw) => return bad_date(ctx, raw).await,
     };
-    let from = me(&ctx);
-    respond(
-        ctx,
-        Inbound::Pair {
-            from,
-            wpb: w,
-            student: s,
-            start,
-            end,
-        },
-    )
-    .await
+    let pair = Command::Pair {
+        wpb,
+        student,
+        start,
+        end,
+    };
+    respond(ctx, pair).await
 }
 
 /// Beëindig een koppeling
 #[poise::command(slash_command)]
 pub async fn ontkoppel(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "De werkplekbegeleider: rooster-id, naam of @vermelding"]
     #[max_length = 100]
     wpb: String,
@@ -575,44 +313,29 @@ pub async fn ontkoppel(
     student: String,
     #[description = "Laatste dag (standaard vandaag)"] eind: Option<String>,
 ) -> Result<(), Error> {
-    let Some((w, s)) = pair_people(ctx, &wpb, &student).await? else {
-        return Ok(());
-    };
     let end = match optional_date(eind.as_deref()) {
         Ok(d) => d,
         Err(raw) => return bad_date(ctx, raw).await,
     };
-    let from = me(&ctx);
-    respond(
-        ctx,
-        Inbound::Unpair {
-            from,
-            wpb: w,
-            student: s,
-            end,
-        },
-    )
-    .await
+    respond(ctx, Command::Unpair { wpb, student, end }).await
 }
 
 /// Open escalaties van je school
 #[poise::command(slash_command)]
-pub async fn escalaties(ctx: Ctx<'_>) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::ListEscalations { from }).await
+pub async fn escalaties(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::Escalations).await
 }
 
 /// Je school in cijfers (zonder teksten)
 #[poise::command(slash_command)]
-pub async fn overzicht(ctx: Ctx<'_>) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(ctx, Inbound::SchoolOverview { from }).await
+pub async fn overzicht(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::Overview).await
 }
 
 /// De instellingen van je school; geef waarden om ze te wijzigen
 #[poise::command(slash_command)]
 pub async fn instellingen(
-    ctx: Ctx<'_>,
+    ctx: PoiseCtx<'_>,
     #[description = "Vragen per week (1 tot 3)"]
     #[min = 1]
     #[max = 3]
@@ -621,16 +344,8 @@ pub async fn instellingen(
         bool,
     >,
 ) -> Result<(), Error> {
-    let from = me(&ctx);
-    respond(
-        ctx,
-        Inbound::SchoolSettings {
-            from,
-            per_week: keer,
-            reminder: herinnering,
-        },
-    )
-    .await
+    let (per_week, reminder) = (keer, herinnering);
+    respond(ctx, Command::Settings { per_week, reminder }).await
 }
 
 /// A command that failed for a reason of ours: log it, and tell the person kindly.

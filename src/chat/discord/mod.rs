@@ -1,8 +1,9 @@
 //! Discord, on serenity and poise. The adapter only translates: Discord ids and payloads to
-//! the core's `Inbound` events, and the `Chat` port to Discord requests.
+//! the one answering path (`chat::answer`), and the `Chat` port to Discord requests.
 
 pub mod bot;
 pub mod commands;
+mod localize;
 pub mod outbound;
 pub mod pacer;
 mod people;
@@ -10,4 +11,5 @@ pub mod transport;
 pub mod wire;
 
 pub use bot::{DiscordOptions, RunningBot, start};
+pub use people::DISCORD;
 pub use transport::DiscordChat;

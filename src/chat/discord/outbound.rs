@@ -11,6 +11,7 @@ use serenity::all::{
 use super::wire::{Component, MODAL_TEXT_ID, nonce};
 use crate::app::inbox::EscalationAction;
 use crate::app::messages::{Message, OutboundMessage};
+use crate::chat::answer::Choice;
 use crate::chat::render::{self, RenderContext};
 use crate::domain::klik::KlikValue;
 use crate::domain::language::Language;
@@ -176,7 +177,17 @@ pub fn reflection_modal(prompt_key: &str, language: Language) -> Option<CreateIn
 }
 
 /// The "yes, delete everything" button after `/vergeet-mij`.
-pub fn forget_confirm_row(language: Language) -> Vec<CreateActionRow> {
+/// The buttons for the choices an answer offers.
+pub fn choice_rows(choices: &[Choice], language: Language) -> Vec<CreateActionRow> {
+    choices
+        .iter()
+        .flat_map(|c| match c {
+            Choice::ConfirmForget => forget_confirm_row(language),
+        })
+        .collect()
+}
+
+fn forget_confirm_row(language: Language) -> Vec<CreateActionRow> {
     let nl = language == Language::Nl;
     Component::ForgetConfirm
         .custom_id()

@@ -1,71 +1,13 @@
-//! The `!` commands, mirroring the Discord slash commands, as a pure parser. Dutch names with
-//! English aliases; the core decides who may do what.
+//! The `!` commands, the typed form of the shared command table (`chat::command`), as a pure
+//! parser. Dutch names with English aliases; the core decides who may do what.
 
 use chrono::NaiveDate;
 
 use crate::app::inbox::EscalationAction;
+pub use crate::chat::command::Command;
 use crate::chat::input::parse_date;
 use crate::domain::klik::KlikValue;
 use crate::domain::language::Text;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    Help,
-    Reflect {
-        text: String,
-        share: bool,
-    },
-    /// `student` names a person as typed (roster id, name or Matrix id); the bot resolves it.
-    Klik {
-        value: String,
-        student: Option<String>,
-    },
-    Pause {
-        until: NaiveDate,
-    },
-    Resume,
-    /// `!vraag`: a prompt now, at most once a day.
-    AskPrompt,
-    Rhythm {
-        per_week: Option<u8>,
-    },
-    ExportOwn,
-    Forget {
-        confirm: bool,
-    },
-    IntervisieStart {
-        case: String,
-        reflection: Option<i64>,
-    },
-    IntervisiePost {
-        text: String,
-    },
-    IntervisieAdvance,
-    IntervisieTakeaway {
-        text: String,
-    },
-    Pair {
-        wpb: String,
-        student: String,
-        start: Option<NaiveDate>,
-        end: Option<NaiveDate>,
-    },
-    Unpair {
-        wpb: String,
-        student: String,
-        end: Option<NaiveDate>,
-    },
-    Escalations,
-    Overview,
-    Settings {
-        per_week: Option<u8>,
-        reminder: Option<bool>,
-    },
-    Escalation {
-        id: i64,
-        action: EscalationAction,
-    },
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {

@@ -1,11 +1,19 @@
 //! People named in `!` commands: a roster id, a name or a Matrix id, resolved by the core
-//! among the sender's school, so people without a Matrix account can be named too.
+//! among the sender's school, so people without a Matrix account can be named too; and how
+//! the one answering path shows answers on Matrix.
 
-use super::bot::MatrixEngine;
+use super::commands::HELP;
 use super::wire::user_address;
-use crate::app::inbox::{Handled, Sender};
-use crate::domain::addressing::Wanted;
-use crate::domain::roster::PersonId;
+use crate::chat::answer::Surface;
+
+/// How Matrix shows answers: no buttons (the answer says what to type), `!help`, and people
+/// named by Matrix id, roster id or name.
+pub static MATRIX: Surface = Surface {
+    platform: "Matrix",
+    buttons: false,
+    read_person,
+    help: Some(HELP),
+};
 
 /// Element's link form of a user, as some clients put a mention in the plain body.
 const MATRIX_TO: &str = "https://matrix.to/#/";
@@ -18,42 +26,10 @@ pub fn matrix_address(typed: &str) -> Option<String> {
     (user.starts_with('@') && user.contains(':')).then(|| user_address(user))
 }
 
-/// The roster person a command names, or the refusal to answer with.
-pub async fn named(
-    engine: &MatrixEngine,
-    from: &Sender,
-    typed: &str,
-    wanted: Wanted,
-) -> Result<PersonId, Handled> {
+/// A typed person: a Matrix id (also as a matrix.to link) by its address, else a roster id or
+/// a name, looked up as typed.
+fn read_person(typed: &str) -> (String, Option<String>) {
     let typed = typed.trim();
     let user = typed.strip_prefix(MATRIX_TO).unwrap_or(typed);
-    match engine
-        .named_person(from, user, matrix_address(user).as_deref(), wanted)
-        .await
-    {
-        Ok(Ok(id)) => Ok(id),
-        Ok(Err(e)) => Err(Ok(Err(e))),
-        Err(e) => Err(Err(e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_full_matrix_id_is_an_address() {
-        for (typed, expected) in [
-            ("@sam:school.nl", Some("matrix:@sam:school.nl")),
-            (
-                "https://matrix.to/#/@sam:school.nl",
-                Some("matrix:@sam:school.nl"),
-            ),
-            ("@fatima", None),
-            ("fatima", None),
-            ("Fatima El Amrani", None),
-        ] {
-            assert_eq!(matrix_address(typed).as_deref(), expected, "{typed}");
-        }
-    }
+    (user.to_string(), matrix_address(user))
 }
