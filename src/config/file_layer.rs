@@ -2,9 +2,10 @@
 
 use chrono::Weekday;
 
+use crate::domain::escalation::Threshold;
 use crate::domain::intervisie::IntervisieSettings;
 use crate::domain::language::Localize;
-use crate::domain::schedule::DateRange;
+use crate::domain::schedule::{DateRange, REMINDER_AFTER_HOURS};
 
 use super::error::ConfigError;
 use super::keys::KeyPath;
@@ -158,9 +159,11 @@ fn number_keys(
         layer.reminder = Some((b, ValueSource::File(prefix.key("reminder"))));
     }
     if let Some(n) = raw.reminder_after_hours {
-        layer.reminder_after_hours = Some(ranged("reminder_after_hours", n, 1, 72)?);
+        let (lo, hi) = (*REMINDER_AFTER_HOURS.start(), *REMINDER_AFTER_HOURS.end());
+        layer.reminder_after_hours = Some(ranged("reminder_after_hours", n, lo, hi)?);
     }
     if let Some(n) = raw.retention_months {
+        // The retention bounds are the configuration's own: the domain has no retention rule yet.
         layer.retention_months = Some(ranged("retention_months", n, 1, 120)?);
     }
     if let Some(n) = raw.student_retention_days {
@@ -172,32 +175,33 @@ fn number_keys(
     Ok(())
 }
 
-/// The `escalation` table's thresholds, each within its own range.
+/// The `escalation` table's thresholds, each within the range the domain gives it.
 fn escalation_keys(
     ctx: &CheckContext<'_>,
     esc: &RawEscalation,
     base: &KeyPath,
     layer: &mut Layer,
 ) -> Result<(), ConfigError> {
-    let field = |n: Option<i64>, name: &str, lo: i64, hi: i64| {
-        n.map(|n| checked(ctx, base.key(name), || in_range(n, lo, hi, name, name)))
-            .transpose()
+    let field = |n: Option<i64>, t: Threshold| {
+        let (name, range) = (t.key(), t.range());
+        n.map(|n| {
+            checked(ctx, base.key(name), || {
+                in_range(n, *range.start(), *range.end(), name, name)
+            })
+        })
+        .transpose()
     };
     let as_u32 = |v: Option<Val<i64>>| v.map(|(n, o)| (n as u32, o));
     layer.consecutive_geen_klik = as_u32(field(
         esc.consecutive_geen_klik,
-        "consecutive_geen_klik",
-        1,
-        10,
+        Threshold::ConsecutiveGeenKlik,
     )?);
-    layer.negative_count = as_u32(field(esc.negative_count, "negative_count", 1, 10)?);
-    layer.negative_of_last = as_u32(field(esc.negative_of_last, "negative_of_last", 1, 10)?);
-    layer.cross_signal_days = field(esc.cross_signal_days, "cross_signal_days", 1, 90)?;
+    layer.negative_count = as_u32(field(esc.negative_count, Threshold::NegativeCount)?);
+    layer.negative_of_last = as_u32(field(esc.negative_of_last, Threshold::NegativeOfLast)?);
+    layer.cross_signal_days = field(esc.cross_signal_days, Threshold::CrossSignalDays)?;
     layer.reminder_school_days = as_u32(field(
         esc.reminder_school_days,
-        "reminder_school_days",
-        1,
-        20,
+        Threshold::ReminderSchoolDays,
     )?);
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::domain::escalation::EscalationRules;
 use crate::domain::intervisie::IntervisieSettings;
 use crate::domain::language::Language;
 use crate::domain::schedule::{
-    Cadence, DateRange, MIN_WINDOW_MINUTES, SchoolCalendar, WorkingHours,
+    Cadence, DateRange, MIN_WINDOW_MINUTES, ScheduleError, SchoolCalendar, WorkingHours,
 };
 
 use super::error::ConfigError;
@@ -154,7 +154,8 @@ impl Resolved {
 
     /// Checks that span several keys, after merging.
     pub(super) fn check(&self, ctx: &CheckContext<'_>) -> Result<(), ConfigError> {
-        if self.start.0 >= self.end.0 {
+        let hours = WorkingHours::new(self.start.0, self.end.0);
+        if let Err(ScheduleError::HoursInverted { .. }) = hours {
             let origin = blame(&self.end.1, &self.start.1);
             return Err(ctx.at(
                 origin,
@@ -170,7 +171,8 @@ impl Resolved {
                 ),
             ));
         }
-        if WorkingHours::new(self.start.0, self.end.0).is_err() {
+        // The only other refusal of WorkingHours::new: a window shorter than the minimum.
+        if hours.is_err() {
             let origin = blame(&self.end.1, &self.start.1);
             return Err(ctx.at(
                 origin,
@@ -186,7 +188,7 @@ impl Resolved {
                 ),
             ));
         }
-        if self.negative_count.0 > self.negative_of_last.0 {
+        if !self.escalation().negative_count_fits() {
             let origin = blame(&self.negative_count.1, &self.negative_of_last.1);
             return Err(ctx.at(
                 origin,
@@ -201,6 +203,16 @@ impl Resolved {
             ));
         }
         Ok(())
+    }
+
+    fn escalation(&self) -> EscalationRules {
+        EscalationRules {
+            consecutive_geen_klik: self.consecutive_geen_klik.0,
+            negative_count: self.negative_count.0,
+            negative_of_last: self.negative_of_last.0,
+            cross_signal_days: self.cross_signal_days.0,
+            reminder_school_days: self.reminder_school_days.0,
+        }
     }
 
     pub(super) fn settings(&self) -> SchoolSettings {
@@ -218,13 +230,7 @@ impl Resolved {
             reminder: self.reminder.0,
             reminder_after_hours: self.reminder_after_hours.0,
             language: self.language.0,
-            escalation: EscalationRules {
-                consecutive_geen_klik: self.consecutive_geen_klik.0,
-                negative_count: self.negative_count.0,
-                negative_of_last: self.negative_of_last.0,
-                cross_signal_days: self.cross_signal_days.0,
-                reminder_school_days: self.reminder_school_days.0,
-            },
+            escalation: self.escalation(),
             intervisie: IntervisieSettings {
                 phase_school_days: self.phase_school_days.0,
                 every_weeks: self.every_weeks.0,

@@ -679,3 +679,65 @@ fn the_matrix_store_and_encrypted_dms_are_configurable() {
     let e = err(&format!("{base}store = \"\"\n"));
     assert_at(&e, "matrix.store", 4);
 }
+
+#[test]
+fn the_domain_rules_bound_the_configured_values() {
+    let cases = [
+        (
+            "[defaults]\nreminder_after_hours = 0",
+            Some("reminder_after_hours moet tussen 1 en 72 liggen (nu 0)"),
+        ),
+        ("[defaults]\nreminder_after_hours = 72", None),
+        ("[defaults]\ncadence = 3", None),
+        ("[defaults]\ncadence = 4", Some("ritme moet 1, 2 of 3 zijn")),
+        (
+            "[defaults]\ncadence = 259",
+            Some("ritme moet 1, 2 of 3 zijn"),
+        ),
+        ("[defaults.escalation]\nconsecutive_geen_klik = 10", None),
+        (
+            "[defaults.escalation]\nconsecutive_geen_klik = 11",
+            Some("consecutive_geen_klik moet tussen 1 en 10 liggen (nu 11)"),
+        ),
+        (
+            "[defaults.escalation]\nnegative_of_last = 0",
+            Some("negative_of_last moet tussen 1 en 10 liggen (nu 0)"),
+        ),
+        ("[defaults.escalation]\ncross_signal_days = 90", None),
+        (
+            "[defaults.escalation]\ncross_signal_days = 91",
+            Some("cross_signal_days moet tussen 1 en 90 liggen (nu 91)"),
+        ),
+        (
+            "[defaults.escalation]\nreminder_school_days = 21",
+            Some("reminder_school_days moet tussen 1 en 20 liggen (nu 21)"),
+        ),
+        ("[defaults.escalation]\nnegative_count = 5", None),
+        (
+            "[defaults.escalation]\nnegative_count = 6",
+            Some("negative_count (6) mag niet groter zijn dan negative_of_last (5)"),
+        ),
+        (
+            "[defaults.working_hours]\nstart = \"09:00\"\nend = \"09:30\"",
+            None,
+        ),
+        (
+            "[defaults.working_hours]\nstart = \"09:00\"\nend = \"09:29\"",
+            Some("werktijd 09:00–09:29 is korter dan 30 minuten"),
+        ),
+        (
+            "[defaults.working_hours]\nstart = \"09:00\"\nend = \"09:00\"",
+            Some("begintijd 09:00 moet vóór eindtijd 09:00 liggen"),
+        ),
+    ];
+    for (text, expected) in cases {
+        let shown = Config::from_toml_str(text, "wandelgang.toml", &no_env())
+            .err()
+            .map(|e| e.to_string());
+        match (expected, shown) {
+            (None, None) => {}
+            (Some(want), Some(got)) => assert!(got.contains(want), "{text}: {got}"),
+            (want, got) => panic!("{text}: expected {want:?}, got {got:?}"),
+        }
+    }
+}

@@ -24,10 +24,11 @@ pub(super) fn parse_timezone(s: &str) -> Result<Tz, Bad> {
 
 pub(super) fn parse_cadence(n: i64) -> Result<Cadence, Bad> {
     let err = || bad("ritme moet 1, 2 of 3 zijn", "cadence must be 1, 2 or 3");
-    match u8::try_from(n) {
-        Ok(v @ 1..=3) => Cadence::new(v).map_err(|_| err()),
-        _ => Err(err()),
-    }
+    // The domain's Cadence::new owns the range; this only names it for the configuration.
+    u8::try_from(n)
+        .ok()
+        .and_then(|v| Cadence::new(v).ok())
+        .ok_or_else(err)
 }
 
 pub(super) fn parse_language(s: &str) -> Result<Language, Bad> {
