@@ -431,6 +431,126 @@ pub fn counting(history: &[PastEscalation]) -> Counting {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Thresholds one by one, for the configuration's per-key checks
+
+/// One threshold of [`EscalationRules`] a school may configure, named as its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// [`EscalationRules::consecutive_geen_klik`].
+    ConsecutiveGeenKlik,
+    /// [`EscalationRules::negative_count`].
+    NegativeCount,
+    /// [`EscalationRules::negative_of_last`].
+    NegativeOfLast,
+    /// [`EscalationRules::cross_signal_days`].
+    CrossSignalDays,
+    /// [`EscalationRules::reminder_school_days`].
+    ReminderSchoolDays,
+}
+
+impl Threshold {
+    /// The field's name, which is also its key under `escalation` in the configuration.
+    pub fn key(self) -> &'static str {
+        match self {
+            Threshold::ConsecutiveGeenKlik => "consecutive_geen_klik",
+            Threshold::NegativeCount => "negative_count",
+            Threshold::NegativeOfLast => "negative_of_last",
+            Threshold::CrossSignalDays => "cross_signal_days",
+            Threshold::ReminderSchoolDays => "reminder_school_days",
+        }
+    }
+
+    /// The values [`EscalationRules::validate`] accepts for this threshold on its own; the
+    /// counts are bounded by the signals [`evaluate`] sees ([`EscalationRules::WINDOW`]).
+    /// Between thresholds, [`EscalationRules::negative_count_fits`] must hold as well.
+    pub fn range(self) -> std::ops::RangeInclusive<i64> {
+        let window = EscalationRules::WINDOW as i64;
+        match self {
+            Threshold::ConsecutiveGeenKlik
+            | Threshold::NegativeCount
+            | Threshold::NegativeOfLast => 1..=window,
+            Threshold::CrossSignalDays => 1..=90,
+            Threshold::ReminderSchoolDays => 1..=20,
+        }
+    }
+}
+
+impl EscalationRules {
+    /// The one rule between two thresholds: `negative_count` negative signals must fit in the
+    /// `negative_of_last` signals looked at.
+    pub fn negative_count_fits(&self) -> bool {
+        self.negative_count <= self.negative_of_last
+    }
+}
+
+#[cfg(test)]
+mod threshold_tests {
+    use super::*;
+
+    /// Rules with `t` set to `n` and the other counts out of its way.
+    fn with(t: Threshold, n: i64) -> EscalationRules {
+        let mut r = EscalationRules {
+            negative_count: 1,
+            negative_of_last: EscalationRules::WINDOW as u32,
+            ..EscalationRules::default()
+        };
+        let small = u32::try_from(n).unwrap_or(u32::MAX);
+        match t {
+            Threshold::ConsecutiveGeenKlik => r.consecutive_geen_klik = small,
+            Threshold::NegativeCount => r.negative_count = small,
+            Threshold::NegativeOfLast => r.negative_of_last = small,
+            Threshold::CrossSignalDays => r.cross_signal_days = n,
+            Threshold::ReminderSchoolDays => r.reminder_school_days = small,
+        }
+        r
+    }
+
+    #[test]
+    fn each_threshold_range_is_what_validate_accepts() {
+        let cases = [
+            (
+                Threshold::ConsecutiveGeenKlik,
+                "consecutive_geen_klik",
+                1,
+                10,
+            ),
+            (Threshold::NegativeCount, "negative_count", 1, 10),
+            (Threshold::NegativeOfLast, "negative_of_last", 1, 10),
+            (Threshold::CrossSignalDays, "cross_signal_days", 1, 90),
+            (Threshold::ReminderSchoolDays, "reminder_school_days", 1, 20),
+        ];
+        for (t, key, lo, hi) in cases {
+            assert_eq!(t.key(), key);
+            assert_eq!(t.range(), lo..=hi, "{key}");
+            for (n, accepted) in [(lo - 1, false), (lo, true), (hi, true), (hi + 1, false)] {
+                let verdict = with(t, n).validate();
+                assert_eq!(verdict.is_ok(), accepted, "{key} = {n}: {verdict:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn negative_count_must_fit_in_negative_of_last() {
+        let cases = [
+            (1, 1, true),
+            (3, 5, true),
+            (5, 5, true),
+            (6, 5, false),
+            (10, 1, false),
+        ];
+        for (count, of_last, fits) in cases {
+            let rules = EscalationRules {
+                negative_count: count,
+                negative_of_last: of_last,
+                ..EscalationRules::default()
+            };
+            assert_eq!(rules.negative_count_fits(), fits, "{count} of {of_last}");
+            assert_eq!(rules.validate().is_ok(), fits, "{count} of {of_last}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

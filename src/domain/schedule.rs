@@ -603,6 +603,12 @@ fn bounded(draw: u64, max: i64) -> i64 {
     i64::try_from(scaled).unwrap_or(0)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reminder delay
+
+/// Hours after an unanswered prompt before its one reminder: at least one, at most three days.
+pub const REMINDER_AFTER_HOURS: std::ops::RangeInclusive<i64> = 1..=72;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,119 @@
+//! `wandelgang run`: the bot on Discord or Matrix with the scheduler, until Ctrl-C or SIGTERM.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use serenity::all::HttpBuilder;
+
+use crate::app::ports::SystemClock;
+use crate::chat::discord::{self, DiscordOptions};
+use crate::chat::matrix::MatrixOptions;
+use crate::config::{Config, MatrixSettings, Secret};
+use crate::domain::prompts::Catalogue;
+use crate::store::Store;
+
+use super::{load_config, no_schoolopleider, open_store};
+
+/// At start: every school where an escalation would find no schoolopleider, as a warning in
+/// the log and on stderr (where the start line goes too).
+async fn warn_schools_without_schoolopleider(store: &Store) -> Result<()> {
+    let roster = store.roster().await?;
+    for school in roster.schools_without_schoolopleider() {
+        // The binary's own target, as when this ran in main.rs: log filters and readers see no change.
+        tracing::warn!(target: "wandelgang", school = %school.id, "school has no schoolopleider; escalations go to admin_chat if configured, otherwise they reach nobody");
+        eprintln!("Let op / warning: {}", no_schoolopleider(&school.id));
+    }
+    Ok(())
+}
+
+/// `wandelgang run`: one deployment serves one platform, Discord or Matrix.
+pub async fn run(config: Option<&Path>) -> Result<()> {
+    let config = load_config(config)?;
+    match (config.discord_token.clone(), config.matrix.clone()) {
+        (Some(_), Some(_)) => bail!(
+            "zowel Discord als Matrix is ingesteld; één deployment bedient één platform. Haal er een weg uit de configuratie.\n\
+             both Discord and Matrix are configured; one deployment serves one platform. Remove one from the configuration."
+        ),
+        (None, Some(matrix)) => run_matrix(config, matrix).await,
+        (Some(token), None) => run_discord(config, token).await,
+        (None, None) => bail!(
+            "geen chatplatform: zet WANDELGANG_DISCORD_TOKEN (Discord) of een [matrix]-tabel in het configuratiebestand (README, 'Running on Discord' en 'Running on Matrix'). Zonder chataccount laat `wandelgang demo` zien wat de bot doet.\n\
+             no chat platform: set WANDELGANG_DISCORD_TOKEN (Discord) or a [matrix] table in the configuration file (README, 'Running on Discord' and 'Running on Matrix'). Without a chat account, `wandelgang demo` shows what the bot does."
+        ),
+    }
+}
+
+async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
+    let store = open_store(&config).await?;
+    warn_schools_without_schoolopleider(&store).await?;
+    eprintln!(
+        "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C",
+        matrix.user, matrix.user
+    );
+    // Ends with an error (so a non-zero exit, for systemd and the operator) when the login
+    // is revoked and cannot be renewed.
+    let result = crate::chat::matrix::run(
+        store.clone(),
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+        Arc::new(SystemClock),
+        MatrixOptions::new(matrix),
+        stop_signal(),
+    )
+    .await;
+    store.close().await;
+    result.context("Matrix")
+}
+
+async fn run_discord(config: Config, token: Secret) -> Result<()> {
+    if config.discord.guilds.is_empty() {
+        bail!(
+            "geen Discord-servers: koppel elke server aan een school onder [discord.guilds] in het configuratiebestand (README, 'Op Discord draaien').\n\
+             no Discord guilds: map each guild to a school under [discord.guilds] in the configuration file (README, 'Running on Discord')."
+        );
+    }
+    let store = open_store(&config).await?;
+    warn_schools_without_schoolopleider(&store).await?;
+    let opts = DiscordOptions::new(
+        HttpBuilder::new(token.expose()),
+        config.discord.guilds.clone(),
+        config.discord.requests_per_second,
+    );
+    eprintln!(
+        "Wandelgang draait op Discord voor {} server(s); stoppen met Ctrl-C / running on Discord for {} guild(s); stop with Ctrl-C",
+        opts.guilds.len(),
+        opts.guilds.len()
+    );
+    let bot = discord::start(
+        store.clone(),
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+        Arc::new(SystemClock),
+        opts,
+    )
+    .await?;
+    let result = bot.run_until(stop_signal()).await;
+    store.close().await;
+    result.context("Discord")
+}
+
+/// Ctrl-C, or SIGTERM from systemd.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
