@@ -8,6 +8,7 @@ pub mod escalations;
 pub mod events;
 pub mod inbox;
 pub mod intervisie;
+mod klik;
 pub mod manage;
 pub mod messages;
 pub mod on_demand;

@@ -28,7 +28,7 @@ pub use privacy::{
 };
 pub use reflections::StoredReflection;
 pub use school::{OpenEscalation, OverviewCounts, SchoolOverrides};
-pub use signals::{EscalationRow, EscalationStatus, SignalWrite};
+pub use signals::{EscalationRow, EscalationStatus, Evaluated, SignalWrite};
 
 use chrono::{DateTime, NaiveDate, Utc};
 

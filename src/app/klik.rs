@@ -1,0 +1,348 @@
+//! A klik signal from a wpb or a student: which pairing it is about, the escalation rules'
+//! decision, and what that decision sends, written in one transaction with the signal.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::engine::{Engine, EngineError};
+use super::inbox::{Handled, Refusal, Reply, Sender, UserError, json_row};
+use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
+use super::ports::{Chat, Clock};
+use crate::domain::authz::{Action, Rule, Target, rule};
+use crate::domain::escalation::{WpbFacing, evaluate};
+use crate::domain::klik::{KlikError, KlikValue, PairingParties, SignalSource, authorize_signal};
+use crate::domain::pairing::{KlikPairing, klik_pairing};
+use crate::domain::roster::{Pairing, PairingId, Person, PersonId, Role};
+use crate::store::{Evaluated, NewOutbox, OutboxKind, SignalWrite};
+
+/// Shared reflections shown in an escalation summary.
+const SUMMARY_REFLECTION_WEEKS: i64 = 8;
+
+impl<C: Chat, K: Clock> Engine<C, K> {
+    /// Finds the pairing a klik is about (see [`klik_pairing`]): the sender's own active one,
+    /// named by student where a wpb has several.
+    async fn pairing_for(
+        &self,
+        actor: &Person,
+        student: Option<&PersonId>,
+    ) -> Result<(PairingId, Pairing), Refusal> {
+        let today = self.settings(actor).calendar.local_date(self.clock.now());
+        let pairings = self.store.pairings_of(&actor.id).await?;
+        let refusal = match klik_pairing(actor.role, &actor.id, student, today, &pairings) {
+            KlikPairing::One(found) => return Ok(found.clone()),
+            KlikPairing::Ended(end) => UserError::PairingEnded { end },
+            KlikPairing::NotYours => UserError::Klik(KlikError::NotYourPairing),
+            KlikPairing::NoneActive => UserError::NoActivePairing,
+            // Other roles have no pairing of their own: the table says who may do this.
+            KlikPairing::NoOwnPairing => self
+                .permit(actor, klik_action(actor.role), &Target::Deployment)
+                .err()
+                .unwrap_or(UserError::NoActivePairing),
+            KlikPairing::Several(active) => {
+                let mut names = Vec::new();
+                for (_, p) in active {
+                    names.push(
+                        self.store
+                            .person(&p.student)
+                            .await?
+                            .map_or_else(|| p.student.to_string(), |s| s.name),
+                    );
+                }
+                UserError::WhichStudent(names)
+            }
+        };
+        Err(refusal.into())
+    }
+
+    pub(super) async fn klik(
+        &self,
+        from: Sender,
+        student: Option<PersonId>,
+        value: &str,
+        action: Option<Action>,
+    ) -> Handled {
+        let Some(actor) = self.sender(&from).await? else {
+            return Err(UserError::UnknownSender.into());
+        };
+        let action = action.unwrap_or_else(|| klik_action(actor.role));
+        // A role the table never allows this hears so before anything is looked up.
+        if rule(actor.role, action) == Rule::Never {
+            return Err(self
+                .permit(&actor, action, &Target::Deployment)
+                .err()
+                .unwrap_or(UserError::NoActivePairing)
+                .into());
+        }
+        let value = KlikValue::parse(value)?;
+        let (pairing_id, pairing) = self.pairing_for(&actor, student.as_ref()).await?;
+        let target = Target::Pairing {
+            wpb: pairing.wpb.clone(),
+            student: pairing.student.clone(),
+            school: actor.school.clone(),
+        };
+        self.permit(&actor, action, &target)?;
+        let now = self.clock.now();
+        let today = self.settings(&actor).calendar.local_date(now);
+        let parties = PairingParties {
+            wpb: &pairing.wpb,
+            student: &pairing.student,
+            active: pairing.is_active_on(today),
+        };
+        let source = authorize_signal(&parties, &actor.id)?;
+        let write = SignalWrite {
+            pairing: pairing_id,
+            source,
+            value,
+            at: now,
+            actor: actor.id.clone(),
+        };
+        let about = self.klik_context(&pairing, now).await?;
+        self.record_klik(&write, &pairing, &about).await?;
+        let confidential = source == SignalSource::Student;
+        let with = if confidential {
+            about.wpb.name
+        } else {
+            about.student.name
+        };
+        Ok(Reply::KlikSaved {
+            with,
+            value,
+            confidential,
+        })
+    }
+
+    /// Everything an escalation summary and the wpb's notices need, read before the signal is
+    /// written, so the signal, the escalation and its notices commit together.
+    async fn klik_context(
+        &self,
+        pairing: &Pairing,
+        now: DateTime<Utc>,
+    ) -> Result<KlikContext, EngineError> {
+        let missing =
+            |who: &str, id: &PersonId| EngineError::Inconsistent(format!("{who} {id} missing"));
+        let wpb = self
+            .store
+            .person(&pairing.wpb)
+            .await?
+            .ok_or_else(|| missing("wpb", &pairing.wpb))?;
+        let student = self
+            .store
+            .person(&pairing.student)
+            .await?
+            .ok_or_else(|| missing("student", &pairing.student))?;
+        let since = now - Duration::weeks(SUMMARY_REFLECTION_WEEKS);
+        let shared = self
+            .store
+            .reflections_of(&wpb.id, true, since)
+            .await?
+            .into_iter()
+            .map(|r| SharedReflection {
+                at: r.created_at,
+                text: r.text,
+            })
+            .collect();
+        // Who hears of an escalation: the school's schoolopleiders, else the deployment's admin
+        // contact. Rows to the admin contact carry the wpb as recipient of record.
+        let schoolopleiders = self.store.schoolopleiders(&wpb.school).await?;
+        let reach = if schoolopleiders.is_empty() {
+            self.config
+                .admin_chat
+                .iter()
+                .map(|a| Reach {
+                    tag: "admin".to_string(),
+                    to: wpb.id.clone(),
+                    address: Some(a.clone()),
+                })
+                .collect()
+        } else {
+            schoolopleiders
+                .into_iter()
+                .map(|so| Reach {
+                    tag: so.id.to_string(),
+                    to: so.id,
+                    address: None,
+                })
+                .collect()
+        };
+        Ok(KlikContext {
+            school: self.store.school_name(&wpb.school).await?,
+            shared,
+            reach,
+            wpb,
+            student,
+        })
+    }
+
+    /// Records the signal with what the escalation rules decide, and the outbox rows that
+    /// decision brings, in one transaction.
+    async fn record_klik(
+        &self,
+        write: &SignalWrite,
+        pairing: &Pairing,
+        about: &KlikContext,
+    ) -> Result<(), EngineError> {
+        let settings = self.settings(&about.wpb);
+        let rules = settings.escalation;
+        let now = write.at;
+        let remind_at = settings
+            .calendar
+            .add_school_days(now, rules.reminder_school_days);
+        let evaluated = self
+            .store
+            .record_signal(
+                write,
+                |recent, open, view| {
+                    let mut decision = evaluate(&rules, recent, open, view);
+                    // Someone will reach out only if someone can be reached; the escalation is
+                    // not marked as told to the wpb then.
+                    if about.reach.is_empty() && decision.wpb == WpbFacing::Notice {
+                        decision.wpb = WpbFacing::Nothing;
+                    }
+                    decision
+                },
+                |ev| {
+                    let mut rows = escalation_rows(about, pairing, ev, now, remind_at);
+                    rows.extend(wpb_rows(about, &write.pairing, ev, now));
+                    rows
+                },
+            )
+            .await?;
+        if evaluated.escalation_id.is_some() && about.reach.is_empty() {
+            tracing::error!(school = %about.wpb.school, "escalation opened but the school has no schoolopleider and the deployment no admin_chat to tell");
+        }
+        Ok(())
+    }
+}
+
+/// What a klik signal's effects are written from: both people of the pairing, the school's
+/// name, the wpb's shared reflections and who hears of an escalation.
+struct KlikContext {
+    wpb: Person,
+    student: Person,
+    school: String,
+    shared: Vec<SharedReflection>,
+    reach: Vec<Reach>,
+}
+
+/// One receiver of an escalation: a schoolopleider, or the admin contact on the wpb's behalf.
+struct Reach {
+    /// Part of the outbox key: the schoolopleider's id, or `admin`.
+    tag: String,
+    /// The recipient of record.
+    to: PersonId,
+    /// The admin contact's address; `None` for a schoolopleider (their own address is used).
+    address: Option<String>,
+}
+
+/// The summary and its one reminder for each receiver, when this signal opened an escalation.
+fn escalation_rows(
+    about: &KlikContext,
+    pairing: &Pairing,
+    ev: &Evaluated,
+    now: DateTime<Utc>,
+    remind_at: DateTime<Utc>,
+) -> Vec<NewOutbox> {
+    let (Some(id), Some(triggers)) = (ev.escalation_id, &ev.decision.escalate) else {
+        return Vec::new();
+    };
+    let since = ev
+        .recent
+        .iter()
+        .find(|s| s.value.is_negative())
+        .map_or(now, |s| s.at);
+    let summary = Message::Escalation(EscalationSummary {
+        escalation_id: id,
+        school: about.school.clone(),
+        wpb: about.wpb.name.clone(),
+        student: about.student.name.clone(),
+        pairing_start: pairing.start,
+        since,
+        triggers: triggers.clone(),
+        timeline: ev
+            .recent
+            .iter()
+            .map(|s| TimelineEntry {
+                at: s.at,
+                source: s.source,
+                value: s.value,
+            })
+            .collect(),
+        shared_reflections: about.shared.clone(),
+    });
+    let reminder = Message::EscalationReminder {
+        escalation_id: id,
+        wpb: about.wpb.name.clone(),
+        student: about.student.name.clone(),
+    };
+    let mut rows = Vec::new();
+    for r in &about.reach {
+        let routed = |row: NewOutbox| NewOutbox {
+            to_address: r.address.clone(),
+            ..row
+        };
+        let (tag, to) = (&r.tag, &r.to);
+        rows.extend(
+            json_row(
+                format!("escalatie:{id}:{tag}"),
+                OutboxKind::Escalation,
+                to,
+                now,
+                &summary,
+                Some(id),
+            )
+            .map(routed),
+        );
+        rows.extend(
+            json_row(
+                format!("escalatie-herinnering:{id}:{tag}"),
+                OutboxKind::EscalationReminder,
+                to,
+                remind_at,
+                &reminder,
+                Some(id),
+            )
+            .map(routed),
+        );
+    }
+    rows
+}
+
+/// What the wpb hears of their own signal: a follow-up question, or the notice that someone
+/// will reach out. Keys rest on the pairing and the wpb's own signal only (never on ids shared
+/// with the student's signals or escalations), so they give nothing away.
+fn wpb_rows(
+    about: &KlikContext,
+    pairing: &PairingId,
+    ev: &Evaluated,
+    now: DateTime<Utc>,
+) -> Option<NewOutbox> {
+    let wpb_key = format!("{}:{}", pairing.0, now.timestamp());
+    let student = about.student.name.clone();
+    match (ev.decision.wpb, ev.wpb_told_of) {
+        (WpbFacing::FollowUp, _) => json_row(
+            format!("vervolgvraag:{wpb_key}"),
+            OutboxKind::FollowUp,
+            &about.wpb.id,
+            now,
+            &Message::KlikFollowUp { student },
+            // The pairing: forgetting either side removes it (it names the student).
+            Some(pairing.0),
+        ),
+        (WpbFacing::Notice, Some(id)) => json_row(
+            format!("escalatie-wpb:{wpb_key}"),
+            OutboxKind::WpbNotice,
+            &about.wpb.id,
+            now,
+            &Message::WpbEscalationNotice { student },
+            Some(id),
+        ),
+        _ => None,
+    }
+}
+
+/// A student's klik is their confidential check-in; everyone else's is the wpb's tap.
+fn klik_action(role: Role) -> Action {
+    match role {
+        Role::Student => Action::KlikAsStudent,
+        _ => Action::KlikAsWpb,
+    }
+}
