@@ -5,6 +5,7 @@ use chrono::Weekday;
 use crate::domain::escalation::Threshold;
 use crate::domain::intervisie::IntervisieSettings;
 use crate::domain::language::Localize;
+use crate::domain::retention::{RETENTION_MONTHS, STUDENT_RETENTION_DAYS};
 use crate::domain::schedule::{DateRange, REMINDER_AFTER_HOURS};
 
 use super::error::ConfigError;
@@ -163,11 +164,15 @@ fn number_keys(
         layer.reminder_after_hours = Some(ranged("reminder_after_hours", n, lo, hi)?);
     }
     if let Some(n) = raw.retention_months {
-        // The retention bounds are the configuration's own: the domain has no retention rule yet.
-        layer.retention_months = Some(ranged("retention_months", n, 1, 120)?);
+        let (lo, hi) = (*RETENTION_MONTHS.start(), *RETENTION_MONTHS.end());
+        layer.retention_months = Some(ranged("retention_months", n, lo, hi)?);
     }
     if let Some(n) = raw.student_retention_days {
-        layer.student_retention_days = Some(ranged("student_retention_days", n, 1, 365)?);
+        let (lo, hi) = (
+            *STUDENT_RETENTION_DAYS.start(),
+            *STUDENT_RETENTION_DAYS.end(),
+        );
+        layer.student_retention_days = Some(ranged("student_retention_days", n, lo, hi)?);
     }
     if let Some(l) = &raw.language {
         layer.language = Some(checked(ctx, prefix.key("language"), || parse_language(l))?);

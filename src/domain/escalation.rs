@@ -47,26 +47,29 @@ impl EscalationRules {
 
     /// Checks thresholds a schoolopleider configured. Returns the first problem, Dutch first.
     pub fn validate(&self) -> Result<(), String> {
-        let window = Self::WINDOW as u32;
-        if !(1..=window).contains(&self.consecutive_geen_klik) {
+        // The bounds are `Threshold::range`'s, said here the way each one is usually broken.
+        let (lo, hi) = bounds(Threshold::ConsecutiveGeenKlik);
+        if !(lo..=hi).contains(&i64::from(self.consecutive_geen_klik)) {
             return Err(format!(
-                "consecutive_geen_klik moet tussen 1 en {window} liggen (nu {}). / consecutive_geen_klik must be between 1 and {window} (now {}).",
+                "consecutive_geen_klik moet tussen {lo} en {hi} liggen (nu {}). / consecutive_geen_klik must be between {lo} and {hi} (now {}).",
                 self.consecutive_geen_klik, self.consecutive_geen_klik
             ));
         }
-        if self.negative_count < 1 {
-            return Err(
-                "negative_count moet minstens 1 zijn (nu 0). / negative_count must be at least 1 (now 0)."
-                    .to_string(),
-            );
-        }
-        if self.negative_of_last > window {
+        let (lo, _) = bounds(Threshold::NegativeCount);
+        if i64::from(self.negative_count) < lo {
             return Err(format!(
-                "negative_of_last mag hoogstens {window} zijn (nu {}). / negative_of_last must be at most {window} (now {}).",
+                "negative_count moet minstens {lo} zijn (nu {}). / negative_count must be at least {lo} (now {}).",
+                self.negative_count, self.negative_count
+            ));
+        }
+        let (_, hi) = bounds(Threshold::NegativeOfLast);
+        if i64::from(self.negative_of_last) > hi {
+            return Err(format!(
+                "negative_of_last mag hoogstens {hi} zijn (nu {}). / negative_of_last must be at most {hi} (now {}).",
                 self.negative_of_last, self.negative_of_last
             ));
         }
-        if self.negative_count > self.negative_of_last {
+        if !self.negative_count_fits() {
             return Err(format!(
                 "negative_count ({}) mag niet groter zijn dan negative_of_last ({}). / negative_count ({}) must not be greater than negative_of_last ({}).",
                 self.negative_count,
@@ -75,15 +78,17 @@ impl EscalationRules {
                 self.negative_of_last
             ));
         }
-        if !(1..=90).contains(&self.cross_signal_days) {
+        let (lo, hi) = bounds(Threshold::CrossSignalDays);
+        if !(lo..=hi).contains(&self.cross_signal_days) {
             return Err(format!(
-                "cross_signal_days moet tussen 1 en 90 liggen (nu {}). / cross_signal_days must be between 1 and 90 (now {}).",
+                "cross_signal_days moet tussen {lo} en {hi} liggen (nu {}). / cross_signal_days must be between {lo} and {hi} (now {}).",
                 self.cross_signal_days, self.cross_signal_days
             ));
         }
-        if !(1..=20).contains(&self.reminder_school_days) {
+        let (lo, hi) = bounds(Threshold::ReminderSchoolDays);
+        if !(lo..=hi).contains(&i64::from(self.reminder_school_days)) {
             return Err(format!(
-                "reminder_school_days moet tussen 1 en 20 liggen (nu {}). / reminder_school_days must be between 1 and 20 (now {}).",
+                "reminder_school_days moet tussen {lo} en {hi} liggen (nu {}). / reminder_school_days must be between {lo} and {hi} (now {}).",
                 self.reminder_school_days, self.reminder_school_days
             ));
         }
@@ -474,6 +479,12 @@ impl Threshold {
             Threshold::ReminderSchoolDays => 1..=20,
         }
     }
+}
+
+/// A threshold's lowest and highest accepted value.
+fn bounds(t: Threshold) -> (i64, i64) {
+    let range = t.range();
+    (*range.start(), *range.end())
 }
 
 impl EscalationRules {

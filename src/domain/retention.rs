@@ -24,6 +24,12 @@ pub const ACTOR_SELF: &str = "zelf";
 /// The role recorded with the counts of a retention run, which covers every role.
 pub const ALL_ROLES: &str = "*";
 
+/// How many months a school may keep its rows: at least one, at most ten years.
+pub const RETENTION_MONTHS: std::ops::RangeInclusive<i64> = 1..=120;
+
+/// How many days after the last placement a student's data may stay: a day to a year.
+pub const STUDENT_RETENTION_DAYS: std::ops::RangeInclusive<i64> = 1..=365;
+
 /// Per school: how long data is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionPolicy {
