@@ -9,19 +9,31 @@ use crate::domain::prompts::Catalogue;
 use crate::domain::roster::Person;
 use crate::store::{Store, StoreError};
 
+/// A fault underneath a use-case, not the sender's doing: logged, and the sender hears the
+/// generic fault reply.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Stored data contradict each other (say, an escalation without its pairing) or would not
+    /// serialise.
     #[error("{0}")]
     Inconsistent(String),
 }
 
+/// The application core: every use-case is a method on it, over one store, one chat transport
+/// and one clock.
 pub struct Engine<C: Chat, K: Clock> {
+    /// All persistent state; several processes may share it (see `id` and `lease_secs`).
     pub store: Store,
+    /// Delivers the outbox's messages.
     pub chat: C,
+    /// The time every decision is taken at; virtual in `demo`, `simulate` and tests.
     pub clock: K,
+    /// The deployment's configuration, with each school's settings.
     pub config: Arc<Config>,
+    /// The prompt library the questions are drawn from.
     pub catalogue: Arc<Catalogue>,
     /// Identifies this process's claims on outbox rows.
     pub id: String,
@@ -37,6 +49,7 @@ pub struct Engine<C: Chat, K: Clock> {
 }
 
 impl<C: Chat, K: Clock> Engine<C, K> {
+    /// An engine with its own claim id for this process, batches of 500 rows and a 120 s lease.
     pub fn new(
         store: Store,
         chat: C,
@@ -63,10 +76,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         }
     }
 
+    /// The settings of `person`'s school, or the deployment's defaults when it has none of its own.
     pub fn settings(&self, person: &Person) -> &SchoolSettings {
         self.config.school(person.school.as_str())
     }
 
+    /// `person` as a message recipient, in their own language or else their school's.
     pub fn recipient(&self, person: &Person) -> Recipient {
         Recipient {
             person: person.id.clone(),

@@ -317,71 +317,83 @@ fn effect_rows(
             ..r
         })
     };
-    let mut rows = Vec::new();
-    for effect in effects {
-        let row = match effect {
-            Effect::AnnouncePhase { phase, due } => team_row(
-                format!("intervisie:{id}:fase:{}", phase.as_str()),
-                &Message::IntervisiePhase {
-                    thread: id,
-                    phase: *phase,
-                    due: *due,
-                    case: (*phase == Phase::Inbreng).then(|| thread.case.clone()),
-                    owner: owner_name.to_string(),
-                },
-            ),
-            Effect::Remind { phase, to } => {
-                let key = format!("intervisie:{id}:herinnering:{}", phase.as_str());
-                let body = Message::IntervisieReminder {
-                    thread: id,
-                    phase: *phase,
-                    to_owner: to.is_some(),
-                };
-                match to {
-                    None => team_row(key, &body),
-                    Some(p) => json_row(key, OutboxKind::Intervisie, p, now, &body, Some(id)),
-                }
+    effects
+        .iter()
+        .filter_map(|effect| effect_row(thread, owner_name, effect, post, now, &team_row))
+        .filter(|r| r.recipient.as_str() != FORGOTTEN)
+        .collect()
+}
+
+/// The one outbox row an effect brings, if any: to the team channel (`team_row`) or a person.
+fn effect_row(
+    thread: &Thread,
+    owner_name: &str,
+    effect: &Effect,
+    post: usize,
+    now: DateTime<Utc>,
+    team_row: &dyn Fn(String, &Message) -> Option<NewOutbox>,
+) -> Option<NewOutbox> {
+    let id = thread.id;
+    match effect {
+        Effect::AnnouncePhase { phase, due } => team_row(
+            format!("intervisie:{id}:fase:{}", phase.as_str()),
+            &Message::IntervisiePhase {
+                thread: id,
+                phase: *phase,
+                due: *due,
+                case: (*phase == Phase::Inbreng).then(|| thread.case.clone()),
+                owner: owner_name.to_string(),
+            },
+        ),
+        Effect::Remind { phase, to } => {
+            let key = format!("intervisie:{id}:herinnering:{}", phase.as_str());
+            let body = Message::IntervisieReminder {
+                thread: id,
+                phase: *phase,
+                to_owner: to.is_some(),
+            };
+            match to {
+                None => team_row(key, &body),
+                Some(p) => json_row(key, OutboxKind::Intervisie, p, now, &body, Some(id)),
             }
-            Effect::QuestionHint {
-                to,
-                suggestion,
-                language,
-            } => json_row(
-                format!("intervisie:{id}:hint:{post}"),
-                OutboxKind::Intervisie,
-                to,
-                now,
-                &Message::IntervisieHint {
-                    thread: id,
-                    suggestion: suggestion.clone(),
-                    language: Some(*language),
-                },
-                Some(id),
-            ),
-            Effect::OffPhasePointer { to, phase } => json_row(
-                format!("intervisie:{id}:wijzer:{post}"),
-                OutboxKind::Intervisie,
-                to,
-                now,
-                &Message::IntervisiePointer {
-                    thread: id,
-                    phase: *phase,
-                },
-                Some(id),
-            ),
-            Effect::Closed(summary) => team_row(
-                format!("intervisie:{id}:slot"),
-                &Message::IntervisieClosed {
-                    thread: id,
-                    participants: summary.participants,
-                    posts: summary.posts,
-                    takeaway: summary.takeaway.clone(),
-                    owner_left: summary.reason == CloseReason::OwnerLeft,
-                },
-            ),
-            Effect::Refused { .. } => None,
-        };
-        rows.extend(row.filter(|r| r.recipient.as_str() != FORGOTTEN));
+        }
+        Effect::QuestionHint {
+            to,
+            suggestion,
+            language,
+        } => json_row(
+            format!("intervisie:{id}:hint:{post}"),
+            OutboxKind::Intervisie,
+            to,
+            now,
+            &Message::IntervisieHint {
+                thread: id,
+                suggestion: suggestion.clone(),
+                language: Some(*language),
+            },
+            Some(id),
+        ),
+        Effect::OffPhasePointer { to, phase } => json_row(
+            format!("intervisie:{id}:wijzer:{post}"),
+            OutboxKind::Intervisie,
+            to,
+            now,
+            &Message::IntervisiePointer {
+                thread: id,
+                phase: *phase,
+            },
+            Some(id),
+        ),
+        Effect::Closed(summary) => team_row(
+            format!("intervisie:{id}:slot"),
+            &Message::IntervisieClosed {
+                thread: id,
+                participants: summary.participants,
+                posts: summary.posts,
+                takeaway: summary.takeaway.clone(),
+                owner_left: summary.reason == CloseReason::OwnerLeft,
+            },
+        ),
+        Effect::Refused { .. } => None,
     }
-    rows
 }

@@ -50,11 +50,17 @@ pub enum PromptRefusal {
     /// The person has no chat address in the roster: nothing could reach them.
     NoChatAddress,
     /// The wpb paused up to and including `until`.
-    Paused { until: NaiveDate },
+    Paused {
+        /// The last day of the pause.
+        until: NaiveDate,
+    },
     /// Today is a holiday or no school day.
     NoSchoolDay,
     /// There was a prompt on demand today already; the next school day is `again`.
-    AlreadyToday { again: NaiveDate },
+    AlreadyToday {
+        /// The next school day a prompt may be asked for.
+        again: NaiveDate,
+    },
 }
 
 impl Localize for PromptRefusal {

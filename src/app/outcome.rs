@@ -22,68 +22,128 @@ use crate::store::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// The reflection is stored; `linked` to a prompt, `shared` with the schoolopleider.
-    ReflectionSaved { id: i64, linked: bool, shared: bool },
+    ReflectionSaved {
+        /// The reflection's id, by which it can be shared later.
+        id: i64,
+        /// It answers a prompt; otherwise it is free-standing.
+        linked: bool,
+        /// The schoolopleider can see it.
+        shared: bool,
+    },
     /// `with` is the other side of the pairing; `confidential` when a student signalled.
     KlikSaved {
+        /// The name of the other side of the pairing.
         with: String,
+        /// The value as stored.
         value: KlikValue,
+        /// A student's own signal, which the wpb never sees.
         confidential: bool,
     },
     /// An earlier reflection is now shared.
-    ReflectionShared { id: i64 },
+    ReflectionShared {
+        /// The reflection now shared.
+        id: i64,
+    },
     /// No prompts until `until`.
-    Paused { until: NaiveDate },
+    Paused {
+        /// The last day without prompts.
+        until: NaiveDate,
+    },
     /// Prompts come again.
     Resumed,
     /// The escalation took the action.
-    EscalationUpdated { id: i64, action: EscalationAction },
+    EscalationUpdated {
+        /// The escalation acted on.
+        id: i64,
+        /// What was done with it.
+        action: EscalationAction,
+    },
     /// The sender's own export: `json` goes along as a file named `file_name`.
-    Exported { file_name: String, json: String },
+    Exported {
+        /// The attachment's name, `wandelgang-<id>.json`.
+        file_name: String,
+        /// The export itself.
+        json: String,
+    },
     /// Nothing deleted yet: this is what would go; the sender is asked to confirm.
     ForgetConfirm {
+        /// The sender's reflections that would go.
         reflections: u64,
+        /// The klik signals the sender gave that would go (never the other side's).
         signals: u64,
+        /// The prompts planned for or sent to the sender that would go.
         prompts: u64,
     },
     /// Everything personal about the sender is deleted.
     Forgotten,
     /// A thread is open for the case.
-    IntervisieStarted { thread: i64 },
+    IntervisieStarted {
+        /// The new thread's id.
+        thread: i64,
+    },
     /// The post is in the thread.
     IntervisiePosted,
     /// The thread moved on to `phase`.
-    IntervisieAdvanced { phase: Phase },
+    IntervisieAdvanced {
+        /// The phase the thread is in now.
+        phase: Phase,
+    },
     /// The takeaway is stored.
     IntervisieTakeawaySaved,
     /// The wpb's rhythm now; `school_default` when it follows the school's.
-    RhythmSet { per_week: u8, school_default: bool },
+    RhythmSet {
+        /// The prompts a week that now apply to the wpb.
+        per_week: u8,
+        /// The wpb follows the school's rhythm rather than one of their own.
+        school_default: bool,
+    },
     /// The pairing is stored.
     Paired {
+        /// The wpb's name.
         wpb: String,
+        /// The student's name.
         student: String,
+        /// The pairing's first day.
         start: NaiveDate,
+        /// The pairing's last day: the one given, else the end of the school year.
         end: NaiveDate,
     },
     /// The pairing ends on `end`.
     Unpaired {
+        /// The wpb's name.
         wpb: String,
+        /// The student's name.
         student: String,
+        /// The pairing's last day now.
         end: NaiveDate,
     },
     /// The school's open and acknowledged escalations.
     Escalations(Vec<OpenEscalation>),
     /// The school's figures over the last `weeks` weeks.
-    Overview { weeks: u32, counts: OverviewCounts },
+    Overview {
+        /// How many weeks the figures look back.
+        weeks: u32,
+        /// The figures: counts only, no names or text.
+        counts: OverviewCounts,
+    },
     /// The school's effective settings (after a change when `changed`).
     SchoolSettings {
+        /// Prompts a week for the school's wpbs who have no rhythm of their own.
         per_week: u8,
+        /// Whether wpbs get one reminder of an unanswered prompt.
         reminder: bool,
+        /// The command changed them, rather than only asking.
         changed: bool,
     },
     /// A roster was imported.
     RosterImported(ImportSummary),
     /// Someone's export, for whoever asked for it.
-    PersonExported { file_name: String, json: String },
+    PersonExported {
+        /// The attachment's name, `wandelgang-<id>.json`.
+        file_name: String,
+        /// The export; asked by someone else, without the wpb's unshared reflections.
+        json: String,
+    },
     /// What a forget deleted (or, in a dry run, would delete).
     PersonForgotten(ForgetReport),
     /// What a retention run deleted (or would delete).
@@ -93,6 +153,7 @@ pub enum Reply {
     /// A prompt on demand is queued; the running bot's tick sends it. `in_place_of` is the
     /// due time of the planned slot of this week it replaces; `None` when it is an extra one.
     PromptQueued {
+        /// Due time of the planned slot it replaces; `None` when it comes on top.
         in_place_of: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
@@ -112,7 +173,10 @@ pub enum UserError {
     /// No pairing is running.
     NoActivePairing,
     /// The sender's own pairing ended on `end`; none is running now.
-    PairingEnded { end: NaiveDate },
+    PairingEnded {
+        /// The last day of the sender's most recent pairing.
+        end: NaiveDate,
+    },
     /// The names of the sender's students, to choose from.
     WhichStudent(Vec<String>),
     /// No such reflection of the sender.

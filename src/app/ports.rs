@@ -19,9 +19,11 @@ use chrono_tz::Tz;
 /// so a resend after a crash between "sent" and "recorded" shows up once.
 #[async_trait]
 pub trait Chat: Send + Sync {
+    /// Delivers one message; the error says whether and when it is worth trying again.
     async fn send(&self, message: &OutboundMessage) -> Result<(), ChatError>;
 }
 
+/// Why a message was not delivered, which decides whether and when it is tried again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChatError {
     /// The person cannot be reached this way (e.g. Discord 403/50007, DMs closed). Not retried.
@@ -34,7 +36,9 @@ pub enum ChatError {
     /// message waits its turn. Tried again no earlier than `retry_after`; not a failed attempt.
     #[error("snelheidslimiet / rate limit: {why}; {}s wachten / wait", retry_after.as_secs())]
     Limited {
+        /// What limited it, for the log.
         why: String,
+        /// How long to wait before trying again.
         retry_after: std::time::Duration,
     },
 }
@@ -54,6 +58,7 @@ impl Chat for OfflineChat {
 
 /// The time source; a virtual clock drives `demo`, `simulate` and the tests.
 pub trait Clock: Send + Sync {
+    /// The current instant; every deadline and local date is derived from it.
     fn now(&self) -> DateTime<Utc>;
 }
 
@@ -64,6 +69,7 @@ impl<T: Clock + ?Sized> Clock for Arc<T> {
     }
 }
 
+/// The wall clock, for the running bot and the local commands.
 pub struct SystemClock;
 
 impl Clock for SystemClock {
@@ -72,18 +78,23 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that moves only when told, so `demo`, `simulate` and tests play weeks in seconds;
+/// clones share one time.
 #[derive(Clone)]
 pub struct VirtualClock(Arc<Mutex<DateTime<Utc>>>);
 
 impl VirtualClock {
+    /// A clock standing at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
         Self(Arc::new(Mutex::new(start)))
     }
 
+    /// Puts the clock at `t`, backwards too.
     pub fn set(&self, t: DateTime<Utc>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = t;
     }
 
+    /// Moves the clock on by `by`.
     pub fn advance(&self, by: chrono::Duration) {
         let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
         *t += by;

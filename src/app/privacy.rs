@@ -123,7 +123,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
 /// admin) or a person in chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operator {
+    /// The local command line: the deployment's operator, acting as admin, audited as `admin:cli`.
     Cli,
+    /// A person in chat, with the role and school the roster gives them.
     Chat(Sender),
 }
 

@@ -11,6 +11,7 @@ use super::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::app::messages::OutboundMessage;
 use crate::app::ports::{Chat, ChatError, Clock};
 
+/// The `Chat` port on the terminal: prints each message once, with the local time it arrives.
 pub struct ConsoleChat {
     out: Mutex<Box<dyn Write + Send>>,
     seen: Mutex<HashSet<String>>,
@@ -20,6 +21,7 @@ pub struct ConsoleChat {
 }
 
 impl ConsoleChat {
+    /// Writes to `out`, stamping each message with `clock`'s time as shown in `tz`.
     pub fn new(out: Box<dyn Write + Send>, clock: Arc<dyn Clock>, tz: Tz) -> Self {
         Self {
             out: Mutex::new(out),

@@ -16,7 +16,12 @@ pub enum DatabaseSource {
     /// Nothing set: [`DEFAULT_DATABASE_URL`].
     Default,
     /// `database_url` in a configuration file, at this 1-based line.
-    File { file: String, line: usize },
+    File {
+        /// The configuration file that set it.
+        file: String,
+        /// The 1-based line of `database_url` in it.
+        line: usize,
+    },
     /// [`ENV_DATABASE_URL`].
     Env,
     /// The `--db` option of `demo` and `simulate`.

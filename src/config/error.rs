@@ -7,29 +7,44 @@ use std::path::PathBuf;
 pub enum ConfigError {
     /// An explicit path that does not exist.
     #[error("{}: bestand niet gevonden / file not found", .file.display())]
-    NotFound { file: PathBuf },
+    NotFound {
+        /// The path as given.
+        file: PathBuf,
+    },
     /// The file exists but could not be read.
     #[error("{}: kan niet gelezen worden / cannot be read: {source}", .file.display())]
     Read {
+        /// The file that could not be read.
         file: PathBuf,
+        /// Why reading failed.
         #[source]
         source: std::io::Error,
     },
     /// Something in the file: syntax, an unknown key, a wrong type or a value out of range.
     #[error("{}", invalid_text(.file, *.line, .key.as_deref(), .nl, .en))]
     Invalid {
+        /// The file's name as the message shows it.
         file: String,
         /// 1-based line in the file.
         line: usize,
         /// Dotted key such as `schools.kw1c.cadence`; `None` only for syntax errors outside
         /// any key.
         key: Option<String>,
+        /// What is wrong, in Dutch.
         nl: String,
+        /// What is wrong, in English.
         en: String,
     },
     /// A `WANDELGANG_*` environment variable with an unusable value.
     #[error("omgevingsvariabele {var}: {nl} / environment variable {var}: {en}")]
-    Env { var: String, nl: String, en: String },
+    Env {
+        /// The variable's name.
+        var: String,
+        /// What is wrong with its value, in Dutch.
+        nl: String,
+        /// What is wrong with its value, in English.
+        en: String,
+    },
 }
 
 impl ConfigError {

@@ -9,6 +9,8 @@ use super::layers::CheckContext;
 use super::raw::RawMatrix;
 use super::secret::{Secret, check_token};
 
+/// The checked `[matrix]` section, present only when the file has one: the bot's login and
+/// its own store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatrixSettings {
     /// `https://matrix.school.nl`

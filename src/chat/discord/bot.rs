@@ -29,8 +29,12 @@ use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
 use crate::store::Store;
 
+/// The clock the engine and the handlers share; a trait object, so a virtual clock can stand in.
 pub type SharedClock = Arc<dyn Clock>;
+/// The core as the Discord bot runs it, sending through `DiscordChat`.
 pub type BotEngine = Engine<DiscordChat, SharedClock>;
+/// The error of poise's handlers: anything, since a failed command is only logged and answered
+/// with a kind apology.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// The least the bot needs: guilds (threads, channels), DMs (plain replies count as the
@@ -45,25 +49,31 @@ pub fn intents() -> GatewayIntents {
 
 /// What every handler can reach.
 pub struct Data {
+    /// The core that every command, button and message is handed to.
     pub engine: Arc<BotEngine>,
     /// Guild id → school id: commands are registered in these guilds only.
     pub guilds: BTreeMap<u64, String>,
 }
 
+/// How to start the Discord bot; `new` fills in the production defaults.
 pub struct DiscordOptions {
     /// The REST client; tests hand in one that reaches their stand-in.
     pub http: HttpBuilder,
+    /// Guild id → school id: the servers the bot serves (commands are registered there only).
     pub guilds: BTreeMap<u64, String>,
+    /// The bot's own ceiling on REST requests, kept below Discord's global limit of 50 a second.
     pub requests_per_second: f64,
     /// How often the scheduler runs; None leaves ticking to the caller (tests).
     pub tick_every: Option<Duration>,
     /// Outbox rows claimed per step. Small batches keep a resend after a crash (one batch at
     /// most) well inside Discord's nonce window.
     pub batch: i64,
+    /// How long a claimed outbox row stays this process's before another may take it over.
     pub lease_secs: i64,
 }
 
 impl DiscordOptions {
+    /// The production defaults: a tick every 30 s, batches of 100 rows and a 60 s lease.
     pub fn new(http: HttpBuilder, guilds: BTreeMap<u64, String>, requests_per_second: f64) -> Self {
         Self {
             http,
@@ -76,15 +86,21 @@ impl DiscordOptions {
     }
 }
 
+/// Why the Discord bot could not start, or stopped running.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscordError {
+    /// serenity failed: building the client, or the gateway ended on a fatal error such as a bad
+    /// token.
     #[error("Discord-client kon niet starten / Discord client could not start: {0}")]
     Client(#[from] serenity::Error),
+    /// The task running the gateway client panicked or was aborted.
     #[error("Discord-client gestopt / Discord client stopped: {0}")]
     Task(String),
 }
 
+/// A started Discord bot: the gateway client and the ticker, running until killed or shut down.
 pub struct RunningBot {
+    /// The core it runs, so callers and tests can tick it and look at its store.
     pub engine: Arc<BotEngine>,
     shard_manager: Arc<ShardManager>,
     client: JoinHandle<Result<(), serenity::Error>>,
@@ -130,6 +146,8 @@ impl RunningBot {
     }
 }
 
+/// Starts the bot in the background: the gateway client (which registers the commands in each
+/// configured guild once connected) and the ticker.
 pub async fn start(
     store: Store,
     config: Arc<Config>,

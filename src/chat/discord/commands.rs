@@ -124,7 +124,7 @@ const COMMAND_FAULT: Text = Text::new(
 
 /// Je reflectie van één regel (hoort bij je laatste vraag)
 #[poise::command(slash_command)]
-pub async fn reflectie(
+pub(crate) async fn reflectie(
     ctx: PoiseCtx<'_>,
     #[description = "Wat je meeneemt, in één regel"]
     #[max_length = 280]
@@ -135,16 +135,20 @@ pub async fn reflectie(
     respond(ctx, Command::Reflect { text: tekst, share }).await
 }
 
+/// The klik values as the choices of `/klik`, named in Dutch with English localizations.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
 pub enum KlikChoice {
+    /// The rapport feels good.
     #[name = "goed"]
     #[name_localized("en-US", "good")]
     #[name_localized("en-GB", "good")]
     Goed,
+    /// In doubt about the rapport.
     #[name = "twijfel"]
     #[name_localized("en-US", "doubt")]
     #[name_localized("en-GB", "doubt")]
     Twijfel,
+    /// No klik: the rapport is not there.
     #[name = "geen klik"]
     #[name_localized("en-US", "no klik")]
     #[name_localized("en-GB", "no klik")]
@@ -153,7 +157,7 @@ pub enum KlikChoice {
 
 /// Hoe is de klik? Wpb's over hun student; studenten vertrouwelijk
 #[poise::command(slash_command)]
-pub async fn klik(
+pub(crate) async fn klik(
     ctx: PoiseCtx<'_>,
     #[description = "goed, twijfel of geen klik"] waarde: KlikChoice,
     #[description = "Welke student, als je er meer begeleidt: rooster-id, naam of @vermelding"]
@@ -173,7 +177,7 @@ pub async fn klik(
 
 /// Pauzeer je vragen tot een datum
 #[poise::command(slash_command)]
-pub async fn pauze(
+pub(crate) async fn pauze(
     ctx: PoiseCtx<'_>,
     #[description = "Laatste dag van de pauze (JJJJ-MM-DD of DD-MM-JJJJ)"] tot: String,
 ) -> Result<(), Error> {
@@ -185,19 +189,19 @@ pub async fn pauze(
 
 /// Ontvang je vragen weer vanaf nu
 #[poise::command(slash_command)]
-pub async fn hervat(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn hervat(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::Resume).await
 }
 
 /// Een vraag nu (hooguit één keer per dag; telt mee voor je week)
 #[poise::command(slash_command)]
-pub async fn vraag(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn vraag(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::AskPrompt).await
 }
 
 /// Hoe vaak je een vraag krijgt
 #[poise::command(slash_command)]
-pub async fn ritme(
+pub(crate) async fn ritme(
     ctx: PoiseCtx<'_>,
     #[description = "1, 2 of 3 keer per week; leeg laten voor het ritme van de school"]
     #[min = 1]
@@ -209,13 +213,13 @@ pub async fn ritme(
 
 /// Alles wat over jou bewaard is, als bestand
 #[poise::command(slash_command)]
-pub async fn mijngegevens(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn mijngegevens(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::ExportOwn).await
 }
 
 /// Verwijder alles wat over jou bewaard is (vraagt om bevestiging)
 #[poise::command(slash_command, rename = "vergeet-mij")]
-pub async fn vergeet_mij(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn vergeet_mij(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::Forget { confirm: false }).await
 }
 
@@ -225,13 +229,13 @@ pub async fn vergeet_mij(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     subcommands("start", "bijdrage", "door", "opbrengst"),
     subcommand_required
 )]
-pub async fn intervisie(_ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn intervisie(_ctx: PoiseCtx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
 /// Breng een casus in
 #[poise::command(slash_command)]
-pub async fn start(
+pub(crate) async fn start(
     ctx: PoiseCtx<'_>,
     #[description = "Je casus, in een paar zinnen"]
     #[max_length = 1500]
@@ -245,7 +249,7 @@ pub async fn start(
 
 /// Draag bij aan de fase die nu loopt
 #[poise::command(slash_command)]
-pub async fn bijdrage(
+pub(crate) async fn bijdrage(
     ctx: PoiseCtx<'_>,
     #[description = "Je vraag, ervaring of gedachte"]
     #[max_length = 1500]
@@ -256,13 +260,13 @@ pub async fn bijdrage(
 
 /// Zet je casus door naar de volgende fase
 #[poise::command(slash_command)]
-pub async fn door(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn door(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::IntervisieAdvance).await
 }
 
 /// Wat je meeneemt uit je casus
 #[poise::command(slash_command)]
-pub async fn opbrengst(
+pub(crate) async fn opbrengst(
     ctx: PoiseCtx<'_>,
     #[description = "Je opbrengst"]
     #[max_length = 1500]
@@ -273,7 +277,7 @@ pub async fn opbrengst(
 
 /// Koppel een wpb en een student
 #[poise::command(slash_command)]
-pub async fn koppel(
+pub(crate) async fn koppel(
     ctx: PoiseCtx<'_>,
     #[description = "De werkplekbegeleider: rooster-id, naam of @vermelding"]
     #[max_length = 100]
@@ -303,7 +307,7 @@ pub async fn koppel(
 
 /// Beëindig een koppeling
 #[poise::command(slash_command)]
-pub async fn ontkoppel(
+pub(crate) async fn ontkoppel(
     ctx: PoiseCtx<'_>,
     #[description = "De werkplekbegeleider: rooster-id, naam of @vermelding"]
     #[max_length = 100]
@@ -322,19 +326,19 @@ pub async fn ontkoppel(
 
 /// Open escalaties van je school
 #[poise::command(slash_command)]
-pub async fn escalaties(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn escalaties(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::Escalations).await
 }
 
 /// Je school in cijfers (zonder teksten)
 #[poise::command(slash_command)]
-pub async fn overzicht(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+pub(crate) async fn overzicht(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::Overview).await
 }
 
 /// De instellingen van je school; geef waarden om ze te wijzigen
 #[poise::command(slash_command)]
-pub async fn instellingen(
+pub(crate) async fn instellingen(
     ctx: PoiseCtx<'_>,
     #[description = "Vragen per week (1 tot 3)"]
     #[min = 1]

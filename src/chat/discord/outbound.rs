@@ -22,6 +22,7 @@ const MAX_STUDENT_ROWS: usize = 4;
 /// Discord's limit for a button label.
 const LABEL_MAX: usize = 80;
 
+/// Allows no mentions at all, so nothing the bot sends pings anyone.
 pub fn no_mentions() -> CreateAllowedMentions {
     CreateAllowedMentions::new()
 }
@@ -130,6 +131,7 @@ pub fn ephemeral(text: String) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(ephemeral_message(text))
 }
 
+/// The body of `ephemeral`, also for updating the message a button was pressed on.
 pub fn ephemeral_message(text: String) -> CreateInteractionResponseMessage {
     CreateInteractionResponseMessage::new()
         .content(render::fit(text, render::DEFAULT_MAX_CHARS))

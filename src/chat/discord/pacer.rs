@@ -6,6 +6,8 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+/// Evenly spaced turns for the bot's REST requests, shared by all of them, so together they
+/// never exceed the configured rate.
 pub struct Pacer {
     interval: Duration,
     next: Mutex<Instant>,

@@ -24,6 +24,7 @@ const UNKNOWN_CHANNEL: isize = 10003;
 const UNKNOWN_USER: isize = 10013;
 const THREAD_ALREADY_CREATED: isize = 160004;
 
+/// The `Chat` port over Discord's REST API, every request paced below the global rate limit.
 pub struct DiscordChat {
     http: Arc<Http>,
     store: Store,
@@ -35,6 +36,8 @@ pub struct DiscordChat {
 }
 
 impl DiscordChat {
+    /// Sends through `http` at `pacer`'s pace, records intervisie threads in `store` and shows
+    /// times in `tz`.
     pub fn new(http: Arc<Http>, store: Store, pacer: Arc<Pacer>, tz: Tz) -> Self {
         Self {
             http,
@@ -45,14 +48,17 @@ impl DiscordChat {
         }
     }
 
+    /// The REST client, for answers the handlers send outside the outbox.
     pub fn http(&self) -> &Arc<Http> {
         &self.http
     }
 
+    /// The shared pacer, so requests made outside the port wait their turn too.
     pub fn pacer(&self) -> &Arc<Pacer> {
         &self.pacer
     }
 
+    /// The DM channel with a user: cached, else opened once per process (a paced request).
     pub async fn dm_channel(&self, user: u64) -> Result<ChannelId, ChatError> {
         if let Some(c) = self.cached_dm(user) {
             return Ok(c);

@@ -14,6 +14,7 @@ pub const CUSTOM_ID_MAX: usize = 100;
 /// Bumped when the meaning of a custom id changes; older buttons are then refused kindly.
 const VERSION: &str = "wg1";
 
+/// Where a Discord address points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     /// A person, reached in their DMs.
@@ -22,6 +23,7 @@ pub enum Place {
     Channel(u64),
 }
 
+/// The place a `discord:` address names; None for anything else or an id that is no snowflake.
 pub fn parse_address(address: &str) -> Option<Place> {
     let rest = address.strip_prefix(ADDRESS_PREFIX)?;
     match rest.strip_prefix('#') {
@@ -30,10 +32,12 @@ pub fn parse_address(address: &str) -> Option<Place> {
     }
 }
 
+/// The address of a person's DMs, by Discord user id.
 pub fn user_address(user: u64) -> String {
     format!("{ADDRESS_PREFIX}{user}")
 }
 
+/// The address of a team channel or thread, by channel id.
 pub fn channel_address(channel: u64) -> String {
     format!("{ADDRESS_PREFIX}#{channel}")
 }
@@ -65,13 +69,29 @@ pub fn nonce(key: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Component {
     /// A klik button on a prompt, for one paired student.
-    Klik { value: KlikValue, student: PersonId },
+    Klik {
+        /// The klik the button gives.
+        value: KlikValue,
+        /// The student the klik is about.
+        student: PersonId,
+    },
     /// The "Reflectie" button of a prompt: opens the modal.
-    ReflectButton { prompt_key: String },
+    ReflectButton {
+        /// The outbox key of the prompt the reflection will answer.
+        prompt_key: String,
+    },
     /// The modal's submission, linked to its prompt.
-    ReflectModal { prompt_key: String },
+    ReflectModal {
+        /// The outbox key of the prompt, carried over from the button.
+        prompt_key: String,
+    },
     /// A schoolopleider's action on an escalation.
-    Escalation { id: i64, action: EscalationAction },
+    Escalation {
+        /// The escalation's id in the store.
+        id: i64,
+        /// What the schoolopleider does with it.
+        action: EscalationAction,
+    },
     /// "Yes, delete everything" after `/vergeet-mij`.
     ForgetConfirm,
 }
@@ -105,6 +125,8 @@ impl Component {
         (id.chars().count() <= CUSTOM_ID_MAX).then_some(id)
     }
 
+    /// Reads a custom id back: a `wg` id of another version is `Stale`, anything not ours is
+    /// `Unknown`.
     pub fn parse(custom_id: &str) -> Result<Component, CustomIdError> {
         let Some((version, rest)) = custom_id.split_once(':') else {
             return Err(CustomIdError::Unknown);

@@ -22,7 +22,9 @@ use crate::config::{Config, MatrixSettings};
 use crate::domain::prompts::Catalogue;
 use crate::store::{Store, StoreError};
 
+/// The clock the engine and the sync loop share; a trait object, so a virtual clock can stand in.
 pub type SharedClock = Arc<dyn Clock>;
+/// The core as the Matrix bot runs it, sending through `MatrixChat`.
 pub type MatrixEngine = Engine<MatrixChat, SharedClock>;
 
 const SYNC_TOKEN: &str = "matrix:sync";
@@ -34,16 +36,23 @@ const TIMELINE_LIMIT: u32 = 500;
 /// A login revoked again this soon after logging in again is not retried.
 const RELOGIN_GRACE: Duration = Duration::from_secs(60);
 
+/// How to run the Matrix bot; `new` fills in the production defaults.
 #[derive(Clone)]
 pub struct MatrixOptions {
+    /// The `[matrix]` configuration: homeserver, bot user, credentials and key store.
     pub settings: MatrixSettings,
+    /// How often the scheduler runs; None leaves ticking to the caller (tests).
     pub tick_every: Option<Duration>,
+    /// How long one sync waits at the homeserver for new events (long polling).
     pub sync_timeout: Duration,
+    /// Outbox rows claimed (and wpbs planned) per step of a tick.
     pub batch: i64,
+    /// How long a claimed outbox row stays this process's before another may take it over.
     pub lease_secs: i64,
 }
 
 impl MatrixOptions {
+    /// The production defaults: a tick every 30 s, 30 s syncs, batches of 100 and a 120 s lease.
     pub fn new(settings: MatrixSettings) -> Self {
         Self {
             settings,
@@ -55,37 +64,57 @@ impl MatrixOptions {
     }
 }
 
+/// Why the Matrix bot could not start, or stopped running.
 #[derive(Debug, thiserror::Error)]
 pub enum MatrixError {
+    /// The homeserver failed the first sync (other than by a revoked login), or the sync task died.
     #[error("Matrix-homeserver niet bruikbaar / Matrix homeserver not usable: {0}")]
     Client(String),
+    /// Logging in or restoring the session failed: wrong password, homeserver unreachable, or a
+    /// stored session that cannot be read.
     #[error("inloggen op Matrix lukt niet / Matrix login failed: {0}")]
     Login(String),
+    /// Neither a password nor an access token is configured.
     #[error(
         "geen Matrix-wachtwoord of -toegangstoken: zet WANDELGANG_MATRIX_PASSWORD of WANDELGANG_MATRIX_ACCESS_TOKEN / no Matrix password or access token: set WANDELGANG_MATRIX_PASSWORD or WANDELGANG_MATRIX_ACCESS_TOKEN"
     )]
     NoCredentials,
+    /// No `[matrix] store` is set and the database is no SQLite file to keep the keys next to.
     #[error(
         "geen plek voor de Matrix-sleutels: de database is geen SQLite-bestand; zet [matrix] store op een map / no place for the Matrix keys: the database is not an SQLite file; set [matrix] store to a directory"
     )]
     NoStoreDir,
+    /// matrix-sdk's store directory could not be cleared, created or opened.
     #[error("Matrix-opslag {path} niet bruikbaar / Matrix store {path} not usable: {reason}")]
-    StoreDir { path: String, reason: String },
+    StoreDir {
+        /// The store directory.
+        path: String,
+        /// What went wrong with it.
+        reason: String,
+    },
     /// The homeserver no longer knows the bot's access token (`M_UNKNOWN_TOKEN`).
     #[error(
         "de homeserver kent de login van de bot niet meer (M_UNKNOWN_TOKEN) / the homeserver no longer knows the bot's login (M_UNKNOWN_TOKEN)"
     )]
     LoggedOut,
+    /// The access token was revoked and there is no password to log in again with; the message
+    /// says what to do.
     #[error(
         "het toegangstoken van {user} is ingetrokken (M_UNKNOWN_TOKEN). Maak een nieuw toegangstoken, zet het in WANDELGANG_MATRIX_ACCESS_TOKEN (of zet WANDELGANG_MATRIX_PASSWORD, dan logt de bot zelf opnieuw in) en start de bot opnieuw.\n\
          the access token of {user} was revoked (M_UNKNOWN_TOKEN). Create a new access token, put it in WANDELGANG_MATRIX_ACCESS_TOKEN (or set WANDELGANG_MATRIX_PASSWORD so the bot logs in again by itself) and start the bot again."
     )]
-    TokenRevoked { user: String },
+    TokenRevoked {
+        /// The bot's Matrix user id.
+        user: String,
+    },
+    /// The bot's own database failed (sync token, session or events already handled).
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// A started Matrix bot: the sync loop and the ticker, running until stopped or killed.
 pub struct RunningMatrixBot {
+    /// The core it runs, so callers and tests can tick it and look at its store.
     pub engine: Arc<MatrixEngine>,
     syncer: JoinHandle<MatrixError>,
     ticker: Ticker,
@@ -164,6 +193,8 @@ pub async fn run(
     }
 }
 
+/// One start: logs in (or restores the session) and syncs and ticks in the background. A
+/// revoked login is not retried here; `run` does that.
 pub async fn start(
     store: Store,
     config: Arc<Config>,

@@ -9,10 +9,12 @@ use crate::chat::input::parse_date;
 use crate::domain::klik::KlikValue;
 use crate::domain::language::Text;
 
+/// Why a message is not a command to carry out, and so what to answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     /// Not a command at all (no `!`): the text is a reflection or a post.
     NotACommand,
+    /// A `!` word that names no command (kept without the `!`).
     Unknown(String),
     /// The command was recognised but its arguments were not; shows how to use it, with the
     /// command names of each language.
@@ -101,6 +103,7 @@ Naming someone: roster id, name (in quotes when it has spaces) or @matrix-id
 Klik on a prompt: react with 👍 good, 🤔 doubt or 👎 no klik.",
 );
 
+/// Reads a `!` command from a message's text; plain text is `NotACommand`.
 pub fn parse(text: &str) -> Result<Command, ParseError> {
     let text = text.trim();
     let Some(rest) = text.strip_prefix('!') else {

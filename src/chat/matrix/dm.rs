@@ -30,12 +30,16 @@ impl Directory {
         self.index.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Records `room` as `user`'s DM, if the rooms were scanned already (a later scan finds it
+    /// anyway).
     pub fn learn(&self, user: &UserId, room: &RoomId) {
         if let Some(index) = self.lock().as_mut() {
             index.insert(user.to_owned(), room.to_owned());
         }
     }
 
+    /// Drops what the scan found, so the next lookup asks the homeserver again (e.g. after a room
+    /// creation whose outcome is unknown).
     pub fn forget_index(&self) {
         *self.lock() = None;
     }

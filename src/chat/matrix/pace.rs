@@ -13,7 +13,9 @@ use crate::app::ports::ChatError;
 /// What the homeserver limits separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// Creating a room (a new DM); Synapse's `rc_room_creation`.
     CreateRoom,
+    /// Sending a message; Synapse's `rc_message`.
     Message,
 }
 
@@ -113,6 +115,7 @@ impl Lane {
     }
 }
 
+/// Keeps the bot's requests within the homeserver's rate limits, separately for each `Action`.
 #[derive(Default)]
 pub struct Pacer {
     lanes: Mutex<HashMap<Action, Lane>>,
@@ -215,6 +218,7 @@ impl Pacer {
         })
     }
 
+    /// The counts so far for one kind of request.
     pub fn stats(&self, action: Action) -> PaceStats {
         self.with(action, |lane| lane.stats)
     }

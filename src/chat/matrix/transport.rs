@@ -31,6 +31,7 @@ use crate::store::Store;
 /// Matrix has no hard limit like Discord's; the same budget keeps messages readable.
 const MAX_CHARS: usize = DEFAULT_MAX_CHARS;
 
+/// The `Chat` port on Matrix, over a logged-in matrix-sdk client.
 pub struct MatrixChat {
     client: Client,
     store: Store,
@@ -43,6 +44,8 @@ pub struct MatrixChat {
 }
 
 impl MatrixChat {
+    /// Sends as `client`'s user, remembers DM rooms in `store` and shows times in `tz`. DM rooms
+    /// it creates are encrypted unless `with_encrypted_dms(false)`.
     pub fn new(client: Client, store: Store, clock: Arc<dyn Clock>, tz: Tz) -> Self {
         Self {
             client,
@@ -62,6 +65,7 @@ impl MatrixChat {
         self
     }
 
+    /// The logged-in client, for the sync loop, invitations and tests.
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -14,12 +14,16 @@ pub const META: &str = "nl.wandelgang";
 /// Bumped when the meaning of the references changes; older ones are then refused kindly.
 pub const META_VERSION: u64 = 1;
 
+/// Where a Matrix address points (thread addresses are read with `thread_root`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
+    /// A person, by user id (`@user:server`), reached in their DM room.
     User(String),
+    /// A team room, by room id (`!…`).
     Room(String),
 }
 
+/// The place a `matrix:` address names; None for anything else, thread addresses included.
 pub fn parse_address(address: &str) -> Option<Place> {
     let rest = address.strip_prefix(ADDRESS_PREFIX)?;
     if rest.len() < 2 || rest.chars().any(char::is_whitespace) {
@@ -37,6 +41,7 @@ pub fn parse_address(address: &str) -> Option<Place> {
     }
 }
 
+/// The address of a person, by Matrix user id.
 pub fn user_address(user_id: &str) -> String {
     format!("{ADDRESS_PREFIX}{user_id}")
 }
@@ -46,6 +51,7 @@ pub fn thread_address(root_event: &str) -> String {
     format!("{ADDRESS_PREFIX}thread:{root_event}")
 }
 
+/// The root event id of a thread address; None for any other address.
 pub fn thread_root(address: &str) -> Option<&str> {
     address
         .strip_prefix(ADDRESS_PREFIX)?
@@ -59,6 +65,7 @@ pub const KLIK_EMOJI: [(KlikValue, &str); 3] = [
     (KlikValue::GeenKlik, "👎"),
 ];
 
+/// The reactions a schoolopleider acts on an escalation with.
 pub const ESCALATION_EMOJI: [(EscalationAction, &str); 3] = [
     (EscalationAction::Acknowledge, "✋"),
     (EscalationAction::Resolve, "✅"),
@@ -71,6 +78,7 @@ fn base_emoji(key: &str) -> String {
         .collect()
 }
 
+/// The klik a reaction stands for, ignoring variation selectors and skin tones.
 pub fn klik_of(reaction: &str) -> Option<KlikValue> {
     let key = base_emoji(reaction);
     KLIK_EMOJI
@@ -79,6 +87,7 @@ pub fn klik_of(reaction: &str) -> Option<KlikValue> {
         .map(|(v, _)| *v)
 }
 
+/// The escalation action a reaction stands for, ignoring variation selectors and skin tones.
 pub fn escalation_of(reaction: &str) -> Option<EscalationAction> {
     let key = base_emoji(reaction);
     ESCALATION_EMOJI
@@ -93,20 +102,27 @@ pub enum Meta {
     /// A prompt (its outbox key), and the student its klik reactions are about when there is
     /// exactly one on this line.
     Prompt {
+        /// The prompt's outbox key.
         key: String,
+        /// The student's roster id, when the prompt is about exactly one.
         student: Option<String>,
     },
     /// A klik line of a prompt for one of several students.
     KlikLine {
+        /// The prompt's outbox key.
         key: String,
+        /// The roster id of the student this line is about.
         student: String,
     },
+    /// An escalation or a reminder of one, so reactions to it act on that escalation.
     Escalation {
+        /// The escalation's id in the store.
         id: i64,
     },
 }
 
 impl Meta {
+    /// The references as the JSON put under `META` in the message content.
     pub fn to_json(&self) -> Value {
         match self {
             Meta::Prompt { key, student } => {
