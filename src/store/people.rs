@@ -29,13 +29,13 @@ macro_rules! pairing_columns {
 /// A `people` row by column name ([`person_columns`]).
 #[derive(sqlx::FromRow)]
 pub(crate) struct PersonRow {
-    id: String,
-    school_id: String,
-    role: String,
-    name: String,
-    team_id: Option<String>,
-    chat: Option<String>,
-    language: Option<String>,
+    pub(super) id: String,
+    pub(super) school_id: String,
+    pub(super) role: String,
+    pub(super) name: String,
+    pub(super) team_id: Option<String>,
+    pub(super) chat: Option<String>,
+    pub(super) language: Option<String>,
 }
 
 impl PersonRow {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::parse_thread;
 use crate::domain::intervisie::Phase;
 use crate::domain::roster::{PersonId, Role};
+use crate::store::people::{PersonRow, person_columns};
 use crate::store::signals::value_from;
 use crate::store::{Store, StoreError, StoreResult, from_ts};
 
@@ -156,17 +157,6 @@ fn opt_ts(t: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
 }
 
 #[derive(sqlx::FromRow)]
-struct ProfileRow {
-    id: String,
-    school_id: String,
-    role: String,
-    name: String,
-    team_id: Option<String>,
-    chat: Option<String>,
-    language: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
 struct ReflectionRow {
     id: i64,
     text: String,
@@ -213,9 +203,12 @@ impl Store {
         id: &PersonId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<PersonExport>> {
-        let Some(row) = sqlx::query_as::<_, ProfileRow>(
-            "SELECT id, school_id, role, name, team_id, chat, language FROM people WHERE id = $1",
-        )
+        // The profile as stored: the language as written, not as understood.
+        let Some(row) = sqlx::query_as::<_, PersonRow>(concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people WHERE id = $1"
+        ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?
