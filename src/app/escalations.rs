@@ -16,11 +16,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let Some(actor) = self.sender(&from).await? else {
             return Err(UserError::UnknownSender.into());
         };
-        let permission = match action {
-            EscalationAction::Acknowledge => Action::AcknowledgeEscalation,
-            EscalationAction::Resolve => Action::ResolveEscalation,
-            EscalationAction::Move => Action::MarkMove,
-        };
+        let step = Step::of(action);
+        let permission = step.permission;
         // The role is checked before the id is looked up, so nobody can probe which exist.
         let own_school = Target::Escalation {
             school: actor.school.clone(),
@@ -53,35 +50,17 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             }
             Err(e) => return Err(e.into()),
         }
-        let (from_states, to): (&[EscalationStatus], _) = match action {
-            EscalationAction::Acknowledge => {
-                (&[EscalationStatus::Open], EscalationStatus::Acknowledged)
-            }
-            EscalationAction::Resolve => (
-                &[EscalationStatus::Open, EscalationStatus::Acknowledged],
-                EscalationStatus::Resolved,
-            ),
-            EscalationAction::Move => (
-                &[EscalationStatus::Open, EscalationStatus::Acknowledged],
-                EscalationStatus::Moved,
-            ),
-        };
         let now = self.clock.now();
         if self
             .store
-            .transition_escalation(id, from_states, to, &actor.id, now)
+            .transition_escalation(id, step.from, step.to, &actor.id, now)
             .await?
         {
-            let what = match action {
-                EscalationAction::Acknowledge => "escalation_acknowledged",
-                EscalationAction::Resolve => "escalation_resolved",
-                EscalationAction::Move => "escalation_moved",
-            };
             self.store
                 .audit(
                     now,
                     actor.id.as_str(),
-                    what,
+                    step.audit,
                     &escalation_subject(id),
                     Some(wpb.school.as_str()),
                     None,
@@ -95,6 +74,41 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 Ok(Reply::EscalationUpdated { id, action })
             }
             _ => Err(UserError::EscalationClosed.into()),
+        }
+    }
+}
+
+/// What an escalation action is: who may take it, from which states to which, and its name in
+/// the audit log.
+struct Step {
+    permission: Action,
+    from: &'static [EscalationStatus],
+    to: EscalationStatus,
+    audit: &'static str,
+}
+
+impl Step {
+    fn of(action: EscalationAction) -> Step {
+        use EscalationStatus::{Acknowledged, Moved, Open, Resolved};
+        match action {
+            EscalationAction::Acknowledge => Step {
+                permission: Action::AcknowledgeEscalation,
+                from: &[Open],
+                to: Acknowledged,
+                audit: "escalation_acknowledged",
+            },
+            EscalationAction::Resolve => Step {
+                permission: Action::ResolveEscalation,
+                from: &[Open, Acknowledged],
+                to: Resolved,
+                audit: "escalation_resolved",
+            },
+            EscalationAction::Move => Step {
+                permission: Action::MarkMove,
+                from: &[Open, Acknowledged],
+                to: Moved,
+                audit: "escalation_moved",
+            },
         }
     }
 }
