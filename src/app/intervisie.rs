@@ -150,34 +150,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             self.permit(&person, action, &target)?;
             let now = self.clock.now();
             let text = text.clone().unwrap_or_default();
-            let (event, reply) = match action {
-                Action::IntervisiePost => (
-                    Event::Post {
-                        author: person.id.clone(),
-                        text,
-                        at: now,
-                        author_in_team: person.team.as_ref() == Some(&thread.team),
-                    },
-                    Reply::IntervisiePosted,
-                ),
-                Action::IntervisieAdvance => (
-                    Event::Advance {
-                        by: person.id.clone(),
-                        at: now,
-                    },
-                    Reply::IntervisieAdvanced {
-                        phase: thread.phase.next().unwrap_or(Phase::Afgesloten),
-                    },
-                ),
-                _ => (
-                    Event::Takeaway {
-                        by: person.id.clone(),
-                        text,
-                        at: now,
-                    },
-                    Reply::IntervisieTakeawaySaved,
-                ),
-            };
+            let (event, reply) = thread_event(action, &person, &thread, text, now);
             let settings = self.intervisie_settings(&thread_team);
             let calendar = &self.config.school(thread_team.school.as_str()).calendar;
             let effects = thread.apply(event, &settings, &|t, n| calendar.add_school_days(t, n));
@@ -288,6 +261,44 @@ fn to_json(thread: &Thread) -> String {
         tracing::error!(thread = thread.id, %e, "intervisie thread could not be serialised");
         String::from("{}")
     })
+}
+
+/// The thread event an action of `person` is, and the reply it earns once saved.
+fn thread_event(
+    action: Action,
+    person: &Person,
+    thread: &Thread,
+    text: String,
+    now: DateTime<Utc>,
+) -> (Event, Reply) {
+    match action {
+        Action::IntervisiePost => (
+            Event::Post {
+                author: person.id.clone(),
+                text,
+                at: now,
+                author_in_team: person.team.as_ref() == Some(&thread.team),
+            },
+            Reply::IntervisiePosted,
+        ),
+        Action::IntervisieAdvance => (
+            Event::Advance {
+                by: person.id.clone(),
+                at: now,
+            },
+            Reply::IntervisieAdvanced {
+                phase: thread.phase.next().unwrap_or(Phase::Afgesloten),
+            },
+        ),
+        _ => (
+            Event::Takeaway {
+                by: person.id.clone(),
+                text,
+                at: now,
+            },
+            Reply::IntervisieTakeawaySaved,
+        ),
+    }
 }
 
 /// The outbox rows for a thread's effects (after they were applied). Team messages go to the
