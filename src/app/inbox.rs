@@ -8,15 +8,13 @@ use super::messages::Message;
 use super::ports::{Chat, Clock};
 use crate::domain::authz::Action;
 use crate::domain::reflection::Reflection;
+use crate::domain::reminder;
 use crate::domain::roster::{Person, PersonId};
 use crate::domain::schedule::DateRange;
 use crate::store::{NewOutbox, OutboxKind};
 
 pub use super::events::{EscalationAction, Inbound, ReflectionTarget, Sender};
 pub use super::outcome::{Handled, Refusal, Reply, UserError};
-
-/// How far back a plain reply may find its prompt.
-const OPEN_PROMPT_DAYS: i64 = 7;
 
 impl<C: Chat, K: Clock> Engine<C, K> {
     /// Handles one inbound event; an authorization refusal is recorded in the audit log
@@ -161,7 +159,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             },
             ReflectionTarget::LatestOpenPrompt => {
                 self.store
-                    .latest_open_prompt(&wpb.id, now - Duration::days(OPEN_PROMPT_DAYS))
+                    .latest_open_prompt(&wpb.id, now - Duration::days(reminder::OPEN_PROMPT_DAYS))
                     .await?
             }
         };

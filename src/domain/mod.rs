@@ -13,6 +13,7 @@ pub mod lean;
 pub mod pairing;
 pub mod prompts;
 pub mod reflection;
+pub mod reminder;
 pub mod retention;
 pub mod retry;
 pub mod roster;

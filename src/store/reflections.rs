@@ -110,13 +110,4 @@ impl Store {
         .map(StoredReflection::try_from)
         .collect()
     }
-
-    /// Whether the prompt sent under this outbox key has a reflection.
-    pub async fn is_answered(&self, prompt_key: &str) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT id FROM reflections WHERE prompt_key = $1 LIMIT 1")
-            .bind(prompt_key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
-    }
 }

@@ -376,6 +376,38 @@ on_both_backends! {
         assert_eq!(reminder_outcome(&store, &chat, &key).await, ("skipped".to_string(), false));
     };
 
+    no_reminder_once_the_school_switched_them_off => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        // Planned when reminders were on; the schoolopleider switches them off before it is due.
+        let reply = e.handle(Inbound::SchoolSettings { from: Sender::Chat("test:so".into()), per_week: None, reminder: Some(false) }).await;
+        assert!(reply.is_ok(), "{reply:?}");
+        run_until(&e, &clock, due, due + Duration::minutes(30), 10).await;
+        assert_eq!(reminder_outcome(&store, &chat, &key).await, ("skipped".to_string(), false));
+    };
+
+    no_reminder_of_a_prompt_a_newer_one_replaced => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 00:00"));
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        // A newer prompt goes out before the reminder: an answer now would belong to that one.
+        clock.set(due - Duration::hours(2));
+        let reply = e.handle(Inbound::AskPrompt { from: Sender::Chat("test:w0".into()) }).await;
+        assert!(reply.is_ok(), "{reply:?}");
+        e.tick().await.unwrap();
+        let prompts = chat.delivered().iter().filter(|m| matches!(m.body, Message::Prompt { .. })).count();
+        assert_eq!(prompts, 2, "the prompt asked for went out");
+        run_until(&e, &clock, due, due + Duration::minutes(30), 10).await;
+        assert_eq!(reminder_outcome(&store, &chat, &key).await, ("skipped".to_string(), false));
+    };
+
     no_reminder_in_a_holiday => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(1)).await.unwrap();

@@ -14,8 +14,10 @@ use super::REMINDER_SUFFIX;
 use crate::domain::language::Language;
 use crate::domain::lean;
 use crate::domain::prompts::{self, Catalogue, Prompt, PromptId, SelectionContext, Sent};
+use crate::domain::reminder;
 use crate::domain::roster::{Pairing, PersonId, TeamId};
 use crate::domain::schedule::{Lateness, SchoolCalendar, lateness};
+use crate::domain::school_settings;
 use crate::domain::seed::stable_seed;
 use crate::store::{
     EscalationStatus, Finish, OutboxKind, OutboxRow, OutboxStatus, RecipientContext,
@@ -98,7 +100,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         let body: Message = serde_json::from_str(body)
             .map_err(|e| EngineError::Inconsistent(format!("outbox {}: {e}", row.key)))?;
-        if let Some(reason) = self.obsolete(row, &body).await? {
+        if let Some(reason) = self.obsolete(row, &body, ctx, now).await? {
             return done(OutboxStatus::Skipped, reason);
         }
         Ok((send(body), None))
@@ -267,20 +269,25 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .map(|p| p.theme)
     }
 
-    /// Messages that lost their point while waiting: an answered prompt needs no reminder,
-    /// an acknowledged escalation no reminder either.
+    /// Messages that lost their point while waiting: a reminder whose prompt was answered,
+    /// replaced or grew too old, or whose school switched reminders off (`domain::reminder`);
+    /// an acknowledged escalation's reminder.
     async fn obsolete(
         &self,
         row: &OutboxRow,
         body: &Message,
+        ctx: &RecipientContext,
+        now: DateTime<Utc>,
     ) -> Result<Option<&'static str>, EngineError> {
         Ok(match body {
             Message::Reminder { .. } => {
                 let original = row.key.trim_end_matches(REMINDER_SUFFIX);
-                self.store
-                    .is_answered(original)
-                    .await?
-                    .then_some("al beantwoord / already answered")
+                let prompt = self.store.reminded_prompt(original).await?;
+                let on = school_settings::reminder(
+                    ctx.school.reminder,
+                    self.settings(&ctx.person).reminder,
+                );
+                reminder::moot(prompt.as_ref(), on, now).map(reminder::Moot::reason)
             }
             Message::EscalationReminder { escalation_id, .. } => {
                 let open = self
