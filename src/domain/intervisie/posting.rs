@@ -60,7 +60,8 @@ impl Thread {
     }
 
     /// A post by a team member is always recorded; what it counts as depends on the phase
-    /// and on whether the case owner wrote it. Closed threads and outsiders are refused.
+    /// and on whether the case owner wrote it. Closed threads, outsiders and empty posts
+    /// (nothing to read, yet counted as a contribution) are refused.
     pub(super) fn post(
         &mut self,
         author: PersonId,
@@ -72,6 +73,8 @@ impl Thread {
             Some(RefuseReason::Closed)
         } else if !author_in_team {
             Some(RefuseReason::NotInTeam)
+        } else if text.trim().is_empty() {
+            Some(RefuseReason::EmptyText)
         } else {
             None
         };

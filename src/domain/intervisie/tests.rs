@@ -174,6 +174,9 @@ fn transitions_table() {
         "@O; take anna 121 x => Opbrengst | refused anna NotCaseOwner",
         "@E; take owner 75 x => Ervaringen | refused owner NotTakeawayPhase",
         "@O; take owner 121 => Opbrengst | refused owner EmptyText",
+        // An empty post would count as a contribution with nothing in it.
+        "@V; post anna 30 => Vragen | refused anna EmptyText",
+        "@E; post bo 75 => Ervaringen | refused bo EmptyText",
         // The case owner leaves the team.
         "left 3 => Afgesloten | closed 1p 0posts None OwnerLeft",
         "@V; post anna 30 Wat?; left 31 => Afgesloten | closed 2p 1posts None OwnerLeft",
