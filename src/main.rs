@@ -31,11 +31,28 @@ enum Command {
         #[arg(long)]
         db: Option<PathBuf>,
     },
-    /// Speel een scenariobestand af (formaat: zie README) / run a scenario file (format: see README)
+    /// Speel een scenariobestand af en controleer zijn verwachtingen (formaat: zie README) /
+    /// run a scenario file and check its expectations (format: see README)
+    ///
+    /// Eindigt met een foutcode als een verwachting niet uitkomt. / Exits non-zero when an
+    /// expectation fails.
     Simulate {
+        /// Het scenariobestand (.toml) / the scenario file
         file: PathBuf,
+        /// SQLite-bestand voor de run (nieuw, of met --resume dat van een gestopte run) /
+        /// SQLite file for the run (new, or with --resume the one of a stopped run)
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Alleen de uitslag van de verwachtingen, geen transcript / only the verdicts, no transcript
+        #[arg(long, short)]
+        quiet: bool,
+        /// Ga verder met de gestopte run in --db / continue the stopped run in --db
+        #[arg(long, requires = "db")]
+        resume: bool,
+        /// Stop na dit moment ("YYYY-MM-DD HH:MM"), om later verder te gaan met --resume /
+        /// stop after this moment, to continue later with --resume
+        #[arg(long, value_name = "MOMENT")]
+        until: Option<String>,
     },
     /// Roosterbeheer / roster management
     Roster {
@@ -131,7 +148,20 @@ async fn run(cli: Cli) -> Result<()> {
     let config = cli.config.as_deref();
     match cli.command {
         Command::Demo { db } => scenario::demo(db).await,
-        Command::Simulate { file, db } => scenario::simulate(&file, db).await,
+        Command::Simulate {
+            file,
+            db,
+            quiet,
+            resume,
+            until,
+        } => {
+            let options = wandelgang::simulate::Options {
+                quiet,
+                resume,
+                until,
+            };
+            scenario::simulate(&file, db, &options).await
+        }
         Command::Prompts {
             command: PromptsCommand::Check { dir },
         } => prompts::check(dir.as_deref()),

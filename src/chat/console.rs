@@ -17,7 +17,18 @@ pub struct ConsoleChat {
     seen: Mutex<HashSet<String>>,
     clock: Arc<dyn Clock>,
     tz: Tz,
-    delivered: Mutex<Vec<OutboundMessage>>,
+    delivered: Mutex<Vec<Delivered>>,
+}
+
+/// A message the console printed: when, as what text, and the message itself.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    /// The clock's time when it was printed.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The text as printed, without the heading line.
+    pub text: String,
+    /// The message as the engine sent it.
+    pub message: OutboundMessage,
 }
 
 impl ConsoleChat {
@@ -33,7 +44,7 @@ impl ConsoleChat {
     }
 
     /// Messages delivered since the last call, so a scenario can answer them.
-    pub fn take_delivered(&self) -> Vec<OutboundMessage> {
+    pub fn take_delivered(&self) -> Vec<Delivered> {
         std::mem::take(&mut *self.delivered.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
@@ -47,6 +58,10 @@ impl ConsoleChat {
 #[async_trait]
 impl Chat for ConsoleChat {
     async fn send(&self, message: &OutboundMessage) -> Result<(), ChatError> {
+        // As on the real platforms: nobody to write to is nobody reached.
+        if message.to.address.is_none() {
+            return Err(ChatError::Unreachable("geen adres / no address".into()));
+        }
         if !self
             .seen
             .lock()
@@ -60,12 +75,17 @@ impl Chat for ConsoleChat {
             tz: self.tz,
             max_chars: DEFAULT_MAX_CHARS,
         };
-        let when = render::local_time(self.clock.now(), &ctx);
+        let now = self.clock.now();
+        let when = render::local_time(now, &ctx);
         let text = render::message(&message.body, &ctx);
         self.delivered
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(message.clone());
+            .push(Delivered {
+                at: now,
+                text: text.clone(),
+                message: message.clone(),
+            });
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let indented = text.replace('\n', "\n      ");
         writeln!(

@@ -4,11 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::scenario::Cast;
-use super::{RunSummary, ScenarioError, SharedConsole, Sim};
-use crate::app::Engine;
+use super::{RunSummary, ScenarioError, Sim, SimEngine};
 use crate::app::inbox::{Inbound, Refusal, UserError};
-use crate::app::ports::VirtualClock;
-use crate::chat::console::ConsoleChat;
 use crate::chat::render::{self, RenderContext};
 use crate::domain::roster::PersonId;
 use crate::store::{EscalationRow, EscalationStatus, Store};
@@ -21,10 +18,9 @@ pub(super) fn header(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) {
-    let console = &sim.console;
-    console.note(&format!("=== {title} ==="));
-    console.note(&format!("Database: {}", db_path.display()));
-    console.note(&format!(
+    sim.note(&format!("=== {title} ==="));
+    sim.note(&format!("Database: {}", db_path.display()));
+    sim.note(&format!(
         "Van {} tot {} (virtuele klok)\n",
         render::local_time(start, &sim.ctx),
         render::local_time(end, &sim.ctx)
@@ -35,7 +31,7 @@ pub(super) fn header(
 /// except the question which student is meant, which is a plain reply.
 /// The one place that reads the engine's result type.
 pub(super) async fn reply(
-    engine: &Engine<SharedConsole, VirtualClock>,
+    engine: &SimEngine,
     inbound: Inbound,
     ctx: &RenderContext,
 ) -> Result<String, ScenarioError> {
@@ -49,11 +45,8 @@ pub(super) async fn reply(
 
 /// Writes the closing table (per wpb: prompts, skipped, reflections, reminders, klik) and
 /// the escalations, and counts the prompts sent and escalations raised.
-pub(super) async fn closing_table(
-    store: &Store,
-    console: &ConsoleChat,
-    cast: &Cast,
-) -> Result<RunSummary, ScenarioError> {
+pub(super) async fn closing_table(store: &Store, sim: &Sim) -> Result<RunSummary, ScenarioError> {
+    let cast = &sim.cast;
     let counts = store.outbox_counts().await?;
     let count = |who: &str, kind: &str, status: &str| {
         counts
@@ -62,8 +55,8 @@ pub(super) async fn closing_table(
             .map(|c| c.3)
             .sum::<i64>()
     };
-    console.note("\n=== Overzicht / Summary ===");
-    console.note(&format!(
+    sim.note("\n=== Overzicht / Summary ===");
+    sim.note(&format!(
         "{:<22} {:>9} {:>10} {:>11} {:>13} {:>8}",
         "wpb", "vragen", "gemist", "reflecties", "herinneringen", "klik"
     ));
@@ -75,7 +68,7 @@ pub(super) async fn closing_table(
         prompts_sent += sent as usize;
         let reflections = store.reflections_of(&pid, false, far_past).await?.len();
         let signals = signals_as_wpb(store, &pid).await?;
-        console.note(&format!(
+        sim.note(&format!(
             "{:<22} {:>9} {:>10} {:>11} {:>13} {:>8}",
             cast.name(id),
             sent,
@@ -86,11 +79,12 @@ pub(super) async fn closing_table(
         ));
     }
     let escalations = store.escalations().await?;
-    escalation_lines(store, console, cast, &escalations).await?;
+    escalation_lines(store, sim, cast, &escalations).await?;
     Ok(RunSummary {
         database: String::new(),
         prompts_sent,
         escalations: escalations.len(),
+        ..RunSummary::default()
     })
 }
 
@@ -108,13 +102,13 @@ async fn signals_as_wpb(store: &Store, wpb: &PersonId) -> Result<usize, Scenario
 /// One line per escalation: the pairing's names and its status.
 async fn escalation_lines(
     store: &Store,
-    console: &ConsoleChat,
+    sim: &Sim,
     cast: &Cast,
     escalations: &[EscalationRow],
 ) -> Result<(), ScenarioError> {
-    console.note("\nEscalaties / escalations:");
+    sim.note("\nEscalaties / escalations:");
     if escalations.is_empty() {
-        console.note("  geen / none");
+        sim.note("  geen / none");
     }
     for e in escalations {
         let pairing = store.pairing(e.pairing.clone()).await?;
@@ -131,7 +125,7 @@ async fn escalation_lines(
             EscalationStatus::Resolved => "opgelost / resolved",
             EscalationStatus::Moved => "overplaatsing / moved",
         };
-        console.note(&format!("  #{} {who}: {status}", e.id));
+        sim.note(&format!("  #{} {who}: {status}", e.id));
     }
     Ok(())
 }

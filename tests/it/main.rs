@@ -21,6 +21,7 @@ mod matrix_synapse;
 mod privacy;
 mod prompt_now;
 mod refusals;
+mod scenarios;
 mod scheduler;
 mod schema_parity;
 mod store_conformance;
