@@ -489,134 +489,24 @@ impl Expectation {
 
     /// Whether it holds in `world`.
     pub(super) async fn evaluate(&self, world: &World<'_>) -> Result<Found, ScenarioError> {
-        let period = |s: &&Shown| s.at >= self.from && s.at <= world.now;
-        match &self.kind {
-            Kind::Message(m) => {
-                let seen: Vec<&Shown> = world
-                    .shown
-                    .iter()
-                    .filter(period)
-                    .filter(|s| s.seen_by.contains(&m.to))
-                    .filter(|s| m.kind.as_ref().is_none_or(|k| *k == s.kind))
-                    .collect();
-                Ok(match (&m.contains, &m.lacks) {
-                    (Some(text), _) => {
-                        let hit = seen.iter().find(|s| contains(&s.text, text));
-                        Found {
-                            holds: hit.is_some(),
-                            found: match hit {
-                                Some(s) => format!("gevonden in een {} om {}", s.kind, s.at),
-                                None => {
-                                    format!("{} bericht(en) gezien, geen met die tekst", seen.len())
-                                }
-                            },
-                            line: hit.map(|s| s.line).or(seen.last().map(|s| s.line)),
-                        }
-                    }
-                    (_, lacks) => {
-                        let text = lacks.as_deref().unwrap_or_default();
-                        let hit = seen.iter().find(|s| contains(&s.text, text));
-                        Found {
-                            holds: hit.is_none(),
-                            found: match hit {
-                                Some(s) => format!(
-                                    "toch gevonden in een {}: “{}”",
-                                    s.kind,
-                                    one_line(&s.text)
-                                ),
-                                None => {
-                                    format!("{} bericht(en) gezien, geen met die tekst", seen.len())
-                                }
-                            },
-                            line: hit.map(|s| s.line),
-                        }
-                    }
-                })
-            }
-            Kind::Sent(s) => {
-                let hits: Vec<&Shown> = world
-                    .shown
-                    .iter()
-                    .filter(period)
-                    .filter(|x| s.to.as_ref().is_none_or(|t| x.seen_by.contains(t)))
-                    .filter(|x| match &s.kind {
-                        Some(k) => x.kind == *k,
-                        None => x.kind != "antwoord",
-                    })
-                    .collect();
-                if s.per_day {
-                    let tz = world.config.defaults.calendar.tz;
-                    let mut per_day = std::collections::BTreeMap::new();
-                    for h in &hits {
-                        let day = h.at.with_timezone(&tz).date_naive();
-                        for reader in h
-                            .seen_by
-                            .iter()
-                            .filter(|r| s.to.as_ref().is_none_or(|t| t == *r))
-                        {
-                            *per_day.entry((reader.clone(), day)).or_insert(0) += 1;
-                        }
-                    }
-                    let worst = per_day.iter().max_by_key(|(_, n)| **n);
-                    return Ok(Found {
-                        holds: per_day.values().all(|n| s.count.holds(*n)),
-                        found: match worst {
-                            Some(((who, day), n)) => {
-                                format!("de drukste dag: {n} aan {} op {day}", world.cast.name(who))
-                            }
-                            None => "geen enkele".into(),
-                        },
-                        line: hits.last().map(|h| h.line),
-                    });
-                }
-                Ok(Found {
-                    holds: s.count.holds(hits.len()),
-                    found: format!("{} gevonden", hits.len()),
-                    line: hits.last().map(|h| h.line),
-                })
-            }
-            Kind::Nothing(n) => {
-                let first = world
-                    .shown
-                    .iter()
-                    .filter(period)
-                    .find(|x| x.kind != "antwoord" && x.seen_by.contains(&n.to));
-                Ok(Found {
-                    holds: first.is_none(),
-                    found: match first {
-                        Some(x) => format!("een {} om {}: “{}”", x.kind, x.at, one_line(&x.text)),
-                        None => "niets".into(),
-                    },
-                    line: first.map(|x| x.line),
-                })
-            }
-            Kind::InHours(h) => {
-                let outside = world
-                    .shown
-                    .iter()
-                    .filter(period)
-                    .filter(|x| x.kind == h.kind)
-                    .filter(|x| h.to.as_ref().is_none_or(|t| x.seen_by.contains(t)))
-                    .find(|x| !in_hours(x, world));
-                Ok(Found {
-                    holds: outside.is_none(),
-                    found: match outside {
-                        Some(x) => {
-                            format!("een {} aan {} om {}", x.kind, x.seen_by.join(", "), x.at)
-                        }
-                        None => "alles binnen werktijd".into(),
-                    },
-                    line: outside.map(|x| x.line),
-                })
-            }
+        let in_period: Vec<&Shown> = world
+            .shown
+            .iter()
+            .filter(|s| s.at >= self.from && s.at <= world.now)
+            .collect();
+        Ok(match &self.kind {
+            Kind::Message(m) => message_found(m, &in_period),
+            Kind::Sent(s) => sent_found(s, &in_period, world),
+            Kind::Nothing(n) => nothing_found(n, &in_period),
+            Kind::InHours(h) => in_hours_found(h, &in_period, world),
             Kind::Escalation(e) => {
                 let mine = escalations_of(world, Some(&e.wpb), e.student.as_deref(), None).await?;
-                let newest = mine.last().map(|s| status_word(*s));
-                Ok(Found {
-                    holds: newest.unwrap_or("geen") == e.status,
-                    found: format!("status {}", newest.unwrap_or("geen")),
+                let newest = mine.last().map_or("geen", |s| status_word(*s));
+                Found {
+                    holds: newest == e.status,
+                    found: format!("status {newest}"),
                     line: None,
-                })
+                }
             }
             Kind::Escalations(e) => {
                 let n = escalations_of(
@@ -627,21 +517,125 @@ impl Expectation {
                 )
                 .await?
                 .len();
-                Ok(Found {
-                    holds: e.count.holds(n),
-                    found: format!("{n} gevonden"),
-                    line: None,
-                })
+                counted(&e.count, n)
             }
-            Kind::Stored(s) => {
-                let n = stored(world, s).await?;
-                Ok(Found {
-                    holds: s.count.holds(n),
-                    found: format!("{n} gevonden"),
-                    line: None,
-                })
+            Kind::Stored(s) => counted(&s.count, stored(world, s).await?),
+        })
+    }
+}
+
+/// A count that must match, as found.
+fn counted(count: &Count, n: usize) -> Found {
+    Found {
+        holds: count.holds(n),
+        found: format!("{n} gevonden"),
+        line: None,
+    }
+}
+
+/// `message`: what the person saw in the period, searched for the text.
+fn message_found(m: &MessageCheck, in_period: &[&Shown]) -> Found {
+    let seen: Vec<&Shown> = in_period
+        .iter()
+        .copied()
+        .filter(|s| s.seen_by.contains(&m.to))
+        .filter(|s| m.kind.as_ref().is_none_or(|k| *k == s.kind))
+        .collect();
+    let none = || format!("{} bericht(en) gezien, geen met die tekst", seen.len());
+    match (&m.contains, &m.lacks) {
+        (Some(text), _) => {
+            let hit = seen.iter().find(|s| contains(&s.text, text));
+            Found {
+                holds: hit.is_some(),
+                found: hit.map_or_else(none, |s| format!("gevonden in een {} om {}", s.kind, s.at)),
+                line: hit.or(seen.last()).map(|s| s.line),
             }
         }
+        (_, lacks) => {
+            let text = lacks.as_deref().unwrap_or_default();
+            let hit = seen.iter().find(|s| contains(&s.text, text));
+            Found {
+                holds: hit.is_none(),
+                found: hit.map_or_else(none, |s| {
+                    format!("toch gevonden in een {}: “{}”", s.kind, one_line(&s.text))
+                }),
+                line: hit.map(|s| s.line),
+            }
+        }
+    }
+}
+
+/// `sent`: the messages of the kind (every kind but replies when none is named) to the person
+/// (anyone when none is named), counted over the period or per person per day.
+fn sent_found(s: &SentCheck, in_period: &[&Shown], world: &World<'_>) -> Found {
+    let hits: Vec<&Shown> = in_period
+        .iter()
+        .copied()
+        .filter(|x| s.to.as_ref().is_none_or(|t| x.seen_by.contains(t)))
+        .filter(|x| match &s.kind {
+            Some(k) => x.kind == *k,
+            None => x.kind != "antwoord",
+        })
+        .collect();
+    let line = hits.last().map(|h| h.line);
+    if !s.per_day {
+        return Found {
+            line,
+            ..counted(&s.count, hits.len())
+        };
+    }
+    let tz = world.config.defaults.calendar.tz;
+    let mut per_day = std::collections::BTreeMap::new();
+    for h in &hits {
+        let day = h.at.with_timezone(&tz).date_naive();
+        let readers = h
+            .seen_by
+            .iter()
+            .filter(|r| s.to.as_ref().is_none_or(|t| t == *r));
+        for reader in readers {
+            *per_day.entry((reader.clone(), day)).or_insert(0) += 1;
+        }
+    }
+    let worst = per_day.iter().max_by_key(|(_, n)| **n);
+    Found {
+        holds: per_day.values().all(|n| s.count.holds(*n)),
+        found: worst.map_or_else(
+            || "geen enkele".into(),
+            |((who, day), n)| format!("de drukste dag: {n} aan {} op {day}", world.cast.name(who)),
+        ),
+        line,
+    }
+}
+
+/// `nothing`: the first message to the person in the period, if any.
+fn nothing_found(n: &NothingCheck, in_period: &[&Shown]) -> Found {
+    let first = in_period
+        .iter()
+        .find(|x| x.kind != "antwoord" && x.seen_by.contains(&n.to));
+    Found {
+        holds: first.is_none(),
+        found: first.map_or_else(
+            || "niets".into(),
+            |x| format!("een {} om {}: “{}”", x.kind, x.at, one_line(&x.text)),
+        ),
+        line: first.map(|x| x.line),
+    }
+}
+
+/// `in_hours`: the first message of the kind that arrived outside its reader's window.
+fn in_hours_found(h: &InHoursCheck, in_period: &[&Shown], world: &World<'_>) -> Found {
+    let outside = in_period
+        .iter()
+        .filter(|x| x.kind == h.kind)
+        .filter(|x| h.to.as_ref().is_none_or(|t| x.seen_by.contains(t)))
+        .find(|x| !in_hours(x, world));
+    Found {
+        holds: outside.is_none(),
+        found: outside.map_or_else(
+            || "alles binnen werktijd".into(),
+            |x| format!("een {} aan {} om {}", x.kind, x.seen_by.join(", "), x.at),
+        ),
+        line: outside.map(|x| x.line),
     }
 }
 

@@ -122,7 +122,7 @@ pub async fn run(
     } = scenario::load(text, file)?;
     let tz: Tz = config.defaults.calendar.tz;
     let cast = Arc::new(Cast::new(&roster, config.defaults.language));
-    let (start, end, stop) = timeline(&scenario, tz, options, file)?;
+    let Timeline { start, end, stop } = timeline(&scenario, tz, options, file)?;
     let dir = Path::new(file)
         .parent()
         .map(Path::to_path_buf)
@@ -220,6 +220,14 @@ pub async fn run(
     Ok(summary)
 }
 
+/// A run's span on the clock.
+struct Timeline {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// The `--until` moment the run stops after, if any.
+    stop: Option<DateTime<Utc>>,
+}
+
 /// The run's start and end (both at local midnight, so a run over a DST change is still
 /// whole days long) and the `--until` moment it stops after, if any.
 fn timeline(
@@ -227,7 +235,7 @@ fn timeline(
     tz: Tz,
     options: &Options,
     file: &str,
-) -> Result<(DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>), ScenarioError> {
+) -> Result<Timeline, ScenarioError> {
     let midnight = |day: chrono::NaiveDate| {
         day.and_hms_opt(0, 0, 0)
             .and_then(|t| local(tz, t))
@@ -244,7 +252,7 @@ fn timeline(
         })?),
         None => None,
     };
-    Ok((start, end, stop))
+    Ok(Timeline { start, end, stop })
 }
 
 /// Opens (and migrates) the SQLite file at `url`.

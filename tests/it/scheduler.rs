@@ -311,13 +311,24 @@ on_both_backends! {
     };
 }
 
-/// Ticks until w0's first prompt is out; returns its reminder's key and due time.
-async fn first_prompt_with_reminder(
-    store: &Store,
-    chat: &RecordingChat,
-    clock: &VirtualClock,
-    e: &crate::support::TestEngine,
-) -> (String, DateTime<Utc>) {
+/// One wpb on a fresh engine, ticked until their first prompt is out.
+struct FirstPrompt {
+    store: Store,
+    chat: RecordingChat,
+    clock: VirtualClock,
+    e: crate::support::TestEngine,
+    /// The key of the prompt's planned reminder.
+    key: String,
+    /// When that reminder is due.
+    due: DateTime<Utc>,
+}
+
+async fn first_prompt_with_reminder(db: &TestDb) -> FirstPrompt {
+    let store = db.store().await;
+    store.import_roster(&roster(1)).await.unwrap();
+    let clock = VirtualClock::new(at("2026-10-05 00:00"));
+    let chat = RecordingChat::new();
+    let e = engine(store.clone(), chat.clone(), clock.clone());
     let mut t = at("2026-10-05 00:00");
     while !chat
         .delivered()
@@ -333,7 +344,15 @@ async fn first_prompt_with_reminder(
             .fetch_one(store.pool())
             .await
             .expect("a reminder is planned after the prompt");
-    (key, DateTime::from_timestamp(due, 0).unwrap())
+    let due = DateTime::from_timestamp(due, 0).unwrap();
+    FirstPrompt {
+        store,
+        chat,
+        clock,
+        e,
+        key,
+        due,
+    }
 }
 
 async fn reminder_outcome(store: &Store, chat: &RecordingChat, key: &str) -> (String, bool) {
@@ -347,12 +366,7 @@ async fn reminder_outcome(store: &Store, chat: &RecordingChat, key: &str) -> (St
 
 on_both_backends! {
     no_reminder_after_the_last_pairing_ended => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 00:00"));
-        let chat = RecordingChat::new();
-        let e = engine(store.clone(), chat.clone(), clock.clone());
-        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        let FirstPrompt { store, chat, clock, e, key, due } = first_prompt_with_reminder(&db).await;
         // The schoolopleider ends the pairing today; the reminder falls on a later day.
         let reply = e.handle(Inbound::Unpair { from: Sender::Chat("test:so".into()), wpb: pid("w0"), student: pid("s0"), end: None }).await;
         assert!(reply.is_ok(), "{reply:?}");
@@ -363,12 +377,7 @@ on_both_backends! {
     };
 
     no_reminder_during_a_pause => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 00:00"));
-        let chat = RecordingChat::new();
-        let e = engine(store.clone(), chat.clone(), clock.clone());
-        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        let FirstPrompt { store, chat, clock, e, key, due } = first_prompt_with_reminder(&db).await;
         let until = due.with_timezone(&Amsterdam).date_naive();
         let reply = e.handle(Inbound::Pause { from: Sender::Chat("test:w0".into()), until }).await;
         assert!(reply.is_ok(), "{reply:?}");
@@ -377,12 +386,7 @@ on_both_backends! {
     };
 
     no_reminder_once_the_school_switched_them_off => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 00:00"));
-        let chat = RecordingChat::new();
-        let e = engine(store.clone(), chat.clone(), clock.clone());
-        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        let FirstPrompt { store, chat, clock, e, key, due } = first_prompt_with_reminder(&db).await;
         // Planned when reminders were on; the schoolopleider switches them off before it is due.
         let reply = e.handle(Inbound::SchoolSettings { from: Sender::Chat("test:so".into()), per_week: None, reminder: Some(false) }).await;
         assert!(reply.is_ok(), "{reply:?}");
@@ -391,12 +395,7 @@ on_both_backends! {
     };
 
     no_reminder_of_a_prompt_a_newer_one_replaced => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 00:00"));
-        let chat = RecordingChat::new();
-        let e = engine(store.clone(), chat.clone(), clock.clone());
-        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        let FirstPrompt { store, chat, clock, e, key, due } = first_prompt_with_reminder(&db).await;
         // A newer prompt goes out before the reminder: an answer now would belong to that one.
         clock.set(due - Duration::hours(2));
         let reply = e.handle(Inbound::AskPrompt { from: Sender::Chat("test:w0".into()) }).await;
@@ -409,12 +408,7 @@ on_both_backends! {
     };
 
     no_reminder_in_a_holiday => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 00:00"));
-        let chat = RecordingChat::new();
-        let e = engine(store.clone(), chat.clone(), clock.clone());
-        let (key, due) = first_prompt_with_reminder(&store, &chat, &clock, &e).await;
+        let FirstPrompt { store, chat, clock, key, due, .. } = first_prompt_with_reminder(&db).await;
         // The bot restarts with a holiday on the reminder's day, and ticks right on its time.
         let day = due.with_timezone(&Amsterdam).date_naive();
         let toml = format!("[defaults]\nholidays = [{{ name = \"herfst\", start = \"{day}\", end = \"{day}\" }}]\n");
