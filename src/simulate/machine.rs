@@ -105,7 +105,13 @@ pub(super) fn kind_word(m: &Message) -> &'static str {
         Message::EscalationReminder { .. } => "escalatie-herinnering",
         Message::WpbEscalationNotice { .. } => "melding",
         Message::Unreachable { .. } => "onbereikbaar",
-        _ => "intervisie",
+        // Named one by one, so a new kind of message has to be given a word here.
+        Message::IntervisiePhase { .. }
+        | Message::IntervisieReminder { .. }
+        | Message::IntervisieHint { .. }
+        | Message::IntervisiePointer { .. }
+        | Message::IntervisieCall { .. }
+        | Message::IntervisieClosed { .. } => "intervisie",
     }
 }
 
@@ -165,22 +171,17 @@ impl Sim {
         drop(engine);
         let now = self.clock_now();
         let until = self.machine().crash_until.take();
+        let then = match until {
+            Some(u) => format!("bot offline tot {}", render::local_time(u, &self.ctx)),
+            None => "nieuwe start op dezelfde database".into(),
+        };
+        self.note(&format!(
+            "[{}] 💥 crash midden in een tick (bericht verstuurd, uitkomst niet vastgelegd); {then}",
+            render::local_time(now, &self.ctx)
+        ));
         match until {
-            Some(u) => {
-                self.note(&format!(
-                    "[{}] 💥 crash midden in een tick (bericht verstuurd, uitkomst niet vastgelegd); bot offline tot {}",
-                    render::local_time(now, &self.ctx),
-                    render::local_time(u, &self.ctx)
-                ));
-                self.machine().down_until = Some(u);
-            }
-            None => {
-                self.note(&format!(
-                    "[{}] 💥 crash midden in een tick (bericht verstuurd, uitkomst niet vastgelegd); nieuwe start op dezelfde database",
-                    render::local_time(now, &self.ctx)
-                ));
-                self.restart().await?;
-            }
+            Some(u) => self.machine().down_until = Some(u),
+            None => self.restart().await?,
         }
         Ok(())
     }
