@@ -6,6 +6,7 @@
 //! `store` and `chat` are the adapters.
 
 pub mod app;
+pub mod chart;
 pub mod chat;
 pub mod cli;
 pub mod config;

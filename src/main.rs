@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use wandelgang::cli::{self, bot, privacy, prompts, roster, scenario};
+use wandelgang::cli::{self, bot, privacy, prompts, report, roster, scenario};
 use wandelgang::telemetry;
 
 #[derive(Parser)]
@@ -91,6 +91,23 @@ enum Command {
     },
     /// Toon het auditlog / show the audit log
     Audit,
+    /// De cijfers van het weekoverzicht voor een overleg, als .png, .csv of .html /
+    /// the weekly digest's figures for a meeting, as .png, .csv or .html
+    ///
+    /// Dezelfde cijfers als /overzicht: per team en school, klik per week (met "< 3" waar te
+    /// weinig studenten achter een cijfer zitten), respons, stille koppelingen en wpb's. /
+    /// The same figures as /overzicht.
+    Report {
+        /// Id van de school (uit het rooster) / the school's id (from the roster)
+        #[arg(long)]
+        school: String,
+        /// Hoeveel schoolweken terug, 1 tot 52 / how many school weeks back, 1 to 52
+        #[arg(long, default_value_t = 10)]
+        weeks: u32,
+        /// Het bestand; de extensie kiest het formaat (.png, .csv, .html) / the file; its extension picks the format
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Bewaartermijnen / retention
     Retention {
         #[command(subcommand)]
@@ -182,5 +199,8 @@ async fn run(cli: Cli) -> Result<()> {
             command: RosterCommand::Show,
         } => roster::show(config).await,
         Command::Audit => privacy::audit(config).await,
+        Command::Report { school, weeks, out } => {
+            report::report(config, &school, Some(weeks), &out).await
+        }
     }
 }

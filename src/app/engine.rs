@@ -46,6 +46,8 @@ pub struct Engine<C: Chat, K: Clock> {
     /// Per team, the local day this process last looked at its scheduled intervisie call.
     pub(crate) intervisie_calls_seen:
         std::sync::Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
+    /// Per school, the Monday of the week whose digests this process has already enqueued.
+    pub(crate) digests_seen: std::sync::Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
 }
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -73,6 +75,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             lease_secs: 120,
             daily_jobs_done: std::sync::Mutex::new(None),
             intervisie_calls_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+            digests_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 

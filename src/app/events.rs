@@ -161,8 +161,22 @@ pub enum Inbound {
         /// Who sent it; looked up in the roster before anything else.
         from: Sender,
     },
-    /// `/overzicht`
+    /// `/overzicht [weken]`: the school's figures over the last school weeks, with a chart.
     SchoolOverview {
+        /// Who sent it; looked up in the roster before anything else.
+        from: Sender,
+        /// How many school weeks; the digest's ten when `None`.
+        weeks: Option<u32>,
+    },
+    /// `/weekoverzicht aan|uit`: the sender's own weekly digest on or off.
+    SwitchDigest {
+        /// Who sent it; looked up in the roster before anything else.
+        from: Sender,
+        /// On (`true`) or off.
+        on: bool,
+    },
+    /// `/terugblik`: the wpb's own reflections and klik, only for them.
+    Terugblik {
         /// Who sent it; looked up in the roster before anything else.
         from: Sender,
     },

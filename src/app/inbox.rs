@@ -93,7 +93,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             Inbound::ExportOwn { from } => self.export_own(from).await,
             Inbound::ForgetSelf { from, confirm } => self.forget_self(from, confirm).await,
             Inbound::AskPrompt { from } => self.ask_prompt(from).await,
-            Inbound::SchoolOverview { from } => self.school_overview(from).await,
+            Inbound::SchoolOverview { from, weeks } => self.school_overview(from, weeks).await,
+            Inbound::SwitchDigest { from, on } => self.switch_digest(from, on).await,
+            Inbound::Terugblik { from } => self.terugblik_now(from).await,
             Inbound::SchoolSettings {
                 from,
                 per_week,

@@ -1,8 +1,9 @@
 //! Use-cases for managing: a wpb's own rhythm, and for a schoolopleider their school's
 //! pairings, escalation list, overview and settings. Every one passes through `permit`.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
+use super::digest::DIGEST_WEEKS;
 use super::engine::{Engine, EngineError};
 use super::inbox::{Handled, Refusal, Reply, Sender, UserError};
 use super::ports::{Chat, Clock};
@@ -12,9 +13,6 @@ use crate::domain::roster::{Pairing, Person, PersonId};
 use crate::domain::schedule::Cadence;
 use crate::domain::{school_settings, school_year};
 use crate::store::{SchoolOverrides, StoreError};
-
-/// The school's overview looks back this many weeks.
-pub const OVERVIEW_WEEKS: i64 = 4;
 
 // The rule lives in the domain; this path is kept for its callers.
 pub use crate::domain::school_year::school_year_end;
@@ -175,15 +173,28 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         Ok(Reply::Escalations(list))
     }
 
-    /// `/overzicht`: the school's figures over the last weeks; counts only.
-    pub(crate) async fn school_overview(&self, from: Sender) -> Handled {
+    /// `/overzicht [weken]`: the school's figures over the last school weeks, up to today.
+    pub(crate) async fn school_overview(&self, from: Sender, weeks: Option<u32>) -> Handled {
         let actor = self.actor_for_school(&from, Action::SchoolOverview).await?;
-        let since = self.clock.now() - Duration::weeks(OVERVIEW_WEEKS);
-        let counts = self.store.overview_counts(&actor.school, since).await?;
-        Ok(Reply::Overview {
-            weeks: OVERVIEW_WEEKS as u32,
-            counts,
-        })
+        let today = self.settings(&actor).calendar.local_date(self.clock.now());
+        let weeks = weeks.map_or(DIGEST_WEEKS, |w| w as usize);
+        let figures = self
+            .school_figures(&actor.school, today, today, weeks)
+            .await?
+            .ok_or_else(|| {
+                EngineError::Inconsistent(format!("school {} not stored", actor.school))
+            })?;
+        Ok(Reply::Overview(Box::new(figures)))
+    }
+
+    /// `/weekoverzicht aan|uit`: the sender's own weekly digest.
+    pub(crate) async fn switch_digest(&self, from: Sender, on: bool) -> Handled {
+        let actor = self.actor_for_own(&from, Action::SwitchDigest).await?;
+        self.store.set_digest_off(&actor.id, !on).await?;
+        if on {
+            self.digest_unseen(&actor.school);
+        }
+        Ok(Reply::DigestSwitched { on })
     }
 
     /// `/instellingen`: shows the school's effective cadence and reminder; with a value,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::digest::DigestFigures;
 use crate::domain::escalation::Trigger;
 use crate::domain::intervisie::Phase;
 use crate::domain::klik::{KlikValue, SignalSource};
@@ -139,6 +140,10 @@ pub enum Message {
         /// The team's name.
         team: String,
     },
+    /// To a schoolopleider: the weekly digest of their school, with its chart.
+    Digest(Box<DigestFigures>),
+    /// To a wpb: their own reflections and klik over a placement, with one closing question.
+    Terugblik(Box<Terugblik>),
     /// To the team channel: the thread closed, with a short summary.
     IntervisieClosed {
         /// The thread's id.
@@ -200,11 +205,33 @@ pub struct TimelineEntry {
     pub value: KlikValue,
 }
 
-/// A reflection the wpb chose to share.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A reflection the wpb chose to share (or, in their terugblik, one of their own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedReflection {
     /// When it was written.
     pub at: DateTime<Utc>,
     /// Its text.
     pub text: String,
+}
+
+/// A wpb's own look back: only their reflections and their own klik, never a student's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terugblik {
+    /// The first day it covers (the earliest placement's start).
+    pub from: NaiveDate,
+    /// The last day it covers.
+    pub until: NaiveDate,
+    /// Their reflections, oldest first.
+    pub reflections: Vec<SharedReflection>,
+    /// Per student, the wpb's own klik signals, oldest first.
+    pub klik: Vec<StudentKlik>,
+}
+
+/// The wpb's own klik about one student.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentKlik {
+    /// The student's name.
+    pub student: String,
+    /// The wpb's signals about them, oldest first.
+    pub signals: Vec<(NaiveDate, KlikValue)>,
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 mod addressing;
+pub mod digest;
 pub mod engine;
 pub mod escalations;
 pub mod events;

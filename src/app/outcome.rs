@@ -6,16 +6,17 @@ use chrono::NaiveDate;
 
 use super::engine::EngineError;
 use super::inbox::EscalationAction;
+use super::messages::Terugblik;
 use crate::domain::addressing::NamingError;
 use crate::domain::authz::Denied;
+use crate::domain::digest::DigestFigures;
 use crate::domain::intervisie::{Phase, RefuseReason};
 use crate::domain::klik::{KlikError, KlikValue};
 use crate::domain::language::Language;
 use crate::domain::reflection::ReflectionError;
 use crate::domain::roster::RosterConflict;
 use crate::store::{
-    AuditEntry, ForgetReport, ImportSummary, OpenEscalation, OverviewCounts, RetentionReport,
-    StoreError,
+    AuditEntry, ForgetReport, ImportSummary, OpenEscalation, RetentionReport, StoreError,
 };
 
 /// What the sender is told when the event was taken.
@@ -119,13 +120,15 @@ pub enum Reply {
     },
     /// The school's open and acknowledged escalations.
     Escalations(Vec<OpenEscalation>),
-    /// The school's figures over the last `weeks` weeks.
-    Overview {
-        /// How many weeks the figures look back.
-        weeks: u32,
-        /// The figures: counts only, no names or text.
-        counts: OverviewCounts,
+    /// The school's figures over the last school weeks, as the weekly digest shows them.
+    Overview(Box<DigestFigures>),
+    /// The sender's weekly digest is now on (`true`) or off.
+    DigestSwitched {
+        /// On or off.
+        on: bool,
     },
+    /// The wpb's own look back.
+    Terugblik(Box<Terugblik>),
     /// The school's effective settings (after a change when `changed`).
     SchoolSettings {
         /// Prompts a week for the school's wpbs who have no rhythm of their own.
@@ -172,6 +175,8 @@ pub enum UserError {
     Klik(KlikError),
     /// No pairing is running.
     NoActivePairing,
+    /// A terugblik needs a placement that has started.
+    NoPlacementYet,
     /// The sender's own pairing ended on `end`; none is running now.
     PairingEnded {
         /// The last day of the sender's most recent pairing.
@@ -237,6 +242,10 @@ impl crate::domain::language::Localize for UserError {
             UserError::NoActivePairing => Text::new(
                 "Er loopt nu geen koppeling.",
                 "There is no active pairing right now.",
+            ),
+            UserError::NoPlacementYet => Text::new(
+                "Een terugblik kan zodra je eerste koppeling begonnen is.",
+                "A look back is possible once your first pairing has started.",
             ),
             UserError::PairingEnded { end } => {
                 let date = end.format("%d-%m-%Y");

@@ -72,11 +72,17 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         dry_run: bool,
     ) -> Result<ForgetReport, Refusal> {
         let now = self.clock.now();
-        Ok(self
+        let school = self.store.person(id).await?.map(|p| p.school);
+        let report = self
             .store
             .forget_person(id, now, actor, dry_run, self.config.admin_chat.as_deref())
             .await?
-            .ok_or(UserError::PersonNotFound)?)
+            .ok_or(UserError::PersonNotFound)?;
+        // The school's unsent digests went with the person: made again without them.
+        if let (Some(school), false) = (school, dry_run) {
+            self.digest_unseen(&school);
+        }
+        Ok(report)
     }
 
     /// Each school's retention settings, from the configuration.

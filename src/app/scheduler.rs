@@ -94,6 +94,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         // The teams' scheduled calls for a case wait for each school's working window (which
         // the once-a-day jobs may run outside of), so they are looked at on every tick.
         self.intervisie_calls(now).await?;
+        self.weekly_digests(now).await?;
+        self.ending_terugblikken(now).await?;
         loop {
             let step = self.deliver_batch(now).await?;
             let had_work = !step.is_idle();

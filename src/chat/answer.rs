@@ -5,8 +5,10 @@
 //! always to the asker alone (ephemeral on Discord, the DM or the same room on Matrix).
 
 use super::command::{Command, ReadPerson, inbound};
+use super::pictures;
 use super::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::app::inbox::{Handled, Inbound, Refusal, Reply, Sender};
+use crate::app::messages::Message;
 use crate::app::ports::Inbox;
 use crate::domain::language::{Language, Text};
 use crate::store::StoreError;
@@ -43,6 +45,20 @@ pub struct Attachment {
     pub description: String,
     /// The contents.
     pub bytes: Vec<u8>,
+    /// For a PNG picture its width and height in pixels; `None` for the JSON export.
+    pub image: Option<(u32, u32)>,
+}
+
+impl Attachment {
+    /// A picture as an attachment, its text alternative as the description.
+    pub fn picture(p: super::pictures::MessagePicture) -> Self {
+        Attachment {
+            name: p.file_name,
+            description: p.alt,
+            image: Some((p.picture.width, p.picture.height)),
+            bytes: p.picture.png,
+        }
+    }
 }
 
 /// A next step offered with an answer.
@@ -178,13 +194,21 @@ pub fn parts(handled: Handled, ctx: &RenderContext, surface: &Surface) -> Answer
         },
         Ok(reply) => {
             let mut answer = Answer::text(render::reply(&reply, ctx));
-            if let Reply::Exported { file_name, json } = reply {
-                answer.file = Some(Attachment {
+            answer.file = match reply {
+                Reply::Exported { file_name, json } => Some(Attachment {
                     name: file_name,
                     description: EXPORT_DESCRIPTION.get(ctx.language).to_string(),
                     bytes: json.into_bytes(),
-                });
-            }
+                    image: None,
+                }),
+                Reply::Overview(figures) => {
+                    pictures::of_message(&Message::Digest(figures), ctx).map(Attachment::picture)
+                }
+                Reply::Terugblik(t) => {
+                    pictures::of_message(&Message::Terugblik(t), ctx).map(Attachment::picture)
+                }
+                _ => None,
+            };
             answer
         }
         Err(Refusal::User(e)) => Answer::text(render::user_error(&e, ctx)),

@@ -95,8 +95,18 @@ pub enum Command {
     },
     /// The school's open escalations.
     Escalations,
-    /// The school in figures.
-    Overview,
+    /// The school in figures, over this many school weeks (else the digest's ten).
+    Overview {
+        /// School weeks, 1 to 52.
+        weeks: Option<u32>,
+    },
+    /// The sender's own weekly digest on or off.
+    WeeklyDigest {
+        /// On or off.
+        on: bool,
+    },
+    /// The wpb's own look back.
+    Terugblik,
     /// The school's settings; with values, a change.
     Settings {
         /// Prompts per week.
@@ -189,7 +199,9 @@ pub async fn inbound(
             }
         }
         Command::Escalations => Inbound::ListEscalations { from },
-        Command::Overview => Inbound::SchoolOverview { from },
+        Command::Overview { weeks } => Inbound::SchoolOverview { from, weeks },
+        Command::WeeklyDigest { on } => Inbound::SwitchDigest { from, on },
+        Command::Terugblik => Inbound::Terugblik { from },
         Command::Settings { per_week, reminder } => Inbound::SchoolSettings {
             from,
             per_week,

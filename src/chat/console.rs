@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use super::pictures;
 use super::render::{self, DEFAULT_MAX_CHARS, RenderContext};
 use crate::app::messages::OutboundMessage;
 use crate::app::ports::{Chat, ChatError, Clock};
@@ -18,6 +19,7 @@ pub struct ConsoleChat {
     clock: Arc<dyn Clock>,
     tz: Tz,
     delivered: Mutex<Vec<Delivered>>,
+    pictures: Option<std::path::PathBuf>,
 }
 
 /// A message the console printed: when, as what text, and the message itself.
@@ -40,7 +42,39 @@ impl ConsoleChat {
             clock,
             tz,
             delivered: Mutex::new(Vec::new()),
+            pictures: None,
         }
+    }
+
+    /// Writes the pictures messages carry into `dir` (beside the database), one file per
+    /// message and recipient; without it they are only named in the transcript. The
+    /// transcript names the file, not the folder, so it reads the same on every machine.
+    pub fn with_pictures(mut self, dir: std::path::PathBuf) -> Self {
+        self.pictures = Some(dir);
+        self
+    }
+
+    /// Writes a message's picture, if it has one, and returns the transcript line naming it.
+    fn picture_line(&self, message: &OutboundMessage, ctx: &RenderContext) -> Option<String> {
+        let picture = pictures::of_message(&message.body, ctx)?;
+        let stem = picture.file_name.trim_end_matches(".png");
+        let name = format!("{stem}-{}.png", message.to.person);
+        let saved = match &self.pictures {
+            Some(dir) => match std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join(&name), &picture.picture.png))
+            {
+                Ok(()) => name,
+                Err(e) => {
+                    tracing::warn!(%e, file = %name, "could not write a picture");
+                    format!("{name} (niet geschreven / not written: {e})")
+                }
+            },
+            None => name,
+        };
+        Some(format!(
+            "🖼 {saved} ({}×{}): {}",
+            picture.picture.width, picture.picture.height, picture.alt
+        ))
     }
 
     /// Messages delivered since the last call, so a scenario can answer them.
@@ -77,7 +111,10 @@ impl Chat for ConsoleChat {
         };
         let now = self.clock.now();
         let when = render::local_time(now, &ctx);
-        let text = render::message(&message.body, &ctx);
+        let mut text = render::message(&message.body, &ctx);
+        if let Some(line) = self.picture_line(message, &ctx) {
+            text = format!("{text}\n{line}");
+        }
         self.delivered
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -6,6 +6,7 @@ pub mod console;
 pub mod discord;
 pub mod input;
 pub mod matrix;
+pub mod pictures;
 #[cfg(any(test, feature = "testing"))]
 pub mod recording;
 pub mod render;

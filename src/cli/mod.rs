@@ -7,6 +7,7 @@
 pub mod bot;
 pub mod privacy;
 pub mod prompts;
+pub mod report;
 pub mod roster;
 pub mod scenario;
 
@@ -82,6 +83,11 @@ pub async fn migrate(config: Option<&Path>) -> Result<()> {
 /// A person id from the command line.
 pub fn person_id(raw: &str) -> Result<PersonId> {
     PersonId::parse(raw).map_err(|e| anyhow!("{e}"))
+}
+
+/// A school id as typed on the command line.
+pub fn school_id(raw: &str) -> Result<SchoolId> {
+    SchoolId::parse(raw).map_err(|e| anyhow!("{e}"))
 }
 
 /// What `roster show` and `run` say about a school without a schoolopleider.

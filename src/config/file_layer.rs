@@ -11,7 +11,7 @@ use crate::domain::schedule::{DateRange, REMINDER_AFTER_HOURS};
 use super::error::ConfigError;
 use super::keys::KeyPath;
 use super::layers::{CheckContext, Layer, Val, ValueSource};
-use super::raw::{RawEscalation, RawHoliday, RawIntervisie, RawSettings};
+use super::raw::{RawDigest, RawEscalation, RawHoliday, RawIntervisie, RawSettings};
 use super::values::{
     Bad, in_range, parse_cadence, parse_date, parse_language, parse_time, parse_timezone,
     parse_weekday,
@@ -31,6 +31,9 @@ pub(super) fn file_layer(
     }
     if let Some(iv) = &raw.intervisie {
         intervisie_keys(ctx, iv, &prefix.key("intervisie"), &mut layer)?;
+    }
+    if let Some(dg) = &raw.digest {
+        digest_keys(ctx, dg, &prefix.key("digest"), &mut layer)?;
     }
     Ok(layer)
 }
@@ -273,5 +276,45 @@ fn intervisie_keys(
         )?;
         layer.every_weeks = Some((every, ValueSource::File(p)));
     }
+    Ok(())
+}
+
+/// The `digest` table: whether and when the weekly digest goes, and its thresholds.
+fn digest_keys(
+    ctx: &CheckContext<'_>,
+    dg: &RawDigest,
+    base: &KeyPath,
+    layer: &mut Layer,
+) -> Result<(), ConfigError> {
+    if let Some(b) = dg.enabled {
+        layer.digest_enabled = Some((b, ValueSource::File(base.key("enabled"))));
+    }
+    if let Some(d) = &dg.weekday {
+        layer.digest_weekday = Some(checked(ctx, base.key("weekday"), || {
+            parse_weekday(d).ok_or_else(|| {
+                Bad(
+                    format!("onbekende dag `{d}`; gebruik ma, di, wo, do, vr, za, zo"),
+                    format!("unknown day `{d}`; use mon, tue, wed, thu, fri, sat, sun"),
+                )
+            })
+        })?);
+    }
+    if let Some(t) = &dg.time {
+        layer.digest_time = Some(checked(ctx, base.key("time"), || parse_time(t))?);
+    }
+    let ranged = |name: &str, n: Option<i64>, lo: i64, hi: i64| {
+        n.map(|n| {
+            checked(ctx, base.key(name), || {
+                in_range(n, lo, hi, name, name).map(|v| v as u32)
+            })
+        })
+        .transpose()
+    };
+    layer.digest_min_students = ranged("min_students", dg.min_students, 2, 20)?;
+    layer.digest_quiet_pairing_weeks =
+        ranged("quiet_pairing_weeks", dg.quiet_pairing_weeks, 1, 20)?;
+    layer.digest_quiet_wpb_prompts = ranged("quiet_wpb_prompts", dg.quiet_wpb_prompts, 1, 20)?;
+    layer.digest_ending_within_weeks =
+        ranged("ending_within_weeks", dg.ending_within_weeks, 1, 12)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
 use toml::de::DeTable;
 
+use crate::domain::digest::{DigestSettings, Thresholds};
 use crate::domain::escalation::EscalationRules;
 use crate::domain::intervisie::IntervisieSettings;
 use crate::domain::language::Language;
@@ -62,6 +63,13 @@ pub(super) struct Layer {
     pub(super) every_weeks: Option<Val<Option<u32>>>,
     pub(super) retention_months: Option<Val<u32>>,
     pub(super) student_retention_days: Option<Val<u32>>,
+    pub(super) digest_enabled: Option<Val<bool>>,
+    pub(super) digest_weekday: Option<Val<Weekday>>,
+    pub(super) digest_time: Option<Val<NaiveTime>>,
+    pub(super) digest_min_students: Option<Val<u32>>,
+    pub(super) digest_quiet_pairing_weeks: Option<Val<u32>>,
+    pub(super) digest_quiet_wpb_prompts: Option<Val<u32>>,
+    pub(super) digest_ending_within_weeks: Option<Val<u32>>,
 }
 
 /// All values with their origin, after merging layers.
@@ -85,12 +93,20 @@ pub(super) struct Resolved {
     every_weeks: Val<Option<u32>>,
     retention_months: Val<u32>,
     student_retention_days: Val<u32>,
+    digest_enabled: Val<bool>,
+    digest_weekday: Val<Weekday>,
+    digest_time: Val<NaiveTime>,
+    digest_min_students: Val<u32>,
+    digest_quiet_pairing_weeks: Val<u32>,
+    digest_quiet_wpb_prompts: Val<u32>,
+    digest_ending_within_weeks: Val<u32>,
 }
 
 pub(super) fn builtin_resolved() -> Resolved {
     let b = || ValueSource::Builtin;
     let esc = EscalationRules::default();
     let iv = IntervisieSettings::default();
+    let dg = DigestSettings::default();
     Resolved {
         timezone: (chrono_tz::Europe::Amsterdam, b()),
         start: (NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(), b()),
@@ -119,6 +135,13 @@ pub(super) fn builtin_resolved() -> Resolved {
         every_weeks: (iv.every_weeks, b()),
         retention_months: (DEFAULT_RETENTION_MONTHS, b()),
         student_retention_days: (DEFAULT_STUDENT_RETENTION_DAYS, b()),
+        digest_enabled: (dg.enabled, b()),
+        digest_weekday: (dg.weekday, b()),
+        digest_time: (dg.time, b()),
+        digest_min_students: (dg.thresholds.min_students, b()),
+        digest_quiet_pairing_weeks: (dg.thresholds.quiet_pairing_weeks, b()),
+        digest_quiet_wpb_prompts: (dg.thresholds.quiet_wpb_prompts, b()),
+        digest_ending_within_weeks: (dg.thresholds.ending_within_weeks, b()),
     }
 }
 
@@ -148,6 +171,22 @@ impl Resolved {
             student_retention_days: pick(
                 &layer.student_retention_days,
                 &self.student_retention_days,
+            ),
+            digest_enabled: pick(&layer.digest_enabled, &self.digest_enabled),
+            digest_weekday: pick(&layer.digest_weekday, &self.digest_weekday),
+            digest_time: pick(&layer.digest_time, &self.digest_time),
+            digest_min_students: pick(&layer.digest_min_students, &self.digest_min_students),
+            digest_quiet_pairing_weeks: pick(
+                &layer.digest_quiet_pairing_weeks,
+                &self.digest_quiet_pairing_weeks,
+            ),
+            digest_quiet_wpb_prompts: pick(
+                &layer.digest_quiet_wpb_prompts,
+                &self.digest_quiet_wpb_prompts,
+            ),
+            digest_ending_within_weeks: pick(
+                &layer.digest_ending_within_weeks,
+                &self.digest_ending_within_weeks,
             ),
         }
     }
@@ -237,6 +276,17 @@ impl Resolved {
             },
             retention_months: self.retention_months.0,
             student_retention_days: self.student_retention_days.0,
+            digest: DigestSettings {
+                enabled: self.digest_enabled.0,
+                weekday: self.digest_weekday.0,
+                time: self.digest_time.0,
+                thresholds: Thresholds {
+                    min_students: self.digest_min_students.0,
+                    quiet_pairing_weeks: self.digest_quiet_pairing_weeks.0,
+                    quiet_wpb_prompts: self.digest_quiet_wpb_prompts.0,
+                    ending_within_weeks: self.digest_ending_within_weeks.0,
+                },
+            },
         }
     }
 }

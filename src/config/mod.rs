@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeTable;
 
+use crate::domain::digest::DigestSettings;
 use crate::domain::escalation::EscalationRules;
 use crate::domain::intervisie::IntervisieSettings;
 use crate::domain::language::Language;
@@ -122,6 +123,8 @@ pub struct SchoolSettings {
     /// A student's data is deleted this many days after the end of their last placement;
     /// 1..=365, default 30.
     pub student_retention_days: u32,
+    /// The weekly digest for the schoolopleiders: when, whether, and its thresholds.
+    pub digest: DigestSettings,
 }
 
 impl fmt::Debug for Config {

@@ -50,6 +50,7 @@ pub(super) struct RawSettings {
     pub(super) language: Option<String>,
     pub(super) escalation: Option<RawEscalation>,
     pub(super) intervisie: Option<RawIntervisie>,
+    pub(super) digest: Option<RawDigest>,
     pub(super) retention_months: Option<i64>,
     pub(super) student_retention_days: Option<i64>,
 }
@@ -81,6 +82,18 @@ pub(super) struct RawEscalation {
     pub(super) negative_of_last: Option<i64>,
     pub(super) cross_signal_days: Option<i64>,
     pub(super) reminder_school_days: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDigest {
+    pub(super) enabled: Option<bool>,
+    pub(super) weekday: Option<String>,
+    pub(super) time: Option<String>,
+    pub(super) min_students: Option<i64>,
+    pub(super) quiet_pairing_weeks: Option<i64>,
+    pub(super) quiet_wpb_prompts: Option<i64>,
+    pub(super) ending_within_weeks: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -741,3 +741,72 @@ fn the_domain_rules_bound_the_configured_values() {
         }
     }
 }
+
+#[test]
+fn digest_settings_merge_per_key_and_bad_values_name_their_key() {
+    use crate::domain::digest::{DigestSettings, Thresholds};
+    let text = "\
+[defaults.digest]
+time = \"07:30\"
+min_students = 5
+[schools.kw1c.digest]
+enabled = false
+[schools.roc.digest]
+weekday = \"vrijdag\"
+quiet_wpb_prompts = 6
+";
+    let c = Config::from_toml_str(text, "wandelgang.toml", &no_env()).unwrap();
+    let base = DigestSettings {
+        time: chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
+        thresholds: Thresholds {
+            min_students: 5,
+            ..Thresholds::default()
+        },
+        ..DigestSettings::default()
+    };
+    assert_eq!(c.defaults.digest, base);
+    assert_eq!(
+        c.school("kw1c").digest,
+        DigestSettings {
+            enabled: false,
+            ..base
+        }
+    );
+    assert_eq!(
+        c.school("roc").digest,
+        DigestSettings {
+            weekday: chrono::Weekday::Fri,
+            thresholds: Thresholds {
+                quiet_wpb_prompts: 6,
+                ..base.thresholds
+            },
+            ..base
+        }
+    );
+    assert_eq!(Config::default().defaults.digest, DigestSettings::default());
+    assert_eq!(DigestSettings::default().weekday, chrono::Weekday::Mon);
+    let shown = assert_at(
+        &err("[defaults.digest]\nmin_students = 1\n"),
+        "defaults.digest.min_students",
+        2,
+    );
+    assert!(
+        shown.contains("tussen 2 en 20") && shown.contains("between 2 and 20"),
+        "{shown}"
+    );
+    assert_at(
+        &err("[schools.kw1c.digest]\nweekday = \"maan\"\n"),
+        "schools.kw1c.digest.weekday",
+        2,
+    );
+    assert_at(
+        &err("[defaults.digest]\ntime = \"8u\"\n"),
+        "defaults.digest.time",
+        2,
+    );
+    assert_at(
+        &err("[defaults.digest]\nweken = 3\n"),
+        "defaults.digest.weken",
+        2,
+    );
+}

@@ -75,11 +75,15 @@ pub enum Action {
     ViewAuditLog,
     /// `/vraag` (`!vraag`): a prompt now, for oneself; `wandelgang prompt send` for a wpb.
     RequestPrompt,
+    /// `/terugblik`: the wpb's own reflections and klik over their placements.
+    Terugblik,
+    /// `/weekoverzicht aan|uit`: a schoolopleider switches their own weekly digest.
+    SwitchDigest,
 }
 
 impl Action {
     /// Every action, for tests and for parsing.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::Reflect,
         Action::ShareReflection,
         Action::KlikAsWpb,
@@ -107,6 +111,8 @@ impl Action {
         Action::RunRetention,
         Action::ViewAuditLog,
         Action::RequestPrompt,
+        Action::Terugblik,
+        Action::SwitchDigest,
     ];
 
     /// Stable name, the same as the serde form; used in the audit log.
@@ -139,6 +145,8 @@ impl Action {
             Action::RunRetention => "run_retention",
             Action::ViewAuditLog => "view_audit_log",
             Action::RequestPrompt => "request_prompt",
+            Action::Terugblik => "terugblik",
+            Action::SwitchDigest => "switch_digest",
         }
     }
 
@@ -154,7 +162,7 @@ impl Action {
         use Action::*;
         match self {
             Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf
-            | RequestPrompt => {
+            | RequestPrompt | Terugblik | SwitchDigest => {
                 matches!(target, Target::Own | Target::Person { .. })
             }
             KlikAsWpb | KlikAsStudent | Pair | Unpair => matches!(target, Target::Pairing { .. }),
@@ -294,12 +302,12 @@ pub fn rule(role: Role, action: Action) -> Rule {
             Pair | Unpair | ListEscalations | AcknowledgeEscalation | ResolveEscalation | MarkMove
             | SchoolOverview | ChangeSchoolSettings | ImportRoster | ExportPersonData
             | ForgetPerson | ViewAuditLog => Rule::SameSchool,
-            ExportOwnData | ForgetSelf => Rule::Own,
+            ExportOwnData | ForgetSelf | SwitchDigest => Rule::Own,
             _ => Rule::Never,
         },
         Role::Wpb => match action {
             Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf
-            | RequestPrompt => Rule::Own,
+            | RequestPrompt | Terugblik => Rule::Own,
             KlikAsWpb => Rule::OwnPairingAsWpb,
             IntervisiePost => Rule::SameTeam,
             IntervisieStart | IntervisieAdvance | IntervisieTakeaway => Rule::CaseOwner,
@@ -535,7 +543,7 @@ mod tests {
     fn own_target(action: Action, school: &str) -> Target {
         match action {
             Reflect | ShareReflection | Pause | Resume | SetRhythm | ExportOwnData | ForgetSelf
-            | RequestPrompt => Target::Own,
+            | RequestPrompt | Terugblik | SwitchDigest => Target::Own,
             KlikAsWpb | KlikAsStudent | Pair | Unpair => pairing("wpb-anna", "st-bram", school),
             IntervisieStart | IntervisiePost | IntervisieAdvance | IntervisieTakeaway => {
                 thread("t1", school, "wpb-anna")
@@ -556,7 +564,7 @@ mod tests {
     const F: bool = false;
 
     #[rustfmt::skip]
-    const EXPECTED: [(Role, Action, bool); 108] = [
+    const EXPECTED: [(Role, Action, bool); 116] = [
         (Admin, Reflect, F), (So, Reflect, F), (Wpb, Reflect, T), (Student, Reflect, F),
         (Admin, ShareReflection, F), (So, ShareReflection, F), (Wpb, ShareReflection, T), (Student, ShareReflection, F),
         (Admin, KlikAsWpb, F), (So, KlikAsWpb, F), (Wpb, KlikAsWpb, T), (Student, KlikAsWpb, F),
@@ -584,6 +592,8 @@ mod tests {
         (Admin, RunRetention, T), (So, RunRetention, F), (Wpb, RunRetention, F), (Student, RunRetention, F),
         (Admin, ViewAuditLog, T), (So, ViewAuditLog, T), (Wpb, ViewAuditLog, F), (Student, ViewAuditLog, F),
         (Admin, RequestPrompt, T), (So, RequestPrompt, F), (Wpb, RequestPrompt, T), (Student, RequestPrompt, F),
+        (Admin, Terugblik, F), (So, Terugblik, F), (Wpb, Terugblik, T), (Student, Terugblik, F),
+        (Admin, SwitchDigest, F), (So, SwitchDigest, T), (Wpb, SwitchDigest, F), (Student, SwitchDigest, F),
     ];
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod addressing;
 pub mod authz;
+pub mod digest;
 pub mod escalation;
 pub mod intervisie;
 pub mod intervisie_call;

@@ -139,6 +139,11 @@ async fn script(sim: &Sim, e: &Event) -> Result<Acted, ScenarioError> {
         "ritme" => rhythm(act),
         "escalaties" => list_escalations(act),
         "overzicht" => school_overview(act),
+        "weekoverzicht" => weekly_digest(sim, act)?,
+        "terugblik" => Acted::Send(
+            format!("{} → terugblik", act.who),
+            Inbound::Terugblik { from: act.from },
+        ),
         "instellingen" => school_settings(act),
         "koppel" => pair(sim, act)?,
         "ontkoppel" => unpair(sim, act)?,
@@ -576,12 +581,45 @@ fn list_escalations(a: Act<'_>) -> Acted {
     )
 }
 
-/// The school overview.
+/// The school overview, over `value` school weeks when given.
 fn school_overview(a: Act<'_>) -> Acted {
+    let weeks = a.event.value.as_deref().and_then(|v| v.trim().parse().ok());
     Acted::Send(
-        format!("{} → overzicht", a.who),
-        Inbound::SchoolOverview { from: a.from },
+        format!(
+            "{} → overzicht{}",
+            a.who,
+            weeks.map(|w| format!(" {w}")).unwrap_or_default()
+        ),
+        Inbound::SchoolOverview {
+            from: a.from,
+            weeks,
+        },
     )
+}
+
+/// `/weekoverzicht aan|uit` (`value`).
+fn weekly_digest(sim: &Sim, a: Act<'_>) -> Result<Acted, ScenarioError> {
+    let on = match a.event.value.as_deref().map(str::trim) {
+        Some("aan" | "on") => true,
+        Some("uit" | "off") => false,
+        _ => {
+            return Err(invalid(
+                &sim.file,
+                format!(
+                    "actie `weekoverzicht` op {}: `value` is \"aan\" of \"uit\" / \"on\" or \"off\"",
+                    a.event.at
+                ),
+            ));
+        }
+    };
+    Ok(Acted::Send(
+        format!(
+            "{} → weekoverzicht {}",
+            a.who,
+            if on { "aan" } else { "uit" }
+        ),
+        Inbound::SwitchDigest { from: a.from, on },
+    ))
 }
 
 /// The export of the actor's own data.

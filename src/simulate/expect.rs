@@ -175,7 +175,7 @@ impl Count {
 }
 
 /// The message kinds a scenario can name; `antwoord` is the bot's reply to an action.
-pub(super) const KINDS: [&str; 9] = [
+pub(super) const KINDS: [&str; 11] = [
     "vraag",
     "herinnering",
     "doorvraag",
@@ -184,6 +184,8 @@ pub(super) const KINDS: [&str; 9] = [
     "melding",
     "onbereikbaar",
     "intervisie",
+    "weekoverzicht",
+    "terugblik",
     "antwoord",
 ];
 

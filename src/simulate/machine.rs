@@ -57,8 +57,10 @@ impl SharedConsole {
         machine: Arc<Mutex<Machine>>,
         clock: &VirtualClock,
         tz: Tz,
+        pictures: std::path::PathBuf,
     ) -> Self {
-        let console = ConsoleChat::new(Box::new(transcript.clone()), Arc::new(clock.clone()), tz);
+        let console = ConsoleChat::new(Box::new(transcript.clone()), Arc::new(clock.clone()), tz)
+            .with_pictures(pictures);
         Self(Arc::new(Outlet {
             console,
             transcript,
@@ -105,6 +107,8 @@ pub(super) fn kind_word(m: &Message) -> &'static str {
         Message::EscalationReminder { .. } => "escalatie-herinnering",
         Message::WpbEscalationNotice { .. } => "melding",
         Message::Unreachable { .. } => "onbereikbaar",
+        Message::Digest(_) => "weekoverzicht",
+        Message::Terugblik(_) => "terugblik",
         // Named one by one, so a new kind of message has to be given a word here.
         Message::IntervisiePhase { .. }
         | Message::IntervisieReminder { .. }

@@ -165,6 +165,7 @@ pub async fn run(
         machine.clone(),
         &clock,
         tz,
+        files.pictures.clone(),
     );
     if !options.resume {
         store.import_roster(&roster).await?;

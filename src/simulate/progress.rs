@@ -23,6 +23,8 @@ pub(super) struct Files {
     state: PathBuf,
     transcript: PathBuf,
     shown: PathBuf,
+    /// `<db>.beelden/`: the pictures the console wrote.
+    pub(super) pictures: PathBuf,
 }
 
 /// A run's progress as saved.
@@ -41,7 +43,7 @@ pub(super) struct Progress {
 }
 
 impl Files {
-    /// `<db>.voortgang.json`, `<db>.transcript.txt` and `<db>.getoond.jsonl`.
+    /// `<db>.voortgang.json`, `<db>.transcript.txt`, `<db>.getoond.jsonl` and `<db>.beelden/`.
     pub(super) fn beside(db: &Path) -> Self {
         let with = |suffix: &str| {
             let mut name = db.as_os_str().to_owned();
@@ -51,6 +53,7 @@ impl Files {
         Self {
             state: with(".voortgang.json"),
             transcript: with(".transcript.txt"),
+            pictures: with(".beelden"),
             shown: with(".getoond.jsonl"),
         }
     }

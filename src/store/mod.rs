@@ -3,6 +3,7 @@
 
 mod batch;
 mod chat_state;
+mod digest;
 mod import;
 mod intervisie;
 mod invites;
@@ -16,6 +17,7 @@ mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
+pub use digest::{DigestFacts, JourneyFacts};
 pub use import::{ImportRules, ImportSummary};
 pub use invites::StoredInvite;
 pub use on_demand::OnDemandQueued;
@@ -27,7 +29,7 @@ pub use privacy::{
     escalation_subject, person_subject,
 };
 pub use reflections::StoredReflection;
-pub use school::{OpenEscalation, OverviewCounts, SchoolOverrides};
+pub use school::{OpenEscalation, SchoolOverrides};
 pub use signals::{EscalationRow, EscalationStatus, Evaluated, SignalWrite};
 
 use chrono::{DateTime, NaiveDate, Utc};

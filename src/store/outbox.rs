@@ -29,6 +29,10 @@ pub enum OutboxKind {
     Unreachable,
     /// A message of an intervisie thread in a team channel.
     Intervisie,
+    /// The weekly digest to a schoolopleider.
+    Digest,
+    /// A wpb's terugblik at the end of a placement.
+    Terugblik,
 }
 
 impl OutboxKind {
@@ -43,6 +47,8 @@ impl OutboxKind {
             OutboxKind::WpbNotice => "wpb_notice",
             OutboxKind::Unreachable => "unreachable",
             OutboxKind::Intervisie => "intervisie",
+            OutboxKind::Digest => "digest",
+            OutboxKind::Terugblik => "terugblik",
         }
     }
 
@@ -57,6 +63,8 @@ impl OutboxKind {
             OutboxKind::WpbNotice,
             OutboxKind::Unreachable,
             OutboxKind::Intervisie,
+            OutboxKind::Digest,
+            OutboxKind::Terugblik,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -6,9 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
 use super::people::{pairing_by_id, replan_in, student_pairings};
-use super::signals::{EscalationStatus, value_from};
-use super::{Store, StoreError, StoreResult, day, from_ts, ts};
-use crate::domain::klik::KlikValue;
+use super::signals::EscalationStatus;
+use super::{Store, StoreError, StoreResult, day, from_ts};
 use crate::domain::roster::{Pairing, PairingId, PersonId, RosterConflict, SchoolId};
 use crate::domain::schedule::Cadence;
 
@@ -55,31 +54,6 @@ struct OpenEscalationRow {
     student: String,
     status: String,
     opened_at: i64,
-}
-
-/// Counts for a school since a moment; no names, no text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OverviewCounts {
-    /// Prompts sent to the school's wpbs.
-    pub prompts_sent: u64,
-    /// Sent prompts with at least one reflection.
-    pub prompts_answered: u64,
-    /// Reflections written.
-    pub reflections: u64,
-    /// Klik signals "goed".
-    pub klik_goed: u64,
-    /// Klik signals "twijfel".
-    pub klik_twijfel: u64,
-    /// Klik signals "geen klik".
-    pub klik_geen: u64,
-    /// Escalations open or acknowledged now, whenever they were opened.
-    pub open_escalations: u64,
-    /// Intervisie threads still open or due since the moment.
-    pub intervisies: u64,
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 impl Store {
@@ -236,73 +210,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// The school's figures since `since`: counts only.
-    pub async fn overview_counts(
-        &self,
-        school: &SchoolId,
-        since: DateTime<Utc>,
-    ) -> StoreResult<OverviewCounts> {
-        let school_id = school.as_str();
-        let since = ts(since);
-        let one = |sql: &'static str| async move {
-            let query = sqlx::query(sql).bind(school_id);
-            // Every query but the open escalations' counts from `since`.
-            let query = if sql.contains("$2") {
-                query.bind(since)
-            } else {
-                query
-            };
-            let n: i64 = query.fetch_one(&self.pool).await?.try_get("n")?;
-            StoreResult::Ok(count(n))
-        };
-        let mut out = OverviewCounts {
-            prompts_sent: one(
-                "SELECT COUNT(*) AS n FROM outbox o JOIN people w ON w.id = o.recipient
-                 WHERE w.school_id = $1 AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2",
-            )
-            .await?,
-            prompts_answered: one(
-                "SELECT COUNT(DISTINCT r.prompt_key) AS n FROM reflections r JOIN people w ON w.id = r.wpb_id
-                 WHERE w.school_id = $1 AND r.prompt_key IS NOT NULL AND r.created_at >= $2",
-            )
-            .await?,
-            reflections: one(
-                "SELECT COUNT(*) AS n FROM reflections r JOIN people w ON w.id = r.wpb_id
-                 WHERE w.school_id = $1 AND r.created_at >= $2",
-            )
-            .await?,
-            open_escalations: one(
-                "SELECT COUNT(*) AS n FROM escalations e JOIN pairings p ON p.id = e.pairing_id
-                 JOIN people w ON w.id = p.wpb_id
-                 WHERE w.school_id = $1 AND e.status IN ('open', 'acknowledged')",
-            )
-            .await?,
-            intervisies: one(
-                "SELECT COUNT(*) AS n FROM intervisie_threads t JOIN teams m ON m.id = t.team_id
-                 WHERE m.school_id = $1 AND (t.closed = 0 OR t.due_at >= $2)",
-            )
-            .await?,
-            ..OverviewCounts::default()
-        };
-        let kliks = sqlx::query(
-            "SELECT k.value AS value, COUNT(*) AS n FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id
-             JOIN people w ON w.id = p.wpb_id
-             WHERE w.school_id = $1 AND k.at >= $2 GROUP BY k.value",
-        )
-        .bind(school_id)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
-        for row in kliks {
-            let n: i64 = row.try_get("n")?;
-            match value_from(row.try_get("value")?)? {
-                KlikValue::Goed => out.klik_goed = count(n),
-                KlikValue::Twijfel => out.klik_twijfel = count(n),
-                KlikValue::GeenKlik => out.klik_geen = count(n),
-            }
-        }
-        Ok(out)
     }
 }

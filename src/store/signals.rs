@@ -126,7 +126,7 @@ pub(crate) fn value_from(score: i64) -> StoreResult<KlikValue> {
     }
 }
 
-fn source_from(s: &str) -> StoreResult<SignalSource> {
+pub(crate) fn source_from(s: &str) -> StoreResult<SignalSource> {
     match s {
         "wpb" => Ok(SignalSource::Wpb),
         "student" => Ok(SignalSource::Student),

@@ -145,6 +145,8 @@ pub struct RequestRecord {
     pub body: Option<Value>,
     /// Multipart file part names and file names, e.g. `("files[0]", "a.txt")`.
     pub files: Vec<(String, String)>,
+    /// The Content-Type of each file part, in the same order.
+    pub file_types: Vec<String>,
     pub status: u16,
     /// Time since the stand-in started.
     pub at: Duration,

@@ -88,6 +88,8 @@ fn form_error(field: &str, code: &str, message: &str) -> Reply {
 struct Parsed {
     body: Option<Value>,
     files: Vec<(String, String, usize)>,
+    /// Per file part: its Content-Type and whether its bytes look like that type.
+    file_types: Vec<(Option<String>, bool)>,
     bad_json: bool,
 }
 
@@ -95,6 +97,7 @@ async fn parse_body(content_type: &str, bytes: Bytes) -> Parsed {
     let mut parsed = Parsed {
         body: None,
         files: vec![],
+        file_types: vec![],
         bad_json: false,
     };
     if content_type.starts_with("multipart/form-data") {
@@ -107,9 +110,18 @@ async fn parse_body(content_type: &str, bytes: Bytes) -> Parsed {
         while let Ok(Some(field)) = mp.next_field().await {
             let name = field.name().unwrap_or("").to_string();
             let file_name = field.file_name().map(String::from);
+            let content_type = field.content_type().map(|m| m.essence_str().to_string());
             let Ok(data) = field.bytes().await else { break };
             match file_name {
-                Some(f) => parsed.files.push((name, f, data.len())),
+                Some(f) => {
+                    let looks_right = match content_type.as_deref() {
+                        Some("image/png") => data.starts_with(b"\x89PNG\r\n\x1a\n"),
+                        Some("application/json") => serde_json::from_slice::<Value>(&data).is_ok(),
+                        _ => true,
+                    };
+                    parsed.file_types.push((content_type, looks_right));
+                    parsed.files.push((name, f, data.len()));
+                }
                 None if name == "payload_json" => match serde_json::from_slice(&data) {
                     Ok(v) => parsed.body = Some(v),
                     Err(_) => parsed.bad_json = true,
@@ -250,6 +262,60 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<By
         }
     }
 
+    // A file part must say what it is, and be it; the payload's attachments must name parts
+    // that were sent (`files[<id>]`).
+    {
+        let mut found = Vec::new();
+        for ((part, file, _), (kind, right)) in parsed.files.iter().zip(&parsed.file_types) {
+            let expected = match file.rsplit('.').next() {
+                Some("png") => Some("image/png"),
+                Some("json") => Some("application/json"),
+                _ => None,
+            };
+            match (kind.as_deref(), expected) {
+                (None, _) => found.push(format!(
+                    "{method} {api_path}: file part {part} ({file}) has no Content-Type"
+                )),
+                (Some(k), Some(e)) if k != e => found.push(format!(
+                    "{method} {api_path}: file part {part} ({file}) is sent as {k}, not {e}"
+                )),
+                _ => {}
+            }
+            if !right {
+                found.push(format!("{method} {api_path}: file part {part} ({file}) is not what its Content-Type says"));
+            }
+        }
+        let attachments = parsed
+            .body
+            .as_ref()
+            .map(|b| {
+                if b.get("data").is_some() {
+                    &b["data"]["attachments"]
+                } else {
+                    &b["attachments"]
+                }
+            })
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for a in &attachments {
+            let part = format!("files[{}]", a["id"].as_str().unwrap_or("?"));
+            if !parsed.files.iter().any(|(p, ..)| *p == part) {
+                found.push(format!(
+                    "{method} {api_path}: attachment {a} names no file part"
+                ));
+            }
+        }
+        if !found.is_empty() {
+            let mut d = shared.lock();
+            for v in found {
+                if !d.violations.contains(&v) {
+                    d.violations.push(v);
+                }
+            }
+        }
+    }
+
     let unexpected = matched.is_none();
     let (route, reply, bucket) = match matched {
         None => ("?", err(404, 0, "404: Not Found"), None),
@@ -283,6 +349,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<By
             .files
             .iter()
             .map(|(n, f, _)| (n.clone(), f.clone()))
+            .collect(),
+        file_types: parsed
+            .file_types
+            .iter()
+            .map(|(t, _)| t.clone().unwrap_or_default())
             .collect(),
         status: reply.status,
         at,

@@ -21,18 +21,18 @@ use wandelgang::domain::roster::{Pairing, Person, Role, Roster, School, SchoolId
 /// people, a roster of the first school); list, overview, settings and audit log show their
 /// own school, so those are allowed.
 #[rustfmt::skip]
-const TABLE: [(&str, Option<Role>, [bool; 27]); 5] = [
-    //        refl   share  klikW  klikS  pause  resume ritme  exOwn  fgSelf iStart iPost  iAdv   iTake  pair   unpair escs   ack    resolv move   overz  instel import exPers fgPers retent audit  vraag
+const TABLE: [(&str, Option<Role>, [bool; 29]); 5] = [
+    //        refl   share  klikW  klikS  pause  resume ritme  exOwn  fgSelf iStart iPost  iAdv   iTake  pair   unpair escs   ack    resolv move   overz  instel import exPers fgPers retent audit  vraag  terugb weekov
     ("admin", Some(Role::Admin),
-              [false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true,  true,  true,  true,  true,  true,  true ]),
+              [false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true,  true,  true,  true,  true,  true,  true,  false, false]),
     ("so",    Some(Role::Schoolopleider),
-              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  false, true,  false]),
+              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  false, true,  false, false, true ]),
     ("so2",   None,
-              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, false, false, true,  false, false, false, true,  true,  false, false, false, false, true,  false]),
+              [false, false, false, false, false, false, false, true,  true,  false, false, false, false, false, false, true,  false, false, false, true,  true,  false, false, false, false, true,  false, false, true ]),
     ("w0",    Some(Role::Wpb),
-              [true,  true,  true,  false, true,  true,  true,  true,  true,  true,  true,  true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, true ]),
+              [true,  true,  true,  false, true,  true,  true,  true,  true,  true,  true,  true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, true,  true,  false]),
     ("s0",    Some(Role::Student),
-              [false, false, false, true,  false, false, false, true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]),
+              [false, false, false, true,  false, false, false, true,  true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]),
 ];
 
 fn school(id: &str) -> SchoolId {
@@ -181,7 +181,9 @@ fn event(action: Action, who: &str, reflection: i64, escalations: &[i64]) -> Opt
             escalation_id: escalations[2],
             action: EscalationAction::Move,
         },
-        Action::SchoolOverview => Inbound::SchoolOverview { from },
+        Action::SchoolOverview => Inbound::SchoolOverview { from, weeks: None },
+        Action::Terugblik => Inbound::Terugblik { from },
+        Action::SwitchDigest => Inbound::SwitchDigest { from, on: false },
         Action::ChangeSchoolSettings => Inbound::SchoolSettings {
             from,
             per_week: Some(2),

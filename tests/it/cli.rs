@@ -848,3 +848,104 @@ fn the_demo_transcript_is_unchanged() {
         "the demo transcript changed (line ends?)"
     );
 }
+
+#[test]
+fn report_writes_the_figures_as_png_csv_or_html_and_says_what_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = format!("{REPO}/examples/roster.csv");
+    assert!(
+        wandelgang(dir.path(), &["roster", "import", &example])
+            .status
+            .success()
+    );
+    let school = std::fs::read_to_string(&example)
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("school,")
+                .map(|r| r.split(',').next().unwrap_or("").to_string())
+        })
+        .expect("a school in the example roster");
+
+    let png = dir.path().join("overzicht.png");
+    let out = wandelgang(
+        dir.path(),
+        &[
+            "report",
+            "--school",
+            &school,
+            "--weeks",
+            "6",
+            "--out",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("6 schoolweken"), "{}", text(&out));
+    let decoded = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()))
+        .read_info()
+        .expect("a PNG");
+    assert_eq!(decoded.info().width, 800);
+
+    let csv = dir.path().join("overzicht.csv");
+    let out = wandelgang(
+        dir.path(),
+        &[
+            "report",
+            "--school",
+            &school,
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let table = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = table.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("team,week,monday,prompts_sent"),
+        "{table}"
+    );
+    // Ten school weeks for the school and for each team.
+    assert_eq!(lines.count() % 10, 0, "{table}");
+
+    let html = dir.path().join("overzicht.html");
+    let out = wandelgang(
+        dir.path(),
+        &[
+            "report",
+            "--school",
+            &school,
+            "--out",
+            html.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("data:image/png;base64,"),
+        "{page}"
+    );
+    assert!(
+        page.contains("alt=\"Grafiek per team"),
+        "self-contained, with a text alternative"
+    );
+    assert!(!page.contains("src=\"http"), "nothing from outside");
+
+    for (args, says) in [
+        (vec!["--school", &school, "--out", "x.pdf"], ".pdf"),
+        (vec!["--school", "onbekend", "--out", "x.png"], "onbekend"),
+        (
+            vec!["--school", &school, "--weeks", "0", "--out", "x.png"],
+            "--weeks",
+        ),
+    ] {
+        let mut all = vec!["report"];
+        all.extend(args.iter().copied());
+        let out = wandelgang(dir.path(), &all);
+        assert!(!out.status.success(), "{all:?}");
+        assert!(text(&out).contains(says), "{all:?}: {}", text(&out));
+    }
+}

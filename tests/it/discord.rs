@@ -60,10 +60,10 @@ fn discord_roster(n: usize) -> Roster {
 }
 
 /// Prompts only on Mondays, once a week, without reminders: a tick late on Monday finds every
-/// wpb's slot due at once.
-fn config() -> Config {
+/// wpb's slot due at once. The weekly digest (Monday 08:00) only where a test asks for it.
+fn config(digest: bool) -> Config {
     let text = format!(
-        "[defaults]\nschool_days = [\"ma\"]\ncadence = 1\nreminder = false\n\n[discord.guilds]\n\"{GUILD}\" = \"school\"\n"
+        "[defaults]\nschool_days = [\"ma\"]\ncadence = 1\nreminder = false\n\n[defaults.digest]\nenabled = {digest}\n\n[discord.guilds]\n\"{GUILD}\" = \"school\"\n"
     );
     Config::from_toml_str(&text, "test.toml", &BTreeMap::new()).expect("test config")
 }
@@ -94,11 +94,21 @@ struct Harness {
     store: Store,
     clock: VirtualClock,
     bot: Option<RunningBot>,
+    digest: bool,
     _db: TestDb,
 }
 
 impl Harness {
     async fn new(n: usize, opts: StandInOptions) -> Harness {
+        Self::build(n, opts, false).await
+    }
+
+    /// With the weekly digest on.
+    async fn with_digest(n: usize, opts: StandInOptions) -> Harness {
+        Self::build(n, opts, true).await
+    }
+
+    async fn build(n: usize, opts: StandInOptions, digest: bool) -> Harness {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
@@ -116,6 +126,7 @@ impl Harness {
             store,
             clock,
             bot: None,
+            digest,
             _db: db,
         };
         h.start_bot(400.0).await;
@@ -133,7 +144,7 @@ impl Harness {
         let registered = self.registrations();
         let bot = start(
             self.store.clone(),
-            Arc::new(config()),
+            Arc::new(config(self.digest)),
             Arc::new(Catalogue::builtin()),
             clock,
             opts,
@@ -975,5 +986,52 @@ async fn people_not_on_discord_are_named_by_roster_id_or_name() {
     );
     let text = ephemeral_text(&h.response(&nobody).await);
     assert!(text.contains("Karel") && text.contains("rooster"), "{text}");
+    h.assert_wire_safe();
+}
+
+/// The Monday digest reaches the schoolopleider as one message with the chart attached: the
+/// multipart request's `payload_json` is checked against Discord's OpenAPI description, the
+/// file part is a PNG, and the attachment carries the text alternative.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_digest_reaches_the_schoolopleider_with_its_chart() {
+    let h = Harness::with_digest(3, fast_limits()).await;
+    // A week with prompts, so the next Monday's digest has something to tell.
+    h.fan_out().await;
+    h.clock.set(at("2026-10-12 08:05"));
+    h.tick().await;
+    let to_so = h.dm("so");
+    assert_eq!(to_so.len(), 1, "{to_so:#?}");
+    let content = to_so[0]["content"].as_str().expect("content");
+    assert!(content.starts_with("Weekoverzicht School"), "{content}");
+    let sent: Vec<_> = h
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == "/channels/{channel_id}/messages" && !r.files.is_empty())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let r = &sent[0];
+    assert_eq!(
+        r.files,
+        [(
+            "files[0]".to_string(),
+            "weekoverzicht-2026-W41.png".to_string()
+        )]
+    );
+    assert_eq!(r.file_types, ["image/png"]);
+    let body = r.body.as_ref().expect("payload_json");
+    let attachment = &body["attachments"][0];
+    assert_eq!(attachment["id"], "0");
+    assert!(
+        attachment["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Grafiek per team")),
+        "{body}"
+    );
+    assert_eq!(body["enforce_nonce"], true);
+    // Another tick that day sends nothing more.
+    h.clock.set(at("2026-10-12 09:20"));
+    h.tick().await;
+    assert_eq!(h.dm("so").len(), 1);
     h.assert_wire_safe();
 }

@@ -7,6 +7,7 @@ mod ci;
 mod ci_guards;
 mod cli;
 mod concurrency;
+mod digest;
 mod discord;
 #[path = "../discord_standin/mod.rs"]
 mod discord_standin;

@@ -251,16 +251,16 @@ on_both_backends! {
         let sent = sent_in_week(&store, at("2026-10-14 12:00")).await.values().sum::<usize>() as u64;
         assert!(sent > 0);
 
-        let Reply::Overview { weeks, counts } = ok(&e, Inbound::SchoolOverview { from: chat("so") }).await else { panic!("overview") };
-        assert_eq!(weeks, 4);
-        assert_eq!(counts.prompts_sent, sent);
-        assert_eq!(counts.reflections, 1);
-        assert_eq!(counts.prompts_answered, 0);
-        assert_eq!((counts.klik_goed, counts.klik_twijfel, counts.klik_geen), (1, 0, 2));
-        assert_eq!(counts.open_escalations, 1);
-        assert_eq!(counts.intervisies, 0);
-        let text = reply(&Reply::Overview { weeks, counts }, &ctx(Language::Nl));
-        assert!(!text.contains("Geheime") && !text.contains("Naam"), "{text}");
+        let Reply::Overview(f) = ok(&e, Inbound::SchoolOverview { from: chat("so"), weeks: Some(1) }).await else { panic!("overview") };
+        let week = &f.school_total.weeks[0];
+        assert_eq!(u64::from(week.prompts_sent), sent);
+        assert_eq!((week.reflections, week.prompts_answered), (1, 0));
+        // One student's signals (wpb's and student's alike): shown only as "< 3".
+        assert_eq!(week.klik, wandelgang::domain::digest::Cell::Suppressed);
+        assert_eq!((f.school_total.open_escalations, f.school_total.period.threads), (1, 0));
+        let text = reply(&Reply::Overview(f), &ctx(Language::Nl));
+        assert!(!text.contains("Geheime") && !text.contains("geen klik,"), "{text}");
+        assert!(text.contains("< 3"), "{text}");
 
         let r = ok(&e, Inbound::ListEscalations { from: chat("so") }).await;
         let Reply::Escalations(list) = &r else { panic!("list") };

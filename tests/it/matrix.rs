@@ -224,12 +224,16 @@ struct Harness {
     /// log in only after the bot wrote to them, and a message encrypted before a device
     /// existed is unreadable to it (as in Element).
     encrypt_dms: bool,
+    /// Whether the weekly digest (Monday 08:00) is on; off unless a test is about it.
+    digest: bool,
     _db: TestDb,
 }
 
-fn config() -> Config {
-    let text = "[defaults]\nschool_days = [\"ma\"]\ncadence = 1\nreminder = false\n";
-    Config::from_toml_str(text, "test.toml", &BTreeMap::new()).expect("config")
+fn config(digest: bool) -> Config {
+    let text = format!(
+        "[defaults]\nschool_days = [\"ma\"]\ncadence = 1\nreminder = false\n[defaults.digest]\nenabled = {digest}\n"
+    );
+    Config::from_toml_str(&text, "test.toml", &BTreeMap::new()).expect("config")
 }
 
 fn mx(synapse: &Synapse, local: &str) -> String {
@@ -270,6 +274,7 @@ impl Harness {
             bot: None,
             keys: tempfile::tempdir().expect("temp dir"),
             encrypt_dms: false,
+            digest: false,
             _db: db,
         };
         Some((h, people))
@@ -322,7 +327,7 @@ impl Harness {
         let clock: SharedClock = Arc::new(self.clock.clone());
         tokio::spawn(run(
             self.store.clone(),
-            Arc::new(config()),
+            Arc::new(config(self.digest)),
             Arc::new(Catalogue::builtin()),
             clock,
             opts,
@@ -369,7 +374,7 @@ impl Harness {
         let clock: SharedClock = Arc::new(self.clock.clone());
         let bot = start(
             self.store.clone(),
-            Arc::new(config()),
+            Arc::new(config(self.digest)),
             Arc::new(Catalogue::builtin()),
             clock,
             opts,
@@ -1416,4 +1421,93 @@ async fn invites_wait_for_the_roster_and_people_without_matrix_can_be_named() {
         "SELECT CASE WHEN ({pending}) = 0 THEN 1 ELSE 0 END"
     ))
     .await;
+}
+
+/// The Monday digest: the text, then the chart as an `m.image` with its size and type in
+/// `info` and the text alternative as its body; the media downloads and decodes as that PNG.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_digest_reaches_the_schoolopleider_with_its_chart_as_an_image() {
+    let Some((mut h, people)) = Harness::new(2).await else {
+        return;
+    };
+    let so = Human::new(&h.synapse, &people["so"]).await;
+    h.import(2, None).await;
+    h.digest = true;
+    h.start_bot().await;
+    // A week with prompts, so the next Monday's digest has something to tell.
+    h.tick().await;
+    h.clock.set(at("2026-10-05 16:20"));
+    h.tick().await;
+    h.clock.set(at("2026-10-12 08:05"));
+    h.tick().await;
+    let (room, text) = so
+        .wait_for("the digest's text", |e| {
+            e["content"]["msgtype"] == "m.text"
+                && e["content"]["body"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("Weekoverzicht"))
+        })
+        .await;
+    let (image_room, image) = so
+        .wait_for("the digest's chart", |e| {
+            e["content"]["msgtype"] == "m.image"
+        })
+        .await;
+    assert_eq!(room, image_room);
+    assert!(
+        text["content"]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Per team"),
+        "{text}"
+    );
+    let content = &image["content"];
+    assert!(
+        content["body"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("Grafiek per team")),
+        "{content}"
+    );
+    assert_eq!(content["filename"], "weekoverzicht-2026-W41.png");
+    let info = &content["info"];
+    assert_eq!(info["mimetype"], "image/png", "{info}");
+    let (w, h_px, size) = (
+        info["w"].as_u64().expect("w"),
+        info["h"].as_u64().expect("h"),
+        info["size"].as_u64().expect("size"),
+    );
+    let mxc = content["url"]
+        .as_str()
+        .expect("an unencrypted room has a plain url");
+    let request = matrix_sdk::media::MediaRequestParameters {
+        source: matrix_sdk::ruma::events::room::MediaSource::Plain(mxc.into()),
+        format: matrix_sdk::media::MediaFormat::File,
+    };
+    let bytes = so
+        .client
+        .media()
+        .get_media_content(&request, false)
+        .await
+        .expect("the chart downloads");
+    assert_eq!(bytes.len() as u64, size);
+    let decoded = png::Decoder::new(std::io::Cursor::new(&bytes))
+        .read_info()
+        .expect("a PNG");
+    assert_eq!(
+        (
+            u64::from(decoded.info().width),
+            u64::from(decoded.info().height)
+        ),
+        (w, h_px)
+    );
+    // A second tick that day adds nothing.
+    h.clock.set(at("2026-10-12 09:20"));
+    h.tick().await;
+    so.sync().await;
+    let images = so
+        .bodies_from(&h.bot_user)
+        .into_iter()
+        .filter(|(_, e)| e["content"]["msgtype"] == "m.image")
+        .count();
+    assert_eq!(images, 1);
 }

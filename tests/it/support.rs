@@ -189,7 +189,16 @@ pub fn roster(n: usize) -> Roster {
 
 pub type TestEngine = Engine<RecordingChat, VirtualClock>;
 
+/// An engine with the default settings, but without the weekly digest: tests that count
+/// messages are not about it (`tests/it/digest.rs` is, with [`with_digest`]).
 pub fn engine(store: Store, chat: RecordingChat, clock: VirtualClock) -> TestEngine {
+    let mut config = Config::default();
+    config.defaults.digest.enabled = false;
+    engine_with(store, chat, clock, config)
+}
+
+/// The default settings, weekly digest included.
+pub fn with_digest(store: Store, chat: RecordingChat, clock: VirtualClock) -> TestEngine {
     engine_with(store, chat, clock, Config::default())
 }
 

@@ -315,7 +315,11 @@ crate::on_both_backends! {
         e.handle(klik_as("w0", "geen klik")).await.unwrap();
         assert_eq!(kinds_to(&store, "w0").await, ["wpb_notice"]);
         e.tick().await.unwrap();
-        let to_so = chat.delivered().into_iter().filter(|m| m.to.person.as_str() == "so").count();
+        let to_so = chat
+            .delivered()
+            .into_iter()
+            .filter(|m| m.to.person.as_str() == "so" && matches!(m.body, Message::Escalation(_)))
+            .count();
         assert_eq!(to_so, 1, "one escalation, one summary");
     };
 

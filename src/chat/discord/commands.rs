@@ -38,6 +38,8 @@ pub fn all() -> Vec<PoiseCommand> {
         ontkoppel(),
         escalaties(),
         overzicht(),
+        weekoverzicht(),
+        terugblik(),
         instellingen(),
         vraag(),
     ];
@@ -330,10 +332,31 @@ pub(crate) async fn escalaties(ctx: PoiseCtx<'_>) -> Result<(), Error> {
     respond(ctx, Command::Escalations).await
 }
 
-/// Je school in cijfers (zonder teksten)
+/// Je school in cijfers, met een grafiek per team
 #[poise::command(slash_command)]
-pub(crate) async fn overzicht(ctx: PoiseCtx<'_>) -> Result<(), Error> {
-    respond(ctx, Command::Overview).await
+pub(crate) async fn overzicht(
+    ctx: PoiseCtx<'_>,
+    #[description = "Hoeveel schoolweken terug (standaard 10)"]
+    #[min = 1]
+    #[max = 52]
+    weken: Option<u32>,
+) -> Result<(), Error> {
+    respond(ctx, Command::Overview { weeks: weken }).await
+}
+
+/// Je eigen weekoverzicht aan of uit
+#[poise::command(slash_command)]
+pub(crate) async fn weekoverzicht(
+    ctx: PoiseCtx<'_>,
+    #[description = "Aan: elke week het overzicht; uit: niet meer"] aan: bool,
+) -> Result<(), Error> {
+    respond(ctx, Command::WeeklyDigest { on: aan }).await
+}
+
+/// Je eigen terugblik op deze stage: reflecties en klik, alleen voor jou
+#[poise::command(slash_command)]
+pub(crate) async fn terugblik(ctx: PoiseCtx<'_>) -> Result<(), Error> {
+    respond(ctx, Command::Terugblik).await
 }
 
 /// De instellingen van je school; geef waarden om ze te wijzigen

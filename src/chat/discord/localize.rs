@@ -118,7 +118,31 @@ const ENGLISH: &[(&str, &str, &str)] = &[
         "escalations",
         "Open escalations of your school",
     ),
-    ("overzicht", "overview", "Your school in figures (no texts)"),
+    (
+        "overzicht",
+        "overview",
+        "Your school in figures, with a chart per team",
+    ),
+    (
+        "overzicht.weken",
+        "weeks",
+        "How many school weeks back (default 10)",
+    ),
+    (
+        "weekoverzicht",
+        "weekly",
+        "Your own weekly digest on or off",
+    ),
+    (
+        "weekoverzicht.aan",
+        "on",
+        "On: the digest every week; off: no longer",
+    ),
+    (
+        "terugblik",
+        "lookback",
+        "Your own look back on this placement: reflections and klik, only for you",
+    ),
     (
         "instellingen",
         "settings",

@@ -139,6 +139,24 @@ pub fn ephemeral_message(text: String) -> CreateInteractionResponseMessage {
         .allowed_mentions(no_mentions())
 }
 
+/// A message for an outbox row with one file (`files[0]`), as the raw request body: serenity
+/// numbers new attachments as the integer 0, while Discord's OpenAPI description wants a
+/// snowflake string. The row's key goes along as an enforced nonce, as in [`create_message`].
+pub fn message_with_file(
+    message: &OutboundMessage,
+    ctx: &RenderContext,
+    file_name: &str,
+    description: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "content": render::message(&message.body, ctx),
+        "allowed_mentions": no_mentions(),
+        "nonce": nonce(&message.key),
+        "enforce_nonce": true,
+        "attachments": [{"id": "0", "filename": file_name, "description": description}],
+    })
+}
+
 /// A private answer with one file, as the raw interaction callback. serenity numbers new
 /// attachments as the integer 0, while Discord's OpenAPI description wants a snowflake string,
 /// so this body is written by hand; the file goes along as `files[0]`.

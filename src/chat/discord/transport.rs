@@ -4,16 +4,18 @@
 use async_trait::async_trait;
 use chrono_tz::Tz;
 use serenity::all::{
-    AutoArchiveDuration, ChannelId, ChannelType, CreateThread, Http, HttpError, MessageId,
+    AutoArchiveDuration, ChannelId, ChannelType, CreateAttachment, CreateThread, Http, HttpError,
+    MessageId,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::outbound::create_message;
+use super::outbound::{create_message, message_with_file};
 use super::pacer::Pacer;
 use super::wire::{Place, channel_address, parse_address};
 use crate::app::messages::{Message, OutboundMessage};
 use crate::app::ports::{Chat, ChatError};
+use crate::chat::pictures;
 use crate::chat::render::{DEFAULT_MAX_CHARS, RenderContext};
 use crate::domain::intervisie::Phase;
 use crate::store::Store;
@@ -152,10 +154,20 @@ impl Chat for DiscordChat {
             max_chars: DEFAULT_MAX_CHARS,
         };
         self.pacer.wait().await;
-        let sent = channel
-            .send_message(&self.http, create_message(message, &ctx))
-            .await
-            .map_err(classify)?;
+        let sent = match pictures::of_message(&message.body, &ctx) {
+            // One message with the picture attached, its text alternative as the description.
+            Some(picture) => {
+                let body = message_with_file(message, &ctx, &picture.file_name, &picture.alt);
+                let file = CreateAttachment::bytes(picture.picture.png, picture.file_name);
+                self.http.send_message(channel, vec![file], &body).await
+            }
+            None => {
+                channel
+                    .send_message(&self.http, create_message(message, &ctx))
+                    .await
+            }
+        }
+        .map_err(classify)?;
         if let (
             Place::Channel(_),
             Message::IntervisiePhase {

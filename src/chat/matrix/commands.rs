@@ -65,6 +65,8 @@ const SETTINGS_USAGE: Text = Text::new(
     "!instellingen [keer 1-3] [herinnering aan|uit]",
     "!settings [times 1-3] [reminder on|off]",
 );
+const OVERVIEW_USAGE: Text = Text::new("!overzicht [weken 1-52]", "!overview [weeks 1-52]");
+const WEEKLY_USAGE: Text = Text::new("!weekoverzicht aan|uit", "!weekly on|off");
 const ESCALATION_USAGE: Text = Text::new(
     "!oppakken <nr> · !opgelost <nr> · !overplaatsen <nr>",
     "!acknowledge <nr> · !resolve <nr> · !move <nr>",
@@ -84,7 +86,8 @@ pub const HELP: Text = Text::new(
 !intervisie start <casus> | start #<reflectie> | bijdrage <tekst> | door | opbrengst <tekst> — intervisie
 !koppel <wpb> <student> [start] [eind], !ontkoppel <wpb> <student> [eind] — koppelingen
 Iemand noemen: rooster-id, naam (met spaties tussen aanhalingstekens) of @matrix-id
-!escalaties, !overzicht, !instellingen [keer 1-3] [herinnering aan|uit] — je school
+!terugblik — je eigen reflecties en klik van deze stage, alleen voor jou
+!escalaties, !overzicht [weken], !weekoverzicht aan|uit, !instellingen [keer 1-3] [herinnering aan|uit] — je school
 !oppakken <nr> · !opgelost <nr> · !overplaatsen <nr> — een escalatie (of reageer met ✋ ✅ 🔁)
 Klik op een vraag: reageer met 👍 goed, 🤔 twijfel of 👎 geen klik.",
     "\
@@ -98,7 +101,8 @@ Klik op een vraag: reageer met 👍 goed, 🤔 twijfel of 👎 geen klik.",
 !intervision start <case> | start #<reflection> | post <text> | next | takeaway <text> — intervisie
 !pair <wpb> <student> [start] [end], !unpair <wpb> <student> [end] — pairings
 Naming someone: roster id, name (in quotes when it has spaces) or @matrix-id
-!escalations, !overview, !settings [times 1-3] [reminder on|off] — your school
+!lookback — your own reflections and klik of this placement, only for you
+!escalations, !overview [weeks], !weekly on|off, !settings [times 1-3] [reminder on|off] — your school
 !acknowledge <nr> · !resolve <nr> · !move <nr> — an escalation (or react with ✋ ✅ 🔁)
 Klik on a prompt: react with 👍 good, 🤔 doubt or 👎 no klik.",
 );
@@ -178,7 +182,23 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             None => usage(UNPAIR_USAGE),
         },
         "escalaties" | "escalations" => Ok(Command::Escalations),
-        "overzicht" | "overview" => Ok(Command::Overview),
+        "overzicht" | "overview" => match words.as_slice() {
+            [] => Ok(Command::Overview { weeks: None }),
+            [n] => match n.parse::<u32>() {
+                Ok(w @ 1..=52) => Ok(Command::Overview { weeks: Some(w) }),
+                _ => usage(OVERVIEW_USAGE),
+            },
+            _ => usage(OVERVIEW_USAGE),
+        },
+        "weekoverzicht" | "weekly" => match words.as_slice() {
+            [w] => match w.to_lowercase().as_str() {
+                "aan" | "on" => Ok(Command::WeeklyDigest { on: true }),
+                "uit" | "off" => Ok(Command::WeeklyDigest { on: false }),
+                _ => usage(WEEKLY_USAGE),
+            },
+            _ => usage(WEEKLY_USAGE),
+        },
+        "terugblik" | "lookback" => Ok(Command::Terugblik),
         "instellingen" | "settings" => settings(&words),
         "oppakken" | "acknowledge" => escalation(&words, EscalationAction::Acknowledge),
         "opgelost" | "resolve" => escalation(&words, EscalationAction::Resolve),
@@ -409,7 +429,12 @@ mod tests {
                 },
             ),
             ("!escalaties", Command::Escalations),
-            ("!overview", Command::Overview),
+            ("!overview", Command::Overview { weeks: None }),
+            ("!overzicht 20", Command::Overview { weeks: Some(20) }),
+            ("!weekoverzicht uit", Command::WeeklyDigest { on: false }),
+            ("!weekly ON", Command::WeeklyDigest { on: true }),
+            ("!terugblik", Command::Terugblik),
+            ("!lookback", Command::Terugblik),
             (
                 "!instellingen 2 herinnering uit",
                 Command::Settings {

@@ -267,7 +267,7 @@ async fn is_team_room(engine: &MatrixEngine, room: &RoomId) -> Result<bool, Matr
 async fn show(engine: &MatrixEngine, route: Route<'_>, answer: Answer) -> Result<(), MatrixError> {
     say(engine, route, &answer.text).await?;
     if let Some(file) = answer.file {
-        send_file(engine, route, &file.name, file.bytes).await?;
+        send_file(engine, route, &file).await?;
     }
     Ok(())
 }
@@ -332,23 +332,17 @@ async fn say(engine: &MatrixEngine, route: Route<'_>, text: &str) -> Result<(), 
 async fn send_file(
     engine: &MatrixEngine,
     route: Route<'_>,
-    file_name: &str,
-    bytes: Vec<u8>,
+    file: &crate::chat::answer::Attachment,
 ) -> Result<(), MatrixError> {
     let Some(target) = answer_room(engine, route).await else {
         return Ok(());
     };
     if let Err(e) = engine
         .chat
-        .send_file(
-            &target,
-            &format!("bestand:{}", route.event_id),
-            file_name,
-            bytes,
-        )
+        .send_file(&target, &format!("bestand:{}", route.event_id), file)
         .await
     {
-        tracing::warn!(%e, "could not send an export");
+        tracing::warn!(%e, "could not send a file");
     }
     Ok(())
 }

@@ -4,14 +4,18 @@
 //! transaction id, so a resend after a crash is the same event on the homeserver. Sends go
 //! through matrix-sdk's room API, which encrypts them in encrypted rooms.
 
+use crate::chat::answer::Attachment;
+use crate::chat::pictures;
 use async_trait::async_trait;
 use chrono_tz::Tz;
-use matrix_sdk::attachment::AttachmentConfig;
+use matrix_sdk::attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo};
+use matrix_sdk::ruma::UInt;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::InitialStateEvent;
 use matrix_sdk::ruma::events::Mentions;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::message::TextMessageEventContent;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId};
 use matrix_sdk::{Client, Room, RoomState};
 use serde_json::Value;
@@ -235,25 +239,41 @@ impl MatrixChat {
         Ok(sent.response.event_id)
     }
 
-    /// Sends a file at the message pace. In an encrypted room the SDK encrypts it before the
-    /// upload, so a person's export never lies readable in the homeserver's media store.
+    /// Sends a file at the message pace: a picture as `m.image` with its size in `info` and its
+    /// text alternative as the body, anything else as `m.file`. In an encrypted room the SDK
+    /// encrypts it before the upload, so a person's export never lies readable in the
+    /// homeserver's media store.
     pub async fn send_file(
         &self,
         room: &RoomId,
         txn: &str,
-        file_name: &str,
-        bytes: Vec<u8>,
+        file: &Attachment,
     ) -> Result<OwnedEventId, ChatError> {
         let lane = Action::Message;
         self.pacer
             .admit(lane, txn, Instant::now())
             .map_err(|wait| lane.limited(wait))?;
         let room = self.joined_room(room).await?;
-        let config = AttachmentConfig::new()
+        let mut config = AttachmentConfig::new()
             .txn_id(OwnedTransactionId::from(txn))
             .mentions(Some(Mentions::new()));
+        let mime = match file.image {
+            Some((w, h)) => {
+                config = config
+                    .info(AttachmentInfo::Image(BaseImageInfo {
+                        width: Some(UInt::from(w)),
+                        height: Some(UInt::from(h)),
+                        size: UInt::new(file.bytes.len() as u64),
+                        blurhash: None,
+                        is_animated: Some(false),
+                    }))
+                    .caption(Some(TextMessageEventContent::plain(&file.description)));
+                mime::IMAGE_PNG
+            }
+            None => mime::APPLICATION_JSON,
+        };
         match room
-            .send_attachment(file_name, &mime::APPLICATION_JSON, bytes, config)
+            .send_attachment(&file.name, &mime, file.bytes.clone(), config)
             .await
             .map_err(classify_sdk)
         {
@@ -365,6 +385,20 @@ impl Chat for MatrixChat {
         };
         let content = text_content(&self.render(message), meta.as_ref(), root.as_deref());
         let event = self.paced_send(&room, &message.key, &content).await?;
+        // A picture follows its text as an `m.image` of its own, under a key of its own.
+        let ctx = RenderContext {
+            language: message.to.language,
+            tz: self.tz,
+            max_chars: MAX_CHARS,
+        };
+        if let Some(picture) = pictures::of_message(&message.body, &ctx) {
+            self.send_file(
+                &room,
+                &format!("{}:beeld", message.key),
+                &Attachment::picture(picture),
+            )
+            .await?;
+        }
         // With several students, each gets a line of its own to react to.
         if let Message::Prompt { students, .. } = &message.body
             && students.len() > 1

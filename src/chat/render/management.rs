@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use super::RenderContext;
 use super::words::name;
-use crate::store::{ImportSummary, OverviewCounts};
+use crate::store::ImportSummary;
 
 /// A wpb and a student are paired from `start` up to and including `end`.
 pub(super) fn paired(
@@ -38,29 +38,6 @@ pub(super) fn unpaired(wpb: &str, student: &str, end: NaiveDate, ctx: &RenderCon
         ctx.pick("loopt tot en met", "runs up to and including"),
         end.format("%d-%m-%Y")
     )
-}
-
-/// The school's figures: counts only.
-pub(super) fn overview(weeks: u32, c: &OverviewCounts, ctx: &RenderContext) -> String {
-    let rows: [(&str, &str, u64); 8] = [
-        ("vragen verstuurd", "prompts sent", c.prompts_sent),
-        ("vragen beantwoord", "prompts answered", c.prompts_answered),
-        ("reflecties", "reflections", c.reflections),
-        ("klik goed", "klik good", c.klik_goed),
-        ("klik twijfel", "klik doubt", c.klik_twijfel),
-        ("geen klik", "no klik", c.klik_geen),
-        ("open escalaties", "open escalations", c.open_escalations),
-        ("intervisies", "intervisies", c.intervisies),
-    ];
-    let mut out = if ctx.nl() {
-        format!("Overzicht van de afgelopen {weeks} weken:")
-    } else {
-        format!("Overview of the last {weeks} weeks:")
-    };
-    for (nl, en, n) in rows {
-        out.push_str(&format!("\n{}: {n}", ctx.pick(nl, en)));
-    }
-    out
 }
 
 /// The school's effective settings, after a change when `changed`.

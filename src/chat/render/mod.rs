@@ -8,6 +8,7 @@
 //! One module per message family; this one routes each message and reply to its family and
 //! cuts the result to the limit.
 
+mod digest;
 mod escalations;
 mod intervisie;
 mod layout;
@@ -23,6 +24,7 @@ use crate::app::inbox::Reply;
 use crate::app::messages::Message;
 use crate::domain::language::Language;
 
+pub use digest::{Occasion, digest_alt, terugblik_alt};
 pub use layout::{char_count, fit};
 pub use refusals::{FAULT, fault, user_error};
 pub use words::{defuse_mentions, local_time};
@@ -84,6 +86,8 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
         } => intervisie::hint(*thread, suggestion, *language, ctx),
         Message::IntervisiePointer { thread, phase } => intervisie::pointer(*thread, *phase, ctx),
         Message::IntervisieCall { team } => intervisie::call(team, ctx),
+        Message::Digest(figures) => digest::digest(figures, Occasion::Weekly, ctx),
+        Message::Terugblik(t) => digest::terugblik(t, ctx),
         Message::IntervisieClosed {
             thread,
             participants,
@@ -100,6 +104,15 @@ pub fn message(msg: &Message, ctx: &RenderContext) -> String {
         ),
     };
     fit(text, ctx.max_chars)
+}
+
+/// A school's figures as text: the weekly digest's wording, or the overview's.
+pub fn digest_text(
+    figures: &crate::domain::digest::DigestFigures,
+    occasion: Occasion,
+    ctx: &RenderContext,
+) -> String {
+    fit(digest::digest(figures, occasion, ctx), ctx.max_chars)
 }
 
 /// The answer to what a person did (a reflection saved, an escalation picked up...), as text.
@@ -149,7 +162,9 @@ fn reply_text(r: &Reply, ctx: &RenderContext) -> String {
             end,
         } => management::paired(wpb, student, *start, *end, ctx),
         Reply::Unpaired { wpb, student, end } => management::unpaired(wpb, student, *end, ctx),
-        Reply::Overview { weeks, counts } => management::overview(*weeks, counts, ctx),
+        Reply::Overview(figures) => digest::digest(figures, Occasion::Asked, ctx),
+        Reply::DigestSwitched { on } => digest::switched(*on, ctx),
+        Reply::Terugblik(t) => digest::terugblik(t, ctx),
         Reply::SchoolSettings {
             per_week,
             reminder,

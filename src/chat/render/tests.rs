@@ -13,8 +13,7 @@ use crate::domain::language::assert_only;
 use crate::domain::reflection::ReflectionError;
 use crate::domain::roster::{PersonId, Role, RosterConflict, SchoolId};
 use crate::store::{
-    AuditEntry, EscalationStatus, ForgetReport, ImportSummary, OpenEscalation, OverviewCounts,
-    RetentionReport,
+    AuditEntry, EscalationStatus, ForgetReport, ImportSummary, OpenEscalation, RetentionReport,
 };
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
@@ -117,6 +116,10 @@ fn every_message() -> Vec<Message> {
             student: "Bram".into(),
         },
         Message::Unreachable { wpb: "Anna".into() },
+        Message::Digest(Box::new(sample_figures("Anna", 2))),
+        Message::Digest(Box::new(sample_figures("Anna", 0))),
+        Message::Terugblik(Box::new(sample_terugblik(3))),
+        Message::Terugblik(Box::new(sample_terugblik(0))),
         Message::IntervisieCall {
             team: "Team A".into(),
         },
@@ -172,9 +175,102 @@ fn message_kind(m: &Message) -> usize {
         Message::IntervisiePointer { .. } => 10,
         Message::IntervisieCall { .. } => 11,
         Message::IntervisieClosed { .. } => 12,
+        Message::Digest(_) => 13,
+        Message::Terugblik(_) => 14,
     }
 }
-const MESSAGE_KINDS: usize = 13;
+const MESSAGE_KINDS: usize = 15;
+
+/// A school's figures with every risk list filled (`per_list` entries each, names as given)
+/// and a suppressed klik cell.
+pub(super) fn sample_figures(name: &str, per_list: usize) -> crate::domain::digest::DigestFigures {
+    use crate::domain::digest::*;
+    use crate::domain::schedule::{DateRange, SchoolCalendar};
+    let calendar = SchoolCalendar::amsterdam_default();
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let wpbs: Vec<WpbFact> = (0..per_list.max(1))
+        .map(|i| WpbFact {
+            id: format!("w{i}"),
+            name: format!("{name} {i}"),
+            team: Some("t".into()),
+            pauses: vec![],
+        })
+        .collect();
+    let pairings = (0..per_list)
+        .map(|i| PairingFact {
+            wpb: format!("w{i}"),
+            student: format!("s{i}"),
+            student_name: format!("{name} student {i}"),
+            dates: DateRange {
+                start: d("2026-09-01"),
+                end: d("2026-12-04"),
+            },
+        })
+        .collect();
+    let prompts = (0..per_list)
+        .flat_map(|i| {
+            (0..5).map(move |k| PromptFact {
+                wpb: format!("w{i}"),
+                sent: d("2026-10-26") + chrono::Duration::days(7 * k),
+                answered: false,
+            })
+        })
+        .collect();
+    let signals = vec![SignalFact {
+        wpb: "w0".into(),
+        student: "s0".into(),
+        at: d("2026-11-24"),
+        value: KlikValue::GeenKlik,
+        source: SignalSource::Student,
+    }];
+    let escalations = (0..per_list)
+        .map(|i| EscalationFact {
+            id: i as i64 + 1,
+            wpb: format!("w{i}"),
+            student_name: format!("{name} student {i}"),
+            picked_up: i % 2 == 1,
+            opened: d("2026-11-16"),
+        })
+        .collect();
+    figures(&DigestInput {
+        school: format!("{name} school"),
+        calendar: &calendar,
+        until: d("2026-11-29"),
+        today: d("2026-11-30"),
+        weeks: 10,
+        thresholds: Thresholds::default(),
+        teams: vec![TeamFact {
+            id: "t".into(),
+            name: format!("{name} team"),
+        }],
+        wpbs,
+        prompts,
+        reflections: vec![],
+        signals,
+        pairings,
+        escalations,
+        threads: vec![ThreadFact {
+            team: "t".into(),
+            opened: d("2026-11-24"),
+            participants: 4,
+        }],
+    })
+}
+
+/// A terugblik with `n` reflections and the wpb's own klik about one student.
+fn sample_terugblik(n: u32) -> crate::app::messages::Terugblik {
+    crate::app::messages::Terugblik {
+        from: date(1),
+        until: date(30),
+        reflections: (0..n)
+            .map(|i| reflection(i % 28 + 1, format!("X{i}")))
+            .collect(),
+        klik: vec![crate::app::messages::StudentKlik {
+            student: "Bram".into(),
+            signals: vec![(date(3), KlikValue::Twijfel), (date(10), KlikValue::Goed)],
+        }],
+    }
+}
 
 fn every_reply() -> Vec<Reply> {
     let mut all = vec![];
@@ -223,10 +319,10 @@ fn every_reply() -> Vec<Reply> {
             end: date(30),
         },
         Reply::Escalations(vec![]),
-        Reply::Overview {
-            weeks: 4,
-            counts: OverviewCounts::default(),
-        },
+        Reply::Overview(Box::new(sample_figures("Anna", 1))),
+        Reply::DigestSwitched { on: true },
+        Reply::DigestSwitched { on: false },
+        Reply::Terugblik(Box::new(sample_terugblik(2))),
         Reply::RosterImported(ImportSummary {
             schools: 1,
             teams: 2,
@@ -320,14 +416,17 @@ fn reply_kind(r: &Reply) -> usize {
         Reply::RetentionDone(_) => 22,
         Reply::AuditLog(_) => 23,
         Reply::PromptQueued { .. } => 24,
+        Reply::DigestSwitched { .. } => 25,
+        Reply::Terugblik(_) => 26,
     }
 }
-const REPLY_KINDS: usize = 25;
+const REPLY_KINDS: usize = 27;
 
 fn every_user_error() -> Vec<UserError> {
     let mut all = vec![
         UserError::UnknownSender,
         UserError::NoActivePairing,
+        UserError::NoPlacementYet,
         UserError::WhichStudent(vec!["Bram".into(), "Sam".into()]),
         UserError::ReflectionNotFound,
         UserError::EscalationNotFound,
@@ -447,9 +546,10 @@ fn user_error_kind(e: &UserError) -> usize {
         UserError::Naming(NamingError::NotInSchool(_)) => 39,
         UserError::Naming(NamingError::Ambiguous { .. }) => 40,
         UserError::Naming(NamingError::NoChatAddress { .. }) => 41,
+        UserError::NoPlacementYet => 42,
     }
 }
-const USER_ERROR_KINDS: usize = 42;
+const USER_ERROR_KINDS: usize = 43;
 
 fn covers<T>(samples: &[T], kind: impl Fn(&T) -> usize, kinds: usize) {
     let mut seen = vec![false; kinds];
@@ -805,6 +905,11 @@ fn which_student_with_many_names_stays_within_the_limit() {
 fn every_rendering_stays_within_the_limit_at_any_budget() {
     let mut messages = every_message();
     messages.push(Message::Escalation(summary(long_reflections(30))));
+    messages.push(Message::Digest(Box::new(sample_figures(
+        &"Bartholomeus ".repeat(9),
+        12,
+    ))));
+    messages.push(Message::Terugblik(Box::new(sample_terugblik(40))));
     for language in BOTH {
         for max in [120, 500, DEFAULT_MAX_CHARS] {
             let c = ctx(language, max);

@@ -257,6 +257,33 @@ async fn delete_messages_in(
         &[pid],
     )
     .await?;
+    // Terugblikken on those pairings name the student; the wpb's own go below with the rest.
+    report.messages += run(
+        tx,
+        "DELETE FROM outbox WHERE kind = 'terugblik'
+           AND ref_id IN (SELECT id FROM pairings WHERE wpb_id = $1 OR student_id = $1)",
+        &[pid],
+    )
+    .await?;
+    // The school's weekly digests name wpbs and students: one not sent yet goes (the next
+    // tick makes it again without the person); a sent one keeps its key, so it is never
+    // sent twice, but loses its figures.
+    report.messages += run(
+        tx,
+        "DELETE FROM outbox WHERE kind = 'digest' AND status = 'planned'
+           AND recipient IN (SELECT id FROM people WHERE school_id =
+             (SELECT school_id FROM people WHERE id = $1))",
+        &[pid],
+    )
+    .await?;
+    run(
+        tx,
+        "UPDATE outbox SET body = NULL WHERE kind = 'digest' AND body IS NOT NULL
+           AND recipient IN (SELECT id FROM people WHERE school_id =
+             (SELECT school_id FROM people WHERE id = $1))",
+        &[pid],
+    )
+    .await?;
     // "Cannot reach" notices about this person to the schoolopleiders (they name them).
     let unreachable = format!("onbereikbaar:{pid}:");
     report.messages += run(

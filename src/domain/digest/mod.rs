@@ -1,0 +1,412 @@
+//! The schoolopleider's week in figures: from the stored facts of one school, per team and
+//! for the school, what was asked and answered, how the klik went per week, which pairings
+//! and wpbs went quiet, which placements end soon and which escalations wait.
+//!
+//! Pure: the store fetches the facts, the chart and the texts show the result. A klik figure
+//! that rests on one or two students is never shown as a number (`Cell::Suppressed`), and
+//! neither is a total from which such a figure could be worked out by subtraction.
+
+mod cells;
+mod journey;
+mod risks;
+mod weeks;
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::klik::{KlikValue, SignalSource};
+use super::schedule::{DateRange, SchoolCalendar};
+
+pub use cells::{Cell, KlikCounts};
+pub use journey::{terugblik_span, weekly_klik};
+pub use risks::{EndingPlacement, EscalationAge, QuietPairing, QuietWpb};
+pub use weeks::{SchoolWeek, is_school_week, school_weeks, weeks_between};
+
+/// Thresholds a school can set; the defaults are the issue's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// A klik figure resting on fewer students than this is shown as "< n".
+    pub min_students: u32,
+    /// School weeks without a klik from the wpb before a pairing counts as quiet.
+    pub quiet_pairing_weeks: u32,
+    /// Unanswered prompts in a row before a wpb counts as quiet.
+    pub quiet_wpb_prompts: u32,
+    /// Placements ending within this many weeks are listed.
+    pub ending_within_weeks: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            min_students: 3,
+            quiet_pairing_weeks: 3,
+            quiet_wpb_prompts: 4,
+            ending_within_weeks: 2,
+        }
+    }
+}
+
+/// When and whether a school's schoolopleiders get the weekly digest, and its thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestSettings {
+    /// The school sends a weekly digest at all.
+    pub enabled: bool,
+    /// The weekday it goes (school time).
+    pub weekday: Weekday,
+    /// The time of day it goes, or as soon after as the bot runs that week.
+    pub time: NaiveTime,
+    /// The small-cell and risk thresholds.
+    pub thresholds: Thresholds,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            weekday: Weekday::Mon,
+            time: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+/// How many school weeks before the shown period the change is measured against.
+pub const COMPARE_WEEKS: usize = 4;
+
+/// A team, or the wpbs of the school without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamFact {
+    /// The team's id.
+    pub id: String,
+    /// The team's name.
+    pub name: String,
+}
+
+/// A wpb of the school.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WpbFact {
+    /// The wpb's id.
+    pub id: String,
+    /// The wpb's name.
+    pub name: String,
+    /// Their team, if any.
+    pub team: Option<String>,
+    /// Their pauses: not counted as silence.
+    pub pauses: Vec<DateRange>,
+}
+
+/// A prompt that was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptFact {
+    /// The wpb it went to.
+    pub wpb: String,
+    /// The local date it went.
+    pub sent: NaiveDate,
+    /// A reflection answered it.
+    pub answered: bool,
+}
+
+/// A reflection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReflectionFact {
+    /// Whose it is.
+    pub wpb: String,
+    /// The local date it was written.
+    pub at: NaiveDate,
+    /// The wpb shared it.
+    pub shared: bool,
+}
+
+/// A klik signal, of either side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalFact {
+    /// The pairing's wpb.
+    pub wpb: String,
+    /// The pairing's student.
+    pub student: String,
+    /// The local date it was given.
+    pub at: NaiveDate,
+    /// Its value.
+    pub value: KlikValue,
+    /// Who gave it.
+    pub source: SignalSource,
+}
+
+/// A pairing, with the names the risk lists show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairingFact {
+    /// The wpb's id.
+    pub wpb: String,
+    /// The student's id.
+    pub student: String,
+    /// The student's name.
+    pub student_name: String,
+    /// The placement's dates.
+    pub dates: DateRange,
+}
+
+/// An escalation that is open or picked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationFact {
+    /// Its number.
+    pub id: i64,
+    /// The wpb's id.
+    pub wpb: String,
+    /// The student's name.
+    pub student_name: String,
+    /// Someone picked it up (acknowledged).
+    pub picked_up: bool,
+    /// The local date it opened.
+    pub opened: NaiveDate,
+}
+
+/// An intervisie thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadFact {
+    /// The team it ran in.
+    pub team: String,
+    /// The local date it opened.
+    pub opened: NaiveDate,
+    /// How many people posted in it.
+    pub participants: u32,
+}
+
+/// Everything the figures are computed from. The facts may reach further back than the
+/// period: what lies outside it is ignored, except for the risk lists, which look back
+/// from `until`.
+#[derive(Debug, Clone)]
+pub struct DigestInput<'a> {
+    /// The school's name.
+    pub school: String,
+    /// The school's calendar (holiday weeks are not school weeks).
+    pub calendar: &'a SchoolCalendar,
+    /// The last day the figures cover (the digest: the Sunday before; `/overzicht`: today).
+    pub until: NaiveDate,
+    /// The day the figures are made: escalation ages, pauses and ending placements count
+    /// from it.
+    pub today: NaiveDate,
+    /// How many school weeks are shown, up to and including the week of `until`.
+    pub weeks: usize,
+    /// The school's thresholds.
+    pub thresholds: Thresholds,
+    /// The school's teams.
+    pub teams: Vec<TeamFact>,
+    /// The school's wpbs.
+    pub wpbs: Vec<WpbFact>,
+    /// Prompts sent.
+    pub prompts: Vec<PromptFact>,
+    /// Reflections written.
+    pub reflections: Vec<ReflectionFact>,
+    /// Klik signals given.
+    pub signals: Vec<SignalFact>,
+    /// The school's pairings.
+    pub pairings: Vec<PairingFact>,
+    /// Open and picked-up escalations.
+    pub escalations: Vec<EscalationFact>,
+    /// Intervisie threads.
+    pub threads: Vec<ThreadFact>,
+}
+
+/// One week of one team (or the school).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekFigures {
+    /// Prompts sent.
+    pub prompts_sent: u32,
+    /// Of those, answered.
+    pub prompts_answered: u32,
+    /// Reflections written.
+    pub reflections: u32,
+    /// Of those, shared.
+    pub shared: u32,
+    /// Klik signals per value, or suppressed.
+    pub klik: Cell<KlikCounts>,
+}
+
+impl WeekFigures {
+    /// Answered prompts as a share of those sent; `None` when none were sent.
+    pub fn response_rate(&self) -> Option<f64> {
+        rate(self.prompts_answered, self.prompts_sent)
+    }
+}
+
+/// Totals over some weeks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Prompts sent.
+    pub prompts_sent: u32,
+    /// Of those, answered.
+    pub prompts_answered: u32,
+    /// Reflections written.
+    pub reflections: u32,
+    /// Of those, shared.
+    pub shared: u32,
+    /// Intervisie threads opened.
+    pub threads: u32,
+    /// People who took part in those threads, counted per thread.
+    pub participants: u32,
+}
+
+impl Totals {
+    /// Answered prompts as a share of those sent; `None` when none were sent.
+    pub fn response_rate(&self) -> Option<f64> {
+        rate(self.prompts_answered, self.prompts_sent)
+    }
+
+    fn add_week(&mut self, w: &WeekFigures) {
+        self.prompts_sent += w.prompts_sent;
+        self.prompts_answered += w.prompts_answered;
+        self.reflections += w.reflections;
+        self.shared += w.shared;
+    }
+}
+
+fn rate(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| f64::from(part) / f64::from(whole))
+}
+
+/// One team's figures (or the school's, under the school's name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamFigures {
+    /// The team's name.
+    pub name: String,
+    /// One entry per shown school week, oldest first.
+    pub weeks: Vec<WeekFigures>,
+    /// The shown period as a whole.
+    pub period: Totals,
+    /// The [`COMPARE_WEEKS`] school weeks before the period's last week.
+    pub before: Totals,
+    /// The period's last week.
+    pub last: Totals,
+    /// Open escalations about this team's wpbs.
+    pub open_escalations: u32,
+    /// Picked-up escalations about this team's wpbs.
+    pub picked_up_escalations: u32,
+}
+
+/// The figures of one school over some weeks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestFigures {
+    /// The school's name.
+    pub school: String,
+    /// The last day covered.
+    pub until: NaiveDate,
+    /// The shown school weeks, oldest first.
+    pub weeks: Vec<SchoolWeek>,
+    /// The school as a whole.
+    pub school_total: TeamFigures,
+    /// Per team, in the roster's order; wpbs without a team form a team of their own.
+    pub teams: Vec<TeamFigures>,
+    /// Active pairings without a klik from the wpb for a while.
+    pub quiet_pairings: Vec<QuietPairing>,
+    /// Wpbs who left their last prompts unanswered.
+    pub quiet_wpbs: Vec<QuietWpb>,
+    /// Placements that end soon.
+    pub ending: Vec<EndingPlacement>,
+    /// Open and picked-up escalations, oldest first.
+    pub escalations: Vec<EscalationAge>,
+    /// The threshold the "< n" cells use.
+    pub min_students: u32,
+}
+
+impl DigestFigures {
+    /// Nothing happened and nothing waits: no prompt, reflection or klik in the period, no
+    /// intervisie and no risk. The weekly digest is not sent then (a school's first Monday).
+    pub fn has_nothing_to_tell(&self) -> bool {
+        let t = &self.school_total;
+        t.period == Totals::default()
+            && t.weeks
+                .iter()
+                .all(|w| w.klik == Cell::Shown(KlikCounts::default()))
+            && self.quiet_pairings.is_empty()
+            && self.quiet_wpbs.is_empty()
+            && self.ending.is_empty()
+            && self.escalations.is_empty()
+    }
+}
+
+/// The team id given to wpbs without a team.
+pub const NO_TEAM: &str = "";
+
+/// Computes the figures; see the module documentation.
+pub fn figures(input: &DigestInput) -> DigestFigures {
+    let all_weeks = school_weeks(input.calendar, input.until, input.weeks + COMPARE_WEEKS);
+    let shown_from = all_weeks.len().saturating_sub(input.weeks);
+    // Looked up once per fact: a map, not a search through the wpbs.
+    let teams_of: HashMap<&str, &str> = input
+        .wpbs
+        .iter()
+        .map(|w| (w.id.as_str(), w.team.as_deref().unwrap_or(NO_TEAM)))
+        .collect();
+    let team_of = |wpb: &str| -> &str { teams_of.get(wpb).copied().unwrap_or(NO_TEAM) };
+    let mut teams: Vec<TeamFact> = input.teams.clone();
+    if input.wpbs.iter().any(|w| w.team.is_none()) {
+        teams.push(TeamFact {
+            id: NO_TEAM.to_string(),
+            name: "—".to_string(),
+        });
+    }
+    let grid = cells::Grid::build(input, &teams, &all_weeks, &team_of);
+    let suppressed = cells::suppress(&grid, input.thresholds.min_students);
+    let team_figures = |name: &str, weeks: Vec<WeekFigures>, team: Option<&str>| {
+        let mut figures = TeamFigures {
+            name: name.to_string(),
+            weeks: weeks[shown_from..].to_vec(),
+            period: Totals::default(),
+            before: Totals::default(),
+            last: Totals::default(),
+            open_escalations: 0,
+            picked_up_escalations: 0,
+        };
+        for w in &figures.weeks {
+            figures.period.add_week(w);
+        }
+        if let Some((last, rest)) = weeks.split_last() {
+            figures.last.add_week(last);
+            for w in rest.iter().rev().take(COMPARE_WEEKS) {
+                figures.before.add_week(w);
+            }
+        }
+        let in_team = |wpb: &str| team.is_none_or(|id| team_of(wpb) == id);
+        for th in &input.threads {
+            let in_period = all_weeks[shown_from..]
+                .iter()
+                .any(|w| w.contains(th.opened));
+            if in_period && team.is_none_or(|id| th.team == id) {
+                figures.period.threads += 1;
+                figures.period.participants += th.participants;
+            }
+        }
+        for e in input.escalations.iter().filter(|e| in_team(&e.wpb)) {
+            if e.picked_up {
+                figures.picked_up_escalations += 1;
+            } else {
+                figures.open_escalations += 1;
+            }
+        }
+        figures
+    };
+    let per_team: Vec<TeamFigures> = teams
+        .iter()
+        .enumerate()
+        .map(|(t, team)| team_figures(&team.name, suppressed.team_weeks(t), Some(&team.id)))
+        .collect();
+    let school_total = team_figures(&input.school, suppressed.school_weeks(), None);
+    DigestFigures {
+        school: input.school.clone(),
+        until: input.until,
+        weeks: all_weeks[shown_from..].to_vec(),
+        school_total,
+        teams: per_team,
+        quiet_pairings: risks::quiet_pairings(input),
+        quiet_wpbs: risks::quiet_wpbs(input),
+        ending: risks::ending(input),
+        escalations: risks::escalation_ages(input),
+        min_students: input.thresholds.min_students,
+    }
+}
+
+#[cfg(test)]
+mod tests;
