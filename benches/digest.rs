@@ -11,8 +11,8 @@ use chrono_tz::Europe::Amsterdam;
 use wandelgang::chat::pictures;
 use wandelgang::chat::render::RenderContext;
 use wandelgang::domain::digest::{
-    DigestInput, PairingFact, PromptFact, ReflectionFact, SignalFact, TeamFact, Thresholds,
-    WpbFact, figures,
+    DigestFacts, DigestInput, PairingFact, PromptFact, ReflectionFact, SignalFact, TeamFact,
+    Thresholds, WpbFact, figures,
 };
 use wandelgang::domain::klik::{KlikValue, SignalSource};
 use wandelgang::domain::language::Language;
@@ -22,18 +22,9 @@ const WPBS: usize = 1_000;
 const TEAMS: usize = 20;
 const WEEKS: u64 = 104;
 
-struct Facts {
-    teams: Vec<TeamFact>,
-    wpbs: Vec<WpbFact>,
-    prompts: Vec<PromptFact>,
-    reflections: Vec<ReflectionFact>,
-    signals: Vec<SignalFact>,
-    pairings: Vec<PairingFact>,
-}
-
 /// Two prompts a week per wpb, two in three answered, a klik each time and a student's own
 /// klik every other week; every tenth wpb stopped answering three weeks ago.
-fn facts(first: NaiveDate) -> Facts {
+fn facts(first: NaiveDate) -> DigestFacts {
     let day = |n: u64| first.checked_add_days(Days::new(n)).expect("date");
     let value = |i: usize| {
         [
@@ -43,18 +34,15 @@ fn facts(first: NaiveDate) -> Facts {
             KlikValue::GeenKlik,
         ][i % 4]
     };
-    let mut f = Facts {
+    let mut f = DigestFacts {
+        school: "Regio College".into(),
         teams: (0..TEAMS)
             .map(|t| TeamFact {
                 id: format!("t{t}"),
                 name: format!("Team {t}"),
             })
             .collect(),
-        wpbs: vec![],
-        prompts: vec![],
-        reflections: vec![],
-        signals: vec![],
-        pairings: vec![],
+        ..DigestFacts::default()
     };
     for w in 0..WPBS {
         let id = format!("w{w}");
@@ -77,7 +65,7 @@ fn facts(first: NaiveDate) -> Facts {
             let quiet = w % 10 == 0 && week >= WEEKS - 3;
             for (k, offset) in [1u64, 3].into_iter().enumerate() {
                 let at = day(week * 7 + offset);
-                let answered = !quiet && (w + k + week as usize) % 3 != 0;
+                let answered = !quiet && !(w + k + week as usize).is_multiple_of(3);
                 f.prompts.push(PromptFact {
                     wpb: id.clone(),
                     sent: at,
@@ -87,7 +75,7 @@ fn facts(first: NaiveDate) -> Facts {
                     f.reflections.push(ReflectionFact {
                         wpb: id.clone(),
                         at,
-                        shared: (w + week as usize) % 7 == 0,
+                        shared: (w + week as usize).is_multiple_of(7),
                     });
                     f.signals.push(SignalFact {
                         wpb: id.clone(),
@@ -131,28 +119,19 @@ fn main() {
         .checked_add_days(Days::new(WEEKS * 7 - 1))
         .expect("date");
     let calendar = SchoolCalendar::amsterdam_default();
-    let f = facts(first);
     let input = DigestInput {
-        school: "Regio College".into(),
         calendar: &calendar,
         until,
         today: until + chrono::Duration::days(1),
         weeks: 10,
         thresholds: Thresholds::default(),
-        teams: f.teams,
-        wpbs: f.wpbs,
-        prompts: f.prompts,
-        reflections: f.reflections,
-        signals: f.signals,
-        pairings: f.pairings,
-        escalations: vec![],
-        threads: vec![],
+        facts: facts(first),
     };
     println!(
         "Wandelgang digest benchmark ({WPBS} wpbs, {TEAMS} teams, {WEEKS} weeks: {} prompts, {} reflections, {} klik signals)",
-        input.prompts.len(),
-        input.reflections.len(),
-        input.signals.len()
+        input.facts.prompts.len(),
+        input.facts.reflections.len(),
+        input.facts.signals.len()
     );
     let ctx = RenderContext {
         language: Language::Nl,

@@ -63,20 +63,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             return Ok(None);
         };
         Ok(Some(figures(&DigestInput {
-            school: facts.school,
             calendar,
             until,
             today,
             weeks,
             thresholds: settings.digest.thresholds,
-            teams: facts.teams,
-            wpbs: facts.wpbs,
-            prompts: facts.prompts,
-            reflections: facts.reflections,
-            signals: facts.signals,
-            pairings: facts.pairings,
-            escalations: facts.escalations,
-            threads: facts.threads,
+            facts,
         })))
     }
 
@@ -269,7 +261,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 continue;
             };
             let due = last_school_day(calendar, pairing_row.end);
-            if !due.is_some_and(|d| d <= local_today) || local_today > pairing_row.end {
+            if due.is_none_or(|d| d > local_today) || local_today > pairing_row.end {
                 continue;
             }
             let Some(t) = self.terugblik(&person, local_today).await? else {

@@ -82,7 +82,7 @@ fn panel(name: &str, weeks: &[SchoolWeek], figures: &TeamFigures) -> Panel {
 pub fn digest(f: &DigestFigures, ctx: &RenderContext) -> Result<MessagePicture, chart::ChartError> {
     let mut teams: Vec<&TeamFigures> = f.teams.iter().collect();
     // The teams with the most prompts go first; the order is stable for equal counts.
-    teams.sort_by(|a, b| b.period.prompts_sent.cmp(&a.period.prompts_sent));
+    teams.sort_by_key(|t| std::cmp::Reverse(t.period.prompts_sent));
     let mut panels = vec![panel(&f.school, &f.weeks, &f.school_total)];
     panels.extend(
         teams

@@ -8,35 +8,12 @@ use sqlx::Row;
 use super::signals::{source_from, value_from};
 use super::{Store, StoreResult, day, from_ts, parse_day, ts};
 use crate::domain::digest::{
-    EscalationFact, PairingFact, PromptFact, ReflectionFact, SignalFact, TeamFact, ThreadFact,
-    WpbFact,
+    DigestFacts, EscalationFact, PairingFact, PromptFact, ReflectionFact, SignalFact, TeamFact,
+    ThreadFact, WpbFact,
 };
 use crate::domain::intervisie::Thread;
 use crate::domain::roster::{PersonId, SchoolId};
 use crate::domain::schedule::DateRange;
-
-/// A school's stored facts since a moment, for its digest.
-#[derive(Debug, Clone, Default)]
-pub struct DigestFacts {
-    /// The school's name.
-    pub school: String,
-    /// Its teams, by name.
-    pub teams: Vec<TeamFact>,
-    /// Its wpbs with their pauses, by name.
-    pub wpbs: Vec<WpbFact>,
-    /// Prompts sent since the moment.
-    pub prompts: Vec<PromptFact>,
-    /// Reflections written since the moment.
-    pub reflections: Vec<ReflectionFact>,
-    /// Klik signals given since the moment.
-    pub signals: Vec<SignalFact>,
-    /// Every pairing of its wpbs.
-    pub pairings: Vec<PairingFact>,
-    /// Escalations open or picked up now.
-    pub escalations: Vec<EscalationFact>,
-    /// Intervisie threads still open or due since the moment.
-    pub threads: Vec<ThreadFact>,
-}
 
 impl Store {
     /// The facts of `school` since `since`, dated in `tz`. `None` for an unknown school.

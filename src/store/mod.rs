@@ -17,7 +17,7 @@ mod school;
 mod signals;
 
 pub use batch::{Finish, RecipientContext};
-pub use digest::{DigestFacts, JourneyFacts};
+pub use digest::JourneyFacts;
 pub use import::{ImportRules, ImportSummary};
 pub use invites::StoredInvite;
 pub use on_demand::OnDemandQueued;

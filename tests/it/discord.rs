@@ -1033,5 +1033,29 @@ async fn the_weekly_digest_reaches_the_schoolopleider_with_its_chart() {
     h.clock.set(at("2026-10-12 09:20"));
     h.tick().await;
     assert_eq!(h.dm("so").len(), 1);
+    // `/overzicht weken:4` answers privately with the same kind of chart.
+    let ask = h.standin.send_slash_command(
+        "overzicht",
+        json!([option("weken", 4, json!(4))]),
+        &actor("so"),
+        &in_guild(),
+    );
+    let answer = ephemeral_text(&h.response(&ask).await);
+    assert!(
+        answer.starts_with("Overzicht School · week 39–42"),
+        "{answer}"
+    );
+    let files: Vec<_> = h
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.route.ends_with("/callback"))
+        .flat_map(|r| r.files.into_iter().zip(r.file_types))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0].0.1.ends_with(".png") && files[0].1 == "image/png",
+        "{files:?}"
+    );
     h.assert_wire_safe();
 }

@@ -233,27 +233,29 @@ pub(super) fn sample_figures(name: &str, per_list: usize) -> crate::domain::dige
         })
         .collect();
     figures(&DigestInput {
-        school: format!("{name} school"),
         calendar: &calendar,
         until: d("2026-11-29"),
         today: d("2026-11-30"),
         weeks: 10,
         thresholds: Thresholds::default(),
-        teams: vec![TeamFact {
-            id: "t".into(),
-            name: format!("{name} team"),
-        }],
-        wpbs,
-        prompts,
-        reflections: vec![],
-        signals,
-        pairings,
-        escalations,
-        threads: vec![ThreadFact {
-            team: "t".into(),
-            opened: d("2026-11-24"),
-            participants: 4,
-        }],
+        facts: DigestFacts {
+            school: format!("{name} school"),
+            teams: vec![TeamFact {
+                id: "t".into(),
+                name: format!("{name} team"),
+            }],
+            wpbs,
+            prompts,
+            reflections: vec![],
+            signals,
+            pairings,
+            escalations,
+            threads: vec![ThreadFact {
+                team: "t".into(),
+                opened: d("2026-11-24"),
+                participants: 4,
+            }],
+        },
     })
 }
 

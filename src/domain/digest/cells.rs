@@ -95,21 +95,21 @@ impl<'a> Grid<'a> {
             let w = weeks.iter().position(|w: &SchoolWeek| w.contains(day))?;
             Some((t, w))
         };
-        for p in &input.prompts {
+        for p in &input.facts.prompts {
             if let Some((t, w)) = index(&p.wpb, p.sent) {
                 let c = &mut grid.teams[t][w];
                 c.figures.prompts_sent += 1;
                 c.figures.prompts_answered += u32::from(p.answered);
             }
         }
-        for r in &input.reflections {
+        for r in &input.facts.reflections {
             if let Some((t, w)) = index(&r.wpb, r.at) {
                 let c = &mut grid.teams[t][w];
                 c.figures.reflections += 1;
                 c.figures.shared += u32::from(r.shared);
             }
         }
-        for s in &input.signals {
+        for s in &input.facts.signals {
             if let Some((t, w)) = index(&s.wpb, s.at) {
                 let c = &mut grid.teams[t][w];
                 c.klik.add(s.value);

@@ -174,13 +174,35 @@ pub struct ThreadFact {
     pub participants: u32,
 }
 
-/// Everything the figures are computed from. The facts may reach further back than the
-/// period: what lies outside it is ignored, except for the risk lists, which look back
-/// from `until`.
-#[derive(Debug, Clone)]
-pub struct DigestInput<'a> {
+/// A school's stored facts, as the store reads them. They may reach further back than the
+/// period: what lies outside it is ignored, except by the risk lists, which look back from
+/// the day the figures are made.
+#[derive(Debug, Clone, Default)]
+pub struct DigestFacts {
     /// The school's name.
     pub school: String,
+    /// Its teams.
+    pub teams: Vec<TeamFact>,
+    /// Its wpbs, with their pauses.
+    pub wpbs: Vec<WpbFact>,
+    /// Prompts sent.
+    pub prompts: Vec<PromptFact>,
+    /// Reflections written.
+    pub reflections: Vec<ReflectionFact>,
+    /// Klik signals given, of both sides.
+    pub signals: Vec<SignalFact>,
+    /// The pairings of its wpbs.
+    pub pairings: Vec<PairingFact>,
+    /// Escalations open or picked up now.
+    pub escalations: Vec<EscalationFact>,
+    /// Intervisie threads.
+    pub threads: Vec<ThreadFact>,
+}
+
+/// Everything the figures are computed from: the facts and the school's calendar, the
+/// period and the thresholds.
+#[derive(Debug, Clone)]
+pub struct DigestInput<'a> {
     /// The school's calendar (holiday weeks are not school weeks).
     pub calendar: &'a SchoolCalendar,
     /// The last day the figures cover (the digest: the Sunday before; `/overzicht`: today).
@@ -192,22 +214,8 @@ pub struct DigestInput<'a> {
     pub weeks: usize,
     /// The school's thresholds.
     pub thresholds: Thresholds,
-    /// The school's teams.
-    pub teams: Vec<TeamFact>,
-    /// The school's wpbs.
-    pub wpbs: Vec<WpbFact>,
-    /// Prompts sent.
-    pub prompts: Vec<PromptFact>,
-    /// Reflections written.
-    pub reflections: Vec<ReflectionFact>,
-    /// Klik signals given.
-    pub signals: Vec<SignalFact>,
-    /// The school's pairings.
-    pub pairings: Vec<PairingFact>,
-    /// Open and picked-up escalations.
-    pub escalations: Vec<EscalationFact>,
-    /// Intervisie threads.
-    pub threads: Vec<ThreadFact>,
+    /// What is stored.
+    pub facts: DigestFacts,
 }
 
 /// One week of one team (or the school).
@@ -336,13 +344,14 @@ pub fn figures(input: &DigestInput) -> DigestFigures {
     let shown_from = all_weeks.len().saturating_sub(input.weeks);
     // Looked up once per fact: a map, not a search through the wpbs.
     let teams_of: HashMap<&str, &str> = input
+        .facts
         .wpbs
         .iter()
         .map(|w| (w.id.as_str(), w.team.as_deref().unwrap_or(NO_TEAM)))
         .collect();
     let team_of = |wpb: &str| -> &str { teams_of.get(wpb).copied().unwrap_or(NO_TEAM) };
-    let mut teams: Vec<TeamFact> = input.teams.clone();
-    if input.wpbs.iter().any(|w| w.team.is_none()) {
+    let mut teams: Vec<TeamFact> = input.facts.teams.clone();
+    if input.facts.wpbs.iter().any(|w| w.team.is_none()) {
         teams.push(TeamFact {
             id: NO_TEAM.to_string(),
             name: "—".to_string(),
@@ -370,7 +379,7 @@ pub fn figures(input: &DigestInput) -> DigestFigures {
             }
         }
         let in_team = |wpb: &str| team.is_none_or(|id| team_of(wpb) == id);
-        for th in &input.threads {
+        for th in &input.facts.threads {
             let in_period = all_weeks[shown_from..]
                 .iter()
                 .any(|w| w.contains(th.opened));
@@ -379,7 +388,7 @@ pub fn figures(input: &DigestInput) -> DigestFigures {
                 figures.period.participants += th.participants;
             }
         }
-        for e in input.escalations.iter().filter(|e| in_team(&e.wpb)) {
+        for e in input.facts.escalations.iter().filter(|e| in_team(&e.wpb)) {
             if e.picked_up {
                 figures.picked_up_escalations += 1;
             } else {
@@ -393,9 +402,9 @@ pub fn figures(input: &DigestInput) -> DigestFigures {
         .enumerate()
         .map(|(t, team)| team_figures(&team.name, suppressed.team_weeks(t), Some(&team.id)))
         .collect();
-    let school_total = team_figures(&input.school, suppressed.school_weeks(), None);
+    let school_total = team_figures(&input.facts.school, suppressed.school_weeks(), None);
     DigestFigures {
-        school: input.school.clone(),
+        school: input.facts.school.clone(),
         until: input.until,
         weeks: all_weeks[shown_from..].to_vec(),
         school_total,

@@ -72,6 +72,7 @@ pub fn quiet_pairings(input: &DigestInput) -> Vec<QuietPairing> {
     // One pass over the facts, then a lookup per pairing.
     let mut last_klik: HashMap<(&str, &str), NaiveDate> = HashMap::new();
     for s in input
+        .facts
         .signals
         .iter()
         .filter(|s| s.source == SignalSource::Wpb)
@@ -82,12 +83,13 @@ pub fn quiet_pairings(input: &DigestInput) -> Vec<QuietPairing> {
         *at = (*at).max(s.at);
     }
     let mut first_prompt: HashMap<&str, NaiveDate> = HashMap::new();
-    for p in &input.prompts {
+    for p in &input.facts.prompts {
         let at = first_prompt.entry(p.wpb.as_str()).or_insert(p.sent);
         *at = (*at).min(p.sent);
     }
     let wpbs = wpbs_by_id(input);
     let mut out: Vec<QuietPairing> = input
+        .facts
         .pairings
         .iter()
         .filter(|p| p.dates.contains(today))
@@ -118,7 +120,12 @@ pub fn quiet_pairings(input: &DigestInput) -> Vec<QuietPairing> {
 }
 
 fn wpbs_by_id<'a>(input: &'a DigestInput) -> HashMap<&'a str, &'a WpbFact> {
-    input.wpbs.iter().map(|w| (w.id.as_str(), w)).collect()
+    input
+        .facts
+        .wpbs
+        .iter()
+        .map(|w| (w.id.as_str(), w))
+        .collect()
 }
 
 /// School weeks from the week of `from` that ended before `today`, in which the wpb had a
@@ -151,16 +158,17 @@ fn silent_weeks(
 pub fn quiet_wpbs(input: &DigestInput) -> Vec<QuietWpb> {
     let need = input.thresholds.quiet_wpb_prompts.max(1) as usize;
     let mut sent: HashMap<&str, Vec<&PromptFact>> = HashMap::new();
-    for p in input.prompts.iter().filter(|p| p.sent <= input.today) {
+    for p in input.facts.prompts.iter().filter(|p| p.sent <= input.today) {
         sent.entry(p.wpb.as_str()).or_default().push(p);
     }
     let mut out: Vec<QuietWpb> = input
+        .facts
         .wpbs
         .iter()
         .filter(|w| !paused(&w.pauses, input.today))
         .filter_map(|w| {
             let mut own = sent.remove(w.id.as_str())?;
-            own.sort_by(|a, b| b.sent.cmp(&a.sent));
+            own.sort_by_key(|p| std::cmp::Reverse(p.sent));
             let unanswered = own.iter().take_while(|p| !p.answered).count();
             (unanswered >= need).then(|| QuietWpb {
                 wpb: w.name.clone(),
@@ -180,6 +188,7 @@ pub fn ending(input: &DigestInput) -> Vec<EndingPlacement> {
     };
     let wpbs = wpbs_by_id(input);
     let mut out: Vec<EndingPlacement> = input
+        .facts
         .pairings
         .iter()
         .filter(|p| p.dates.start <= input.today && input.today <= p.dates.end)
@@ -200,6 +209,7 @@ pub fn ending(input: &DigestInput) -> Vec<EndingPlacement> {
 pub fn escalation_ages(input: &DigestInput) -> Vec<EscalationAge> {
     let wpbs = wpbs_by_id(input);
     let mut out: Vec<EscalationAge> = input
+        .facts
         .escalations
         .iter()
         .map(|e| EscalationAge {

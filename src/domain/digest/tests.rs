@@ -89,29 +89,31 @@ impl World {
 
     fn figures(&self) -> DigestFigures {
         figures(&DigestInput {
-            school: "De Linde".into(),
             calendar: &self.calendar,
             until: self.input_until,
             today: self.today,
             weeks: self.weeks,
             thresholds: self.thresholds,
-            teams: vec![
-                TeamFact {
-                    id: "A".into(),
-                    name: "Team A".into(),
-                },
-                TeamFact {
-                    id: "B".into(),
-                    name: "Team B".into(),
-                },
-            ],
-            wpbs: self.wpbs.clone(),
-            prompts: self.prompts.clone(),
-            reflections: self.reflections.clone(),
-            signals: self.signals.clone(),
-            pairings: self.pairings.clone(),
-            escalations: self.escalations.clone(),
-            threads: self.threads.clone(),
+            facts: DigestFacts {
+                school: "De Linde".into(),
+                teams: vec![
+                    TeamFact {
+                        id: "A".into(),
+                        name: "Team A".into(),
+                    },
+                    TeamFact {
+                        id: "B".into(),
+                        name: "Team B".into(),
+                    },
+                ],
+                wpbs: self.wpbs.clone(),
+                prompts: self.prompts.clone(),
+                reflections: self.reflections.clone(),
+                signals: self.signals.clone(),
+                pairings: self.pairings.clone(),
+                escalations: self.escalations.clone(),
+                threads: self.threads.clone(),
+            },
         })
     }
 }
@@ -245,7 +247,8 @@ fn the_change_compares_the_last_week_with_the_four_school_weeks_before() {
 
 #[test]
 fn a_klik_figure_on_fewer_than_three_students_is_suppressed() {
-    let cases: [(&[(&str, &str)], Cell<KlikCounts>); 5] = [
+    type Signals<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Signals, Cell<KlikCounts>); 5] = [
         // (signals as (wpb, student) in team A, the shown cell)
         (&[], counts(0, 0, 0)),
         (&[("a1", "s1")], Cell::Suppressed),
@@ -573,20 +576,15 @@ fn a_school_without_teams_or_wpbs_still_has_its_weeks() {
     assert_eq!(input_teams_empty.school_total.weeks.len(), 10);
     // No teams at all in the roster either.
     input_teams_empty = figures(&DigestInput {
-        school: "Leeg".into(),
         calendar: &w.calendar,
         until: w.input_until,
         today: w.today,
         weeks: 10,
         thresholds: Thresholds::default(),
-        teams: vec![],
-        wpbs: vec![],
-        prompts: vec![],
-        reflections: vec![],
-        signals: vec![],
-        pairings: vec![],
-        escalations: vec![],
-        threads: vec![],
+        facts: DigestFacts {
+            school: "Leeg".into(),
+            ..DigestFacts::default()
+        },
     });
     assert!(input_teams_empty.teams.is_empty());
     assert_eq!(input_teams_empty.school_total.weeks.len(), 10);
