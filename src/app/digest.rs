@@ -118,12 +118,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             // The digest covers the school weeks before this one; one computation serves
             // every schoolopleider of the school.
             let until = week.monday - Duration::days(1);
-            let figures = match missing.is_empty() {
-                true => None,
-                false => {
-                    self.school_figures(&school, until, today, DIGEST_WEEKS)
-                        .await?
-                }
+            let figures = if missing.is_empty() {
+                None
+            } else {
+                self.school_figures(&school, until, today, DIGEST_WEEKS)
+                    .await?
             };
             if let Some(figures) = figures.filter(|f| !f.has_nothing_to_tell()) {
                 let body = Message::Digest(Box::new(figures));
