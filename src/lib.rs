@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod roster_import;
+pub mod scale;
 pub mod simulate;
 pub mod store;
 pub mod telemetry;

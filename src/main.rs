@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use wandelgang::cli::{self, bot, privacy, prompts, report, roster, scenario};
+use wandelgang::cli::{self, bench, bot, privacy, prompts, report, roster, scenario};
 use wandelgang::telemetry;
 
 #[derive(Parser)]
@@ -108,6 +108,11 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Metingen / benchmarks
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Bewaartermijnen / retention
     Retention {
         #[command(subcommand)]
@@ -122,6 +127,35 @@ enum RetentionCommand {
         /// Alleen tellen, niets verwijderen / only count, delete nothing
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Speel een gegenereerde school van N wpb's een aantal weken af en meet tijd, geheugen en
+    /// databasegrootte, ook voor N/10 (de verhouding toont of het lineair groeit) /
+    /// play a generated school of N wpbs for some weeks and measure time, memory and database
+    /// size, also for N/10 (the ratio shows whether it grows linearly)
+    ///
+    /// Eén school, teams van 100, één student per wpb, twee vragen per week; elke vijfde wpb
+    /// antwoordt met een reflectie en een klik. / One school, teams of 100, one student per
+    /// wpb, two prompts a week; every fifth wpb answers with a reflection and a klik.
+    Scale {
+        /// Aantal wpb's / number of wpbs
+        #[arg(long, default_value_t = 1000)]
+        wpbs: usize,
+        /// Aantal weken / number of weeks
+        #[arg(long, default_value_t = 2)]
+        weeks: u32,
+        /// sqlite://PAD (bestanden PAD-N.db, bewaard) of postgres://... (een eigen database
+        /// per meting, daarna verwijderd); standaard een tijdelijk SQLite-bestand /
+        /// sqlite://PATH (files PATH-N.db, kept) or postgres://... (a database of its own per
+        /// run, dropped afterwards); default a temporary SQLite file
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Minuten tussen twee ticks van de virtuele klok / minutes between two ticks of the virtual clock
+        #[arg(long, default_value_t = 5)]
+        step_minutes: u32,
     },
 }
 
@@ -189,6 +223,15 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Migrate => cli::migrate(config).await,
         Command::Export { person, out } => privacy::export(config, &person, out.as_deref()).await,
         Command::Forget { person, yes } => privacy::forget(config, &person, yes).await,
+        Command::Bench {
+            command:
+                BenchCommand::Scale {
+                    wpbs,
+                    weeks,
+                    database,
+                    step_minutes,
+                },
+        } => bench::scale(wpbs, weeks, database.as_deref(), step_minutes).await,
         Command::Retention {
             command: RetentionCommand::Run { dry_run },
         } => privacy::retention(config, dry_run).await,

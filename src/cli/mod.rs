@@ -4,6 +4,7 @@
 //! Every command that needs the database opens it through [`open_store`], so a database that
 //! will not open is reported the same way everywhere.
 
+pub mod bench;
 pub mod bot;
 pub mod privacy;
 pub mod prompts;

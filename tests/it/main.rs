@@ -22,6 +22,7 @@ mod matrix_synapse;
 mod privacy;
 mod prompt_now;
 mod refusals;
+mod scale;
 mod scenarios;
 mod scheduler;
 mod schema_parity;
