@@ -1,5 +1,6 @@
 //! The engine bundles the ports and settings the use-cases need.
 
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use super::messages::Recipient;
@@ -46,6 +47,9 @@ pub struct Engine<C: Chat, K: Clock> {
     /// Per team, the local day this process last looked at its scheduled intervisie call.
     pub(crate) intervisie_calls_seen:
         std::sync::Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
+    /// When the teams' scheduled intervisie calls were last looked at, and the moment before
+    /// which none of them can be due, so the tick need not look (see `intervisie_calls`).
+    pub(crate) intervisie_calls_next: std::sync::Mutex<Option<(DateTime<Utc>, DateTime<Utc>)>>,
     /// Per school, the Monday of the week whose digests this process has already enqueued.
     pub(crate) digests_seen: std::sync::Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
 }
@@ -75,6 +79,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             lease_secs: 120,
             daily_jobs_done: std::sync::Mutex::new(None),
             intervisie_calls_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+            intervisie_calls_next: std::sync::Mutex::new(None),
             digests_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }

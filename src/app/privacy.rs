@@ -247,6 +247,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             }
             Err(e) => return Err(e.into()),
         };
+        self.intervisie_calls_changed();
         let scope = actor.school.as_ref().map(|s| s.as_str().to_string());
         self.store
             .audit(

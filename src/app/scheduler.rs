@@ -150,17 +150,42 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     /// first wpb by id (outbox rows need a person); a team without wpbs is not asked.
     /// Returns how many calls were enqueued.
     pub(crate) async fn intervisie_calls(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+        // The team list is read only when some team's call can be due: a region's hundred
+        // teams on every tick cost more than all else an idle tick does.
+        let cached = *self
+            .intervisie_calls_next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // (A clock set back, as tests and scenarios do, looks again.)
+        if cached.is_some_and(|(looked, next)| looked <= now && now < next) {
+            return Ok(0);
+        }
         let mut called = 0;
+        let mut look_again: Option<DateTime<Utc>> = None;
         for team in self.store.teams_with_channel().await? {
             let settings = self.config.school(team.school.as_str());
             let Some(weeks) = settings.intervisie.every_weeks else {
                 continue;
             };
             let calendar = &settings.calendar;
+            let today = calendar.local_date(now);
+            // This team is next looked at in its next window moment: later today when its
+            // window has not opened yet, else on a later school day.
+            let later = match calendar.in_window(now) {
+                true => today
+                    .succ_opt()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .and_then(|t| t.and_local_timezone(calendar.tz).earliest())
+                    .and_then(|t| calendar.next_window_moment(t.with_timezone(&Utc))),
+                false => calendar.next_window_moment(now),
+            };
+            look_again = match (look_again, later) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             if !calendar.in_window(now) {
                 continue;
             }
-            let today = calendar.local_date(now);
             let seen = |mark: bool| {
                 let mut map = self
                     .intervisie_calls_seen
@@ -210,7 +235,22 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             }
             seen(true);
         }
+        // Without any team to call, teams a roster import elsewhere adds are seen within the hour.
+        let next = look_again.unwrap_or(now + chrono::Duration::hours(1));
+        *self
+            .intervisie_calls_next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some((now, next));
         Ok(called)
+    }
+
+    /// Forgets when the teams' calls are next due, so a roster change is looked at on the
+    /// next tick.
+    pub(crate) fn intervisie_calls_changed(&self) {
+        *self
+            .intervisie_calls_next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Computes the next slot of every wpb marked for (re)planning.
