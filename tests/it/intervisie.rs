@@ -7,6 +7,7 @@ use crate::support::{TestDb, TestEngine, at, engine, engine_with, pid, run_until
 use wandelgang::app::inbox::{Inbound, Refusal, Reply, Sender, UserError};
 use wandelgang::app::messages::{Message, OutboundMessage};
 use wandelgang::app::ports::VirtualClock;
+use wandelgang::app::privacy::Operator;
 use wandelgang::chat::recording::RecordingChat;
 use wandelgang::config::Config;
 use wandelgang::domain::authz::Denied;
@@ -424,6 +425,50 @@ on_both_backends! {
         let after = calls(&chat);
         assert_eq!(after.len(), 2, "{after:?}");
         assert_eq!(after[1].1, "intervisie-oproep:zorg:2026-12-07");
+    };
+
+    a_settled_day_is_not_read_again_but_a_roster_import_through_the_bot_looks_at_once => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster()).await.unwrap();
+        let clock = VirtualClock::new(at("2026-11-23 10:00"));
+        let chat = RecordingChat::new();
+        let e = engine_with(store.clone(), chat.clone(), clock.clone(), config_every(Some(2)));
+        e.tick().await.unwrap();
+        assert_eq!(calls(&chat).len(), 2, "zorg and techniek: {:?}", calls(&chat));
+
+        // Another process adds a team the same day. This engine has looked at every team today
+        // and reads the teams again at the next window moment: the next school day.
+        let mut bigger = roster();
+        bigger.teams.push(team("welzijn"));
+        bigger.people.push(wpb("w4", "welzijn"));
+        store.import_roster(&bigger).await.unwrap();
+        clock.set(at("2026-11-23 15:00"));
+        e.tick().await.unwrap();
+        assert_eq!(calls(&chat).len(), 2, "{:?}", calls(&chat));
+        clock.set(at("2026-11-24 08:30"));
+        e.tick().await.unwrap();
+        assert_eq!(
+            calls(&chat).last(),
+            Some(&("test:#welzijn".to_string(), "intervisie-oproep:welzijn:2026-11-24".to_string()))
+        );
+
+        // A roster imported through the bot is looked at on the next tick, the same day.
+        let mut biggest = bigger.clone();
+        biggest.teams.push(team("sport"));
+        biggest.people.push(wpb("w5", "sport"));
+        biggest.people.push(Person {
+            role: Role::Schoolopleider,
+            team: None,
+            ..wpb("so", "zorg")
+        });
+        e.import_roster_as(&Operator::Cli, &biggest).await.expect("imported");
+        clock.set(at("2026-11-24 09:00"));
+        e.tick().await.unwrap();
+        assert_eq!(
+            calls(&chat).last(),
+            Some(&("test:#sport".to_string(), "intervisie-oproep:sport:2026-11-24".to_string()))
+        );
+        assert_eq!(calls(&chat).len(), 4);
     };
 
     no_call_when_the_schedule_is_off => |db: TestDb| async move {
