@@ -14,13 +14,16 @@ use wandelgang::app::inbox::{Inbound, Sender};
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::recording::RecordingChat;
 use wandelgang::config::Config;
+use wandelgang::domain::digest::{SummaryRequest, Thresholds};
 use wandelgang::domain::escalation::{EscalationRules, evaluate};
 use wandelgang::domain::prompts::Catalogue;
+use wandelgang::domain::schedule::SchoolCalendar;
 use wandelgang::store::Store;
 
 const WPBS: usize = 100_000;
 const DUE: usize = 1_000;
 const SIGNALS: usize = 1_000_000;
+const TEAM_SIZE: usize = 100;
 
 fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Amsterdam
@@ -51,12 +54,21 @@ async fn seed(store: &Store, first_slot: DateTime<Utc>) {
         std::iter::once("('s', 'School')".to_string()),
     )
     .await;
+    bulk(
+        store,
+        "INSERT INTO teams (id, school_id, name)",
+        (0..WPBS / TEAM_SIZE).map(|t| format!("('t{t}', 's', 'Team {t}')")),
+    )
+    .await;
     let so = std::iter::once(
         "('so', 's', 'schoolopleider', 'SO', NULL, 'bench:so', NULL, 1, 0)".to_string(),
     );
     let people = (0..WPBS).flat_map(|i| {
         [
-            format!("('w{i}', 's', 'wpb', 'Wpb {i}', NULL, 'bench:w{i}', NULL, {i}, 0)"),
+            format!(
+                "('w{i}', 's', 'wpb', 'Wpb {i}', 't{}', 'bench:w{i}', NULL, {i}, 0)",
+                i / TEAM_SIZE
+            ),
             format!("('st{i}', 's', 'student', 'Student {i}', NULL, 'bench:st{i}', NULL, {i}, 0)"),
         ]
     });
@@ -100,6 +112,28 @@ async fn seed(store: &Store, first_slot: DateTime<Utc>) {
         }),
     )
     .await;
+    // Two prompts that went to every wpb in those days, half of them answered.
+    bulk(
+        store,
+        "INSERT INTO outbox (key, kind, recipient, due_at, status, sent_at)",
+        (0..2 * WPBS).map(|n| {
+            let (i, sent) = (n % WPBS, t0 + (n / WPBS) as i64 * 5 * 86_400);
+            format!("('sent-{n}:prompt:w{i}', 'prompt', 'w{i}', {sent}, 'sent', {sent})")
+        }),
+    )
+    .await;
+    bulk(
+        store,
+        "INSERT INTO reflections (wpb_id, prompt_key, text, created_at, shared)",
+        (0..2 * WPBS).step_by(2).map(|n| {
+            let (i, at) = (n % WPBS, t0 + (n / WPBS) as i64 * 5 * 86_400 + 3_600);
+            format!(
+                "('w{i}', 'sent-{n}:prompt:w{i}', 'bench', {at}, {})",
+                u8::from(n % 3 == 0)
+            )
+        }),
+    )
+    .await;
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -121,7 +155,8 @@ async fn bench(name: &str, url: &str) {
             .expect("analyze");
     }
     println!(
-        "seeded {WPBS} wpbs, {WPBS} planned slots, {SIGNALS} signals in {:.1} s",
+        "seeded {WPBS} wpbs in teams of {TEAM_SIZE}, {WPBS} planned slots, {} sent prompts, {WPBS} reflections, {SIGNALS} signals in {:.1} s",
+        2 * WPBS,
         t.elapsed().as_secs_f64()
     );
 
@@ -291,12 +326,28 @@ async fn daily_jobs(engine: &Engine<RecordingChat, VirtualClock>, clock: &Virtua
         engine.retention("bench", false).await.expect("retention");
     })
     .await;
-    let facts = median_of(3, || async {
+    let rows = median_of(3, || async {
         engine
             .store
             .digest_facts(&school, now - Duration::weeks(26), Amsterdam)
             .await
             .expect("facts")
+            .expect("school");
+    })
+    .await;
+    let request = SummaryRequest::new(
+        &SchoolCalendar::amsterdam_default(),
+        today,
+        today,
+        10,
+        Thresholds::default(),
+    );
+    let summary = median_of(3, || async {
+        engine
+            .store
+            .digest_summary(&school, &request, Amsterdam)
+            .await
+            .expect("summary")
             .expect("school");
     })
     .await;
@@ -317,7 +368,7 @@ async fn daily_jobs(engine: &Engine<RecordingChat, VirtualClock>, clock: &Virtua
     })
     .await;
     println!(
-        "daily and weekly jobs at {} people: retention {retention:.0} ms; digest facts {facts:.0} ms, facts + figures {figures:.0} ms; placements ending {ending:.1} ms  (aim each < 1,000 ms)",
+        "daily and weekly jobs at {} people: retention {retention:.0} ms; digest counted in SQL {summary:.0} ms (its rows, the reference: {rows:.0} ms), counted + figures {figures:.0} ms; placements ending {ending:.1} ms  (aim each < 1,000 ms)",
         2 * WPBS + 1
     );
 }

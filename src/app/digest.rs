@@ -10,7 +10,7 @@ use super::messages::{Message, SharedReflection, StudentKlik, Terugblik};
 use super::ports::{Chat, Clock};
 use crate::domain::authz::Action;
 use crate::domain::digest::{
-    COMPARE_WEEKS, DigestFigures, DigestInput, SchoolWeek, figures, is_school_week, terugblik_span,
+    DigestFigures, SchoolWeek, SummaryRequest, figures_of_summary, is_school_week, terugblik_span,
 };
 use crate::domain::roster::{PairingId, Person, SchoolId};
 use crate::domain::schedule::{DateRange, SchoolCalendar};
@@ -51,25 +51,23 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     ) -> Result<Option<DigestFigures>, EngineError> {
         let settings = self.config.school(school.as_str());
         let calendar = &settings.calendar;
-        let weeks = weeks.clamp(1, MAX_OVERVIEW_WEEKS);
-        // Far enough back for the compared weeks, the quiet lists and holidays in between.
-        let back = (weeks + COMPARE_WEEKS) as u64 * 7 + 12 * 7;
-        let since_day = until.checked_sub_days(Days::new(back)).unwrap_or(until);
-        let since = since_day
-            .and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(calendar.tz).earliest())
-            .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc));
-        let Some(facts) = self.store.digest_facts(school, since, calendar.tz).await? else {
-            return Ok(None);
-        };
-        Ok(Some(figures(&DigestInput {
+        let request = SummaryRequest::new(
             calendar,
             until,
             today,
-            weeks,
-            thresholds: settings.digest.thresholds,
-            facts,
-        })))
+            weeks.clamp(1, MAX_OVERVIEW_WEEKS),
+            settings.digest.thresholds,
+        );
+        let Some(summary) = self
+            .store
+            .digest_summary(school, &request, calendar.tz)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(figures_of_summary(
+            calendar, until, &request, &summary,
+        )))
     }
 
     /// The weekly digest: for each school that sends one, once its weekday and time have come

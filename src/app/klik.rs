@@ -95,7 +95,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             at: now,
             actor: actor.id.clone(),
         };
-        let about = self.klik_context(&pairing, now).await?;
+        let about = self.klik_context(&actor, &pairing, now).await?;
         self.record_klik(&write, &pairing, &about).await?;
         let confidential = source == SignalSource::Student;
         let with = if confidential {
@@ -111,24 +111,16 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     }
 
     /// Everything an escalation summary and the wpb's notices need, read before the signal is
-    /// written, so the signal, the escalation and its notices commit together.
+    /// written, so the signal, the escalation and its notices commit together. The sender is
+    /// already read; only the other side of the pairing is.
     async fn klik_context(
         &self,
+        actor: &Person,
         pairing: &Pairing,
         now: DateTime<Utc>,
     ) -> Result<KlikContext, EngineError> {
-        let missing =
-            |who: &str, id: &PersonId| EngineError::Inconsistent(format!("{who} {id} missing"));
-        let wpb = self
-            .store
-            .person(&pairing.wpb)
-            .await?
-            .ok_or_else(|| missing("wpb", &pairing.wpb))?;
-        let student = self
-            .store
-            .person(&pairing.student)
-            .await?
-            .ok_or_else(|| missing("student", &pairing.student))?;
+        let wpb = self.party(actor, &pairing.wpb, "wpb").await?;
+        let student = self.party(actor, &pairing.student, "student").await?;
         let since = now - Duration::weeks(SUMMARY_REFLECTION_WEEKS);
         let shared = self
             .store
@@ -170,6 +162,17 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             wpb,
             student,
         })
+    }
+
+    /// A party of the pairing: the sender when it is them, else read.
+    async fn party(&self, actor: &Person, id: &PersonId, who: &str) -> Result<Person, EngineError> {
+        if &actor.id == id {
+            return Ok(actor.clone());
+        }
+        self.store
+            .person(id)
+            .await?
+            .ok_or_else(|| EngineError::Inconsistent(format!("{who} {id} missing")))
     }
 
     /// Records the signal with what the escalation rules decide, and the outbox rows that

@@ -11,6 +11,7 @@ use super::school::{SchoolOverrides, cadence_from};
 use super::signals::value_from;
 use super::{Store, StoreResult, from_ts, parse_day, placeholders, ts};
 use crate::domain::klik::KlikValue;
+use crate::domain::reminder::RemindedPrompt;
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId};
 use crate::domain::schedule::{Cadence, DateRange};
 
@@ -451,4 +452,44 @@ async fn set_needs_plan_in(
         .await?;
     }
     Ok(())
+}
+
+impl Store {
+    /// The sent prompts with these keys as their reminders find them: when each went, whether
+    /// it was answered, and whether a later prompt went to the same wpb. A key not stored as a
+    /// sent prompt is absent.
+    pub async fn reminded_prompts(
+        &self,
+        keys: &[String],
+    ) -> StoreResult<HashMap<String, RemindedPrompt>> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(CHUNK) {
+            // format! builds only the placeholder list of the keys.
+            let sql = format!(
+                "SELECT o.key AS key, o.sent_at AS sent_at,
+                   (SELECT COUNT(*) FROM reflections r WHERE r.prompt_key = o.key) AS answers,
+                   (SELECT COUNT(*) FROM outbox n
+                     WHERE n.recipient = o.recipient AND n.kind = 'prompt' AND n.status = 'sent'
+                       AND n.sent_at > o.sent_at) AS newer
+                 FROM outbox o
+                 WHERE o.key IN ({list}) AND o.kind = 'prompt' AND o.status = 'sent'
+                   AND o.sent_at IS NOT NULL",
+                list = placeholders(1, chunk.len())
+            );
+            for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                out.insert(
+                    row.try_get("key")?,
+                    RemindedPrompt {
+                        sent_at: from_ts(row.try_get("sent_at")?)?,
+                        answered: row.try_get::<i64, _>("answers")? > 0,
+                        newer_prompt: row.try_get::<i64, _>("newer")? > 0,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
 }

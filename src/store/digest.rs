@@ -16,7 +16,8 @@ use crate::domain::roster::{PersonId, SchoolId};
 use crate::domain::schedule::DateRange;
 
 impl Store {
-    /// The facts of `school` since `since`, dated in `tz`. `None` for an unknown school.
+    /// The facts of `school` since `since`, dated in `tz`, row by row: the reference
+    /// [`Store::digest_summary`] is tested against. `None` for an unknown school.
     pub async fn digest_facts(
         &self,
         school: &SchoolId,
@@ -170,6 +171,18 @@ impl Store {
                 opened: local(row.try_get("opened_at")?)?,
             });
         }
+        facts.threads = self.digest_threads(id, since, tz).await?;
+        Ok(Some(facts))
+    }
+
+    /// The school's intervisie threads open now or due since `since`.
+    pub(super) async fn digest_threads(
+        &self,
+        id: &str,
+        since: i64,
+        tz: Tz,
+    ) -> StoreResult<Vec<ThreadFact>> {
+        let mut threads = Vec::new();
         for row in sqlx::query(
             "SELECT t.team_id AS team, t.state AS state FROM intervisie_threads t
              JOIN teams m ON m.id = t.team_id
@@ -193,13 +206,13 @@ impl Store {
                 .map(|p| p.at)
                 .min()
                 .unwrap_or(thread.phase_started);
-            facts.threads.push(ThreadFact {
+            threads.push(ThreadFact {
                 team: row.try_get("team")?,
                 opened: opened.with_timezone(&tz).date_naive(),
                 participants: u32::try_from(thread.summary().participants).unwrap_or(u32::MAX),
             });
         }
-        Ok(Some(facts))
+        Ok(threads)
     }
 }
 

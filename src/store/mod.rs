@@ -4,6 +4,7 @@
 mod batch;
 mod chat_state;
 mod digest;
+mod digest_summary;
 mod import;
 mod intervisie;
 mod invites;

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
 use super::{Backend, Store, StoreError, StoreResult, from_ts, placeholders, ts};
-use crate::domain::reminder::RemindedPrompt;
 use crate::domain::roster::PersonId;
 
 /// What an outbox row is for.
@@ -438,34 +437,6 @@ impl Store {
             Some(row) => Ok(Some((row.try_get("key")?, row.try_get("prompt_id")?))),
             None => Ok(None),
         }
-    }
-
-    /// The sent prompt with this key as its reminder finds it: when it went, whether it was
-    /// answered, and whether a later prompt went to the same wpb. `None` when it is not stored
-    /// as sent.
-    pub async fn reminded_prompt(&self, key: &str) -> StoreResult<Option<RemindedPrompt>> {
-        let row = sqlx::query(
-            "SELECT o.sent_at AS sent_at,
-               (SELECT COUNT(*) FROM reflections r WHERE r.prompt_key = o.key) AS answers,
-               (SELECT COUNT(*) FROM outbox n
-                 WHERE n.recipient = o.recipient AND n.kind = 'prompt' AND n.status = 'sent'
-                   AND n.sent_at > o.sent_at) AS newer
-             FROM outbox o WHERE o.key = $1 AND o.kind = 'prompt' AND o.status = 'sent'",
-        )
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let Some(sent_at) = row.try_get::<Option<i64>, _>("sent_at")? else {
-            return Ok(None);
-        };
-        Ok(Some(RemindedPrompt {
-            sent_at: from_ts(sent_at)?,
-            answered: row.try_get::<i64, _>("answers")? > 0,
-            newer_prompt: row.try_get::<i64, _>("newer")? > 0,
-        }))
     }
 
     /// Counts per (recipient, kind, status), for summaries and tests.

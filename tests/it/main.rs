@@ -8,6 +8,7 @@ mod ci_guards;
 mod cli;
 mod concurrency;
 mod digest;
+mod digest_summary;
 mod discord;
 #[path = "../discord_standin/mod.rs"]
 mod discord_standin;

@@ -8,7 +8,7 @@ use super::super::engine::{Engine, EngineError};
 use super::super::messages::{Message, OutboundMessage};
 use super::super::on_demand::is_on_demand;
 use super::super::ports::{Chat, ChatError, Clock};
-use super::prepare::Prepared;
+use super::prepare::{Prepared, Read};
 use super::{HISTORY_WEEKS, REMINDER_SUFFIX, TickOutcome};
 use crate::domain::lean;
 use crate::domain::retry::{self, MAX_ATTEMPTS, Retry, SendFailure};
@@ -80,10 +80,20 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     ) -> Result<Vec<Option<Prepared>>, EngineError> {
         let mut prepared = Vec::with_capacity(rows.len());
         let mut choices = Vec::new();
+        // The prompts the batch's reminders are about, read together.
+        let reminded: Vec<String> = rows
+            .iter()
+            .filter(|r| r.key.ends_with(REMINDER_SUFFIX))
+            .map(|r| r.key.trim_end_matches(REMINDER_SUFFIX).to_string())
+            .collect();
+        let reminded = self.store.reminded_prompts(&reminded).await?;
         for row in rows {
-            let (p, choice) = self
-                .prepare(row, contexts.get(&row.recipient), names, now)
-                .await?;
+            let read = Read {
+                ctx: contexts.get(&row.recipient),
+                names,
+                reminded: &reminded,
+            };
+            let (p, choice) = self.prepare(row, &read, now).await?;
             choices.extend(choice.map(|c| (row.id, c)));
             prepared.push(p);
         }

@@ -14,7 +14,7 @@ use super::REMINDER_SUFFIX;
 use crate::domain::language::Language;
 use crate::domain::lean;
 use crate::domain::prompts::{self, Catalogue, Prompt, PromptId, SelectionContext, Sent};
-use crate::domain::reminder;
+use crate::domain::reminder::{self, RemindedPrompt};
 use crate::domain::roster::{Pairing, PersonId, TeamId};
 use crate::domain::schedule::{Lateness, SchoolCalendar, lateness};
 use crate::domain::school_settings;
@@ -22,6 +22,16 @@ use crate::domain::seed::stable_seed;
 use crate::store::{
     EscalationStatus, Finish, OutboxKind, OutboxRow, OutboxStatus, RecipientContext,
 };
+
+/// What the batch read in bulk for preparing one row.
+pub(super) struct Read<'a> {
+    /// The recipient, if known.
+    pub(super) ctx: Option<&'a RecipientContext>,
+    /// Student names by id.
+    pub(super) names: &'a HashMap<PersonId, String>,
+    /// The sent prompts the batch's reminders are about, by key.
+    pub(super) reminded: &'a HashMap<String, RemindedPrompt>,
+}
 
 /// What to do with one claimed row, decided before anything is sent.
 pub(super) enum Prepared {
@@ -53,10 +63,10 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     pub(super) async fn prepare(
         &self,
         row: &OutboxRow,
-        ctx: Option<&RecipientContext>,
-        names: &HashMap<PersonId, String>,
+        read: &Read<'_>,
         now: DateTime<Utc>,
     ) -> Result<(Prepared, Option<String>), EngineError> {
+        let (ctx, names) = (read.ctx, read.names);
         let done = |status, note: &str| {
             let note = Some(note.to_string());
             Ok((
@@ -100,7 +110,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         let body: Message = serde_json::from_str(body)
             .map_err(|e| EngineError::Inconsistent(format!("outbox {}: {e}", row.key)))?;
-        if let Some(reason) = self.obsolete(row, &body, ctx, now).await? {
+        if let Some(reason) = self.obsolete(row, &body, ctx, read.reminded, now).await? {
             return done(OutboxStatus::Skipped, reason);
         }
         Ok((send(body), None))
@@ -277,17 +287,18 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         row: &OutboxRow,
         body: &Message,
         ctx: &RecipientContext,
+        reminded: &HashMap<String, RemindedPrompt>,
         now: DateTime<Utc>,
     ) -> Result<Option<&'static str>, EngineError> {
         Ok(match body {
             Message::Reminder { .. } => {
                 let original = row.key.trim_end_matches(REMINDER_SUFFIX);
-                let prompt = self.store.reminded_prompt(original).await?;
+                let prompt = reminded.get(original);
                 let on = school_settings::reminder(
                     ctx.school.reminder,
                     self.settings(&ctx.person).reminder,
                 );
-                reminder::moot(prompt.as_ref(), on, now).map(reminder::Moot::reason)
+                reminder::moot(prompt, on, now).map(reminder::Moot::reason)
             }
             Message::EscalationReminder { escalation_id, .. } => {
                 let open = self

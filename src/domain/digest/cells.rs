@@ -2,12 +2,11 @@
 //! one or two students is shown as "< 3", and so is a school figure from which such a team
 //! figure could be found by subtracting the shown teams from it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::weeks::SchoolWeek;
-use super::{DigestInput, TeamFact, WeekFigures};
+use super::{DigestSummary, TeamFact, WeekFigures};
 use crate::domain::klik::KlikValue;
 
 /// A figure, or the note that it rests on too few students to show.
@@ -53,7 +52,7 @@ impl KlikCounts {
         self.goed + self.twijfel + self.geen
     }
 
-    fn add(&mut self, value: KlikValue) {
+    pub(super) fn add(&mut self, value: KlikValue) {
         match value {
             KlikValue::Goed => self.goed += 1,
             KlikValue::Twijfel => self.twijfel += 1,
@@ -62,12 +61,14 @@ impl KlikCounts {
     }
 }
 
-/// One team-week before the small-cell rule: the figures and whose signals they hold.
+/// One team-week before the small-cell rule: the figures, how many students its signals are
+/// about and, when they are few, which.
 #[derive(Debug, Clone, Default)]
 struct RawWeek<'a> {
     figures: WeekFigures,
     klik: KlikCounts,
-    students: BTreeSet<&'a str>,
+    students: u32,
+    few_students: &'a [String],
 }
 
 /// Teams × weeks of raw counts.
@@ -78,43 +79,37 @@ pub(super) struct Grid<'a> {
 }
 
 impl<'a> Grid<'a> {
-    /// Counts every fact into its team and school week; facts outside the weeks are left out.
-    pub(super) fn build(
-        input: &'a DigestInput,
-        teams: &[TeamFact],
-        weeks: &[SchoolWeek],
-        team_of: &dyn Fn(&str) -> &'a str,
-    ) -> Self {
+    /// Places every counted cell in its team's row; cells of unknown teams or weeks are left
+    /// out.
+    pub(super) fn build(summary: &'a DigestSummary, teams: &[TeamFact], weeks: usize) -> Self {
         let mut grid = Grid {
-            teams: vec![vec![RawWeek::default(); weeks.len()]; teams.len()],
-            weeks: weeks.len(),
+            teams: vec![vec![RawWeek::default(); weeks]; teams.len()],
+            weeks,
         };
-        let index = |wpb: &str, day| -> Option<(usize, usize)> {
-            let team = team_of(wpb);
-            let t = teams.iter().position(|x| x.id == team)?;
-            let w = weeks.iter().position(|w: &SchoolWeek| w.contains(day))?;
-            Some((t, w))
-        };
-        for p in &input.facts.prompts {
-            if let Some((t, w)) = index(&p.wpb, p.sent) {
-                let c = &mut grid.teams[t][w];
-                c.figures.prompts_sent += 1;
-                c.figures.prompts_answered += u32::from(p.answered);
-            }
-        }
-        for r in &input.facts.reflections {
-            if let Some((t, w)) = index(&r.wpb, r.at) {
-                let c = &mut grid.teams[t][w];
-                c.figures.reflections += 1;
-                c.figures.shared += u32::from(r.shared);
-            }
-        }
-        for s in &input.facts.signals {
-            if let Some((t, w)) = index(&s.wpb, s.at) {
-                let c = &mut grid.teams[t][w];
-                c.klik.add(s.value);
-                c.students.insert(s.student.as_str());
-            }
+        let row_of: HashMap<&str, usize> = teams
+            .iter()
+            .enumerate()
+            .map(|(t, team)| (team.id.as_str(), t))
+            .collect();
+        for cell in &summary.cells {
+            let Some(raw) = row_of
+                .get(cell.team.as_str())
+                .and_then(|t| grid.teams[*t].get_mut(cell.week))
+            else {
+                continue;
+            };
+            *raw = RawWeek {
+                figures: WeekFigures {
+                    prompts_sent: cell.prompts_sent,
+                    prompts_answered: cell.prompts_answered,
+                    reflections: cell.reflections,
+                    shared: cell.shared,
+                    klik: Cell::default(),
+                },
+                klik: cell.klik,
+                students: cell.students,
+                few_students: &cell.few_students,
+            };
         }
         grid
     }
@@ -144,6 +139,11 @@ fn too_few(students: usize, min: u32) -> bool {
     students > 0 && students < min as usize
 }
 
+/// How many students a team-week's signals are about.
+fn count(raw: &RawWeek) -> usize {
+    raw.students as usize
+}
+
 /// Applies the small-cell rule to every team-week, then to every school week: hidden when it
 /// rests on too few students itself, or when the students of its hidden team cells together
 /// are too few (the school minus the shown teams would give them away).
@@ -155,7 +155,7 @@ pub(super) fn suppress(grid: &Grid, min: u32) -> Suppressed {
         .map(|row| {
             row.iter()
                 .map(|raw| WeekFigures {
-                    klik: if too_few(raw.students.len(), min) {
+                    klik: if too_few(count(raw), min) {
                         Cell::Suppressed
                     } else {
                         Cell::Shown(raw.klik)
@@ -169,7 +169,9 @@ pub(super) fn suppress(grid: &Grid, min: u32) -> Suppressed {
         .map(|w| {
             let mut figures = WeekFigures::default();
             let mut klik = KlikCounts::default();
-            let mut students = BTreeSet::new();
+            // The students of the hidden team-weeks (a student can be in two teams' figures).
+            // A school figure on too few students is covered too: then every team-week of
+            // the week is small and hidden.
             let mut hidden = BTreeSet::new();
             for row in &grid.teams {
                 let raw = &row[w];
@@ -180,12 +182,11 @@ pub(super) fn suppress(grid: &Grid, min: u32) -> Suppressed {
                 klik.goed += raw.klik.goed;
                 klik.twijfel += raw.klik.twijfel;
                 klik.geen += raw.klik.geen;
-                students.extend(raw.students.iter().copied());
-                if too_few(raw.students.len(), min) {
-                    hidden.extend(raw.students.iter().copied());
+                if too_few(count(raw), min) {
+                    hidden.extend(raw.few_students.iter().map(String::as_str));
                 }
             }
-            figures.klik = if too_few(students.len(), min) || too_few(hidden.len(), min) {
+            figures.klik = if too_few(hidden.len(), min) {
                 Cell::Suppressed
             } else {
                 Cell::Shown(klik)

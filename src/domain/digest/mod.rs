@@ -2,16 +2,16 @@
 //! for the school, what was asked and answered, how the klik went per week, which pairings
 //! and wpbs went quiet, which placements end soon and which escalations wait.
 //!
-//! Pure: the store fetches the facts, the chart and the texts show the result. A klik figure
+//! Pure: the store counts the facts per team and week ([`DigestSummary`]; [`summarize`] counts
+//! the same from rows held in memory), the chart and the texts show the result. A klik figure
 //! that rests on one or two students is never shown as a number (`Cell::Suppressed`), and
 //! neither is a total from which such a figure could be worked out by subtraction.
 
 mod cells;
 mod journey;
 mod risks;
+mod summary;
 mod weeks;
-
-use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,10 @@ use super::schedule::{DateRange, SchoolCalendar};
 pub use cells::{Cell, KlikCounts};
 pub use journey::{terugblik_span, weekly_klik};
 pub use risks::{EndingPlacement, EscalationAge, QuietPairing, QuietWpb};
+pub use summary::{
+    CellFact, DigestSummary, OpenEscalation, PauseFact, RunningPairing, SummaryRequest,
+    UnansweredWpb, summarize,
+};
 pub use weeks::{SchoolWeek, is_school_week, school_weeks, weeks_between};
 
 /// Thresholds a school can set; the defaults are the issue's.
@@ -174,9 +178,9 @@ pub struct ThreadFact {
     pub participants: u32,
 }
 
-/// A school's stored facts, as the store reads them. They may reach further back than the
-/// period: what lies outside it is ignored, except by the risk lists, which look back from
-/// the day the figures are made.
+/// A school's stored facts, row by row (the store counts them in SQL instead, see
+/// [`DigestSummary`]). They may reach further back than the period: what lies outside it is
+/// ignored, except by the risk lists, which look back from the day the figures are made.
 #[derive(Debug, Clone, Default)]
 pub struct DigestFacts {
     /// The school's name.
@@ -338,27 +342,42 @@ impl DigestFigures {
 /// The team id given to wpbs without a team.
 pub const NO_TEAM: &str = "";
 
-/// Computes the figures; see the module documentation.
+/// Computes the figures of in-memory facts; see the module documentation.
 pub fn figures(input: &DigestInput) -> DigestFigures {
-    let all_weeks = school_weeks(input.calendar, input.until, input.weeks + COMPARE_WEEKS);
-    let shown_from = all_weeks.len().saturating_sub(input.weeks);
-    // Looked up once per fact: a map, not a search through the wpbs.
-    let teams_of: HashMap<&str, &str> = input
-        .facts
-        .wpbs
-        .iter()
-        .map(|w| (w.id.as_str(), w.team.as_deref().unwrap_or(NO_TEAM)))
-        .collect();
-    let team_of = |wpb: &str| -> &str { teams_of.get(wpb).copied().unwrap_or(NO_TEAM) };
-    let mut teams: Vec<TeamFact> = input.facts.teams.clone();
-    if input.facts.wpbs.iter().any(|w| w.team.is_none()) {
+    let request = SummaryRequest::new(
+        input.calendar,
+        input.until,
+        input.today,
+        input.weeks,
+        input.thresholds,
+    );
+    figures_of_summary(
+        input.calendar,
+        input.until,
+        &request,
+        &summarize(&input.facts, &request),
+    )
+}
+
+/// Computes the figures of a school's summary (as the store counts it for `request`), up to
+/// `until`.
+pub fn figures_of_summary(
+    calendar: &SchoolCalendar,
+    until: NaiveDate,
+    request: &SummaryRequest,
+    summary: &DigestSummary,
+) -> DigestFigures {
+    let all_weeks = &request.weeks;
+    let shown_from = all_weeks.len().saturating_sub(request.shown);
+    let mut teams: Vec<TeamFact> = summary.teams.clone();
+    if summary.teamless_wpbs {
         teams.push(TeamFact {
             id: NO_TEAM.to_string(),
             name: "—".to_string(),
         });
     }
-    let grid = cells::Grid::build(input, &teams, &all_weeks, &team_of);
-    let suppressed = cells::suppress(&grid, input.thresholds.min_students);
+    let grid = cells::Grid::build(summary, &teams, all_weeks.len());
+    let suppressed = cells::suppress(&grid, request.thresholds.min_students);
     let team_figures = |name: &str, weeks: Vec<WeekFigures>, team: Option<&str>| {
         let mut figures = TeamFigures {
             name: name.to_string(),
@@ -378,8 +397,7 @@ pub fn figures(input: &DigestInput) -> DigestFigures {
                 figures.before.add_week(w);
             }
         }
-        let in_team = |wpb: &str| team.is_none_or(|id| team_of(wpb) == id);
-        for th in &input.facts.threads {
+        for th in &summary.threads {
             let in_period = all_weeks[shown_from..]
                 .iter()
                 .any(|w| w.contains(th.opened));
@@ -388,7 +406,11 @@ pub fn figures(input: &DigestInput) -> DigestFigures {
                 figures.period.participants += th.participants;
             }
         }
-        for e in input.facts.escalations.iter().filter(|e| in_team(&e.wpb)) {
+        for e in summary
+            .escalations
+            .iter()
+            .filter(|e| team.is_none_or(|id| e.team == id))
+        {
             if e.picked_up {
                 figures.picked_up_escalations += 1;
             } else {
@@ -402,18 +424,19 @@ pub fn figures(input: &DigestInput) -> DigestFigures {
         .enumerate()
         .map(|(t, team)| team_figures(&team.name, suppressed.team_weeks(t), Some(&team.id)))
         .collect();
-    let school_total = team_figures(&input.facts.school, suppressed.school_weeks(), None);
+    let school_total = team_figures(&summary.school, suppressed.school_weeks(), None);
+    let risks = risks::Risks::new(calendar, request, summary);
     DigestFigures {
-        school: input.facts.school.clone(),
-        until: input.until,
+        school: summary.school.clone(),
+        until,
         weeks: all_weeks[shown_from..].to_vec(),
         school_total,
         teams: per_team,
-        quiet_pairings: risks::quiet_pairings(input),
-        quiet_wpbs: risks::quiet_wpbs(input),
-        ending: risks::ending(input),
-        escalations: risks::escalation_ages(input),
-        min_students: input.thresholds.min_students,
+        quiet_pairings: risks.quiet_pairings(),
+        quiet_wpbs: risks.quiet_wpbs(),
+        ending: risks.ending(),
+        escalations: risks.escalation_ages(),
+        min_students: request.thresholds.min_students,
     }
 }
 

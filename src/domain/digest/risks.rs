@@ -3,15 +3,14 @@
 //! Holiday weeks and a wpb's paused weeks are never counted as silence; a wpb paused today is
 //! not listed at all (they said they are away).
 
+use std::collections::HashMap;
+
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
-
+use super::summary::{DigestSummary, SummaryRequest};
 use super::weeks::{SchoolWeek, is_school_week};
-use super::{DigestInput, PromptFact, WpbFact};
-use crate::domain::klik::SignalSource;
-use crate::domain::schedule::DateRange;
+use crate::domain::schedule::{DateRange, SchoolCalendar};
 
 /// An active pairing without a klik from its wpb for a while.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,168 +59,145 @@ pub struct EscalationAge {
     pub picked_up: bool,
 }
 
-fn paused(pauses: &[DateRange], d: NaiveDate) -> bool {
-    pauses.iter().any(|p| p.contains(d))
+fn paused<'a>(mut pauses: impl Iterator<Item = &'a DateRange>, d: NaiveDate) -> bool {
+    pauses.any(|p| p.contains(d))
 }
 
-/// Active pairings whose wpb gave no klik about the student for the threshold's completed
-/// school weeks (weeks the wpb was paused throughout do not count, nor weeks before the wpb's
-/// first prompt), longest silence first.
-pub fn quiet_pairings(input: &DigestInput) -> Vec<QuietPairing> {
-    let today = input.today;
-    // One pass over the facts, then a lookup per pairing.
-    let mut last_klik: HashMap<(&str, &str), NaiveDate> = HashMap::new();
-    for s in input
-        .facts
-        .signals
-        .iter()
-        .filter(|s| s.source == SignalSource::Wpb)
-    {
-        let at = last_klik
-            .entry((s.wpb.as_str(), s.student.as_str()))
-            .or_insert(s.at);
-        *at = (*at).max(s.at);
-    }
-    let mut first_prompt: HashMap<&str, NaiveDate> = HashMap::new();
-    for p in &input.facts.prompts {
-        let at = first_prompt.entry(p.wpb.as_str()).or_insert(p.sent);
-        *at = (*at).min(p.sent);
-    }
-    let wpbs = wpbs_by_id(input);
-    let mut out: Vec<QuietPairing> = input
-        .facts
-        .pairings
-        .iter()
-        .filter(|p| p.dates.contains(today))
-        .filter_map(|p| {
-            let w = wpbs.get(p.wpb.as_str())?;
-            if paused(&w.pauses, today) {
-                return None;
-            }
-            // A wpb never asked yet has not been silent: silence starts with their first
-            // prompt (or the placement, if later), and after a klik the week after it.
-            let first_prompt = *first_prompt.get(p.wpb.as_str())?;
-            let from = match last_klik.get(&(p.wpb.as_str(), p.student.as_str())) {
-                Some(at) => SchoolWeek::of(*at)
-                    .sunday()
-                    .checked_add_days(Days::new(1))?,
-                None => p.dates.start.max(first_prompt),
-            };
-            let weeks = silent_weeks(input, &w.pauses, from, today);
-            (weeks >= input.thresholds.quiet_pairing_weeks).then(|| QuietPairing {
-                wpb: w.name.clone(),
-                student: p.student_name.clone(),
-                weeks,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| b.weeks.cmp(&a.weeks).then(a.wpb.cmp(&b.wpb)));
-    out
+/// What the risk lists are made from.
+pub(super) struct Risks<'a> {
+    calendar: &'a SchoolCalendar,
+    request: &'a SummaryRequest,
+    summary: &'a DigestSummary,
+    pauses: HashMap<&'a str, Vec<DateRange>>,
 }
 
-fn wpbs_by_id<'a>(input: &'a DigestInput) -> HashMap<&'a str, &'a WpbFact> {
-    input
-        .facts
-        .wpbs
-        .iter()
-        .map(|w| (w.id.as_str(), w))
-        .collect()
-}
-
-/// School weeks from the week of `from` that ended before `today`, in which the wpb had a
-/// school day without a pause.
-fn silent_weeks(
-    input: &DigestInput,
-    pauses: &[DateRange],
-    from: NaiveDate,
-    today: NaiveDate,
-) -> u32 {
-    let mut week = SchoolWeek::of(from);
-    let mut n = 0;
-    while week.sunday() < today {
-        let present = week
-            .days()
-            .any(|d| d >= from && input.calendar.is_school_day(d) && !paused(pauses, d));
-        if is_school_week(input.calendar, week) && present {
-            n += 1;
+impl<'a> Risks<'a> {
+    pub(super) fn new(
+        calendar: &'a SchoolCalendar,
+        request: &'a SummaryRequest,
+        summary: &'a DigestSummary,
+    ) -> Self {
+        let mut pauses: HashMap<&str, Vec<DateRange>> = HashMap::new();
+        for p in &summary.pauses {
+            pauses.entry(p.wpb.as_str()).or_default().push(p.dates);
         }
-        let Some(next) = week.sunday().checked_add_days(Days::new(1)) else {
-            break;
-        };
-        week = SchoolWeek::of(next);
+        Self {
+            calendar,
+            request,
+            summary,
+            pauses,
+        }
     }
-    n
-}
 
-/// Wpbs (not paused today) whose last prompts, as many as the threshold, all went
-/// unanswered; most unanswered first.
-pub fn quiet_wpbs(input: &DigestInput) -> Vec<QuietWpb> {
-    let need = input.thresholds.quiet_wpb_prompts.max(1) as usize;
-    let mut sent: HashMap<&str, Vec<&PromptFact>> = HashMap::new();
-    for p in input.facts.prompts.iter().filter(|p| p.sent <= input.today) {
-        sent.entry(p.wpb.as_str()).or_default().push(p);
+    fn pauses_of(&self, wpb: &str) -> impl Iterator<Item = &DateRange> {
+        self.pauses.get(wpb).into_iter().flatten()
     }
-    let mut out: Vec<QuietWpb> = input
-        .facts
-        .wpbs
-        .iter()
-        .filter(|w| !paused(&w.pauses, input.today))
-        .filter_map(|w| {
-            let mut own = sent.remove(w.id.as_str())?;
-            own.sort_by_key(|p| std::cmp::Reverse(p.sent));
-            let unanswered = own.iter().take_while(|p| !p.answered).count();
-            (unanswered >= need).then(|| QuietWpb {
-                wpb: w.name.clone(),
-                unanswered: u32::try_from(unanswered).unwrap_or(u32::MAX),
+
+    /// Active pairings whose wpb gave no klik about the student for the threshold's completed
+    /// school weeks (weeks the wpb was paused throughout do not count, nor weeks before the
+    /// wpb's first prompt), longest silence first.
+    pub(super) fn quiet_pairings(&self) -> Vec<QuietPairing> {
+        let today = self.request.today;
+        let mut out: Vec<QuietPairing> = self
+            .summary
+            .pairings
+            .iter()
+            .filter(|p| p.dates.contains(today))
+            .filter_map(|p| {
+                if paused(self.pauses_of(&p.wpb), today) {
+                    return None;
+                }
+                // A wpb never asked yet has not been silent: silence starts with their first
+                // prompt (or the placement, if later), and after a klik the week after it.
+                let first_prompt = p.first_prompt?;
+                let from = match p.last_wpb_klik {
+                    Some(at) => SchoolWeek::of(at).sunday().checked_add_days(Days::new(1))?,
+                    None => p.dates.start.max(first_prompt),
+                };
+                let weeks = self.silent_weeks(&p.wpb, from, today);
+                (weeks >= self.request.thresholds.quiet_pairing_weeks).then(|| QuietPairing {
+                    wpb: p.wpb_name.clone(),
+                    student: p.student_name.clone(),
+                    weeks,
+                })
             })
-        })
-        .collect();
-    out.sort_by(|a, b| b.unanswered.cmp(&a.unanswered).then(a.wpb.cmp(&b.wpb)));
-    out
-}
+            .collect();
+        out.sort_by(|a, b| b.weeks.cmp(&a.weeks).then(a.wpb.cmp(&b.wpb)));
+        out
+    }
 
-/// Running placements whose last day lies within the threshold's weeks after today.
-pub fn ending(input: &DigestInput) -> Vec<EndingPlacement> {
-    let days = u64::from(input.thresholds.ending_within_weeks) * 7;
-    let Some(horizon) = input.today.checked_add_days(Days::new(days)) else {
-        return Vec::new();
-    };
-    let wpbs = wpbs_by_id(input);
-    let mut out: Vec<EndingPlacement> = input
-        .facts
-        .pairings
-        .iter()
-        .filter(|p| p.dates.start <= input.today && input.today <= p.dates.end)
-        .filter(|p| p.dates.end <= horizon)
-        .filter_map(|p| {
-            Some(EndingPlacement {
-                wpb: wpbs.get(p.wpb.as_str())?.name.clone(),
+    /// School weeks from the week of `from` that ended before `today`, in which the wpb had a
+    /// school day without a pause.
+    fn silent_weeks(&self, wpb: &str, from: NaiveDate, today: NaiveDate) -> u32 {
+        let mut week = SchoolWeek::of(from);
+        let mut n = 0;
+        while week.sunday() < today {
+            let present = week.days().any(|d| {
+                d >= from && self.calendar.is_school_day(d) && !paused(self.pauses_of(wpb), d)
+            });
+            if is_school_week(self.calendar, week) && present {
+                n += 1;
+            }
+            let Some(next) = week.sunday().checked_add_days(Days::new(1)) else {
+                break;
+            };
+            week = SchoolWeek::of(next);
+        }
+        n
+    }
+
+    /// Wpbs (not paused today) whose last prompts, as many as the threshold, all went
+    /// unanswered; most unanswered first.
+    pub(super) fn quiet_wpbs(&self) -> Vec<QuietWpb> {
+        let need = self.request.unanswered_from();
+        let mut out: Vec<QuietWpb> = self
+            .summary
+            .unanswered
+            .iter()
+            .filter(|w| w.unanswered >= need && !paused(self.pauses_of(&w.wpb), self.request.today))
+            .map(|w| QuietWpb {
+                wpb: w.name.clone(),
+                unanswered: w.unanswered,
+            })
+            .collect();
+        out.sort_by(|a, b| b.unanswered.cmp(&a.unanswered).then(a.wpb.cmp(&b.wpb)));
+        out
+    }
+
+    /// Running placements whose last day lies within the threshold's weeks after today.
+    pub(super) fn ending(&self) -> Vec<EndingPlacement> {
+        let today = self.request.today;
+        let horizon = self.request.ending_by();
+        let mut out: Vec<EndingPlacement> = self
+            .summary
+            .pairings
+            .iter()
+            .filter(|p| p.dates.contains(today) && p.dates.end <= horizon)
+            .map(|p| EndingPlacement {
+                wpb: p.wpb_name.clone(),
                 student: p.student_name.clone(),
                 end: p.dates.end,
             })
-        })
-        .collect();
-    out.sort_by(|a, b| a.end.cmp(&b.end).then(a.wpb.cmp(&b.wpb)));
-    out
-}
+            .collect();
+        out.sort_by(|a, b| a.end.cmp(&b.end).then(a.wpb.cmp(&b.wpb)));
+        out
+    }
 
-/// Open and picked-up escalations with their age in days, oldest first.
-pub fn escalation_ages(input: &DigestInput) -> Vec<EscalationAge> {
-    let wpbs = wpbs_by_id(input);
-    let mut out: Vec<EscalationAge> = input
-        .facts
-        .escalations
-        .iter()
-        .map(|e| EscalationAge {
-            id: e.id,
-            wpb: wpbs
-                .get(e.wpb.as_str())
-                .map_or_else(|| e.wpb.clone(), |w| w.name.clone()),
-            student: e.student_name.clone(),
-            days: (input.today - e.opened).num_days().max(0),
-            picked_up: e.picked_up,
-        })
-        .collect();
-    out.sort_by(|a, b| b.days.cmp(&a.days).then(a.id.cmp(&b.id)));
-    out
+    /// Open and picked-up escalations with their age in days, oldest first.
+    pub(super) fn escalation_ages(&self) -> Vec<EscalationAge> {
+        let mut out: Vec<EscalationAge> = self
+            .summary
+            .escalations
+            .iter()
+            .map(|e| EscalationAge {
+                id: e.id,
+                wpb: e.wpb_name.clone(),
+                student: e.student_name.clone(),
+                days: (self.request.today - e.opened).num_days().max(0),
+                picked_up: e.picked_up,
+            })
+            .collect();
+        out.sort_by(|a, b| b.days.cmp(&a.days).then(a.id.cmp(&b.id)));
+        out
+    }
 }

@@ -58,7 +58,9 @@ impl Store {
 }
 
 /// Forgets the school's students whose last placement ended before the boundary
-/// ([`Boundaries::student_goes`]); a student without any pairing has no row in the join.
+/// ([`Boundaries::student_goes`]); a student without any pairing is not among them. Ended
+/// placements first (by their end day's index), so a night without any costs nothing, not a
+/// pass over every student of the school.
 async fn expire_students_in(
     tx: &mut Tx<'_>,
     school: &str,
@@ -68,9 +70,10 @@ async fn expire_students_in(
     report: &mut RetentionReport,
 ) -> StoreResult<()> {
     let students: Vec<String> = sqlx::query_scalar(
-        "SELECT s.id AS id FROM people s JOIN pairings p ON p.student_id = s.id
-         WHERE s.school_id = $1 AND s.role = 'student'
-         GROUP BY s.id HAVING MAX(p.end_day) < $2
+        "SELECT s.id AS id FROM people s
+         WHERE s.id IN (SELECT p.student_id FROM pairings p WHERE p.end_day < $2)
+           AND s.school_id = $1 AND s.role = 'student'
+           AND NOT EXISTS (SELECT 1 FROM pairings q WHERE q.student_id = s.id AND q.end_day >= $2)
          ORDER BY s.id",
     )
     .bind(school)

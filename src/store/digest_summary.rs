@@ -1,0 +1,421 @@
+//! A school's digest counted in SQL (`domain::digest::DigestSummary`): per team and school
+//! week, grouped in the database, plus only the pairings, wpbs and escalations a risk list may
+//! name. At a region's size this is what keeps the Monday digest from reading every prompt
+//! and signal of half a year; `domain::digest::summarize` of [`Store::digest_facts`] is the
+//! reference it is tested against.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Store, StoreResult, day, from_ts, parse_day};
+use crate::domain::digest::{
+    CellFact, DigestSummary, OpenEscalation, PauseFact, RunningPairing, SummaryRequest, TeamFact,
+    UnansweredWpb,
+};
+use crate::domain::roster::SchoolId;
+use crate::domain::schedule::DateRange;
+
+/// A wpb's team as the figures count it; someone who is no longer a wpb counts without one.
+const TEAM: &str = "CASE WHEN w.role = 'wpb' THEN COALESCE(w.team_id, '') ELSE '' END";
+/// The name an escalation's list shows; someone who is no longer a wpb by their id.
+const WPB_NAME: &str = "CASE WHEN w.role = 'wpb' THEN w.name ELSE w.id END";
+
+/// The first moment of a local day (the earliest, or the first hour that exists).
+fn day_start(d: NaiveDate, tz: Tz) -> i64 {
+    (0..24)
+        .find_map(|h| d.and_hms_opt(h, 0, 0)?.and_local_timezone(tz).earliest())
+        .map_or(i64::MIN, |t| t.timestamp())
+}
+
+/// The local date of a stored moment.
+fn local_date(secs: i64, tz: Tz) -> StoreResult<NaiveDate> {
+    Ok(from_ts(secs)?.with_timezone(&tz).date_naive())
+}
+
+/// The request's weeks as moments: each `[start, end)` of local time, oldest first.
+struct WeekBounds(Vec<(i64, i64)>);
+
+impl WeekBounds {
+    fn new(request: &SummaryRequest, tz: Tz) -> Self {
+        Self(
+            request
+                .weeks
+                .iter()
+                .map(|w| {
+                    let next = w
+                        .monday
+                        .checked_add_days(Days::new(7))
+                        .unwrap_or(NaiveDate::MAX);
+                    (day_start(w.monday, tz), day_start(next, tz))
+                })
+                .collect(),
+        )
+    }
+
+    /// From the first week's start to the last week's end.
+    fn span(&self) -> (i64, i64) {
+        match (self.0.first(), self.0.last()) {
+            (Some(first), Some(last)) => (first.0, last.1),
+            _ => (0, 0),
+        }
+    }
+
+    /// A SQL expression for the week a moment falls in, NULL outside them (at least one week).
+    /// Built from
+    /// our own integers only, so it is safe to put in the statement's text.
+    fn case(&self, moment: &str) -> String {
+        let mut sql = String::from("CASE");
+        for (i, (start, end)) in self.0.iter().enumerate() {
+            sql.push_str(&format!(
+                " WHEN {moment} >= {start} AND {moment} < {end} THEN {i}"
+            ));
+        }
+        sql.push_str(" END");
+        sql
+    }
+}
+
+/// The cell of a team and week, new when it is not there yet.
+fn cell(
+    cells: &mut HashMap<(String, usize), CellFact>,
+    team: String,
+    week: usize,
+) -> &mut CellFact {
+    cells
+        .entry((team.clone(), week))
+        .or_insert_with(|| CellFact {
+            team,
+            week,
+            ..CellFact::default()
+        })
+}
+
+/// A count from SQL, which is never negative.
+fn count(row: &sqlx::any::AnyRow, column: &str) -> StoreResult<u32> {
+    let n: i64 = row.try_get(column)?;
+    Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+}
+
+impl Store {
+    /// The summary of `school` for `request`, dated in `tz`. `None` for an unknown school.
+    pub async fn digest_summary(
+        &self,
+        school: &SchoolId,
+        request: &SummaryRequest,
+        tz: Tz,
+    ) -> StoreResult<Option<DigestSummary>> {
+        let id = school.as_str();
+        let Some(name) = sqlx::query_scalar::<_, String>("SELECT name FROM schools WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut summary = DigestSummary {
+            school: name,
+            ..DigestSummary::default()
+        };
+        for row in sqlx::query("SELECT id, name FROM teams WHERE school_id = $1 ORDER BY name, id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            summary.teams.push(TeamFact {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+            });
+        }
+        summary.teamless_wpbs = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM people
+               WHERE school_id = $1 AND role = 'wpb' AND team_id IS NULL LIMIT 1) x",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?
+            > 0;
+        let bounds = WeekBounds::new(request, tz);
+        summary.cells = self.cells(id, request, &bounds).await?;
+        let since = day_start(request.since, tz);
+        summary.pairings = self.running_pairings(id, request, since, tz).await?;
+        summary.unanswered = self.unanswered_wpbs(id, request, since, tz).await?;
+        let named: BTreeSet<&str> = summary
+            .pairings
+            .iter()
+            .map(|p| p.wpb.as_str())
+            .chain(summary.unanswered.iter().map(|w| w.wpb.as_str()))
+            .collect();
+        let mut pauses = Vec::new();
+        for row in sqlx::query(
+            "SELECT pa.person_id AS person_id, pa.start_day AS start_day, pa.end_day AS end_day
+             FROM pauses pa JOIN people w ON w.id = pa.person_id
+             WHERE w.school_id = $1 AND w.role = 'wpb'",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let wpb: String = row.try_get("person_id")?;
+            if named.contains(wpb.as_str()) {
+                pauses.push(PauseFact {
+                    wpb,
+                    dates: DateRange {
+                        start: parse_day(row.try_get("start_day")?)?,
+                        end: parse_day(row.try_get("end_day")?)?,
+                    },
+                });
+            }
+        }
+        summary.pauses = pauses;
+        for row in sqlx::query(AssertSqlSafe(format!(
+            "SELECT e.id AS id, {TEAM} AS team, {WPB_NAME} AS wpb_name, s.name AS student_name,
+                    e.status AS status, e.opened_at AS opened_at
+             FROM escalations e JOIN pairings p ON p.id = e.pairing_id
+             JOIN people w ON w.id = p.wpb_id JOIN people s ON s.id = p.student_id
+             WHERE w.school_id = $1 AND e.status IN ('open', 'acknowledged')"
+        )))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            summary.escalations.push(OpenEscalation {
+                id: row.try_get("id")?,
+                team: row.try_get("team")?,
+                wpb_name: row.try_get("wpb_name")?,
+                student_name: row.try_get("student_name")?,
+                picked_up: row.try_get::<String, _>("status")? == "acknowledged",
+                opened: local_date(row.try_get("opened_at")?, tz)?,
+            });
+        }
+        summary.threads = self.digest_threads(id, since, tz).await?;
+        summary.sort();
+        Ok(Some(summary))
+    }
+
+    /// Every team-week with a prompt, reflection or signal: three grouped statements, and a
+    /// fourth for the students of the small cells when there are any.
+    async fn cells(
+        &self,
+        school: &str,
+        request: &SummaryRequest,
+        bounds: &WeekBounds,
+    ) -> StoreResult<Vec<CellFact>> {
+        if bounds.0.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (start, end) = bounds.span();
+        let mut cells: HashMap<(String, usize), CellFact> = HashMap::new();
+        let week_of = |row: &sqlx::any::AnyRow| -> StoreResult<usize> {
+            Ok(usize::try_from(row.try_get::<i64, _>("wk")?).unwrap_or(usize::MAX))
+        };
+        let prompts = format!(
+            "SELECT team, wk, COUNT(*) AS n, SUM(answered) AS answered FROM (
+               SELECT {TEAM} AS team, {wk} AS wk,
+                 CASE WHEN EXISTS (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)
+                      THEN 1 ELSE 0 END AS answered
+               FROM outbox o JOIN people w ON w.id = o.recipient
+               WHERE w.school_id = $1 AND o.kind = 'prompt' AND o.status = 'sent'
+                 AND o.sent_at >= $2 AND o.sent_at < $3) x
+             WHERE wk IS NOT NULL GROUP BY team, wk",
+            wk = bounds.case("o.sent_at")
+        );
+        for row in sqlx::query(AssertSqlSafe(prompts))
+            .bind(school)
+            .bind(start)
+            .bind(end)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let c = cell(&mut cells, row.try_get("team")?, week_of(&row)?);
+            c.prompts_sent = count(&row, "n")?;
+            c.prompts_answered = count(&row, "answered")?;
+        }
+        let reflections = format!(
+            "SELECT team, wk, COUNT(*) AS n, SUM(shared) AS shared FROM (
+               SELECT {TEAM} AS team, {wk} AS wk,
+                 CASE WHEN r.shared <> 0 THEN 1 ELSE 0 END AS shared
+               FROM reflections r JOIN people w ON w.id = r.wpb_id
+               WHERE w.school_id = $1 AND r.created_at >= $2 AND r.created_at < $3) x
+             WHERE wk IS NOT NULL GROUP BY team, wk",
+            wk = bounds.case("r.created_at")
+        );
+        for row in sqlx::query(AssertSqlSafe(reflections))
+            .bind(school)
+            .bind(start)
+            .bind(end)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let c = cell(&mut cells, row.try_get("team")?, week_of(&row)?);
+            c.reflections = count(&row, "n")?;
+            c.shared = count(&row, "shared")?;
+        }
+        let signals = |select: &str, group: &str| {
+            format!(
+                "SELECT {select} FROM (
+                   SELECT {TEAM} AS team, {wk} AS wk, k.value AS value, p.student_id AS student
+                   FROM klik_signals k JOIN pairings p ON p.id = k.pairing_id
+                   JOIN people w ON w.id = p.wpb_id
+                   WHERE w.school_id = $1 AND k.at >= $2 AND k.at < $3) x
+                 WHERE wk IS NOT NULL {group}",
+                wk = bounds.case("k.at")
+            )
+        };
+        let klik = signals(
+            "team, wk,
+             SUM(CASE WHEN value = 1 THEN 1 ELSE 0 END) AS goed,
+             SUM(CASE WHEN value = 0 THEN 1 ELSE 0 END) AS twijfel,
+             SUM(CASE WHEN value = -1 THEN 1 ELSE 0 END) AS geen,
+             COUNT(DISTINCT student) AS students",
+            "GROUP BY team, wk",
+        );
+        let few_below = request.few_below();
+        let mut small: BTreeSet<(String, usize)> = BTreeSet::new();
+        for row in sqlx::query(AssertSqlSafe(klik))
+            .bind(school)
+            .bind(start)
+            .bind(end)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let (team, week): (String, usize) = (row.try_get("team")?, week_of(&row)?);
+            let c = cell(&mut cells, team.clone(), week);
+            c.klik.goed = count(&row, "goed")?;
+            c.klik.twijfel = count(&row, "twijfel")?;
+            c.klik.geen = count(&row, "geen")?;
+            c.students = count(&row, "students")?;
+            if c.students < few_below {
+                small.insert((team, week));
+            }
+        }
+        if let (Some(first), Some(last)) = (
+            small.iter().map(|(_, w)| *w).min(),
+            small.iter().map(|(_, w)| *w).max(),
+        ) {
+            // Only the weeks that hold a small cell are read again.
+            let (from, to) = (bounds.0[first].0, bounds.0[last].1);
+            for row in sqlx::query(AssertSqlSafe(signals("DISTINCT team, wk, student", "")))
+                .bind(school)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                let key: (String, usize) = (row.try_get("team")?, week_of(&row)?);
+                if small.contains(&key)
+                    && let Some(c) = cells.get_mut(&key)
+                {
+                    c.few_students.push(row.try_get("student")?);
+                }
+            }
+        }
+        Ok(cells.into_values().collect())
+    }
+
+    /// Placements running on the request's day whose wpb was prompted and gave no klik about
+    /// the student since [`SummaryRequest::quiet_klik_before`], or that end soon.
+    async fn running_pairings(
+        &self,
+        school: &str,
+        request: &SummaryRequest,
+        since: i64,
+        tz: Tz,
+    ) -> StoreResult<Vec<RunningPairing>> {
+        let local = |secs: i64| local_date(secs, tz);
+        let klik_from = day_start(request.quiet_klik_before(), tz).max(since);
+        let sql = "SELECT p.wpb_id AS wpb, w.name AS wpb_name, s.name AS student_name,
+               p.start_day AS start_day, p.end_day AS end_day,
+               (SELECT MIN(o.sent_at) FROM outbox o WHERE o.recipient = p.wpb_id
+                  AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2) AS first_prompt,
+               (SELECT MAX(k.at) FROM pairings q JOIN klik_signals k ON k.pairing_id = q.id
+                  WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id
+                    AND k.source = 'wpb' AND k.at >= $2) AS last_klik
+             FROM pairings p JOIN people w ON w.id = p.wpb_id JOIN people s ON s.id = p.student_id
+             WHERE w.school_id = $1 AND w.role = 'wpb' AND p.start_day <= $3 AND p.end_day >= $3
+               AND (p.end_day <= $4 OR (
+                 NOT EXISTS (SELECT 1 FROM pairings q JOIN klik_signals k ON k.pairing_id = q.id
+                   WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id
+                     AND k.source = 'wpb' AND k.at >= $5)
+                 AND EXISTS (SELECT 1 FROM outbox o WHERE o.recipient = p.wpb_id
+                   AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2)))";
+        let mut out = Vec::new();
+        for row in sqlx::query(sql)
+            .bind(school)
+            .bind(since)
+            .bind(day(request.today))
+            .bind(day(request.ending_by()))
+            .bind(klik_from)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.push(RunningPairing {
+                wpb: row.try_get("wpb")?,
+                wpb_name: row.try_get("wpb_name")?,
+                student_name: row.try_get("student_name")?,
+                dates: DateRange {
+                    start: parse_day(row.try_get("start_day")?)?,
+                    end: parse_day(row.try_get("end_day")?)?,
+                },
+                first_prompt: row
+                    .try_get::<Option<i64>, _>("first_prompt")?
+                    .map(local)
+                    .transpose()?,
+                last_wpb_klik: row
+                    .try_get::<Option<i64>, _>("last_klik")?
+                    .map(local)
+                    .transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Wpbs with at least [`SummaryRequest::unanswered_from`] prompts (sent up to the end of
+    /// the request's day) since their last answered one.
+    async fn unanswered_wpbs(
+        &self,
+        school: &str,
+        request: &SummaryRequest,
+        since: i64,
+        tz: Tz,
+    ) -> StoreResult<Vec<UnansweredWpb>> {
+        let until = day_start(
+            request
+                .today
+                .checked_add_days(Days::new(1))
+                .unwrap_or(NaiveDate::MAX),
+            tz,
+        );
+        let sent = "o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2 AND o.sent_at < $3";
+        let sql = format!(
+            "SELECT o.recipient AS wpb, w.name AS name, COUNT(*) AS n
+             FROM outbox o JOIN people w ON w.id = o.recipient
+             LEFT JOIN (
+               SELECT o.recipient AS wpb, MAX(o.sent_at) AS at
+               FROM outbox o JOIN people w ON w.id = o.recipient
+               WHERE w.school_id = $1 AND {sent}
+                 AND EXISTS (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)
+               GROUP BY o.recipient) a ON a.wpb = o.recipient
+             WHERE w.school_id = $1 AND w.role = 'wpb' AND {sent} AND (a.at IS NULL OR o.sent_at > a.at)
+             GROUP BY o.recipient, w.name HAVING COUNT(*) >= $4"
+        );
+        let mut out = Vec::new();
+        for row in sqlx::query(AssertSqlSafe(sql))
+            .bind(school)
+            .bind(since)
+            .bind(until)
+            .bind(i64::from(request.unanswered_from()))
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.push(UnansweredWpb {
+                wpb: row.try_get("wpb")?,
+                name: row.try_get("name")?,
+                unanswered: count(&row, "n")?,
+            });
+        }
+        Ok(out)
+    }
+}
