@@ -64,8 +64,7 @@ impl WeekBounds {
     }
 
     /// A SQL expression for the week a moment falls in, NULL outside them (at least one week).
-    /// Built from
-    /// our own integers only, so it is safe to put in the statement's text.
+    /// Built from our own integers only, so it is safe to put in the statement's text.
     fn case(&self, moment: &str) -> String {
         let mut sql = String::from("CASE");
         for (i, (start, end)) in self.0.iter().enumerate() {
