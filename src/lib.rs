@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod roster_import;
 pub mod scale;
+pub mod service;
 pub mod simulate;
 pub mod store;
 pub mod telemetry;

@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use wandelgang::cli::{self, bench, bot, privacy, prompts, report, roster, scenario};
+use wandelgang::cli::{self, bench, bot, privacy, prompts, report, roster, scenario, status};
 use wandelgang::telemetry;
 
 #[derive(Parser)]
@@ -73,6 +73,19 @@ enum Command {
     Run,
     /// Pas databasemigraties toe (gebeurt ook bij elke start) / apply database migrations
     Migrate,
+    /// Hoe staat het ervoor, uit de database: migraties, achterstand, processen, volgende vragen /
+    /// how things stand, from the database: migrations, backlog, processes, next prompts
+    ///
+    /// Eindigt met code 1 als iets aandacht vraagt (geen draaiend proces, een bericht dat te lang
+    /// wacht, migraties), voor cron of een monitoringcheck. / Exits with code 1 when something
+    /// needs attention (no running process, a message waiting too long, migrations), for cron or
+    /// a monitoring check.
+    Status {
+        /// Hoeveel minuten het oudste verschuldigde bericht mag wachten / how many minutes the
+        /// oldest due message may wait
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1440))]
+        max_delay: u32,
+    },
     /// Alles wat over een persoon bewaard is, als JSON / everything stored about a person, as JSON
     Export {
         /// Id van de persoon (uit het rooster) / the person's id (from the roster)
@@ -185,6 +198,16 @@ enum PromptsCommand {
 async fn main() -> std::process::ExitCode {
     telemetry::init();
     let cli = Cli::parse();
+    if let Command::Status { max_delay } = cli.command {
+        return match status::status(cli.config.as_deref(), max_delay).await {
+            Ok(status::Verdict::Well) => std::process::ExitCode::SUCCESS,
+            Ok(status::Verdict::Attention) => std::process::ExitCode::from(1),
+            Err(e) => {
+                eprintln!("fout / error: {e:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -221,6 +244,8 @@ async fn run(cli: Cli) -> Result<()> {
             command: PromptCommand::Send { person },
         } => prompts::send(config, &person).await,
         Command::Migrate => cli::migrate(config).await,
+        // Answered in `main`, for its exit code.
+        Command::Status { .. } => Ok(()),
         Command::Export { person, out } => privacy::export(config, &person, out.as_deref()).await,
         Command::Forget { person, yes } => privacy::forget(config, &person, yes).await,
         Command::Bench {

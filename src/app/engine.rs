@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use super::messages::Recipient;
+use super::metrics::Metrics;
 use super::ports::{Chat, Clock};
 use crate::config::{Config, SchoolSettings};
 use crate::domain::prompts::Catalogue;
@@ -52,6 +53,21 @@ pub struct Engine<C: Chat, K: Clock> {
     pub(crate) intervisie_calls_next: std::sync::Mutex<Option<(DateTime<Utc>, DateTime<Utc>)>>,
     /// Per school, the Monday of the week whose digests this process has already enqueued.
     pub(crate) digests_seen: std::sync::Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
+    /// What this process did, for `/metrics`; shared with the platform adapter, which sets
+    /// the chat connection's state.
+    pub metrics: Arc<Metrics>,
+    /// Set when the process is stopping: no new batch is claimed, and the rows of the batch
+    /// in hand that were not sent yet are given back.
+    stopping: tokio::sync::watch::Sender<bool>,
+}
+
+/// A claim id of its own for an engine of this process: `engine-<pid>-<random>`.
+pub fn new_engine_id() -> String {
+    format!(
+        "engine-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 impl<C: Chat, K: Clock> Engine<C, K> {
@@ -63,11 +79,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         config: Arc<Config>,
         catalogue: Arc<Catalogue>,
     ) -> Self {
-        let id = format!(
-            "engine-{}-{:08x}",
-            std::process::id(),
-            rand::random::<u32>()
-        );
+        let id = new_engine_id();
         Self {
             store,
             chat,
@@ -81,7 +93,27 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             intervisie_calls_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
             intervisie_calls_next: std::sync::Mutex::new(None),
             digests_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+            metrics: Arc::new(Metrics::default()),
+            stopping: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Stops claiming: the tick in progress sends no further row and gives the rest of its
+    /// batch back, and no later tick claims anything. For a graceful stop.
+    pub fn stop_claiming(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Whether [`Engine::stop_claiming`] was called.
+    pub fn is_stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    /// Completes once [`Engine::stop_claiming`] is called (at once if it was).
+    pub async fn stopped(&self) {
+        let mut rx = self.stopping.subscribe();
+        // The sender lives as long as the engine, so this only ends when stopping.
+        let _ = rx.wait_for(|stopping| *stopping).await;
     }
 
     /// The settings of `person`'s school, or the deployment's defaults when it has none of its own.

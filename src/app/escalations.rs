@@ -2,6 +2,7 @@
 
 use super::engine::{Engine, EngineError};
 use super::inbox::{EscalationAction, Handled, Reply, Sender, UserError};
+use super::metrics::EscalationStep;
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Denied, Target};
 use crate::store::{EscalationStatus, escalation_subject};
@@ -56,6 +57,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .transition_escalation(id, step.from, step.to, &actor.id, now)
             .await?
         {
+            self.metrics.escalation(match action {
+                EscalationAction::Acknowledge => EscalationStep::Acknowledged,
+                EscalationAction::Resolve => EscalationStep::Resolved,
+                EscalationAction::Move => EscalationStep::Moved,
+            });
             self.store
                 .audit(
                     now,

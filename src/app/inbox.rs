@@ -170,6 +170,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .store
             .add_reflection(&wpb.id, reflection.as_str(), link, now, share)
             .await?;
+        self.metrics.reflection();
         Ok(Reply::ReflectionSaved {
             id,
             linked: prompt.is_some(),

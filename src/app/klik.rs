@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::engine::{Engine, EngineError};
 use super::inbox::{Handled, Refusal, Reply, Sender, UserError, json_row};
 use super::messages::{EscalationSummary, Message, SharedReflection, TimelineEntry};
+use super::metrics::EscalationStep;
 use super::ports::{Chat, Clock};
 use crate::domain::authz::{Action, Rule, Target, rule};
 use crate::domain::escalation::{WpbFacing, evaluate};
@@ -97,6 +98,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         let about = self.klik_context(&actor, &pairing, now).await?;
         self.record_klik(&write, &pairing, &about).await?;
+        self.metrics.klik(value);
         let confidential = source == SignalSource::Student;
         let with = if confidential {
             about.wpb.name
@@ -209,6 +211,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 },
             )
             .await?;
+        if evaluated.escalation_id.is_some() {
+            self.metrics.escalation(EscalationStep::Opened);
+        }
         if evaluated.escalation_id.is_some() && about.reach.is_empty() {
             tracing::error!(school = %about.wpb.school, "escalation opened but the school has no schoolopleider and the deployment no admin_chat to tell");
         }

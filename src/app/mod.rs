@@ -12,6 +12,7 @@ pub mod intervisie;
 mod klik;
 pub mod manage;
 pub mod messages;
+pub mod metrics;
 pub mod on_demand;
 pub mod outcome;
 pub mod ports;

@@ -59,8 +59,9 @@ const MAX_PLAN_TRIES: usize = 8;
 const REMINDER_SUFFIX: &str = ":herinnering";
 
 impl<C: Chat + 'static, K: Clock + 'static> Engine<C, K> {
-    /// Ticks every `every` until the task is aborted, as a running bot does. A failed tick
-    /// is logged; the next one starts over (nothing is lost: rows are only claimed).
+    /// Ticks every `every` until the task is aborted or the engine stops claiming, as a running
+    /// bot does. A failed tick is logged; the next one starts over (nothing is lost: rows are
+    /// only claimed).
     pub fn spawn_ticker(
         self: &std::sync::Arc<Self>,
         every: std::time::Duration,
@@ -70,10 +71,25 @@ impl<C: Chat + 'static, K: Clock + 'static> Engine<C, K> {
             let mut interval = tokio::time::interval(every);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                interval.tick().await;
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    () = engine.stopped() => break,
+                }
+                let started = std::time::Instant::now();
                 match engine.tick().await {
                     Ok(outcome) => tracing::debug!(?outcome, "tick"),
                     Err(e) => tracing::error!(%e, "tick failed; the next one retries"),
+                }
+                let at = engine.clock.now().timestamp_millis() as f64 / 1000.0;
+                engine.metrics.tick(started.elapsed(), at);
+                // `wandelgang status` reads which process ticked last, and when.
+                let took = started.elapsed();
+                if let Err(e) = engine
+                    .store
+                    .tick_done(&engine.id, engine.clock.now(), took)
+                    .await
+                {
+                    tracing::warn!(%e, "could not record this process's tick");
                 }
             }
         })
@@ -96,7 +112,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         self.intervisie_calls(now).await?;
         self.weekly_digests(now).await?;
         self.ending_terugblikken(now).await?;
-        loop {
+        // A stopping process claims nothing new; what it has in hand, `deliver_batch` finishes.
+        while !self.is_stopping() {
             let step = self.deliver_batch(now).await?;
             let had_work = !step.is_idle();
             outcome.add(&step);
@@ -106,7 +123,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             // Sending marks wpbs for re-planning (their next slot); do that within the tick.
             outcome.planned += self.plan(now).await?;
         }
-        self.daily_jobs(now).await?;
+        if !self.is_stopping() {
+            self.daily_jobs(now).await?;
+        }
         Ok(outcome)
     }
 

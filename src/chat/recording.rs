@@ -27,7 +27,11 @@ struct Inner {
     hang_at: Option<(usize, Hang)>,
     failures: HashMap<String, ChatError>,
     fail_next: Vec<ChatError>,
+    on_attempt: Option<(usize, Callback)>,
 }
+
+/// Something a test runs at a given send, such as a stop signal arriving mid-batch.
+type Callback = Arc<dyn Fn() + Send + Sync>;
 
 /// The recording transport; clones share one record.
 #[derive(Clone, Default)]
@@ -47,6 +51,12 @@ impl RecordingChat {
     pub fn hang_at_attempt(&self, n: usize, hang: Hang) {
         let mut inner = self.inner();
         inner.hang_at = Some((inner.attempts + n, hang));
+    }
+
+    /// Runs `f` during the (n+1)-th send attempt from now on, once that message is delivered.
+    pub fn on_attempt(&self, n: usize, f: impl Fn() + Send + Sync + 'static) {
+        let mut inner = self.inner();
+        inner.on_attempt = Some((inner.attempts + n, Arc::new(f)));
     }
 
     /// Every send to this platform address fails with `error`.
@@ -85,7 +95,7 @@ impl RecordingChat {
 #[async_trait]
 impl Chat for RecordingChat {
     async fn send(&self, message: &OutboundMessage) -> Result<(), ChatError> {
-        let hang = {
+        let (hang, callback) = {
             let mut inner = self.inner();
             let attempt = inner.attempts;
             inner.attempts += 1;
@@ -111,8 +121,15 @@ impl Chat for RecordingChat {
             if hang != Some(Hang::BeforeDelivery) && inner.keys.insert(message.key.clone()) {
                 inner.delivered.push(message.clone());
             }
-            hang
+            let callback = match &inner.on_attempt {
+                Some((n, f)) if *n == attempt => Some(f.clone()),
+                _ => None,
+            };
+            (hang, callback)
         };
+        if let Some(f) = callback {
+            f();
+        }
         if hang.is_some() {
             std::future::pending::<()>().await;
         }

@@ -26,4 +26,19 @@ impl Ticker {
             t.abort();
         }
     }
+
+    /// Waits up to `within` for the ticking to end by itself (after the engine was told to
+    /// stop claiming), then stops it as [`Ticker::stop`] does. True when it ended by itself.
+    pub async fn finish(self, within: Duration) -> bool {
+        let Some(mut task) = self.0 else {
+            return true;
+        };
+        match tokio::time::timeout(within, &mut task).await {
+            Ok(_) => true,
+            Err(_) => {
+                task.abort();
+                false
+            }
+        }
+    }
 }

@@ -11,7 +11,11 @@ use crate::chat::discord::{self, DiscordOptions};
 use crate::chat::matrix::MatrixOptions;
 use crate::config::{Config, MatrixSettings, Secret};
 use crate::domain::prompts::Catalogue;
+use crate::service::{Service, SingleProcess};
 use crate::store::Store;
+
+/// The scheduler's interval when an option leaves ticking to the caller (never in `run`).
+const DEFAULT_TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
 use super::{load_config, no_schoolopleider, open_store};
 
@@ -44,12 +48,38 @@ pub async fn run(config: Option<&Path>) -> Result<()> {
     }
 }
 
+/// The start line's note on the endpoints.
+fn endpoints_line(service: &Service) -> String {
+    match service.address() {
+        Some(a) => format!(
+            "gezondheid en metrics op / health and metrics at http://{a}/readyz, http://{a}/metrics"
+        ),
+        None => {
+            "geen gezondheids-endpoints ([service] listen = \"\") / no health endpoints".to_string()
+        }
+    }
+}
+
 async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
+    let _single = SingleProcess::take(&config.database_url)?;
     let store = open_store(&config).await?;
     warn_schools_without_schoolopleider(&store).await?;
+    let opts = MatrixOptions::new(matrix);
+    let tick_every = opts.tick_every.unwrap_or(DEFAULT_TICK);
+    let service = Service::start(
+        &config.service,
+        &store,
+        &opts.id,
+        "matrix",
+        opts.metrics.clone(),
+        tick_every,
+    )
+    .await?;
     eprintln!(
-        "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C",
-        matrix.user, matrix.user
+        "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C\n{}",
+        opts.settings.user,
+        opts.settings.user,
+        endpoints_line(&service)
     );
     // Ends with an error (so a non-zero exit, for systemd and the operator) when the login
     // is revoked and cannot be renewed.
@@ -58,10 +88,11 @@ async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
         Arc::new(config),
         Arc::new(Catalogue::builtin()),
         Arc::new(SystemClock),
-        MatrixOptions::new(matrix),
+        opts,
         stop_signal(),
     )
     .await;
+    service.stop().await;
     store.close().await;
     result.context("Matrix")
 }
@@ -73,17 +104,35 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
              no Discord guilds: map each guild to a school under [discord.guilds] in the configuration file (README, 'Running on Discord')."
         );
     }
+    let _single = SingleProcess::take(&config.database_url)?;
     let store = open_store(&config).await?;
     warn_schools_without_schoolopleider(&store).await?;
+    let mut http = HttpBuilder::new(token.expose());
+    if let Some(url) = &config.discord.api_url {
+        // serenity sends through a proxy only with its own rate limiter off; the proxy (or
+        // the stand-in) keeps Discord's limits, the bot's pacer still keeps its own pace.
+        http = http.proxy(url.as_str()).ratelimiter_disabled(true);
+    }
     let opts = DiscordOptions::new(
-        HttpBuilder::new(token.expose()),
+        http,
         config.discord.guilds.clone(),
         config.discord.requests_per_second,
     );
+    let tick_every = opts.tick_every.unwrap_or(DEFAULT_TICK);
+    let service = Service::start(
+        &config.service,
+        &store,
+        &opts.id,
+        "discord",
+        opts.metrics.clone(),
+        tick_every,
+    )
+    .await?;
     eprintln!(
-        "Wandelgang draait op Discord voor {} server(s); stoppen met Ctrl-C / running on Discord for {} guild(s); stop with Ctrl-C",
+        "Wandelgang draait op Discord voor {} server(s); stoppen met Ctrl-C / running on Discord for {} guild(s); stop with Ctrl-C\n{}",
         opts.guilds.len(),
-        opts.guilds.len()
+        opts.guilds.len(),
+        endpoints_line(&service)
     );
     let bot = discord::start(
         store.clone(),
@@ -94,6 +143,7 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
     )
     .await?;
     let result = bot.run_until(stop_signal()).await;
+    service.stop().await;
     store.close().await;
     result.context("Discord")
 }

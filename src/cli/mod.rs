@@ -11,6 +11,7 @@ pub mod prompts;
 pub mod report;
 pub mod roster;
 pub mod scenario;
+pub mod status;
 
 use std::collections::BTreeMap;
 use std::path::Path;

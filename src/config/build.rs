@@ -15,6 +15,7 @@ use super::layers::{CheckContext, Resolved, builtin_resolved};
 use super::matrix::matrix_settings;
 use super::raw::{RawFile, RawSettings};
 use super::secret::{Secret, check_token};
+use super::service::service_settings;
 use super::{Config, ENV_DISCORD_TOKEN, SchoolSettings};
 
 /// The whole configuration from the checked file and the environment.
@@ -35,6 +36,7 @@ pub(super) fn build(
     let discord = discord_settings(ctx, raw.discord.as_ref())?;
     let matrix = matrix_settings(ctx, raw.matrix.as_ref(), env)?;
     let admin_chat = admin_chat(ctx, raw.admin_chat.as_deref())?;
+    let service = service_settings(ctx, raw.service.as_ref(), env)?;
 
     Ok(Config {
         database_url,
@@ -46,6 +48,7 @@ pub(super) fn build(
         discord,
         matrix,
         admin_chat,
+        service,
     })
 }
 

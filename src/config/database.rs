@@ -54,6 +54,14 @@ impl DatabaseSource {
     }
 }
 
+/// The file of a `sqlite:` URL (without its `?options`); `None` for another backend or an
+/// in-memory database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let file = rest.split_once('?').map_or(rest, |(p, _)| p);
+    (!file.is_empty() && !file.contains(":memory:")).then(|| std::path::PathBuf::from(file))
+}
+
 /// One line for a database that would not open: the path (or redacted URL) it tried, where
 /// that came from, and the innermost cause only (the outer errors repeat it).
 pub fn database_open_failure(
@@ -61,12 +69,11 @@ pub fn database_open_failure(
     source: &DatabaseSource,
     error: &(dyn std::error::Error + 'static),
 ) -> String {
-    let target = match url.strip_prefix("sqlite:") {
-        Some(rest) => {
-            let path = rest.trim_start_matches("//");
-            let path = path.split_once('?').map_or(path, |(p, _)| p);
-            std::path::absolute(path).map_or_else(|_| path.to_string(), |p| p.display().to_string())
-        }
+    let target = match sqlite_file(url) {
+        Some(path) => std::path::absolute(&path)
+            .unwrap_or(path)
+            .display()
+            .to_string(),
         None => redact_url(url),
     };
     let mut cause = error;

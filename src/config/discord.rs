@@ -16,6 +16,10 @@ pub struct DiscordSettings {
     pub guilds: BTreeMap<u64, String>,
     /// The bot's own requests per second, below Discord's global limit of 50.
     pub requests_per_second: f64,
+    /// Where the REST API is asked instead of Discord itself (`http://host:port`, no path): an
+    /// HTTP proxy in front of Discord that does the rate limiting for several bots, or the
+    /// test stand-in. With it set serenity's own rate limiter is off, as serenity requires.
+    pub api_url: Option<String>,
 }
 
 /// Discord allows 50 requests per second per bot; staying at 48 leaves room for a stray one.
@@ -27,6 +31,7 @@ impl Default for DiscordSettings {
         Self {
             guilds: BTreeMap::new(),
             requests_per_second: DEFAULT_DISCORD_REQUESTS_PER_SECOND,
+            api_url: None,
         }
     }
 }
@@ -74,5 +79,36 @@ pub(super) fn discord_settings(
         }
         settings.requests_per_second = rps;
     }
+    if let Some(url) = &raw.api_url {
+        settings.api_url =
+            Some(api_url(url).map_err(|(nl, en)| ctx.invalid(&prefix.key("api_url"), nl, en))?);
+    }
     Ok(settings)
+}
+
+/// An API address as serenity's proxy wants it: scheme and host (and port), no path, no
+/// trailing slash; serenity puts `/api/v10/...` behind it.
+fn api_url(raw: &str) -> Result<String, (String, String)> {
+    let shape = || {
+        (
+            format!(
+                "`{raw}` is geen adres als http://127.0.0.1:3000 (alleen schema, host en poort)"
+            ),
+            format!(
+                "`{raw}` is not an address like http://127.0.0.1:3000 (scheme, host and port only)"
+            ),
+        )
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|_| shape())?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !plain {
+        return Err(shape());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }

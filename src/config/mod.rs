@@ -27,6 +27,7 @@ mod layers;
 mod matrix;
 mod raw;
 mod secret;
+mod service;
 mod values;
 
 use std::collections::BTreeMap;
@@ -41,7 +42,7 @@ use crate::domain::intervisie::IntervisieSettings;
 use crate::domain::language::Language;
 use crate::domain::schedule::{Cadence, SchoolCalendar};
 
-pub use database::{DatabaseSource, database_open_failure};
+pub use database::{DatabaseSource, database_open_failure, sqlite_file};
 pub use discord::{DEFAULT_DISCORD_REQUESTS_PER_SECOND, DiscordSettings};
 pub use error::ConfigError;
 pub(crate) use keys::line_of;
@@ -49,6 +50,7 @@ pub use matrix::{
     ENV_MATRIX_ACCESS_TOKEN, ENV_MATRIX_PASSWORD, ENV_MATRIX_STORE_PASSPHRASE, MatrixSettings,
 };
 pub use secret::{Secret, redact_url};
+pub use service::{DEFAULT_LISTEN, ENV_LISTEN, ServiceSettings};
 pub use values::parse_weekday;
 
 use keys::{serde_error, syntax_error};
@@ -97,6 +99,8 @@ pub struct Config {
     /// The deployment's admin contact (`platform:address`): hears of an escalation when the
     /// school has no schoolopleider left.
     pub admin_chat: Option<String>,
+    /// The `[service]` table: where `run` serves its health and metrics.
+    pub service: ServiceSettings,
 }
 
 /// Per-school behaviour: when prompts may arrive, how often, in which language, and when a
@@ -137,6 +141,7 @@ impl fmt::Debug for Config {
             .field("source", &self.source)
             .field("discord", &self.discord)
             .field("matrix", &self.matrix)
+            .field("service", &self.service)
             .finish()
     }
 }
@@ -154,6 +159,7 @@ impl Default for Config {
             discord: DiscordSettings::default(),
             matrix: None,
             admin_chat: None,
+            service: ServiceSettings::default(),
         }
     }
 }

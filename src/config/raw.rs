@@ -16,6 +16,13 @@ pub(super) struct RawFile {
     pub(super) schools: BTreeMap<String, RawSettings>,
     pub(super) discord: Option<RawDiscord>,
     pub(super) matrix: Option<RawMatrix>,
+    pub(super) service: Option<RawService>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawService {
+    pub(super) listen: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -35,6 +42,7 @@ pub(super) struct RawDiscord {
     #[serde(default)]
     pub(super) guilds: BTreeMap<String, String>,
     pub(super) requests_per_second: Option<f64>,
+    pub(super) api_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -661,6 +661,76 @@ fn discord_errors_name_key_and_line() {
     assert!(shown.contains("50"), "{shown}");
 }
 #[test]
+fn the_discord_api_address_is_scheme_host_and_port_only() {
+    let api = |v: &str| {
+        Config::from_toml_str(
+            &format!("[discord]\napi_url = \"{v}\"\n"),
+            "wandelgang.toml",
+            &no_env(),
+        )
+        .map(|c| c.discord.api_url)
+    };
+    assert_eq!(Config::default().discord.api_url, None);
+    for (given, kept) in [
+        ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+        ("http://127.0.0.1:3000/", "http://127.0.0.1:3000"),
+        (
+            "https://discord-proxy.school.nl",
+            "https://discord-proxy.school.nl",
+        ),
+    ] {
+        assert_eq!(api(given).expect(given), Some(kept.to_string()), "{given}");
+    }
+    for bad in [
+        "127.0.0.1:3000",
+        "ftp://proxy:21",
+        "http://proxy/api/v10",
+        "http://user:pw@proxy",
+        "http://proxy?x=1",
+        "",
+    ] {
+        let e = api(bad).expect_err(bad);
+        let shown = assert_at(&e, "discord.api_url", 2);
+        assert!(shown.contains("http://127.0.0.1:3000"), "{shown}");
+    }
+}
+
+#[test]
+fn the_endpoints_listen_on_loopback_unless_told_otherwise() {
+    let listen = |text: &str, vars: &BTreeMap<String, String>| {
+        Config::from_toml_str(text, "w.toml", vars).map(|c| c.service.listen)
+    };
+    let default = Some("127.0.0.1:9187".parse().expect("address"));
+    assert_eq!(listen("", &no_env()).expect("default"), default);
+    assert_eq!(Config::default().service.listen, default);
+    assert_eq!(
+        listen("[service]\nlisten = \"0.0.0.0:9300\"\n", &no_env()).expect("set"),
+        Some("0.0.0.0:9300".parse().expect("address"))
+    );
+    assert_eq!(
+        listen("[service]\nlisten = \"\"\n", &no_env()).expect("off"),
+        None
+    );
+    // The environment wins, and empty there is off too.
+    let file = "[service]\nlisten = \"0.0.0.0:9300\"\n";
+    assert_eq!(
+        listen(file, &env(&[(ENV_LISTEN, "127.0.0.1:9401")])).expect("env"),
+        Some("127.0.0.1:9401".parse().expect("address"))
+    );
+    assert_eq!(
+        listen(file, &env(&[(ENV_LISTEN, "")])).expect("env off"),
+        None
+    );
+    let e = err("[service]\nlisten = \"localhost\"\n");
+    let shown = assert_at(&e, "service.listen", 2);
+    assert!(shown.contains("127.0.0.1:9187"), "{shown}");
+    let e = listen("", &env(&[(ENV_LISTEN, "9187")])).expect_err("port only");
+    assert!(e.to_string().contains(ENV_LISTEN), "{e}");
+    let e = err("[service]\nlisten = \"127.0.0.1:1\"\nport = 3\n");
+    assert!(e.to_string().contains("port"), "{e}");
+}
+
+#[test]
 fn the_matrix_store_and_encrypted_dms_are_configurable() {
     let base = "[matrix]\nhomeserver = \"https://m.x\"\nuser = \"@wg:x\"\n";
     let c = Config::from_toml_str(base, "w.toml", &no_env()).unwrap();

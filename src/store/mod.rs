@@ -13,9 +13,11 @@ mod on_demand;
 mod outbox;
 mod people;
 mod privacy;
+mod processes;
 mod reflections;
 mod school;
 mod signals;
+mod status;
 
 pub use batch::{Finish, RecipientContext};
 pub use digest::JourneyFacts;
@@ -29,9 +31,11 @@ pub use privacy::{
     ReflectionExport, RetentionPolicies, RetentionPolicy, RetentionReport, SignalExport,
     escalation_subject, person_subject,
 };
+pub use processes::{ProcessRow, ProcessStart};
 pub use reflections::StoredReflection;
 pub use school::{OpenEscalation, SchoolOverrides};
 pub use signals::{EscalationRow, EscalationStatus, Evaluated, SignalWrite};
+pub use status::{Backlog, Counts, MigrationState};
 
 use chrono::{DateTime, NaiveDate, Utc};
 

@@ -291,6 +291,11 @@ impl StandIn {
         self.rest_addr
     }
 
+    /// The stand-in as an HTTP proxy in front of Discord: what `[discord] api_url` takes.
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.rest_addr)
+    }
+
     /// `ws://127.0.0.1:PORT`, as returned by `GET /gateway` and READY's resume_gateway_url.
     pub fn gateway_url(&self) -> String {
         self.shared.ws_url.clone()

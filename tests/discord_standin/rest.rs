@@ -1,4 +1,5 @@
-//! REST API v10 over TLS (HTTP/1.1), with Discord-style rate limit headers and errors.
+//! REST API v10 over TLS (HTTP/1.1), or plain HTTP on the same port for a bot pointed at it
+//! through `[discord] api_url`; with Discord-style rate limit headers and errors.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -30,20 +31,33 @@ pub(crate) async fn serve(
         let acceptor = acceptor.clone();
         let shared = Arc::clone(&shared);
         conns.spawn(async move {
-            let Ok(stream) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let svc = hyper::service::service_fn(move |req| {
-                let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(handle(shared, req).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, svc)
-                .await;
+            // A TLS connection opens with a handshake record (0x16); anything else is plain
+            // HTTP, as a bot sends through `[discord] api_url` (serenity's proxy mode).
+            let mut first = [0u8; 1];
+            let tls = matches!(tcp.peek(&mut first).await, Ok(1) if first[0] == 0x16);
+            if !tls {
+                return serve_connection(tcp, shared).await;
+            }
+            if let Ok(stream) = acceptor.accept(tcp).await {
+                serve_connection(stream, shared).await;
+            }
         });
         while conns.try_join_next().is_some() {}
     }
+}
+
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let io = hyper_util::rt::TokioIo::new(stream);
+    let svc = hyper::service::service_fn(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(handle(shared, req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(io, svc)
+        .await;
 }
 
 /// What a handler answers: status, JSON body (None = empty), extra headers.

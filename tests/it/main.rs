@@ -27,6 +27,7 @@ mod scale;
 mod scenarios;
 mod scheduler;
 mod schema_parity;
+mod service;
 mod store_conformance;
 mod support;
 mod texts;

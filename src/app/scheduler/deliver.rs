@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::super::engine::{Engine, EngineError};
 use super::super::messages::{Message, OutboundMessage};
+use super::super::metrics::SendFailureKind;
 use super::super::on_demand::is_on_demand;
 use super::super::ports::{Chat, ChatError, Clock};
 use super::prepare::{Prepared, Read};
@@ -52,16 +53,35 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             match p {
                 None => outcome.lost += 1,
                 Some(Prepared::Done(f)) => finishes.push(f),
+                // Stopping: what was sent is recorded below, the rest goes back unsent at once
+                // rather than waiting out the lease, for another process to send.
+                Some(Prepared::Send(_)) if self.is_stopping() => {
+                    self.store
+                        .hold_back(
+                            row.id,
+                            &self.id,
+                            now,
+                            "teruggegeven bij stoppen / given back on stop",
+                        )
+                        .await?;
+                    outcome.held += 1;
+                }
                 Some(Prepared::Send(message)) => {
                     finishes.extend(self.send_one(row, ctx, &message, now, &mut outcome).await?)
                 }
             }
         }
         let recorded = self.store.finish_many(&self.id, now, &finishes).await?;
+        let kinds: HashMap<i64, OutboxKind> = rows.iter().map(|r| (r.id, r.kind)).collect();
         for (f, ok) in finishes.iter().zip(recorded) {
             match (ok, f.status) {
                 (false, _) => outcome.lost += 1,
-                (true, OutboxStatus::Sent) => outcome.sent += 1,
+                (true, OutboxStatus::Sent) => {
+                    outcome.sent += 1;
+                    if let Some(kind) = kinds.get(&f.id) {
+                        self.metrics.sent(kind.as_str());
+                    }
+                }
                 (true, OutboxStatus::Skipped) => outcome.skipped += 1,
                 (true, _) => outcome.failed += 1,
             }
@@ -135,6 +155,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 return Ok(Some(sent));
             }
             Err(ChatError::Unreachable(why)) => {
+                self.metrics.send_failed(SendFailureKind::Unreachable);
                 // A team channel or the admin contact that cannot be reached says nothing
                 // about the DMs of the recipient of record.
                 let person =
@@ -149,8 +170,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 let failed = self.finish(row, ctx, now, OutboxStatus::Failed, Some(why), notices);
                 return Ok(Some(failed));
             }
-            Err(ChatError::Transient(why)) => (SendFailure::Passing, why),
+            Err(ChatError::Transient(why)) => {
+                self.metrics.send_failed(SendFailureKind::Transient);
+                (SendFailure::Passing, why)
+            }
             Err(ChatError::Limited { why, retry_after }) => {
+                self.metrics.send_failed(SendFailureKind::RateLimited);
                 (SendFailure::Limited(retry_after), why)
             }
         };

@@ -19,7 +19,9 @@ use super::people::DISCORD;
 use super::transport::DiscordChat;
 use super::wire::{Component, CustomIdError, MODAL_TEXT_ID, channel_address, user_address};
 use crate::app::Engine;
+use crate::app::engine::new_engine_id;
 use crate::app::inbox::{Inbound, ReflectionTarget, Sender};
+use crate::app::metrics::Metrics;
 use crate::app::ports::Clock;
 use crate::chat::answer::{self, Answer, StaleButton, ThreadPost};
 use crate::chat::render::{self, DEFAULT_MAX_CHARS};
@@ -47,6 +49,10 @@ pub fn intents() -> GatewayIntents {
         | GatewayIntents::MESSAGE_CONTENT
 }
 
+/// How long a clean stop waits for the tick in hand; with the gateway's close, a stop stays
+/// well within the 10 s systemd and container runtimes give before they kill.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(7);
+
 /// What every handler can reach.
 pub struct Data {
     /// The core that every command, button and message is handed to.
@@ -70,6 +76,10 @@ pub struct DiscordOptions {
     pub batch: i64,
     /// How long a claimed outbox row stays this process's before another may take it over.
     pub lease_secs: i64,
+    /// The engine's claim id, which is also this process's name in the `processes` table.
+    pub id: String,
+    /// The counters `/metrics` shows; the bot sets the connection's state in them.
+    pub metrics: Arc<Metrics>,
 }
 
 impl DiscordOptions {
@@ -82,6 +92,8 @@ impl DiscordOptions {
             tick_every: Some(Duration::from_secs(30)),
             batch: 100,
             lease_secs: 60,
+            id: new_engine_id(),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 }
@@ -117,10 +129,17 @@ impl RunningBot {
         tokio::spawn(async move { shards.shutdown_all().await });
     }
 
-    /// Closes the gateway cleanly; a tick in progress is not cut off halfway a send.
+    /// Stops cleanly: no new claims, the batch in hand sent or given back (waiting at most
+    /// [`SHUTDOWN_WAIT`] for that), then the gateway closed.
     pub async fn shutdown(self) {
-        self.ticker.stop();
+        self.engine.stop_claiming();
+        if !self.ticker.finish(SHUTDOWN_WAIT).await {
+            tracing::warn!(
+                "the tick in progress did not end in time; its rows come back after their lease"
+            );
+        }
         self.shard_manager.shutdown_all().await;
+        self.engine.metrics.set_chat_connected(false);
         let _ = self.client.await;
     }
 
@@ -203,6 +222,8 @@ pub async fn start(
     let mut engine = Engine::new(store, chat, clock, config, catalogue);
     engine.batch = opts.batch;
     engine.lease_secs = opts.lease_secs;
+    engine.id = opts.id;
+    engine.metrics = opts.metrics;
     let engine = Arc::new(engine);
     let data = Arc::new(Data {
         engine: engine.clone(),
@@ -257,6 +278,15 @@ async fn on_event(
             interaction: Interaction::Modal(m),
         } => on_modal(ctx, data, m).await,
         FullEvent::Message { new_message } => on_message(data, new_message).await,
+        FullEvent::Ready { .. } | FullEvent::Resume { .. } => {
+            data.engine.metrics.set_chat_connected(true);
+            Ok(())
+        }
+        FullEvent::ShardStageUpdate { event } => {
+            let up = event.new == serenity::all::ConnectionStage::Connected;
+            data.engine.metrics.set_chat_connected(up);
+            Ok(())
+        }
         _ => Ok(()),
     }
 }

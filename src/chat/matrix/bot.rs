@@ -16,6 +16,8 @@ pub use super::session::store_dir;
 use super::session::{forget_session, open_client, session};
 use super::transport::MatrixChat;
 use crate::app::Engine;
+use crate::app::engine::new_engine_id;
+use crate::app::metrics::Metrics;
 use crate::app::ports::Clock;
 use crate::chat::ticker::Ticker;
 use crate::config::{Config, MatrixSettings};
@@ -49,6 +51,10 @@ pub struct MatrixOptions {
     pub batch: i64,
     /// How long a claimed outbox row stays this process's before another may take it over.
     pub lease_secs: i64,
+    /// The engine's claim id, which is also this process's name in the `processes` table.
+    pub id: String,
+    /// The counters `/metrics` shows; the sync loop sets the connection's state in them.
+    pub metrics: Arc<Metrics>,
 }
 
 impl MatrixOptions {
@@ -60,6 +66,8 @@ impl MatrixOptions {
             sync_timeout: Duration::from_secs(30),
             batch: 100,
             lease_secs: 120,
+            id: new_engine_id(),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 }
@@ -110,6 +118,9 @@ pub enum MatrixError {
     /// The bot's own database failed (sync token, session or events already handled).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The process is stopping; not a failure.
+    #[error("gestopt / stopped")]
+    Stopped,
 }
 
 /// A started Matrix bot: the sync loop and the ticker, running until stopped or killed.
@@ -127,19 +138,43 @@ impl RunningMatrixBot {
         self.ticker.stop();
     }
 
-    /// Runs until `stop`, or until the sync meets an error it cannot get past (a revoked
-    /// login). Stopping at any point loses nothing: the sync token is stored only after its
-    /// events were handled, and claimed outbox rows come back after their lease.
+    /// Runs until `stop` (then stops cleanly, see [`RunningMatrixBot::shutdown`]), or until
+    /// the sync meets an error it cannot get past (a revoked login).
     pub async fn run_until(
         mut self,
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<(), MatrixError> {
-        let result = tokio::select! {
-            () = stop => Ok(()),
-            ended = &mut self.syncer => Err(ended.unwrap_or_else(|e| MatrixError::Client(e.to_string()))),
-        };
-        self.kill();
-        result
+        tokio::select! {
+            () = stop => {
+                self.shutdown().await;
+                Ok(())
+            }
+            ended = &mut self.syncer => {
+                let e = ended.unwrap_or_else(|e| MatrixError::Client(e.to_string()));
+                self.kill();
+                Err(e)
+            }
+        }
+    }
+
+    /// Stops cleanly: no new claims and no new sync; the batch in hand is sent or given back
+    /// and the events in hand are handled and their sync token stored (waiting at most
+    /// [`SHUTDOWN_WAIT`] for both). What still runs then is stopped as a crash would be,
+    /// which loses nothing either: the token is stored only after its events were handled,
+    /// and claimed rows come back after their lease.
+    pub async fn shutdown(mut self) {
+        self.engine.stop_claiming();
+        let started = tokio::time::Instant::now();
+        if !self.ticker.finish(SHUTDOWN_WAIT).await {
+            tracing::warn!(
+                "the tick in progress did not end in time; its rows come back after their lease"
+            );
+        }
+        let left = SHUTDOWN_WAIT.saturating_sub(started.elapsed());
+        if tokio::time::timeout(left, &mut self.syncer).await.is_err() {
+            self.syncer.abort();
+        }
+        self.engine.metrics.set_chat_connected(false);
     }
 }
 
@@ -211,6 +246,8 @@ pub async fn start(
     let mut engine = Engine::new(store, chat, clock, config, catalogue);
     engine.batch = opts.batch;
     engine.lease_secs = opts.lease_secs;
+    engine.id = opts.id.clone();
+    engine.metrics = opts.metrics.clone();
     let engine = Arc::new(engine);
     // The first start ignores history: everything before now is not the bot's business.
     if engine.store.chat_state(SYNC_TOKEN).await?.is_none() {
@@ -238,6 +275,10 @@ pub async fn start(
     })
 }
 
+/// How long a clean stop waits for the tick and the sync in hand: a stop stays well within
+/// the 10 s systemd and container runtimes give before they kill.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(7);
+
 /// A revoked login is told apart from everything that may pass.
 fn sync_failed(e: matrix_sdk::Error) -> MatrixError {
     if matches!(e.client_api_error_kind(), Some(ErrorKind::UnknownToken(_))) {
@@ -256,17 +297,29 @@ fn sync_settings(token: String, timeout: Duration) -> SyncSettings {
         .filter(Filter::FilterDefinition(filter))
 }
 
-/// Syncs until the login is revoked; everything else is tried again, with backoff.
+/// Syncs until the login is revoked or the engine stops; everything else is tried again,
+/// with backoff.
 async fn sync_forever(engine: Arc<MatrixEngine>, timeout: Duration) -> MatrixError {
     let mut backoff = Duration::from_secs(1);
     let mut last_prune = None;
     loop {
         match sync_step(&engine, timeout).await {
-            Ok(()) => backoff = Duration::from_secs(1),
-            Err(e @ MatrixError::LoggedOut) => return e,
+            Ok(()) => {
+                engine.metrics.set_chat_connected(true);
+                backoff = Duration::from_secs(1);
+            }
+            Err(MatrixError::Stopped) => return MatrixError::Stopped,
+            Err(e @ MatrixError::LoggedOut) => {
+                engine.metrics.set_chat_connected(false);
+                return e;
+            }
             Err(e) => {
+                engine.metrics.set_chat_connected(false);
                 tracing::warn!(%e, "Matrix sync failed; trying again");
-                tokio::time::sleep(backoff).await;
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = engine.stopped() => return MatrixError::Stopped,
+                }
                 backoff = (backoff * 2).min(Duration::from_secs(60));
             }
         }
@@ -300,10 +353,11 @@ pub async fn sync_step(engine: &MatrixEngine, timeout: Duration) -> Result<(), M
         .chat_state(SYNC_TOKEN)
         .await?
         .unwrap_or_default();
-    let response = client
-        .sync_once(sync_settings(token, timeout))
-        .await
-        .map_err(sync_failed)?;
+    // A stopping process leaves the long poll at once; what a sync brought is handled whole.
+    let response = tokio::select! {
+        r = client.sync_once(sync_settings(token, timeout)) => r.map_err(sync_failed)?,
+        () = engine.stopped() => return Err(MatrixError::Stopped),
+    };
     join_invites(engine, &response).await?;
     let me = client.user_id().map(|u| u.to_string()).unwrap_or_default();
     for (room, joined) in &response.rooms.joined {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 use super::bot::MatrixError;
-use crate::config::MatrixSettings;
+use crate::config::{MatrixSettings, sqlite_file};
 use crate::store::Store;
 
 const SESSION: &str = "matrix:session";
@@ -32,14 +32,7 @@ pub fn store_dir(settings: &MatrixSettings, database_url: &str) -> Result<PathBu
 }
 
 fn sqlite_sibling(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let file = rest.split('?').next().unwrap_or_default();
-    if file.is_empty() || file.contains(":memory:") {
-        return None;
-    }
-    let file = Path::new(file);
+    let file = sqlite_file(database_url)?;
     let stem = file.file_stem()?.to_string_lossy();
     Some(file.with_file_name(format!("{stem}.matrix-store")))
 }
