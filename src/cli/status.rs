@@ -8,10 +8,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::config::{Config, database_open_failure, redact_url, sqlite_file};
-use crate::service::status::{Attention, StatusReport};
+use crate::service::status::{Attention, StatusReport, span};
 use crate::store::Store;
 
 use super::load_config;
+
+/// How long `status` waits for the database.
+const CONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The check's verdict: all well, or what needs attention.
 pub enum Verdict {
@@ -35,13 +38,24 @@ pub async fn status(config: Option<&Path>, max_delay_minutes: u32) -> Result<Ver
         );
         return Ok(Verdict::Attention);
     }
-    let store = Store::connect(&config.database_url).await.map_err(|e| {
-        anyhow!(database_open_failure(
-            &config.database_url,
-            &config.database_source,
-            &e
-        ))
-    })?;
+    // A check should answer soon: the pool would otherwise retry for its 30 s.
+    let store = tokio::time::timeout(CONNECT_WAIT, Store::connect(&config.database_url))
+        .await
+        .map_err(|_| {
+            anyhow!(
+                "de database {} antwoordt niet binnen {} s / the database does not answer within {} s",
+                redact_url(&config.database_url),
+                CONNECT_WAIT.as_secs(),
+                CONNECT_WAIT.as_secs()
+            )
+        })?
+        .map_err(|e| {
+            anyhow!(database_open_failure(
+                &config.database_url,
+                &config.database_source,
+                &e
+            ))
+        })?;
     let report = StatusReport::read(&store, Utc::now()).await;
     store.close().await;
     let report = report?;
@@ -60,12 +74,7 @@ fn local(at: DateTime<Utc>, tz: Tz) -> String {
 }
 
 fn ago(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    let secs = (now - at).num_seconds().max(0);
-    match secs {
-        0..120 => format!("{secs} s"),
-        120..7200 => format!("{} min", secs / 60),
-        _ => format!("{} h", secs / 3600),
-    }
+    span((now - at).num_seconds())
 }
 
 /// The report as text; times in the deployment's default time zone.

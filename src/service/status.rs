@@ -17,6 +17,17 @@ const NEXT_PROMPTS: i64 = 10;
 /// What needs attention once the oldest due message waits longer than this.
 pub const DEFAULT_MAX_DELAY: Duration = Duration::minutes(10);
 
+/// A duration in seconds as a person reads it: seconds, minutes, hours or days.
+pub fn span(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        0..120 => format!("{secs} s"),
+        120..7_200 => format!("{} min", secs / 60),
+        7_200..172_800 => format!("{} h", secs / 3_600),
+        _ => format!("{} d", secs / 86_400),
+    }
+}
+
 /// Everything `status` shows, read at one moment.
 #[derive(Debug, Clone)]
 pub struct StatusReport {
@@ -144,17 +155,37 @@ impl StatusReport {
         if waiting > max_delay.num_seconds() {
             say(
                 format!(
-                    "{} bericht(en) wachten; het oudste al {} min",
+                    "{} bericht(en) wachten; het oudste al {}",
                     self.backlog.due,
-                    waiting / 60
+                    span(waiting)
                 ),
                 format!(
-                    "{} message(s) waiting; the oldest for {} min",
+                    "{} message(s) waiting; the oldest for {}",
                     self.backlog.due,
-                    waiting / 60
+                    span(waiting)
                 ),
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::span;
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        for (secs, shown) in [
+            (-5, "0 s"),
+            (119, "119 s"),
+            (120, "2 min"),
+            (7_199, "119 min"),
+            (7_200, "2 h"),
+            (172_799, "47 h"),
+            (172_800, "2 d"),
+        ] {
+            assert_eq!(span(secs), shown, "{secs}");
+        }
     }
 }

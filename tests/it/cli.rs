@@ -203,6 +203,7 @@ fn roster_import_refuses_what_clashes_with_the_stored_roster_and_names_the_row()
         .env_remove("WANDELGANG_MATRIX_ACCESS_TOKEN")
         .env("WANDELGANG_MATRIX_PASSWORD", "secret")
         .env("WANDELGANG_LOG", "warn")
+        .env("WANDELGANG_LISTEN", "127.0.0.1:0")
         .output()
         .unwrap();
     let stderr = strip_ansi(&String::from_utf8_lossy(&run.stderr));
@@ -242,6 +243,51 @@ fn prompts_check_passes_on_the_library_and_names_a_directive_prompt() {
     let out = wandelgang(dir.path(), &["prompts", "check", "."]);
     assert!(!out.status.success());
     assert!(text(&out).contains("moet"), "{}", text(&out));
+}
+
+/// `status` looks without touching: a missing database is not created, an unmigrated one not
+/// migrated, and each says so with exit code 1; a database it cannot reach is exit code 2.
+#[test]
+fn status_looks_without_touching_and_says_so_in_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wandelgang(dir.path(), &["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("bestaat niet / does not exist"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("wandelgang.db").exists());
+
+    let migrated = wandelgang(dir.path(), &["migrate"]);
+    assert!(migrated.status.success(), "{}", text(&migrated));
+    let out = wandelgang(dir.path(), &["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let shown = text(&out);
+    assert!(
+        shown.contains("Migraties / migrations: 11 van 11 toegepast"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("no `wandelgang run` process is running"),
+        "{shown}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
+        .arg("status")
+        .current_dir(dir.path())
+        .env_remove("WANDELGANG_CONFIG")
+        .env(
+            "WANDELGANG_DATABASE_URL",
+            "postgres://nobody@127.0.0.1:9/none?connect_timeout=2",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("fout / error"), "{}", text(&out));
+
+    let out = wandelgang(dir.path(), &["status", "--max-delay", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
 
 /// `run --help` names both platforms it runs on.

@@ -20,13 +20,13 @@ use wandelgang::domain::reflection::Reflection;
 use wandelgang::domain::roster::Roster;
 use wandelgang::store::Store;
 
-const TOKEN: &str = "wandelgang.test.token";
-const GUILD: u64 = 900_000_000_000_000_001;
+pub(crate) const TOKEN: &str = "wandelgang.test.token";
+pub(crate) const GUILD: u64 = 900_000_000_000_000_001;
 const TEAM_CHANNEL: u64 = 900_000_000_000_000_100;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// Discord user ids for the roster's people: `so`, `w<i>`, `s<i>`.
-fn uid(person: &str) -> u64 {
+pub(crate) fn uid(person: &str) -> u64 {
     let base = 800_000_000_000_000_000u64;
     match person {
         "so" => base + 1,
@@ -48,7 +48,7 @@ fn in_guild() -> Place {
 }
 
 /// The shared test roster, reachable on Discord, with the team channel set.
-fn discord_roster(n: usize) -> Roster {
+pub(crate) fn discord_roster(n: usize) -> Roster {
     let mut r = roster(n);
     for p in &mut r.people {
         p.chat = Some(format!("discord:{}", uid(p.id.as_str())));

@@ -23,6 +23,7 @@ mod matrix_synapse;
 mod privacy;
 mod prompt_now;
 mod refusals;
+mod run_process;
 mod scale;
 mod scenarios;
 mod scheduler;
