@@ -170,6 +170,32 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         step_minutes: u32,
     },
+    /// Meet hoe snel 1, 2 en 4 processen samen een uitzending leegmaken op één PostgreSQL /
+    /// measure how fast 1, 2 and 4 processes drain one fan-out together on one PostgreSQL
+    ///
+    /// Elk proces is een eigen `wandelgang`-proces met een eigen pool; ze delen het werk met
+    /// SKIP LOCKED, zoals meerdere `run`-processen. / Each is a `wandelgang` process of its own
+    /// with its own pool; they share the work through SKIP LOCKED, as several `run` processes do.
+    Claims {
+        /// postgres://... (een eigen database per meting, daarna verwijderd) / postgres://...
+        /// (a database of its own per run, dropped afterwards)
+        #[arg(long, value_name = "URL")]
+        database: String,
+        /// Aantal verschuldigde vragen / number of due prompts
+        #[arg(long, default_value_t = 6000)]
+        rows: usize,
+        /// Aantallen processen, met komma's / numbers of processes, comma-separated
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+        processes: Vec<usize>,
+    },
+    /// Eén werkproces van `bench claims` / one worker process of `bench claims`
+    #[command(hide = true)]
+    ClaimsWorker {
+        #[arg(long)]
+        database: String,
+        #[arg(long)]
+        at: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -257,6 +283,17 @@ async fn run(cli: Cli) -> Result<()> {
                     step_minutes,
                 },
         } => bench::scale(wpbs, weeks, database.as_deref(), step_minutes).await,
+        Command::Bench {
+            command:
+                BenchCommand::Claims {
+                    database,
+                    rows,
+                    processes,
+                },
+        } => bench::claims(&database, rows, &processes).await,
+        Command::Bench {
+            command: BenchCommand::ClaimsWorker { database, at },
+        } => bench::claims_worker(&database, at).await,
         Command::Retention {
             command: RetentionCommand::Run { dry_run },
         } => privacy::retention(config, dry_run).await,

@@ -1,8 +1,10 @@
-//! `wandelgang bench scale`: runs the scale measurement at N/10 and N wpbs and prints a table.
+//! `wandelgang bench scale`: runs the scale measurement at N/10 and N wpbs and prints a table;
+//! `wandelgang bench claims`: several processes draining one fan-out on PostgreSQL.
 
 use anyhow::{Result, bail};
 use std::io::Write;
 
+use crate::scale::claims::{self, ClaimsRun};
 use crate::scale::{self, ScaleRun, Target, process};
 
 /// Plays a generated school of `wpbs / 10` and `wpbs` wpbs for `weeks` weeks and prints the
@@ -92,4 +94,56 @@ fn mib(bytes: Option<u64>) -> String {
         || "?".into(),
         |b| format!("{:.1} MiB", b as f64 / 1_048_576.0),
     )
+}
+
+/// Drains a fan-out of `rows` due prompts with each number of worker processes in
+/// `processes`, on fresh databases of the PostgreSQL server `database`, and prints a table
+/// with the speed-up over one process.
+pub async fn claims(database: &str, rows: usize, processes: &[usize]) -> Result<()> {
+    if !(100..=1_000_000).contains(&rows) {
+        bail!("--rows: 100 tot 1.000.000 / 100 to 1,000,000 (got {rows})");
+    }
+    if processes.is_empty() || processes.iter().any(|&p| !(1..=32).contains(&p)) {
+        bail!("--processes: elk 1 tot 32 / each 1 to 32");
+    }
+    println!(
+        "Claims per seconde / claims per second: {rows} vragen / prompts, PostgreSQL; {}",
+        process::machine()
+    );
+    let runs = claims::run(database, rows, processes, |run| {
+        eprintln!(
+            "  {} proces(sen) / process(es): {:.0} per s ({:?})",
+            run.processes,
+            run.per_second(),
+            run.per_worker
+        );
+    })
+    .await?;
+    print!("{}", claims_table(&runs));
+    Ok(())
+}
+
+/// The claims runs as a Markdown table; the speed-up is against the first run.
+pub fn claims_table(runs: &[ClaimsRun]) -> String {
+    let base = runs.first().map_or(1.0, ClaimsRun::per_second);
+    let mut out = String::from(
+        "\n| processen / processes | vragen / prompts | tijd / wall | per seconde / per second | versnelling / speed-up | per proces / per process |\n|---:|---:|---:|---:|---:|---|\n",
+    );
+    for r in runs {
+        out.push_str(&format!(
+            "| {} | {} | {:.2} s | {:.0} | {:.2}× | {:?} |\n",
+            r.processes,
+            r.rows,
+            r.wall.as_secs_f64(),
+            r.per_second(),
+            r.per_second() / base.max(1e-9),
+            r.per_worker
+        ));
+    }
+    out
+}
+
+/// One worker process of `bench claims`; not for people (hidden from `--help`).
+pub async fn claims_worker(database: &str, at: i64) -> Result<()> {
+    Ok(claims::worker(database, at).await?)
 }

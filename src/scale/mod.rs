@@ -4,6 +4,7 @@
 //! `school` generates the roster and its settings, `play` drives the engine and answers as
 //! the wpbs and students would, `process` reads the peak memory and the database size.
 
+pub mod claims;
 pub mod play;
 pub mod process;
 pub mod school;

@@ -562,6 +562,42 @@ async fn prompt_reaction_reply_escalation_and_intervisie_on_a_real_homeserver() 
     );
 }
 
+/// A stop leaves the sync's long poll at once instead of waiting it out, and says the
+/// connection is down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_leaves_the_long_poll_at_once() {
+    let Some((mut h, _people)) = Harness::new(1).await else {
+        return;
+    };
+    h.import(1, None).await;
+    let mut opts = h.options(None);
+    opts.sync_timeout = Duration::from_secs(30);
+    let clock: SharedClock = Arc::new(h.clock.clone());
+    let bot = start(
+        h.store.clone(),
+        Arc::new(config(false)),
+        Arc::new(Catalogue::builtin()),
+        clock,
+        opts,
+    )
+    .await
+    .expect("bot starts");
+    let engine = bot.engine.clone();
+    assert!(engine.metrics.chat_connected());
+    // Well inside the 30 s long poll.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let stopping = std::time::Instant::now();
+    bot.run_until(async {}).await.expect("a clean stop");
+    let took = stopping.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "the stop waited out the long poll: {took:?}"
+    );
+    assert!(engine.is_stopping());
+    assert!(!engine.metrics.chat_connected());
+    h.bot = None;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_mid_fan_out_sends_every_prompt_once_and_replays_no_old_event() {
     const N: usize = 40;

@@ -262,6 +262,8 @@ pub async fn start(
             .set_chat_state(SYNC_TOKEN, &first.next_batch, engine.clock.now())
             .await?;
     }
+    // Logged in and synced: connected, until a sync fails.
+    engine.metrics.set_chat_connected(true);
     let syncer = {
         let engine = engine.clone();
         let timeout = opts.sync_timeout;
