@@ -76,20 +76,22 @@ impl<C: Chat + 'static, K: Clock + 'static> Engine<C, K> {
                     () = engine.stopped() => break,
                 }
                 let started = std::time::Instant::now();
-                match engine.tick().await {
-                    Ok(outcome) => tracing::debug!(?outcome, "tick"),
-                    Err(e) => tracing::error!(%e, "tick failed; the next one retries"),
-                }
-                let at = engine.clock.now().timestamp_millis() as f64 / 1000.0;
-                engine.metrics.tick(started.elapsed(), at);
-                // `wandelgang status` reads which process ticked last, and when.
+                let ticked = engine.tick().await;
                 let took = started.elapsed();
-                if let Err(e) = engine
-                    .store
-                    .tick_done(&engine.id, engine.clock.now(), took)
-                    .await
-                {
-                    tracing::warn!(%e, "could not record this process's tick");
+                match ticked {
+                    Ok(outcome) => {
+                        tracing::debug!(?outcome, "tick");
+                        // `/readyz`, `/metrics` and `wandelgang status` read when this
+                        // process last completed a tick.
+                        let now = engine.clock.now();
+                        engine
+                            .metrics
+                            .tick(took, now.timestamp_millis() as f64 / 1000.0);
+                        if let Err(e) = engine.store.tick_done(&engine.id, now, took).await {
+                            tracing::warn!(%e, "could not record this process's tick");
+                        }
+                    }
+                    Err(e) => tracing::error!(%e, "tick failed; the next one retries"),
                 }
             }
         })

@@ -134,15 +134,19 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
         opts.guilds.len(),
         endpoints_line(&service)
     );
-    let bot = discord::start(
+    let result = match discord::start(
         store.clone(),
         Arc::new(config),
         Arc::new(Catalogue::builtin()),
         Arc::new(SystemClock),
         opts,
     )
-    .await?;
-    let result = bot.run_until(stop_signal()).await;
+    .await
+    {
+        Ok(bot) => bot.run_until(stop_signal()).await,
+        Err(e) => Err(e),
+    };
+    // Also after a failed start: `status` then shows a stop, not a crash.
     service.stop().await;
     store.close().await;
     result.context("Discord")

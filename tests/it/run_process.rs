@@ -36,6 +36,18 @@ fn config_text(db: &str, api_url: &str) -> String {
     )
 }
 
+/// The binary with `command`, on the test's configuration file and token only.
+fn wandelgang(dir: &Path, command: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wandelgang"));
+    c.arg(command)
+        .current_dir(dir)
+        .env("WANDELGANG_CONFIG", dir.join("wandelgang.toml"))
+        .env("WANDELGANG_DISCORD_TOKEN", TOKEN)
+        .env_remove("WANDELGANG_DATABASE_URL")
+        .env_remove("WANDELGANG_LISTEN");
+    c
+}
+
 /// A started `wandelgang run` and the address its endpoints answer on.
 struct Running {
     child: Child,
@@ -44,13 +56,7 @@ struct Running {
 }
 
 fn start(dir: &Path) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
-        .arg("run")
-        .current_dir(dir)
-        .env("WANDELGANG_CONFIG", dir.join("wandelgang.toml"))
-        .env("WANDELGANG_DISCORD_TOKEN", TOKEN)
-        .env_remove("WANDELGANG_DATABASE_URL")
-        .env_remove("WANDELGANG_LISTEN")
+    let mut child = wandelgang(dir, "run")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -195,14 +201,7 @@ async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
 
     let mut second = start(dir.path());
     // One process per SQLite file: a third is refused while the second runs.
-    let refused = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
-        .arg("run")
-        .current_dir(dir.path())
-        .env("WANDELGANG_CONFIG", dir.path().join("wandelgang.toml"))
-        .env("WANDELGANG_DISCORD_TOKEN", TOKEN)
-        .env_remove("WANDELGANG_DATABASE_URL")
-        .output()
-        .unwrap();
+    let refused = wandelgang(dir.path(), "run").output().unwrap();
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());
     assert!(
@@ -273,13 +272,7 @@ async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
         assert!(Instant::now() < deadline, "no tick ended: {metrics}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let status = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
-        .arg("status")
-        .current_dir(dir.path())
-        .env("WANDELGANG_CONFIG", dir.path().join("wandelgang.toml"))
-        .env_remove("WANDELGANG_DATABASE_URL")
-        .output()
-        .unwrap();
+    let status = wandelgang(dir.path(), "status").output().unwrap();
     let report = String::from_utf8_lossy(&status.stdout);
     assert!(status.status.success(), "{report}");
     assert!(
@@ -298,13 +291,7 @@ async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
     standin.assert_clean();
 
     // Nobody runs now: status says so, with its exit code.
-    let status = Command::new(env!("CARGO_BIN_EXE_wandelgang"))
-        .arg("status")
-        .current_dir(dir.path())
-        .env("WANDELGANG_CONFIG", dir.path().join("wandelgang.toml"))
-        .env_remove("WANDELGANG_DATABASE_URL")
-        .output()
-        .unwrap();
+    let status = wandelgang(dir.path(), "status").output().unwrap();
     assert_eq!(status.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&status.stdout).contains("no `wandelgang run` process"));
     store.close().await;
