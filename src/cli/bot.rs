@@ -113,7 +113,7 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
         // the stand-in) keeps Discord's limits, the bot's pacer still keeps its own pace.
         http = http.proxy(url.as_str()).ratelimiter_disabled(true);
     }
-    let opts = DiscordOptions::new(
+    let mut opts = DiscordOptions::new(
         http,
         config.discord.guilds.clone(),
         config.discord.requests_per_second,
@@ -134,6 +134,12 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
         opts.guilds.len(),
         endpoints_line(&service)
     );
+    opts.peers = service.peers();
+    if opts.peers.load(std::sync::atomic::Ordering::Relaxed) > 1 {
+        // Joining processes that already send: wait until each has counted this one and
+        // taken its smaller part of the request budget, so together they never exceed it.
+        tokio::time::sleep(crate::service::HEARTBEAT).await;
+    }
     let result = match discord::start(
         store.clone(),
         Arc::new(config),

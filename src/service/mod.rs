@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 pub use endpoints::{ServeError, serve};
-pub use presence::{HEARTBEAT, Presence};
+pub use presence::{HEARTBEAT, LIVE_WINDOW, Presence};
 pub use readiness::{Readiness, ReadinessReport};
 pub use single::{SingleError, SingleProcess};
 
@@ -74,6 +74,11 @@ impl Service {
             presence,
             endpoints,
         })
+    }
+
+    /// How many live processes run the same platform, this one included.
+    pub fn peers(&self) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+        self.presence.peers()
     }
 
     /// Where the endpoints answer, if they do.

@@ -3,12 +3,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::presence::HEARTBEAT;
+use super::presence::LIVE_WINDOW;
 use crate::domain::roster::PersonId;
 use crate::store::{Backlog, Counts, MigrationState, ProcessRow, Store, StoreResult};
 
-/// A process counts as live when it showed life within this many heartbeats.
-const LIVE_BEATS: i32 = 3;
 /// Processes seen this long ago are still listed (a stop or crash of last night shows).
 const LIST_HOURS: i64 = 24;
 /// Prompts listed as coming next.
@@ -88,7 +86,7 @@ impl StatusReport {
 
     /// How long ago a process may have shown life and still count as live.
     pub fn live_window() -> Duration {
-        Duration::from_std(HEARTBEAT).unwrap_or(Duration::seconds(10)) * LIVE_BEATS
+        Duration::from_std(LIVE_WINDOW).unwrap_or(Duration::seconds(30))
     }
 
     /// The processes running now.

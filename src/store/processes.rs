@@ -113,6 +113,17 @@ impl Store {
         Ok(())
     }
 
+    /// Processes running `role` that showed life since `since` and did not stop.
+    pub async fn live_processes(&self, role: &str, since: DateTime<Utc>) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM processes WHERE role = $1 AND stopped_at IS NULL AND heartbeat_at >= $2",
+        )
+        .bind(role)
+        .bind(ts(since))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Every process seen since `since`, the most recently seen first.
     pub async fn processes(&self, since: DateTime<Utc>) -> StoreResult<Vec<ProcessRow>> {
         let rows = sqlx::query(

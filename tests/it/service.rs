@@ -16,7 +16,7 @@ use wandelgang::app::metrics::Metrics;
 use wandelgang::app::ports::VirtualClock;
 use wandelgang::chat::recording::RecordingChat;
 use wandelgang::service::status::StatusReport;
-use wandelgang::service::{Readiness, serve};
+use wandelgang::service::{Presence, Readiness, serve};
 use wandelgang::store::{ProcessStart, Store};
 
 fn process(id: &str) -> ProcessStart {
@@ -118,6 +118,32 @@ on_both_backends! {
         let said: Vec<&str> = attention.iter().map(|a| a.en.as_str()).collect();
         assert!(said.iter().any(|a| a.contains("no `wandelgang run` process")), "{said:?}");
         assert!(said.iter().any(|a| a.contains("5 message(s) waiting")), "{said:?}");
+        store.close().await;
+    };
+
+    processes_of_one_platform_count_each_other_for_the_request_budget => |db: TestDb| async move {
+        use std::sync::atomic::Ordering;
+        let store = db.store().await;
+        let beat = StdDuration::from_millis(50);
+        let a = Presence::start_every(store.clone(), "a".into(), "discord", beat).await.unwrap();
+        assert_eq!(a.peers().load(Ordering::Relaxed), 1, "alone");
+        let b = Presence::start_every(store.clone(), "b".into(), "discord", beat).await.unwrap();
+        let m = Presence::start_every(store.clone(), "m".into(), "matrix", beat).await.unwrap();
+        assert_eq!(b.peers().load(Ordering::Relaxed), 2, "the newcomer counts the one running");
+        assert_eq!(m.peers().load(Ordering::Relaxed), 1, "another platform has its own budget");
+        let until = |want: usize, peers: std::sync::Arc<std::sync::atomic::AtomicUsize>| async move {
+            let deadline = tokio::time::Instant::now() + StdDuration::from_secs(10);
+            while peers.load(Ordering::Relaxed) != want {
+                assert!(tokio::time::Instant::now() < deadline, "never {want}");
+                tokio::time::sleep(StdDuration::from_millis(10)).await;
+            }
+        };
+        until(2, a.peers()).await;
+        // A clean stop counts out at once; the one left takes the whole budget again.
+        b.stop().await;
+        until(1, a.peers()).await;
+        a.stop().await;
+        m.stop().await;
         store.close().await;
     };
 

@@ -8,6 +8,7 @@ use serenity::all::{
     Message as DiscordMessage, ModalInteraction, ShardManager, UserId,
 };
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -80,6 +81,8 @@ pub struct DiscordOptions {
     pub id: String,
     /// The counters `/metrics` shows; the bot sets the connection's state in them.
     pub metrics: Arc<Metrics>,
+    /// How many processes share the bot's token and so its request budget (1 alone).
+    pub peers: Arc<AtomicUsize>,
 }
 
 impl DiscordOptions {
@@ -94,6 +97,7 @@ impl DiscordOptions {
             lease_secs: 60,
             id: new_engine_id(),
             metrics: Arc::new(Metrics::default()),
+            peers: Arc::new(AtomicUsize::new(1)),
         }
     }
 }
@@ -216,7 +220,7 @@ pub async fn start(
     let chat = DiscordChat::new(
         client.http.clone(),
         store.clone(),
-        Arc::new(Pacer::new(opts.requests_per_second)),
+        Arc::new(Pacer::shared(opts.requests_per_second, opts.peers)),
         tz,
     );
     let mut engine = Engine::new(store, chat, clock, config, catalogue);
