@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serenity::all::HttpBuilder;
 
+use crate::app::metrics::Metrics;
 use crate::app::ports::SystemClock;
 use crate::chat::discord::{self, DiscordOptions};
 use crate::chat::matrix::MatrixOptions;
@@ -14,10 +15,35 @@ use crate::domain::prompts::Catalogue;
 use crate::service::{Service, SingleProcess};
 use crate::store::Store;
 
+use super::{load_config, no_schoolopleider, open_store};
+
 /// The scheduler's interval when an option leaves ticking to the caller (never in `run`).
 const DEFAULT_TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
-use super::{load_config, no_schoolopleider, open_store};
+/// What every `run` sets up before its platform starts: the SQLite file taken for this
+/// process, the store, the warnings, and the service beside the bot (its row in the
+/// `processes` table and its endpoints).
+async fn set_up(
+    config: &Config,
+    id: &str,
+    role: &str,
+    metrics: Arc<Metrics>,
+    tick_every: Option<std::time::Duration>,
+) -> Result<(SingleProcess, Store, Service)> {
+    let single = SingleProcess::take(&config.database_url)?;
+    let store = open_store(config).await?;
+    warn_schools_without_schoolopleider(&store).await?;
+    let service = Service::start(
+        &config.service,
+        &store,
+        id,
+        role,
+        metrics,
+        tick_every.unwrap_or(DEFAULT_TICK),
+    )
+    .await?;
+    Ok((single, store, service))
+}
 
 /// At start: every school where an escalation would find no schoolopleider, as a warning in
 /// the log and on stderr (where the start line goes too).
@@ -61,18 +87,13 @@ fn endpoints_line(service: &Service) -> String {
 }
 
 async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
-    let _single = SingleProcess::take(&config.database_url)?;
-    let store = open_store(&config).await?;
-    warn_schools_without_schoolopleider(&store).await?;
     let opts = MatrixOptions::new(matrix);
-    let tick_every = opts.tick_every.unwrap_or(DEFAULT_TICK);
-    let service = Service::start(
-        &config.service,
-        &store,
+    let (_single, store, service) = set_up(
+        &config,
         &opts.id,
         "matrix",
         opts.metrics.clone(),
-        tick_every,
+        opts.tick_every,
     )
     .await?;
     eprintln!(
@@ -104,9 +125,6 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
              no Discord guilds: map each guild to a school under [discord.guilds] in the configuration file (README, 'Running on Discord')."
         );
     }
-    let _single = SingleProcess::take(&config.database_url)?;
-    let store = open_store(&config).await?;
-    warn_schools_without_schoolopleider(&store).await?;
     let mut http = HttpBuilder::new(token.expose());
     if let Some(url) = &config.discord.api_url {
         // serenity sends through a proxy only with its own rate limiter off; the proxy (or
@@ -118,14 +136,12 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
         config.discord.guilds.clone(),
         config.discord.requests_per_second,
     );
-    let tick_every = opts.tick_every.unwrap_or(DEFAULT_TICK);
-    let service = Service::start(
-        &config.service,
-        &store,
+    let (_single, store, service) = set_up(
+        &config,
         &opts.id,
         "discord",
         opts.metrics.clone(),
-        tick_every,
+        opts.tick_every,
     )
     .await?;
     eprintln!(

@@ -69,11 +69,9 @@ impl Target {
         };
         match Backend::from_url(url) {
             Ok(Backend::Postgres) => Ok(Target::Postgres(url.to_string())),
-            Ok(Backend::Sqlite) => {
-                let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-                let path = path.split('?').next().unwrap_or(path);
-                Ok(Target::SqliteFile(PathBuf::from(path)))
-            }
+            Ok(Backend::Sqlite) => crate::config::sqlite_file(url)
+                .map(Target::SqliteFile)
+                .ok_or_else(|| ScaleError::Url(url.to_string())),
             Err(_) => Err(ScaleError::Url(url.to_string())),
         }
     }

@@ -30,7 +30,10 @@ pub enum SingleError {
 /// Held for the life of the process: the operating system lets go when it ends, however it
 /// ends, so a crashed process never blocks the next start.
 #[derive(Debug)]
-pub struct SingleProcess(#[allow(dead_code)] Option<File>);
+pub struct SingleProcess {
+    /// The locked file; the lock lasts as long as it is open.
+    _file: Option<File>,
+}
 
 impl SingleProcess {
     /// Takes the SQLite file of `database_url` for this process; on PostgreSQL there is
@@ -38,7 +41,7 @@ impl SingleProcess {
     /// commands (import, status, export) still work beside a running bot.
     pub fn take(database_url: &str) -> Result<SingleProcess, SingleError> {
         let Some(path) = sqlite_file(database_url) else {
-            return Ok(SingleProcess(None));
+            return Ok(SingleProcess { _file: None });
         };
         let shown = std::path::absolute(&path)
             .unwrap_or_else(|_| PathBuf::from(&path))
@@ -55,7 +58,7 @@ impl SingleProcess {
                 source,
             })?;
         match file.try_lock() {
-            Ok(()) => Ok(SingleProcess(Some(file))),
+            Ok(()) => Ok(SingleProcess { _file: Some(file) }),
             Err(TryLockError::WouldBlock) => Err(SingleError::Taken(shown)),
             Err(TryLockError::Error(source)) => Err(SingleError::Open {
                 path: shown,
