@@ -77,6 +77,7 @@ pub struct Metrics {
     escalations: Family<Label, Counter>,
     tick_seconds: Histogram,
     chat_connected: Gauge,
+    chat_standby: Gauge,
     outbox_due: Gauge,
     outbox_planned: Gauge,
     oldest_due: Gauge,
@@ -133,6 +134,12 @@ impl Default for Metrics {
             "1 while this process holds a live connection to the chat platform",
             chat_connected.clone(),
         );
+        let chat_standby = Gauge::default();
+        registry.register(
+            "chat_standby",
+            "1 while another process on the same database holds the chat connection and this one waits to take it over",
+            chat_standby.clone(),
+        );
         let outbox_due = Gauge::default();
         registry.register(
             "outbox_due",
@@ -172,6 +179,7 @@ impl Default for Metrics {
             escalations,
             tick_seconds,
             chat_connected,
+            chat_standby,
             outbox_due,
             outbox_planned,
             oldest_due,
@@ -240,6 +248,16 @@ impl Metrics {
     /// Whether the chat connection is up.
     pub fn chat_connected(&self) -> bool {
         self.chat_connected.get() == 1
+    }
+
+    /// This process waits for the chat lease (true) or holds it or needs none (false).
+    pub fn set_chat_standby(&self, standby: bool) {
+        self.chat_standby.set(i64::from(standby));
+    }
+
+    /// Whether this process waits for another's chat connection to become free.
+    pub fn chat_standby(&self) -> bool {
+        self.chat_standby.get() == 1
     }
 
     /// The Prometheus text format of every figure, with the outbox as read at `now`; `None`

@@ -12,24 +12,32 @@ use crate::chat::discord::{self, DiscordOptions};
 use crate::chat::matrix::MatrixOptions;
 use crate::config::{Config, MatrixSettings, Secret};
 use crate::domain::prompts::Catalogue;
-use crate::service::{Service, SingleProcess};
-use crate::store::Store;
+use crate::service::{ChatLease, LeaseLost, Service, SingleProcess, until_held, until_lost};
+use crate::store::{Backend, Store};
 
 use super::{load_config, no_schoolopleider, open_store};
 
 /// The scheduler's interval when an option leaves ticking to the caller (never in `run`).
 const DEFAULT_TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// What every `run` sets up before its platform starts: the SQLite file taken for this
-/// process, the store, the warnings, and the service beside the bot (its row in the
-/// `processes` table and its endpoints).
+/// What every `run` sets up before its platform starts.
+struct SetUp {
+    /// The SQLite file taken for this process (nothing on PostgreSQL).
+    _single: SingleProcess,
+    store: Store,
+    /// Its row in the `processes` table and its endpoints.
+    service: Service,
+    /// On PostgreSQL, where several processes may run: the claim on the chat connection.
+    lease: Option<ChatLease>,
+}
+
 async fn set_up(
     config: &Config,
     id: &str,
     role: &str,
     metrics: Arc<Metrics>,
     tick_every: Option<std::time::Duration>,
-) -> Result<(SingleProcess, Store, Service)> {
+) -> Result<SetUp> {
     let single = SingleProcess::take(&config.database_url)?;
     let store = open_store(config).await?;
     warn_schools_without_schoolopleider(&store).await?;
@@ -38,11 +46,42 @@ async fn set_up(
         &store,
         id,
         role,
-        metrics,
+        metrics.clone(),
         tick_every.unwrap_or(DEFAULT_TICK),
     )
     .await?;
-    Ok((single, store, service))
+    // SQLite has one process, which needs no lease (and after a crash need not wait one out).
+    let lease = (Backend::from_url(&config.database_url)? == Backend::Postgres)
+        .then(|| ChatLease::start(store.clone(), role, id));
+    // Until the lease is held, this process is a standby (ready, without a connection).
+    metrics.set_chat_standby(lease.is_some());
+    Ok(SetUp {
+        _single: single,
+        store,
+        service,
+        lease,
+    })
+}
+
+impl SetUp {
+    /// Hands the chat lease over, records the stop and closes the database.
+    async fn finish(self) {
+        if let Some(lease) = self.lease {
+            lease.release().await;
+        }
+        self.service.stop().await;
+        self.store.close().await;
+    }
+}
+
+/// The start line's note on the chat connection when several processes may share it.
+fn lease_line(lease: &Option<ChatLease>) -> &'static str {
+    match lease {
+        Some(_) => {
+            "\nPostgreSQL: één proces tegelijk houdt de chatverbinding, de andere nemen het over als het wegvalt / one process at a time holds the chat connection, the others take over when it goes away"
+        }
+        None => "",
+    }
 }
 
 /// At start: every school where an escalation would find no schoolopleider, as a warning in
@@ -88,33 +127,51 @@ fn endpoints_line(service: &Service) -> String {
 
 async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
     let opts = MatrixOptions::new(matrix);
-    let (_single, store, service) = set_up(
-        &config,
-        &opts.id,
-        "matrix",
-        opts.metrics.clone(),
-        opts.tick_every,
-    )
-    .await?;
+    let metrics = opts.metrics.clone();
+    let set = set_up(&config, &opts.id, "matrix", metrics.clone(), opts.tick_every).await?;
     eprintln!(
-        "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C\n{}",
+        "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C\n{}{}",
         opts.settings.user,
         opts.settings.user,
-        endpoints_line(&service)
+        endpoints_line(&set.service),
+        lease_line(&set.lease)
     );
+    let stop = stop_signal();
+    tokio::pin!(stop);
+    // The device's encryption keys belong to one running client, so on Matrix a standby does
+    // nothing until it holds the lease: then it logs in and syncs on from the stored token.
+    let mut state = set.lease.as_ref().map(ChatLease::state);
+    if let Some(state) = state.as_mut() {
+        let held = tokio::select! {
+            held = until_held(state) => held,
+            () = stop.as_mut() => false,
+        };
+        metrics.set_chat_standby(false);
+        if !held {
+            set.finish().await;
+            return Ok(());
+        }
+    }
     // Ends with an error (so a non-zero exit, for systemd and the operator) when the login
     // is revoked and cannot be renewed.
-    let result = crate::chat::matrix::run(
-        store.clone(),
+    let bot = crate::chat::matrix::run(
+        set.store.clone(),
         Arc::new(config),
         Arc::new(Catalogue::builtin()),
         Arc::new(SystemClock),
         opts,
-        stop_signal(),
-    )
-    .await;
-    service.stop().await;
-    store.close().await;
+        stop,
+    );
+    let result = match state.as_mut() {
+        Some(state) => tokio::select! {
+            result = bot => result,
+            // Let go at once, as a crash would (which loses nothing: the sync token is stored
+            // only after its events were handled): the next holder is about to sync.
+            () = until_lost(state) => return Err(LeaseLost.into()),
+        },
+        None => bot.await,
+    };
+    set.finish().await;
     result.context("Matrix")
 }
 
@@ -136,7 +193,7 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
         config.discord.guilds.clone(),
         config.discord.requests_per_second,
     );
-    let (_single, store, service) = set_up(
+    let set = set_up(
         &config,
         &opts.id,
         "discord",
@@ -145,19 +202,21 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
     )
     .await?;
     eprintln!(
-        "Wandelgang draait op Discord voor {} server(s); stoppen met Ctrl-C / running on Discord for {} guild(s); stop with Ctrl-C\n{}",
+        "Wandelgang draait op Discord voor {} server(s); stoppen met Ctrl-C / running on Discord for {} guild(s); stop with Ctrl-C\n{}{}",
         opts.guilds.len(),
         opts.guilds.len(),
-        endpoints_line(&service)
+        endpoints_line(&set.service),
+        lease_line(&set.lease)
     );
-    opts.peers = service.peers();
+    opts.peers = set.service.peers();
+    opts.lease = set.lease.as_ref().map(ChatLease::state);
     if opts.peers.load(std::sync::atomic::Ordering::Relaxed) > 1 {
         // Joining processes that already send: wait until each has counted this one and
         // taken its smaller part of the request budget, so together they never exceed it.
         tokio::time::sleep(crate::service::HEARTBEAT).await;
     }
     let result = match discord::start(
-        store.clone(),
+        set.store.clone(),
         Arc::new(config),
         Arc::new(Catalogue::builtin()),
         Arc::new(SystemClock),
@@ -169,8 +228,7 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
         Err(e) => Err(e),
     };
     // Also after a failed start: `status` then shows a stop, not a crash.
-    service.stop().await;
-    store.close().await;
+    set.finish().await;
     result.context("Discord")
 }
 

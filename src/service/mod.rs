@@ -1,7 +1,8 @@
 //! `run` as a service: the health, readiness and metrics endpoints, the process's entry in
-//! the database (registration, heartbeat, clean stop) that `wandelgang status` reads, and one
-//! process per SQLite file.
+//! the database (registration, heartbeat, clean stop) that `wandelgang status` reads, one
+//! process per SQLite file, and on PostgreSQL one holder of each platform's chat connection.
 
+mod chat_lease;
 mod endpoints;
 mod presence;
 mod readiness;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+pub use chat_lease::{ChatLease, LeaseLost, LeaseState, LeaseTiming, until_held, until_lost};
 pub use endpoints::{ServeError, serve};
 pub use presence::{HEARTBEAT, LIVE_WINDOW, Presence};
 pub use readiness::{Readiness, ReadinessReport};
@@ -63,6 +65,7 @@ impl Service {
                         metrics,
                         tick_every,
                         started: std::time::Instant::now(),
+                        standby_ticks: role != "matrix",
                     },
                 )
                 .await?,

@@ -21,6 +21,9 @@ pub struct Readiness {
     pub tick_every: Duration,
     /// When the process started, so a fresh one gets two intervals before its first tick.
     pub started: std::time::Instant,
+    /// Whether a standby ticks too. On Discord it does (it sends through REST); on Matrix it
+    /// waits idle, as only the client holding the device's keys may send.
+    pub standby_ticks: bool,
 }
 
 /// The outcome of one readiness check: every problem found, in words an operator can act on.
@@ -60,11 +63,14 @@ impl Readiness {
             )),
             Ok(Ok(_)) => {}
         }
-        if !self.metrics.chat_connected() {
+        // A standby needs no connection of its own: another process holds it.
+        if !self.metrics.chat_connected() && !self.metrics.chat_standby() {
             problems.push("chat: not connected".to_string());
         }
         let limit = 2 * self.tick_every;
-        let late = match self.metrics.since_last_tick() {
+        let idle_standby = self.metrics.chat_standby() && !self.standby_ticks;
+        let late = !idle_standby
+            && match self.metrics.since_last_tick() {
             Some(ago) => ago > limit,
             None => self.started.elapsed() > limit,
         };

@@ -13,6 +13,7 @@ mod on_demand;
 mod outbox;
 mod people;
 mod privacy;
+mod chat_leases;
 mod processes;
 mod reflections;
 mod school;

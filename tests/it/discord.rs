@@ -36,7 +36,7 @@ pub(crate) fn uid(person: &str) -> u64 {
     }
 }
 
-fn actor(person: &str) -> Actor {
+pub(crate) fn actor(person: &str) -> Actor {
     Actor::new(uid(person), format!("Naam {person}"))
 }
 

@@ -2,6 +2,7 @@
 //! (restart, downtime, two engines), the escalation flow, privacy (export, forget, retention, audit), and the command line.
 
 mod access;
+mod chat_lease;
 #[path = "../ci/mod.rs"]
 mod ci;
 mod ci_guards;
@@ -15,6 +16,7 @@ mod discord_standin;
 #[path = "../discord_standin/selftest.rs"]
 mod discord_standin_selftest;
 mod escalation_flow;
+mod failover;
 mod intervisie;
 mod manage;
 mod matrix;

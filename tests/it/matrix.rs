@@ -248,6 +248,14 @@ impl Harness {
     }
 
     async fn new_with(n: usize, limits: Limits) -> Option<(Harness, BTreeMap<String, Registered>)> {
+        Self::new_on(n, limits, TestDb::sqlite()).await
+    }
+
+    async fn new_on(
+        n: usize,
+        limits: Limits,
+        db: TestDb,
+    ) -> Option<(Harness, BTreeMap<String, Registered>)> {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
@@ -262,7 +270,6 @@ impl Harness {
             let reg = synapse.register(&local, PASSWORD, false).await;
             people.insert(local, reg);
         }
-        let db = TestDb::sqlite();
         let store = db.store().await;
         let bot_user = mx(&synapse, "wandelgang");
         let h = Harness {
@@ -1546,4 +1553,134 @@ async fn the_weekly_digest_reaches_the_schoolopleider_with_its_chart_as_an_image
         .filter(|(_, e)| e["content"]["msgtype"] == "m.image")
         .count();
     assert_eq!(images, 1);
+}
+
+/// Two `wandelgang run` processes (the built binary) on one PostgreSQL and a real Synapse: one
+/// syncs and sends, the other stands by (the device's keys belong to one running client).
+/// Killed mid fan-out, the holder is replaced within 30 s; the standby syncs on from the
+/// stored token, so a message sent while no one synced is handled once, and no old one again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing() {
+    use crate::failover::{assert_standby, metric};
+    use crate::run_process::{Running, spawn_run, terminate, wandelgang};
+    use wandelgang::app::Engine;
+    use wandelgang::app::ports::{OfflineChat, SystemClock};
+    use wandelgang::app::privacy::Operator;
+
+    const N: usize = 40;
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let url = db.url.clone();
+    let Some((h, people)) = Harness::new_on(N, Limits::Lifted, db).await else {
+        return;
+    };
+    h.import(N, None).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = format!(
+        "database_url = \"{url}\"\n\
+         [service]\nlisten = \"127.0.0.1:0\"\n\
+         [defaults]\nschool_days = [\"ma\", \"di\", \"wo\", \"do\", \"vr\", \"za\", \"zo\"]\n\
+         working_hours = {{ start = \"00:00\", end = \"23:59\" }}\ncadence = 1\nreminder = false\n\
+         [defaults.digest]\nenabled = false\n\
+         [matrix]\nhomeserver = \"{}\"\nuser = \"{}\"\npassword = \"{PASSWORD}\"\n\
+         store = \"{}\"\nstore_passphrase = \"sleutel van de test\"\nencrypt_dms = false\n",
+        h.synapse.url(),
+        h.bot_user,
+        h.keys.path().join("matrix-store").display()
+    );
+    std::fs::write(dir.path().join("wandelgang.toml"), &text).expect("config");
+    let config = Config::from_toml_str(&text, "wandelgang.toml", &BTreeMap::new()).expect("config");
+    let operator = Engine::new(
+        h.store.clone(),
+        OfflineChat,
+        SystemClock,
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+    );
+    for i in 0..N {
+        operator
+            .prompt_now_as(&Operator::Cli, &crate::support::pid(&format!("w{i}")))
+            .await
+            .unwrap_or_else(|e| panic!("prompt for w{i}: {e:?}"));
+    }
+    let run = |dir: &std::path::Path| -> Running {
+        let mut command = wandelgang(dir, "run");
+        command.env_remove("WANDELGANG_DISCORD_TOKEN");
+        spawn_run(command)
+    };
+    let connected = |p: &Running| {
+        let endpoints = p.endpoints.clone();
+        async move { metric(&endpoints, "wandelgang_chat_connected", None).await == Some(1.0) }
+    };
+    let sent = || {
+        h.count("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'")
+    };
+
+    // w0 opens a room with the bot before anything runs: the first sync joins it.
+    let w0 = Human::new(&h.synapse, &people["w0"]).await;
+    let own_room = w0.create_room(&[&h.bot_user], true).await;
+    let mut a = run(dir.path());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !connected(&a).await {
+        assert!(std::time::Instant::now() < deadline, "the first process never synced");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut b = run(dir.path());
+    assert_standby(&b).await;
+    w0.wait_for("the bot joining", |e| is_member_join(e, &h.bot_user))
+        .await;
+    w0.say(&own_room, "Vandaag ging het goed.").await;
+    h.eventually("SELECT COUNT(*) FROM reflections").await;
+
+    // The holder dies in the middle of the fan-out.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while sent().await < 3 {
+        assert!(std::time::Instant::now() < deadline, "the fan-out never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.child.kill().expect("kill -9");
+    a.child.wait().expect("reaped");
+    let killed = std::time::Instant::now();
+    let at_kill = sent().await;
+    assert!(at_kill < N as i64, "the fan-out ended before the kill");
+    // Written while no process syncs.
+    w0.say(&own_room, "En morgen vraag ik door.").await;
+
+    while !connected(&b).await {
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "no take-over within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "Matrix take-over after kill -9: {:?}, with {at_kill} of {N} prompts sent",
+        killed.elapsed()
+    );
+    h.eventually("SELECT COUNT(*) FROM reflections WHERE text = 'En morgen vraag ik door.'")
+        .await;
+
+    // The rows the dead process had claimed come back after their 120 s lease.
+    let deadline = std::time::Instant::now() + Duration::from_secs(200);
+    while sent().await < N as i64 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {N} prompts",
+            sent().await
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM reflections").await,
+        2,
+        "a message was handled twice or not at all"
+    );
+    each_has_one_prompt(&h, &people, N).await;
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM reflections").await,
+        2,
+        "an old event was replayed"
+    );
+    terminate(&mut b);
 }

@@ -24,20 +24,20 @@ const WPBS: usize = 60;
 const WAIT: Duration = Duration::from_secs(60);
 
 /// Every day a school day, all day long, so an on-demand prompt is due whenever CI runs.
-fn config_text(db: &str, api_url: &str) -> String {
+pub(crate) fn config_text(db: &str, api_url: &str, requests_per_second: u32) -> String {
     format!(
         "database_url = \"{db}\"\n\
          [service]\nlisten = \"127.0.0.1:0\"\n\
          [defaults]\nschool_days = [\"ma\", \"di\", \"wo\", \"do\", \"vr\", \"za\", \"zo\"]\n\
          working_hours = {{ start = \"00:00\", end = \"23:59\" }}\ncadence = 1\nreminder = false\n\
          [defaults.digest]\nenabled = false\n\
-         [discord]\napi_url = \"{api_url}\"\nrequests_per_second = 20\n\
+         [discord]\napi_url = \"{api_url}\"\nrequests_per_second = {requests_per_second}\n\
          [discord.guilds]\n\"{GUILD}\" = \"school\"\n"
     )
 }
 
 /// The binary with `command`, on the test's configuration file and token only.
-fn wandelgang(dir: &Path, command: &str) -> Command {
+pub(crate) fn wandelgang(dir: &Path, command: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wandelgang"));
     c.arg(command)
         .current_dir(dir)
@@ -49,14 +49,19 @@ fn wandelgang(dir: &Path, command: &str) -> Command {
 }
 
 /// A started `wandelgang run` and the address its endpoints answer on.
-struct Running {
-    child: Child,
-    endpoints: String,
+pub(crate) struct Running {
+    pub child: Child,
+    pub endpoints: String,
     _stderr: mpsc::Receiver<String>,
 }
 
-fn start(dir: &Path) -> Running {
-    let mut child = wandelgang(dir, "run")
+pub(crate) fn start(dir: &Path) -> Running {
+    spawn_run(wandelgang(dir, "run"))
+}
+
+/// Starts `run` as `command` and waits for its start line.
+pub(crate) fn spawn_run(mut command: Command) -> Running {
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -88,7 +93,7 @@ fn start(dir: &Path) -> Running {
 }
 
 /// SIGTERM, as systemd stops a unit; waits for the exit and returns how long it took.
-fn terminate(running: &mut Running) -> Duration {
+pub(crate) fn terminate(running: &mut Running) -> Duration {
     let started = Instant::now();
     let pid = libc::pid_t::try_from(running.child.id()).expect("a pid");
     // SAFETY: kill(2) with a child's pid and a signal number touches no memory of ours.
@@ -107,7 +112,7 @@ fn terminate(running: &mut Running) -> Duration {
     }
 }
 
-async fn get(address: &str, path: &str) -> (u16, String) {
+pub(crate) async fn get(address: &str, path: &str) -> (u16, String) {
     let r = reqwest::get(format!("http://{address}{path}"))
         .await
         .expect("request");
@@ -137,7 +142,7 @@ async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("wandelgang.db").display());
-    let text = config_text(&db, &standin.api_url());
+    let text = config_text(&db, &standin.api_url(), 20);
     std::fs::write(dir.path().join("wandelgang.toml"), &text).unwrap();
     let config = Config::from_toml_str(&text, "wandelgang.toml", &BTreeMap::new()).unwrap();
     let store = wandelgang::store::Store::open(&db).await.unwrap();

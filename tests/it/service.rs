@@ -7,8 +7,6 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::on_both_backends;
 use crate::support::*;
@@ -163,6 +161,7 @@ on_both_backends! {
             metrics: metrics.clone(),
             tick_every: StdDuration::from_secs(30),
             started: std::time::Instant::now(),
+            standby_ticks: true,
         };
         let (addr, server) = serve("127.0.0.1:0".parse().unwrap(), readiness).await.unwrap();
         let http = reqwest::Client::new();
@@ -230,57 +229,6 @@ fn value(scrape: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)
         })
 }
 
-/// A TCP relay in front of PostgreSQL that can be cut and restored on the same port, as a
-/// database server stopped and started again looks to its clients.
-struct Relay {
-    addr: std::net::SocketAddr,
-    target: String,
-    task: Option<JoinHandle<()>>,
-}
-
-impl Relay {
-    async fn start(target: String) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut relay = Relay {
-            addr,
-            target,
-            task: None,
-        };
-        relay.task = Some(relay.spawn(listener));
-        relay
-    }
-
-    fn spawn(&self, listener: TcpListener) -> JoinHandle<()> {
-        let target = self.target.clone();
-        tokio::spawn(async move {
-            let mut conns = tokio::task::JoinSet::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let target = target.clone();
-                conns.spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-        })
-    }
-
-    /// Closes the port and every connection through it.
-    fn cut(&mut self) {
-        if let Some(t) = self.task.take() {
-            t.abort();
-        }
-    }
-
-    async fn restore(&mut self) {
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .expect("the same port again");
-        self.task = Some(self.spawn(listener));
-    }
-}
-
 /// A running bot's ticker ends by itself once the engine stops claiming.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ticker_ends_when_the_engine_stops_claiming() {
@@ -325,6 +273,7 @@ async fn readyz_follows_postgres_going_away_and_coming_back() {
         metrics: metrics.clone(),
         tick_every: StdDuration::from_secs(30),
         started: std::time::Instant::now(),
+        standby_ticks: true,
     };
     let check = || async { readiness.check().await };
     assert!(check().await.is_ready(), "{:?}", check().await);

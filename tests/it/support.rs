@@ -251,3 +251,54 @@ pub async fn eventually(store: &Store, sql: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// A TCP relay in front of PostgreSQL that can be cut and restored on the same port, as a
+/// database server stopped and started again looks to its clients.
+pub struct Relay {
+    pub addr: std::net::SocketAddr,
+    target: String,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Relay {
+    pub async fn start(target: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut relay = Relay {
+            addr,
+            target,
+            task: None,
+        };
+        relay.task = Some(relay.spawn(listener));
+        relay
+    }
+
+    fn spawn(&self, listener: tokio::net::TcpListener) -> tokio::task::JoinHandle<()> {
+        let target = self.target.clone();
+        tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                conns.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        })
+    }
+
+    /// Closes the port and every connection through it.
+    pub fn cut(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+
+    pub async fn restore(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("the same port again");
+        self.task = Some(self.spawn(listener));
+    }
+}

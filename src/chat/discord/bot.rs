@@ -3,7 +3,7 @@
 //! Who may do what is decided by the core, never here.
 
 use serenity::all::{
-    ChannelId, ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse,
+    ChannelId, Client, ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse,
     CreateMessage, FullEvent, GatewayIntents, GuildId, HttpBuilder, Interaction,
     Message as DiscordMessage, ModalInteraction, ShardManager, UserId,
 };
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::commands;
@@ -30,6 +31,7 @@ use crate::chat::ticker::Ticker;
 use crate::config::Config;
 use crate::domain::language::{Language, Text};
 use crate::domain::prompts::Catalogue;
+use crate::service::{LeaseLost, LeaseState, until_held, until_lost};
 use crate::store::Store;
 
 /// The clock the engine and the handlers share; a trait object, so a virtual clock can stand in.
@@ -83,6 +85,10 @@ pub struct DiscordOptions {
     pub metrics: Arc<Metrics>,
     /// How many processes share the bot's token and so its request budget (1 alone).
     pub peers: Arc<AtomicUsize>,
+    /// With several processes on one database: this process's standing with the chat lease.
+    /// The gateway connects once it is held and closes when it is lost; `None` connects at
+    /// once (one process alone).
+    pub lease: Option<watch::Receiver<LeaseState>>,
 }
 
 impl DiscordOptions {
@@ -98,6 +104,7 @@ impl DiscordOptions {
             id: new_engine_id(),
             metrics: Arc::new(Metrics::default()),
             peers: Arc::new(AtomicUsize::new(1)),
+            lease: None,
         }
     }
 }
@@ -112,6 +119,9 @@ pub enum DiscordError {
     /// The task running the gateway client panicked or was aborted.
     #[error("Discord-client gestopt / Discord client stopped: {0}")]
     Task(String),
+    /// Another process took the gateway over, or the lease could not be renewed in time.
+    #[error(transparent)]
+    LeaseLost(#[from] LeaseLost),
 }
 
 /// A started Discord bot: the gateway client and the ticker, running until killed or shut down.
@@ -119,7 +129,7 @@ pub struct RunningBot {
     /// The core it runs, so callers and tests can tick it and look at its store.
     pub engine: Arc<BotEngine>,
     shard_manager: Arc<ShardManager>,
-    client: JoinHandle<Result<(), serenity::Error>>,
+    client: JoinHandle<Result<(), DiscordError>>,
     ticker: Ticker,
 }
 
@@ -144,6 +154,8 @@ impl RunningBot {
         }
         self.shard_manager.shutdown_all().await;
         self.engine.metrics.set_chat_connected(false);
+        // A standby's gateway task still waits for the lease; a holder's has nothing left.
+        self.client.abort();
         let _ = self.client.await;
     }
 
@@ -157,7 +169,7 @@ impl RunningBot {
             ended = &mut self.client => {
                 self.ticker.stop();
                 match ended {
-                    Ok(r) => r.map_err(DiscordError::from),
+                    Ok(r) => r,
                     Err(e) => Err(DiscordError::Task(e.to_string())),
                 }
             }
@@ -235,8 +247,7 @@ pub async fn start(
     });
     let _ = data_cell.set(data);
     let shard_manager = client.shard_manager.clone();
-    let mut client = client;
-    let client = tokio::spawn(async move { client.start().await });
+    let client = tokio::spawn(gateway(client, opts.lease, engine.metrics.clone()));
     let ticker = Ticker::start(&engine, opts.tick_every);
     Ok(RunningBot {
         engine,
@@ -244,6 +255,37 @@ pub async fn start(
         client,
         ticker,
     })
+}
+
+/// The gateway connection: at once, or once this process holds the chat lease. It ends when
+/// the lease is lost, closing the shards first so two processes never answer one message.
+async fn gateway(
+    mut client: Client,
+    lease: Option<watch::Receiver<LeaseState>>,
+    metrics: Arc<Metrics>,
+) -> Result<(), DiscordError> {
+    let Some(mut lease) = lease else {
+        return client.start().await.map_err(DiscordError::from);
+    };
+    let held = until_held(&mut lease).await;
+    metrics.set_chat_standby(false);
+    if !held {
+        // Handed back before it was ever held: the process is stopping.
+        return Ok(());
+    }
+    let shards = client.shard_manager.clone();
+    tokio::select! {
+        ended = client.start() => ended.map_err(DiscordError::from),
+        () = until_lost(&mut lease) => {
+            // Closing is quick; bounded all the same, as the lease's timing counts on it.
+            let closing = tokio::time::timeout(Duration::from_secs(2), shards.shutdown_all());
+            if closing.await.is_err() {
+                tracing::warn!("the gateway did not close within 2 s");
+            }
+            metrics.set_chat_connected(false);
+            Err(LeaseLost.into())
+        }
+    }
 }
 
 impl Data {

@@ -1,0 +1,300 @@
+//! Two `wandelgang run` processes (the built binary) on one PostgreSQL against the Discord
+//! stand-in: they share a fan-out of 500 prompts and the request budget, one of them at a
+//! time holds the gateway, and the other takes it over when the holder is killed (kill -9) or
+//! stopped (a rolling restart). Every wpb gets exactly one prompt, every reply is answered
+//! once, and the stand-in never answers 429.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::discord::{GUILD, TOKEN, actor, discord_roster, uid};
+use crate::discord_standin::{RouteLimit, StandIn, StandInOptions};
+use crate::run_process::{Running, config_text, get, start, terminate};
+use crate::support::*;
+use wandelgang::app::Engine;
+use wandelgang::app::ports::{OfflineChat, SystemClock};
+use wandelgang::app::privacy::Operator;
+use wandelgang::config::Config;
+use wandelgang::domain::prompts::Catalogue;
+use wandelgang::store::Store;
+
+const WPBS: usize = 500;
+/// The configured budget for both processes together.
+const BUDGET: u32 = 40;
+/// The rolling restart's budget: slower, so each step falls in the middle of the fan-out.
+const SLOW_BUDGET: u32 = 20;
+/// A killed process's claimed rows come back after the 60 s claim lease.
+const DRAIN: Duration = Duration::from_secs(150);
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The stand-in, a fresh PostgreSQL database with 500 wpbs, each with a prompt asked now, and
+/// the configuration file both processes read.
+struct Fixture {
+    budget: u32,
+    standin: StandIn,
+    store: Store,
+    dir: tempfile::TempDir,
+    _db: TestDb,
+}
+
+async fn fixture(budget: u32) -> Option<Fixture> {
+    let db = TestDb::postgres().await?;
+    let standin = StandIn::start(StandInOptions {
+        token: Some(TOKEN.into()),
+        guild_ids: vec![GUILD],
+        heartbeat_interval_ms: 1_000,
+        // Opening 500 DM channels is not what this test is about.
+        route_limits: vec![RouteLimit::new(
+            "POST",
+            "/users/@me/channels",
+            1_000,
+            Duration::from_secs(1),
+        )],
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = config_text(&db.url, &standin.api_url(), budget);
+    std::fs::write(dir.path().join("wandelgang.toml"), &text).unwrap();
+    let config = Config::from_toml_str(&text, "wandelgang.toml", &BTreeMap::new()).unwrap();
+    let store = db.store().await;
+    store.import_roster(&discord_roster(WPBS)).await.unwrap();
+    let operator = Engine::new(
+        store.clone(),
+        OfflineChat,
+        SystemClock,
+        Arc::new(config),
+        Arc::new(Catalogue::builtin()),
+    );
+    for i in 0..WPBS {
+        operator
+            .prompt_now_as(&Operator::Cli, &pid(&format!("w{i}")))
+            .await
+            .unwrap_or_else(|e| panic!("prompt for w{i}: {e:?}"));
+    }
+    Some(Fixture {
+        budget,
+        standin,
+        store,
+        dir,
+        _db: db,
+    })
+}
+
+impl Fixture {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The prompts each wpb got: the bot's DM messages with buttons (its answers have none).
+    fn prompts_per_wpb(&self) -> Vec<usize> {
+        (0..WPBS)
+            .map(|i| {
+                self.standin
+                    .dm_messages_to(uid(&format!("w{i}")))
+                    .iter()
+                    .filter(|m| m["components"].as_array().is_some_and(|c| !c.is_empty()))
+                    .count()
+            })
+            .collect()
+    }
+
+    fn sent(&self) -> usize {
+        self.prompts_per_wpb().iter().sum()
+    }
+
+    /// Waits until the gateway has been identified `n` times; how long that took.
+    async fn until_identified(&self, n: usize, within: Duration) -> Duration {
+        let started = Instant::now();
+        assert!(
+            self.standin
+                .wait_until(|s| s.identify_count() >= n && s.gateway_live(), within)
+                .await,
+            "the gateway was identified {} times, not {n}, within {within:?}",
+            self.standin.identify_count()
+        );
+        started.elapsed()
+    }
+
+    /// wpb `i` answers their prompt in a DM; waits for the bot's answer.
+    async fn reply(&self, i: usize) {
+        let person = format!("w{i}");
+        assert!(
+            self.standin
+                .wait_until(|s| !s.dm_messages_to(uid(&person)).is_empty(), DRAIN)
+                .await,
+            "{person} never got a prompt"
+        );
+        self.standin
+            .send_dm_message(&actor(&person), "Vandaag vroeg ze zelf om feedback.");
+        assert!(
+            self.standin
+                .wait_until(|s| s.dm_messages_to(uid(&person)).len() >= 2, WAIT)
+                .await,
+            "the reply of {person} was never answered"
+        );
+    }
+
+    /// Everything that must hold once both processes are done.
+    async fn assert_all_once(&self) {
+        assert!(
+            self.standin
+                .wait_until(|_| self.prompts_per_wpb().iter().all(|&n| n >= 1), DRAIN)
+                .await,
+            "not every wpb got a prompt: {} of {WPBS}",
+            self.prompts_per_wpb().iter().filter(|&&n| n >= 1).count()
+        );
+        assert_eq!(self.prompts_per_wpb(), vec![1; WPBS], "exactly one prompt each");
+        for &i in REPLIERS {
+            assert_eq!(
+                self.standin.dm_messages_to(uid(&format!("w{i}"))).len(),
+                2,
+                "w{i}: one prompt and one answer"
+            );
+        }
+        assert_eq!(
+            count(&self.store, "SELECT COUNT(*) FROM reflections").await,
+            REPLIERS.len() as i64,
+            "each reply stored once"
+        );
+        assert_eq!(
+            count(&self.store, "SELECT COUNT(*) FROM outbox WHERE status = 'claimed'").await,
+            0
+        );
+        assert_eq!(self.standin.rate_limited_count(), 0, "the stand-in answered 429");
+        let busiest = busiest_second(&self.standin);
+        // Each process spaces its part evenly; where their seconds meet, each may fit one more.
+        assert!(
+            busiest <= self.budget as usize + 2,
+            "{busiest} requests in one second; the budget is {}",
+            self.budget
+        );
+        self.standin.assert_clean();
+    }
+}
+
+/// The wpbs who reply in these tests (one before, one after a take-over).
+const REPLIERS: &[usize] = &[0, 1];
+
+/// The most REST requests the stand-in saw in any one second (interactions are exempt from
+/// Discord's global limit, and the bot sends none here).
+fn busiest_second(standin: &StandIn) -> usize {
+    let at: Vec<Duration> = standin.requests().iter().map(|r| r.at).collect();
+    let mut busiest = 0;
+    let mut first = 0;
+    for (last, t) in at.iter().enumerate() {
+        while *t - at[first] >= Duration::from_secs(1) {
+            first += 1;
+        }
+        busiest = busiest.max(last - first + 1);
+    }
+    busiest
+}
+
+/// A sample of the process's `/metrics`.
+pub(crate) async fn metric(endpoints: &str, name: &str, label: Option<(&str, &str)>) -> Option<f64> {
+    let (_, text) = get(endpoints, "/metrics").await;
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).ok()?;
+    scrape
+        .samples
+        .into_iter()
+        .find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
+        .and_then(|s| match s.value {
+            prometheus_parse::Value::Counter(n)
+            | prometheus_parse::Value::Gauge(n)
+            | prometheus_parse::Value::Untyped(n) => Some(n),
+            _ => None,
+        })
+}
+
+/// Waits until the process has sent at least one prompt of its own.
+async fn until_sending(process: &Running) {
+    let deadline = Instant::now() + WAIT;
+    while metric(&process.endpoints, "wandelgang_messages_sent_total", Some(("kind", "prompt")))
+        .await
+        .unwrap_or(0.0)
+        < 1.0
+    {
+        assert!(Instant::now() < deadline, "the process never sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A standby is ready and holds no connection.
+pub(crate) async fn assert_standby(process: &Running) {
+    assert_eq!(metric(&process.endpoints, "wandelgang_chat_standby", None).await, Some(1.0));
+    assert_eq!(metric(&process.endpoints, "wandelgang_chat_connected", None).await, Some(0.0));
+    assert_eq!(get(&process.endpoints, "/readyz").await, (200, "ready\n".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_gateway_holder_mid_fan_out_the_other_takes_over_within_30_s() {
+    let Some(f) = fixture(BUDGET).await else {
+        return;
+    };
+    let mut a = start(f.path());
+    f.until_identified(1, WAIT).await;
+    let mut b = start(f.path());
+    // A holds the gateway: a reply is answered once, by A, while B stands by and sends.
+    f.reply(0).await;
+    until_sending(&b).await;
+    assert_standby(&b).await;
+
+    a.child.kill().expect("kill -9");
+    a.child.wait().expect("reaped");
+    let at_kill = f.sent();
+    assert!(at_kill < WPBS, "the fan-out ended before the kill ({at_kill})");
+    let takeover = f.until_identified(2, Duration::from_secs(30)).await;
+    eprintln!("take-over after kill -9: {takeover:?}, with {at_kill} of {WPBS} prompts sent");
+    assert_eq!(metric(&b.endpoints, "wandelgang_chat_connected", None).await, Some(1.0));
+    assert_eq!(metric(&b.endpoints, "wandelgang_chat_standby", None).await, Some(0.0));
+    f.reply(1).await;
+
+    f.assert_all_once().await;
+    // One session per holder: the two never fought over the gateway.
+    assert_eq!(f.standin.identify_count(), 2);
+    assert_eq!(f.standin.resume_count(), 0);
+    let took = terminate(&mut b);
+    assert!(took < Duration::from_secs(10), "the stop took {took:?}");
+    f.store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_of_two_processes_loses_and_doubles_nothing() {
+    let Some(f) = fixture(SLOW_BUDGET).await else {
+        return;
+    };
+    let mut a = start(f.path());
+    f.until_identified(1, WAIT).await;
+    let mut b = start(f.path());
+    until_sending(&b).await;
+
+    // Restart A, the holder: B takes the gateway over on its next beat, not a lease later.
+    let took = terminate(&mut a);
+    assert!(took < Duration::from_secs(10), "the stop took {took:?}");
+    let handed = f.until_identified(2, Duration::from_secs(10)).await;
+    eprintln!("hand-over after SIGTERM: {handed:?}");
+    let mid = f.sent();
+    assert!(mid < WPBS, "the fan-out ended before the restart ({mid})");
+    let mut a = start(f.path());
+    assert_standby(&a).await;
+    f.reply(0).await;
+
+    // Then B: A takes over, once its joining wait (one heartbeat) is over.
+    let mid = f.sent();
+    assert!(mid < WPBS, "the fan-out ended before the second restart ({mid})");
+    let took = terminate(&mut b);
+    assert!(took < Duration::from_secs(10), "the stop took {took:?}");
+    f.until_identified(3, Duration::from_secs(20)).await;
+    f.reply(1).await;
+
+    f.assert_all_once().await;
+    assert_eq!(f.standin.identify_count(), 3);
+    assert_eq!(f.standin.resume_count(), 0);
+    // The restarted A sent what B gave back.
+    until_sending(&a).await;
+    terminate(&mut a);
+    f.store.close().await;
+}
