@@ -1584,7 +1584,7 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
          working_hours = {{ start = \"00:00\", end = \"23:59\" }}\ncadence = 1\nreminder = false\n\
          [defaults.digest]\nenabled = false\n\
          [matrix]\nhomeserver = \"{}\"\nuser = \"{}\"\npassword = \"{PASSWORD}\"\n\
-         store = \"{}\"\nstore_passphrase = \"sleutel van de test\"\nencrypt_dms = false\n",
+         store = \"{}\"\nencrypt_dms = false\n",
         h.synapse.url(),
         h.bot_user,
         h.keys.path().join("matrix-store").display()
@@ -1606,7 +1606,9 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
     }
     let run = |dir: &std::path::Path| -> Running {
         let mut command = wandelgang(dir, "run");
-        command.env_remove("WANDELGANG_DISCORD_TOKEN");
+        command
+            .env_remove("WANDELGANG_DISCORD_TOKEN")
+            .env("WANDELGANG_MATRIX_STORE_PASSPHRASE", "sleutel van de test");
         spawn_run(command)
     };
     let connected = |p: &Running| {
@@ -1628,23 +1630,23 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
     }
     let mut b = run(dir.path());
     assert_standby(&b).await;
-    w0.wait_for("the bot joining", |e| is_member_join(e, &h.bot_user))
-        .await;
-    w0.say(&own_room, "Vandaag ging het goed.").await;
-    h.eventually("SELECT COUNT(*) FROM reflections").await;
 
-    // The holder dies in the middle of the fan-out.
+    // The holder dies in the middle of the fan-out (its batch is recorded once it is through,
+    // so the DM rooms it opened tell how far it got).
+    let rooms = || h.count("SELECT COUNT(*) FROM chat_state WHERE key LIKE 'dm:%'");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while sent().await < 3 {
+    while rooms().await < 5 {
         assert!(std::time::Instant::now() < deadline, "the fan-out never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     a.child.kill().expect("kill -9");
     a.child.wait().expect("reaped");
     let killed = std::time::Instant::now();
-    let at_kill = sent().await;
+    let at_kill = rooms().await;
     assert!(at_kill < N as i64, "the fan-out ended before the kill");
-    // Written while no process syncs.
+    // The first process joined w0's room; w0 writes while no process syncs.
+    w0.wait_for("the bot joining", |e| is_member_join(e, &h.bot_user))
+        .await;
     w0.say(&own_room, "En morgen vraag ik door.").await;
 
     while !connected(&b).await {
@@ -1655,7 +1657,7 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!(
-        "Matrix take-over after kill -9: {:?}, with {at_kill} of {N} prompts sent",
+        "Matrix take-over after kill -9: {:?}, with {at_kill} of {N} DM rooms made",
         killed.elapsed()
     );
     h.eventually("SELECT COUNT(*) FROM reflections WHERE text = 'En morgen vraag ik door.'")
@@ -1671,16 +1673,11 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert_eq!(
-        h.count("SELECT COUNT(*) FROM reflections").await,
-        2,
-        "a message was handled twice or not at all"
-    );
     each_has_one_prompt(&h, &people, N).await;
     assert_eq!(
         h.count("SELECT COUNT(*) FROM reflections").await,
-        2,
-        "an old event was replayed"
+        1,
+        "the message was handled twice"
     );
     terminate(&mut b);
 }
