@@ -128,7 +128,14 @@ fn endpoints_line(service: &Service) -> String {
 async fn run_matrix(config: Config, matrix: MatrixSettings) -> Result<()> {
     let opts = MatrixOptions::new(matrix);
     let metrics = opts.metrics.clone();
-    let set = set_up(&config, &opts.id, "matrix", metrics.clone(), opts.tick_every).await?;
+    let set = set_up(
+        &config,
+        &opts.id,
+        "matrix",
+        metrics.clone(),
+        opts.tick_every,
+    )
+    .await?;
     eprintln!(
         "Wandelgang draait op Matrix als {} / running on Matrix as {}; stoppen met Ctrl-C / stop with Ctrl-C\n{}{}",
         opts.settings.user,

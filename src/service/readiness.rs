@@ -71,9 +71,9 @@ impl Readiness {
         let idle_standby = self.metrics.chat_standby() && !self.standby_ticks;
         let late = !idle_standby
             && match self.metrics.since_last_tick() {
-            Some(ago) => ago > limit,
-            None => self.started.elapsed() > limit,
-        };
+                Some(ago) => ago > limit,
+                None => self.started.elapsed() > limit,
+            };
         if late {
             problems.push(format!(
                 "scheduler: no tick completed in the last {} s",

@@ -2,10 +2,12 @@
 //! and PostgreSQL when the URL says so. Times are stored as unix seconds, dates as text.
 
 mod batch;
+mod chat_leases;
 mod chat_state;
 mod digest;
 mod digest_summary;
 mod import;
+mod inbound_seen;
 mod intervisie;
 mod invites;
 mod jobs;
@@ -13,7 +15,6 @@ mod on_demand;
 mod outbox;
 mod people;
 mod privacy;
-mod chat_leases;
 mod processes;
 mod reflections;
 mod school;

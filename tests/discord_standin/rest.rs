@@ -160,6 +160,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/oauth2/applications/@me"),
     ("POST", "/users/@me/channels"),
     ("POST", "/channels/{channel_id}/messages"),
+    ("GET", "/channels/{channel_id}/messages"),
     ("POST", "/channels/{channel_id}/threads"),
     (
         "POST",
@@ -606,6 +607,78 @@ fn find_message_mut(d: &mut Data, id: u64) -> Option<&mut Value> {
     d.messages.iter_mut().find(|m| m["id"] == s.as_str())
 }
 
+/// GET a channel's messages as Discord answers it: `around`, `before` or `after` (at most one)
+/// and `limit` (1 to 100, default 50); newest first. With `after`, the oldest `limit` messages
+/// after that id.
+fn channel_messages(d: &Data, channel_id: u64, query: Option<&str>) -> Reply {
+    let params: Vec<(&str, &str)> = query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let get = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let anchors = ["around", "before", "after"]
+        .iter()
+        .filter(|a| get(a).is_some())
+        .count();
+    if anchors > 1 {
+        return err(400, 50035, "Invalid Form Body");
+    }
+    let limit = match get("limit").map(str::parse::<usize>) {
+        None => 50,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            return form_error(
+                "limit",
+                "NUMBER_TYPE_MAX",
+                "int value should be <= 100 and >= 1",
+            );
+        }
+    };
+    if !d.channels.contains_key(&channel_id) {
+        return err(404, 10003, "Unknown Channel");
+    }
+    let id_of_message = |m: &Value| {
+        m["id"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let channel = channel_id.to_string();
+    let mut found: Vec<Value> = d
+        .messages
+        .iter()
+        .filter(|m| m["channel_id"] == channel.as_str())
+        .cloned()
+        .collect();
+    found.sort_by_key(|m| id_of_message(m));
+    let mut page: Vec<Value> = match (get("after"), get("before")) {
+        (Some(after), _) => {
+            let Ok(after) = after.parse::<u64>() else {
+                return form_error("after", "NUMBER_TYPE_COERCE", "Value is not snowflake.");
+            };
+            found
+                .into_iter()
+                .filter(|m| id_of_message(m) > after)
+                .take(limit)
+                .collect()
+        }
+        (None, Some(before)) => {
+            let Ok(before) = before.parse::<u64>() else {
+                return form_error("before", "NUMBER_TYPE_COERCE", "Value is not snowflake.");
+            };
+            let older: Vec<Value> = found
+                .into_iter()
+                .filter(|m| id_of_message(m) < before)
+                .collect();
+            older[older.len().saturating_sub(limit)..].to_vec()
+        }
+        (None, None) => found[found.len().saturating_sub(limit)..].to_vec(),
+    };
+    page.reverse();
+    Reply::json(200, Value::Array(page))
+}
+
 fn route(
     shared: &Shared,
     d: &mut Data,
@@ -681,6 +754,12 @@ fn route(
                 return err(404, 10003, "Unknown Channel");
             };
             create_channel_message(shared, d, channel_id, &body, &parsed.files)
+        }
+        ("GET", "/channels/{channel_id}/messages") => {
+            let Some(channel_id) = parse_id(&params[0]) else {
+                return err(404, 10003, "Unknown Channel");
+            };
+            channel_messages(d, channel_id, query)
         }
         ("POST", "/channels/{channel_id}/threads") => {
             let Some(parent) = parse_id(&params[0]) else {

@@ -1,6 +1,8 @@
 //! The chat lease between processes on one database: one holder at a time, a clean hand-over
 //! at once, a dead holder's lease taken over once it runs out, and a holder cut off from the
-//! database letting go before anyone else takes over.
+//! database letting go before anyone else takes over; and what a new holder needs to read back
+//! what went unheard: messages marked handled once, the recently prompted, the previous
+//! listener's last sign of life.
 
 use std::time::Duration;
 
@@ -24,7 +26,12 @@ async fn until(state: &mut watch::Receiver<LeaseState>, want: LeaseState) -> Ins
     let reached = tokio::time::timeout(Duration::from_secs(10), state.wait_for(|s| *s == want))
         .await
         .map(|r| r.is_ok());
-    assert_eq!(reached, Ok(true), "never {want:?}; still {:?}", *state.borrow());
+    assert_eq!(
+        reached,
+        Ok(true),
+        "never {want:?}; still {:?}",
+        *state.borrow()
+    );
     Instant::now()
 }
 
@@ -114,10 +121,74 @@ async fn a_holder_cut_off_from_the_database_lets_go_before_another_takes_over() 
         until(&mut a_state, LeaseState::Lost),
         until(&mut b_state, LeaseState::Held)
     );
-    assert!(lost < taken, "B took over {:?} before A let go", lost - taken);
+    assert!(
+        lost < taken,
+        "B took over {:?} before A let go",
+        lost - taken
+    );
     // A's closing (at most one beat) still ends before B could take over.
     assert!(taken - lost >= TIMING.beat, "only {:?} apart", taken - lost);
     assert_eq!(holder(&direct).await.as_deref(), Some("proc-b"));
     b.release().await;
     direct.close().await;
+}
+
+on_both_backends! {
+    a_message_is_handled_once_and_the_recently_prompted_are_read_back => |db: TestDb| async move {
+        use wandelgang::app::ports::VirtualClock;
+        use wandelgang::chat::recording::RecordingChat;
+        use wandelgang::store::ProcessStart;
+
+        let store = db.store().await;
+        let now = at("2026-10-07 10:00");
+        assert!(store.first_sight("discord", "1001", now).await.unwrap());
+        assert!(!store.first_sight("discord", "1001", now).await.unwrap(), "seen twice");
+        assert!(store.first_sight("matrix", "1001", now).await.unwrap(), "platforms are apart");
+        // Forgotten after a week, not before.
+        store.forget_old_sightings(now + chrono::Duration::days(6)).await.unwrap();
+        assert!(!store.first_sight("discord", "1001", now).await.unwrap());
+        store.forget_old_sightings(now + chrono::Duration::days(8)).await.unwrap();
+        assert!(store.first_sight("discord", "1001", now).await.unwrap());
+
+        // Whose DMs a catch-up reads back: those sent a prompt since then, or perhaps sent
+        // one (a row a dead process had claimed).
+        store.import_roster(&crate::discord::discord_roster(6)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-07 06:00"));
+        let e = engine(store.clone(), RecordingChat::new(), clock.clone());
+        e.tick().await.unwrap();
+        clock.set(at("2026-10-07 16:20"));
+        e.tick().await.unwrap();
+        let prompted = count(
+            &store,
+            "SELECT COUNT(DISTINCT recipient) FROM outbox WHERE kind = 'prompt' AND status = 'sent'",
+        )
+        .await;
+        assert!(prompted >= 1, "no prompt went out");
+        let found = store.recently_prompted("discord:", at("2026-10-07 12:00")).await.unwrap();
+        assert_eq!(found.len() as i64, prompted, "{found:?}");
+        assert!(found.iter().all(|a| a.starts_with("discord:")));
+        let later = at("2026-10-08 09:00");
+        assert!(store.recently_prompted("discord:", later).await.unwrap().is_empty());
+        sqlx::query("UPDATE outbox SET status = 'claimed' WHERE id = (SELECT MIN(id) FROM outbox WHERE kind = 'prompt')")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(store.recently_prompted("discord:", later).await.unwrap().len(), 1);
+        assert!(store.recently_prompted("matrix:", later).await.unwrap().is_empty());
+
+        // The previous listener's last sign of life: other processes of the platform only.
+        let process = |id: &str, role: &str| ProcessStart {
+            id: id.into(),
+            host: "host".into(),
+            pid: 1,
+            role: role.into(),
+        };
+        store.register_process(&process("a", "discord"), at("2026-10-07 10:00")).await.unwrap();
+        store.register_process(&process("b", "discord"), at("2026-10-07 10:05")).await.unwrap();
+        store.register_process(&process("c", "matrix"), at("2026-10-07 11:00")).await.unwrap();
+        assert_eq!(store.last_sign_of_life("discord", "a").await.unwrap(), Some(at("2026-10-07 10:05")));
+        assert_eq!(store.last_sign_of_life("discord", "b").await.unwrap(), Some(at("2026-10-07 10:00")));
+        assert_eq!(store.last_sign_of_life("matrix", "c").await.unwrap(), None);
+        store.close().await;
+    };
 }

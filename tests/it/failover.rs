@@ -129,16 +129,36 @@ impl Fixture {
         );
         self.standin
             .send_dm_message(&actor(&person), "Vandaag vroeg ze zelf om feedback.");
+        self.until_answered(i).await;
+    }
+
+    /// A wpb whose prompt is recorded as sent answers it now, while perhaps no process
+    /// listens; returns which wpb.
+    async fn reply_unheard(&self) -> usize {
+        let wpb: String = sqlx::query_scalar(
+            "SELECT recipient FROM outbox WHERE kind = 'prompt' AND status = 'sent'
+             AND recipient NOT IN ('w0', 'w1') ORDER BY recipient LIMIT 1",
+        )
+        .fetch_one(self.store.pool())
+        .await
+        .expect("a prompt recorded as sent");
+        self.standin
+            .send_dm_message(&actor(&wpb), "Ze durfde vandaag de klas zelf te openen.");
+        wpb.trim_start_matches('w').parse().expect("a wpb id")
+    }
+
+    /// Waits until wpb `i`'s reply is answered.
+    async fn until_answered(&self, i: usize) {
         assert!(
             self.standin
-                .wait_until(|s| s.dm_messages_to(uid(&person)).len() >= 2, WAIT)
+                .wait_until(|s| s.dm_messages_to(uid(&format!("w{i}"))).len() >= 2, WAIT)
                 .await,
-            "the reply of {person} was never answered"
+            "the reply of w{i} was never answered"
         );
     }
 
-    /// Everything that must hold once both processes are done.
-    async fn assert_all_once(&self) {
+    /// Everything that must hold once both processes are done, `repliers` having replied once.
+    async fn assert_all_once(&self, repliers: &[usize]) {
         assert!(
             self.standin
                 .wait_until(|_| self.prompts_per_wpb().iter().all(|&n| n >= 1), DRAIN)
@@ -146,8 +166,12 @@ impl Fixture {
             "not every wpb got a prompt: {} of {WPBS}",
             self.prompts_per_wpb().iter().filter(|&&n| n >= 1).count()
         );
-        assert_eq!(self.prompts_per_wpb(), vec![1; WPBS], "exactly one prompt each");
-        for &i in REPLIERS {
+        assert_eq!(
+            self.prompts_per_wpb(),
+            vec![1; WPBS],
+            "exactly one prompt each"
+        );
+        for &i in repliers {
             assert_eq!(
                 self.standin.dm_messages_to(uid(&format!("w{i}"))).len(),
                 2,
@@ -156,14 +180,22 @@ impl Fixture {
         }
         assert_eq!(
             count(&self.store, "SELECT COUNT(*) FROM reflections").await,
-            REPLIERS.len() as i64,
+            repliers.len() as i64,
             "each reply stored once"
         );
         assert_eq!(
-            count(&self.store, "SELECT COUNT(*) FROM outbox WHERE status = 'claimed'").await,
+            count(
+                &self.store,
+                "SELECT COUNT(*) FROM outbox WHERE status = 'claimed'"
+            )
+            .await,
             0
         );
-        assert_eq!(self.standin.rate_limited_count(), 0, "the stand-in answered 429");
+        assert_eq!(
+            self.standin.rate_limited_count(),
+            0,
+            "the stand-in answered 429"
+        );
         let busiest = busiest_second(&self.standin);
         // Each process spaces its part evenly; where their seconds meet, each may fit one more.
         assert!(
@@ -174,9 +206,6 @@ impl Fixture {
         self.standin.assert_clean();
     }
 }
-
-/// The wpbs who reply in these tests (one before, one after a take-over).
-const REPLIERS: &[usize] = &[0, 1];
 
 /// The most REST requests the stand-in saw in any one second (interactions are exempt from
 /// Discord's global limit, and the bot sends none here).
@@ -194,7 +223,11 @@ fn busiest_second(standin: &StandIn) -> usize {
 }
 
 /// A sample of the process's `/metrics`.
-pub(crate) async fn metric(endpoints: &str, name: &str, label: Option<(&str, &str)>) -> Option<f64> {
+pub(crate) async fn metric(
+    endpoints: &str,
+    name: &str,
+    label: Option<(&str, &str)>,
+) -> Option<f64> {
     let (_, text) = get(endpoints, "/metrics").await;
     let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).ok()?;
     scrape
@@ -212,9 +245,13 @@ pub(crate) async fn metric(endpoints: &str, name: &str, label: Option<(&str, &st
 /// Waits until the process has sent at least one prompt of its own.
 async fn until_sending(process: &Running) {
     let deadline = Instant::now() + WAIT;
-    while metric(&process.endpoints, "wandelgang_messages_sent_total", Some(("kind", "prompt")))
-        .await
-        .unwrap_or(0.0)
+    while metric(
+        &process.endpoints,
+        "wandelgang_messages_sent_total",
+        Some(("kind", "prompt")),
+    )
+    .await
+    .unwrap_or(0.0)
         < 1.0
     {
         assert!(Instant::now() < deadline, "the process never sent");
@@ -224,9 +261,18 @@ async fn until_sending(process: &Running) {
 
 /// A standby is ready and holds no connection.
 pub(crate) async fn assert_standby(process: &Running) {
-    assert_eq!(metric(&process.endpoints, "wandelgang_chat_standby", None).await, Some(1.0));
-    assert_eq!(metric(&process.endpoints, "wandelgang_chat_connected", None).await, Some(0.0));
-    assert_eq!(get(&process.endpoints, "/readyz").await, (200, "ready\n".to_string()));
+    assert_eq!(
+        metric(&process.endpoints, "wandelgang_chat_standby", None).await,
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(&process.endpoints, "wandelgang_chat_connected", None).await,
+        Some(0.0)
+    );
+    assert_eq!(
+        get(&process.endpoints, "/readyz").await,
+        (200, "ready\n".to_string())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,14 +291,26 @@ async fn kill_9_of_the_gateway_holder_mid_fan_out_the_other_takes_over_within_30
     a.child.kill().expect("kill -9");
     a.child.wait().expect("reaped");
     let at_kill = f.sent();
-    assert!(at_kill < WPBS, "the fan-out ended before the kill ({at_kill})");
+    assert!(
+        at_kill < WPBS,
+        "the fan-out ended before the kill ({at_kill})"
+    );
+    // While no process listens, a wpb answers a prompt the dead process recorded as sent.
+    let gap = f.reply_unheard().await;
     let takeover = f.until_identified(2, Duration::from_secs(30)).await;
     eprintln!("take-over after kill -9: {takeover:?}, with {at_kill} of {WPBS} prompts sent");
-    assert_eq!(metric(&b.endpoints, "wandelgang_chat_connected", None).await, Some(1.0));
-    assert_eq!(metric(&b.endpoints, "wandelgang_chat_standby", None).await, Some(0.0));
+    assert_eq!(
+        metric(&b.endpoints, "wandelgang_chat_connected", None).await,
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(&b.endpoints, "wandelgang_chat_standby", None).await,
+        Some(0.0)
+    );
     f.reply(1).await;
-
-    f.assert_all_once().await;
+    // Discord never delivers the gap's message to the new session; the new holder reads it back.
+    f.until_answered(gap).await;
+    f.assert_all_once(&[0, 1, gap]).await;
     // One session per holder: the two never fought over the gateway.
     assert_eq!(f.standin.identify_count(), 2);
     assert_eq!(f.standin.resume_count(), 0);
@@ -274,6 +332,7 @@ async fn a_rolling_restart_of_two_processes_loses_and_doubles_nothing() {
     // Restart A, the holder: B takes the gateway over on its next beat, not a lease later.
     let took = terminate(&mut a);
     assert!(took < Duration::from_secs(10), "the stop took {took:?}");
+    let gap = f.reply_unheard().await;
     let handed = f.until_identified(2, Duration::from_secs(10)).await;
     eprintln!("hand-over after SIGTERM: {handed:?}");
     let mid = f.sent();
@@ -284,13 +343,17 @@ async fn a_rolling_restart_of_two_processes_loses_and_doubles_nothing() {
 
     // Then B: A takes over, once its joining wait (one heartbeat) is over.
     let mid = f.sent();
-    assert!(mid < WPBS, "the fan-out ended before the second restart ({mid})");
+    assert!(
+        mid < WPBS,
+        "the fan-out ended before the second restart ({mid})"
+    );
     let took = terminate(&mut b);
     assert!(took < Duration::from_secs(10), "the stop took {took:?}");
     f.until_identified(3, Duration::from_secs(20)).await;
     f.reply(1).await;
+    f.until_answered(gap).await;
 
-    f.assert_all_once().await;
+    f.assert_all_once(&[0, 1, gap]).await;
     assert_eq!(f.standin.identify_count(), 3);
     assert_eq!(f.standin.resume_count(), 0);
     // The restarted A sent what B gave back.

@@ -1615,9 +1615,7 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
         let endpoints = p.endpoints.clone();
         async move { metric(&endpoints, "wandelgang_chat_connected", None).await == Some(1.0) }
     };
-    let sent = || {
-        h.count("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'")
-    };
+    let sent = || h.count("SELECT COUNT(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'");
 
     // w0 opens a room with the bot before anything runs: the first sync joins it.
     let w0 = Human::new(&h.synapse, &people["w0"]).await;
@@ -1625,7 +1623,10 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
     let mut a = run(dir.path());
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !connected(&a).await {
-        assert!(std::time::Instant::now() < deadline, "the first process never synced");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first process never synced"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut b = run(dir.path());
@@ -1636,7 +1637,10 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
     let rooms = || h.count("SELECT COUNT(*) FROM chat_state WHERE key LIKE 'dm:%'");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while rooms().await < 5 {
-        assert!(std::time::Instant::now() < deadline, "the fan-out never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fan-out never started"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     a.child.kill().expect("kill -9");

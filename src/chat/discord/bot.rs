@@ -3,17 +3,18 @@
 //! Who may do what is decided by the core, never here.
 
 use serenity::all::{
-    ChannelId, Client, ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse,
-    CreateMessage, FullEvent, GatewayIntents, GuildId, HttpBuilder, Interaction,
-    Message as DiscordMessage, ModalInteraction, ShardManager, UserId,
+    ChannelId, Client, ComponentInteraction, ComponentInteractionDataKind,
+    CreateInteractionResponse, CreateMessage, FullEvent, GatewayIntents, GuildId, HttpBuilder,
+    Interaction, Message as DiscordMessage, ModalInteraction, ShardManager, UserId,
 };
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::catch_up::{SEEN, catch_up};
 use super::commands;
 use super::outbound::{ephemeral, ephemeral_message, no_mentions, reflection_modal};
 use super::pacer::Pacer;
@@ -62,6 +63,8 @@ pub struct Data {
     pub engine: Arc<BotEngine>,
     /// Guild id → school id: commands are registered in these guilds only.
     pub guilds: BTreeMap<u64, String>,
+    /// Set once this process's first session has read back what went unheard before it.
+    caught_up: AtomicBool,
 }
 
 /// How to start the Discord bot; `new` fills in the production defaults.
@@ -244,6 +247,7 @@ pub async fn start(
     let data = Arc::new(Data {
         engine: engine.clone(),
         guilds: opts.guilds,
+        caught_up: AtomicBool::new(false),
     });
     let _ = data_cell.set(data);
     let shard_manager = client.shard_manager.clone();
@@ -324,7 +328,19 @@ async fn on_event(
             interaction: Interaction::Modal(m),
         } => on_modal(ctx, data, m).await,
         FullEvent::Message { new_message } => on_message(data, new_message).await,
-        FullEvent::Ready { .. } | FullEvent::Resume { .. } => {
+        FullEvent::Ready { .. } => {
+            data.engine.metrics.set_chat_connected(true);
+            if !data.caught_up.swap(true, Ordering::SeqCst) {
+                let data = data.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = catch_up(&data).await {
+                        tracing::error!(%e, "catch-up: could not read back the unheard DMs");
+                    }
+                });
+            }
+            Ok(())
+        }
+        FullEvent::Resume { .. } => {
             data.engine.metrics.set_chat_connected(true);
             Ok(())
         }
@@ -456,21 +472,8 @@ async fn on_message(data: &Data, msg: &DiscordMessage) -> Result<(), Error> {
     if msg.author.bot || msg.content.trim().is_empty() {
         return Ok(());
     }
-    let from = sender(msg.author.id);
     let Some(guild) = msg.guild_id else {
-        let language = data.language(msg.author.id, None).await;
-        let answer = data
-            .answer(
-                Inbound::Reflection {
-                    from,
-                    text: msg.content.clone(),
-                    target: ReflectionTarget::LatestOpenPrompt,
-                    share: false,
-                },
-                language,
-            )
-            .await;
-        say(data, msg.channel_id, answer.text).await;
+        on_dm(data, msg).await;
         return Ok(());
     };
     if !data.guilds.contains_key(&guild.get()) {
@@ -494,6 +497,47 @@ async fn on_message(data: &Data, msg: &DiscordMessage) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// A DM is the reflection to the latest open prompt, answered in the DM; handled only the
+/// first time any process sees it (true then).
+pub(super) async fn on_dm(data: &Data, msg: &DiscordMessage) -> bool {
+    if !first_sight(data, msg).await {
+        return false;
+    }
+    let language = data.language(msg.author.id, None).await;
+    let answer = data
+        .answer(
+            Inbound::Reflection {
+                from: sender(msg.author.id),
+                text: msg.content.clone(),
+                target: ReflectionTarget::LatestOpenPrompt,
+                share: false,
+            },
+            language,
+        )
+        .await;
+    say(data, msg.channel_id, answer.text).await;
+    true
+}
+
+/// Whether no process handled this message before; marks it handled. When the database
+/// cannot tell, the message is left (a live one is lost as if the connection had dropped it;
+/// the next catch-up reads it back).
+async fn first_sight(data: &Data, msg: &DiscordMessage) -> bool {
+    let now = data.engine.clock.now();
+    match data
+        .engine
+        .store
+        .first_sight(SEEN, &msg.id.get().to_string(), now)
+        .await
+    {
+        Ok(first) => first,
+        Err(e) => {
+            tracing::error!(%e, "could not mark a message as handled; leaving it");
+            false
+        }
+    }
 }
 
 /// A short message outside the outbox (an answer to something the person just did).

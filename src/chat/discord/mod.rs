@@ -2,6 +2,7 @@
 //! the one answering path (`chat::answer`), and the `Chat` port to Discord requests.
 
 pub mod bot;
+pub mod catch_up;
 pub mod commands;
 mod localize;
 pub mod outbound;

@@ -7,3 +7,13 @@ CREATE TABLE chat_leases (
     holder TEXT NOT NULL,
     expires_at BIGINT NOT NULL
 );
+
+-- Chat messages already handled, by the platform's message id: a message reaches the bot once
+-- more when a new holder of the connection catches up on what was written while no process
+-- listened, or when two connections briefly overlap. Kept for a week.
+CREATE TABLE inbound_seen (
+    platform TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seen_at BIGINT NOT NULL,
+    PRIMARY KEY (platform, message_id)
+);
