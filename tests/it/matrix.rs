@@ -1567,15 +1567,20 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
     use wandelgang::app::ports::{OfflineChat, SystemClock};
     use wandelgang::app::privacy::Operator;
 
-    const N: usize = 40;
+    // 40 in CI (each wpb is a Synapse account); `WANDELGANG_TEST_MATRIX_FAILOVER_WPBS=500`
+    // runs the issue's full fan-out.
+    let n = std::env::var("WANDELGANG_TEST_MATRIX_FAILOVER_WPBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(40);
     let Some(db) = TestDb::postgres().await else {
         return;
     };
     let url = db.url.clone();
-    let Some((h, people)) = Harness::new_on(N, Limits::Lifted, db).await else {
+    let Some((h, people)) = Harness::new_on(n, Limits::Lifted, db).await else {
         return;
     };
-    h.import(N, None).await;
+    h.import(n, None).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let text = format!(
         "database_url = \"{url}\"\n\
@@ -1598,7 +1603,7 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
         Arc::new(config),
         Arc::new(Catalogue::builtin()),
     );
-    for i in 0..N {
+    for i in 0..n {
         operator
             .prompt_now_as(&Operator::Cli, &crate::support::pid(&format!("w{i}")))
             .await
@@ -1647,7 +1652,7 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
     a.child.wait().expect("reaped");
     let killed = std::time::Instant::now();
     let at_kill = rooms().await;
-    assert!(at_kill < N as i64, "the fan-out ended before the kill");
+    assert!(at_kill < n as i64, "the fan-out ended before the kill");
     // The first process joined w0's room; w0 writes while no process syncs.
     w0.wait_for("the bot joining", |e| is_member_join(e, &h.bot_user))
         .await;
@@ -1661,7 +1666,7 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!(
-        "Matrix take-over after kill -9: {:?}, with {at_kill} of {N} DM rooms made",
+        "Matrix take-over after kill -9: {:?}, with {at_kill} of {n} DM rooms made",
         killed.elapsed()
     );
     h.eventually("SELECT COUNT(*) FROM reflections WHERE text = 'En morgen vraag ik door.'")
@@ -1669,15 +1674,15 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
 
     // The rows the dead process had claimed come back after their 120 s lease.
     let deadline = std::time::Instant::now() + Duration::from_secs(200);
-    while sent().await < N as i64 {
+    while sent().await < n as i64 {
         assert!(
             std::time::Instant::now() < deadline,
-            "only {} of {N} prompts",
+            "only {} of {n} prompts",
             sent().await
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    each_has_one_prompt(&h, &people, N).await;
+    each_has_one_prompt(&h, &people, n).await;
     assert_eq!(
         h.count("SELECT COUNT(*) FROM reflections").await,
         1,
