@@ -217,10 +217,19 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
     );
     opts.peers = set.service.peers();
     opts.lease = set.lease.as_ref().map(ChatLease::state);
+    let stop = stop_signal();
+    tokio::pin!(stop);
     if opts.peers.load(std::sync::atomic::Ordering::Relaxed) > 1 {
         // Joining processes that already send: wait until each has counted this one and
         // taken its smaller part of the request budget, so together they never exceed it.
-        tokio::time::sleep(crate::service::HEARTBEAT).await;
+        let stopped = tokio::select! {
+            () = tokio::time::sleep(crate::service::HEARTBEAT) => false,
+            () = stop.as_mut() => true,
+        };
+        if stopped {
+            set.finish().await;
+            return Ok(());
+        }
     }
     let result = match discord::start(
         set.store.clone(),
@@ -231,7 +240,7 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
     )
     .await
     {
-        Ok(bot) => bot.run_until(stop_signal()).await,
+        Ok(bot) => bot.run_until(stop).await,
         Err(e) => Err(e),
     };
     // Also after a failed start: `status` then shows a stop, not a crash.

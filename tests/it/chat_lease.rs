@@ -102,12 +102,7 @@ async fn a_holder_cut_off_from_the_database_lets_go_before_another_takes_over() 
         return;
     };
     let direct = db.store().await;
-    let url = url::Url::parse(&db.url).unwrap();
-    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
-    let mut relay = Relay::start(target).await;
-    let mut via = url.clone();
-    via.set_port(Some(relay.addr.port())).unwrap();
-    let cut_off = Store::connect(via.as_str()).await.unwrap();
+    let (mut relay, cut_off) = Relay::in_front_of(&db).await;
 
     let a = ChatLease::start_with(cut_off.clone(), "discord", "proc-a", TIMING);
     until(&mut a.state(), LeaseState::Held).await;

@@ -9,9 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::discord::{GUILD, TOKEN, actor, discord_roster, uid};
-use crate::discord_standin::{RouteLimit, StandIn, StandInOptions};
-use crate::run_process::{Running, config_text, get, start, terminate};
+use crate::discord::{actor, discord_roster, uid};
+use crate::discord_standin::StandIn;
+use crate::run_process::{Running, config_text, fan_out_standin, get, start, terminate};
 use crate::support::*;
 use wandelgang::app::Engine;
 use wandelgang::app::ports::{OfflineChat, SystemClock};
@@ -41,20 +41,7 @@ struct Fixture {
 
 async fn fixture(budget: u32) -> Option<Fixture> {
     let db = TestDb::postgres().await?;
-    let standin = StandIn::start(StandInOptions {
-        token: Some(TOKEN.into()),
-        guild_ids: vec![GUILD],
-        heartbeat_interval_ms: 1_000,
-        // Opening 500 DM channels is not what this test is about.
-        route_limits: vec![RouteLimit::new(
-            "POST",
-            "/users/@me/channels",
-            1_000,
-            Duration::from_secs(1),
-        )],
-        ..Default::default()
-    })
-    .await;
+    let standin = fan_out_standin().await;
     let dir = tempfile::tempdir().unwrap();
     let text = config_text(&db.url, &standin.api_url(), budget);
     std::fs::write(dir.path().join("wandelgang.toml"), &text).unwrap();

@@ -125,9 +125,10 @@ fn prompts_per_wpb(standin: &StandIn) -> Vec<usize> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
-    let standin = StandIn::start(StandInOptions {
+/// The stand-in for a fan-out: the bot's token and guild, quick heartbeats, and DM channels
+/// opened without a limit (opening hundreds is not what these tests are about).
+pub(crate) async fn fan_out_standin() -> StandIn {
+    StandIn::start(StandInOptions {
         token: Some(TOKEN.into()),
         guild_ids: vec![GUILD],
         heartbeat_interval_ms: 1_000,
@@ -139,7 +140,12 @@ async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
         )],
         ..Default::default()
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
+    let standin = fan_out_standin().await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("wandelgang.db").display());
     let text = config_text(&db, &standin.api_url(), 20);

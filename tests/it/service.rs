@@ -260,12 +260,7 @@ async fn readyz_follows_postgres_going_away_and_coming_back() {
         return;
     };
     db.store().await.close().await; // migrated
-    let url = url::Url::parse(&db.url).unwrap();
-    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
-    let mut relay = Relay::start(target).await;
-    let mut via = url.clone();
-    via.set_port(Some(relay.addr.port())).unwrap();
-    let store = Store::connect(via.as_str()).await.unwrap();
+    let (mut relay, store) = Relay::in_front_of(&db).await;
     let metrics = Arc::new(Metrics::default());
     metrics.set_chat_connected(true);
     let readiness = Readiness {

@@ -261,6 +261,23 @@ pub struct Relay {
 }
 
 impl Relay {
+    /// A relay in front of `db`'s PostgreSQL, and a store connected through it.
+    pub async fn in_front_of(db: &TestDb) -> (Relay, Store) {
+        let url = url::Url::parse(&db.url).expect("database url");
+        let target = format!(
+            "{}:{}",
+            url.host_str().expect("host"),
+            url.port().unwrap_or(5432)
+        );
+        let relay = Relay::start(target).await;
+        let mut via = url.clone();
+        via.set_port(Some(relay.addr.port())).expect("port");
+        let store = Store::connect(via.as_str())
+            .await
+            .expect("through the relay");
+        (relay, store)
+    }
+
     pub async fn start(target: String) -> Relay {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
