@@ -937,12 +937,12 @@ async fn each_has_one_prompt(h: &Harness, people: &BTreeMap<String, Registered>,
         let wpb = Human::new(&h.synapse, &people[&format!("w{i}")]).await;
         wpb.wait_for("a prompt", is_prompt).await;
         wpb.sync().await;
-        let prompts = wpb
+        let prompts: Vec<(String, Value)> = wpb
             .bodies_from(&h.bot_user)
             .into_iter()
             .filter(|(_, e)| is_prompt(e))
-            .count();
-        assert_eq!(prompts, 1, "w{i} got {prompts} prompts");
+            .collect();
+        assert_eq!(prompts.len(), 1, "w{i} got {} prompts: {prompts:?}", prompts.len());
     }
 }
 

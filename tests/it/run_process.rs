@@ -68,8 +68,17 @@ pub(crate) fn spawn_run(mut command: Command) -> Running {
         .expect("start wandelgang run");
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = mpsc::channel();
+    // `WANDELGANG_TEST_RUN_LOGS=<dir>` keeps each process's stderr there, to read after a failure.
+    let mut keep = std::env::var_os("WANDELGANG_TEST_RUN_LOGS").and_then(|dir| {
+        std::fs::File::create(std::path::Path::new(&dir).join(format!("run-{}.log", child.id())))
+            .ok()
+    });
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(file) = keep.as_mut() {
+                use std::io::Write;
+                let _ = writeln!(file, "{line}");
+            }
             if tx.send(line).is_err() {
                 break;
             }
