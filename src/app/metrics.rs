@@ -84,6 +84,8 @@ pub struct Metrics {
     database_up: Gauge,
     last_tick: Gauge<f64, AtomicU64>,
     last_tick_at: Mutex<Option<Instant>>,
+    /// When this process last stopped being a standby: its first tick as holder is due from then.
+    active_since: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -186,6 +188,7 @@ impl Default for Metrics {
             database_up,
             last_tick,
             last_tick_at: Mutex::new(None),
+            active_since: Mutex::new(None),
         }
     }
 }
@@ -252,7 +255,18 @@ impl Metrics {
 
     /// This process waits for the chat lease (true) or holds it or needs none (false).
     pub fn set_chat_standby(&self, standby: bool) {
-        self.chat_standby.set(i64::from(standby));
+        let was = self.chat_standby.set(i64::from(standby)) == 1;
+        if was && !standby {
+            *self.active_since.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        }
+    }
+
+    /// How long ago this process stopped being a standby, if it ever was one.
+    pub fn since_active(&self) -> Option<Duration> {
+        self.active_since
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map(|t| t.elapsed())
     }
 
     /// Whether this process waits for another's chat connection to become free.

@@ -72,7 +72,13 @@ impl Readiness {
         let late = !idle_standby
             && match self.metrics.since_last_tick() {
                 Some(ago) => ago > limit,
-                None => self.started.elapsed() > limit,
+                // A fresh process, or a Matrix standby that just took over, gets its grace.
+                None => {
+                    self.metrics
+                        .since_active()
+                        .unwrap_or_else(|| self.started.elapsed())
+                        > limit
+                }
             };
         if late {
             problems.push(format!(

@@ -942,7 +942,12 @@ async fn each_has_one_prompt(h: &Harness, people: &BTreeMap<String, Registered>,
             .into_iter()
             .filter(|(_, e)| is_prompt(e))
             .collect();
-        assert_eq!(prompts.len(), 1, "w{i} got {} prompts: {prompts:?}", prompts.len());
+        assert_eq!(
+            prompts.len(),
+            1,
+            "w{i} got {} prompts: {prompts:?}",
+            prompts.len()
+        );
     }
 }
 

@@ -298,3 +298,39 @@ async fn readyz_follows_postgres_going_away_and_coming_back() {
     relay.cut();
     store.close().await;
 }
+
+/// A standby is ready without a connection; a Matrix standby (which does not tick) is not
+/// held to the tick either, and when it takes over it gets a fresh process's grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_is_ready_and_a_matrix_standby_gets_its_grace_when_it_takes_over() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let metrics = Arc::new(Metrics::default());
+    let long_ago = std::time::Instant::now()
+        .checked_sub(StdDuration::from_secs(600))
+        .expect("an uptime of ten minutes");
+    let readiness = |standby_ticks| Readiness {
+        store: store.clone(),
+        metrics: metrics.clone(),
+        tick_every: StdDuration::from_secs(30),
+        started: long_ago,
+        standby_ticks,
+    };
+    metrics.set_chat_standby(true);
+    assert!(readiness(false).check().await.is_ready());
+    // A Discord standby ticks and sends; ten minutes without a tick is a problem.
+    assert_eq!(
+        readiness(true).check().await.problems,
+        vec!["scheduler: no tick completed in the last 60 s".to_string()]
+    );
+    // Taken over: connected, and its first tick is due within the grace, not at once.
+    metrics.set_chat_standby(false);
+    metrics.set_chat_connected(true);
+    assert!(readiness(false).check().await.is_ready());
+    metrics.set_chat_connected(false);
+    assert_eq!(
+        readiness(false).check().await.problems,
+        vec!["chat: not connected".to_string()]
+    );
+    store.close().await;
+}
