@@ -89,6 +89,11 @@ impl Human {
                 if matches!(e.kind, TimelineEventKind::Decrypted(_)) {
                     v[DECRYPTED] = json!(true);
                 }
+                // One event once, even if the homeserver hands it over again (a room's
+                // history right after joining it): a bot that sent twice made two events.
+                if seen.iter().any(|(_, old)| old["event_id"] == v["event_id"]) {
+                    continue;
+                }
                 seen.push((room.to_string(), v));
             }
         }
