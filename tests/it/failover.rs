@@ -4,20 +4,15 @@
 //! stopped (a rolling restart). Every wpb gets exactly one prompt, every reply is answered
 //! once, and the stand-in never answers 429.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::discord::{actor, discord_roster, uid};
 use crate::discord_standin::StandIn;
-use crate::run_process::{Running, config_text, fan_out_standin, get, start, terminate};
+use crate::run_process::{
+    Running, config_text, configure_and_ask_prompts, fan_out_standin, get, start, terminate,
+};
 use crate::support::*;
-use wandelgang::app::Engine;
-use wandelgang::app::ports::{OfflineChat, SystemClock};
-use wandelgang::app::privacy::Operator;
-use wandelgang::config::Config;
-use wandelgang::domain::prompts::Catalogue;
 use wandelgang::store::Store;
 
 const WPBS: usize = 500;
@@ -44,23 +39,9 @@ async fn fixture(budget: u32) -> Option<Fixture> {
     let standin = fan_out_standin().await;
     let dir = tempfile::tempdir().unwrap();
     let text = config_text(&db.url, &standin.api_url(), budget);
-    std::fs::write(dir.path().join("wandelgang.toml"), &text).unwrap();
-    let config = Config::from_toml_str(&text, "wandelgang.toml", &BTreeMap::new()).unwrap();
     let store = db.store().await;
     store.import_roster(&discord_roster(WPBS)).await.unwrap();
-    let operator = Engine::new(
-        store.clone(),
-        OfflineChat,
-        SystemClock,
-        Arc::new(config),
-        Arc::new(Catalogue::builtin()),
-    );
-    for i in 0..WPBS {
-        operator
-            .prompt_now_as(&Operator::Cli, &pid(&format!("w{i}")))
-            .await
-            .unwrap_or_else(|e| panic!("prompt for w{i}: {e:?}"));
-    }
+    configure_and_ask_prompts(dir.path(), &text, &store, WPBS).await;
     Some(Fixture {
         budget,
         standin,

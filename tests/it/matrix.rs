@@ -1572,10 +1572,9 @@ async fn the_weekly_digest_reaches_the_schoolopleider_with_its_chart_as_an_image
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing() {
     use crate::failover::{assert_standby, metric};
-    use crate::run_process::{Running, spawn_run, terminate, wandelgang};
-    use wandelgang::app::Engine;
-    use wandelgang::app::ports::{OfflineChat, SystemClock};
-    use wandelgang::app::privacy::Operator;
+    use crate::run_process::{
+        Running, configure_and_ask_prompts, spawn_run, terminate, wandelgang,
+    };
 
     // 40 in CI (each wpb is a Synapse account); `WANDELGANG_TEST_MATRIX_FAILOVER_WPBS=500`
     // runs the full fan-out.
@@ -1604,21 +1603,7 @@ async fn kill_9_of_the_syncing_process_the_standby_takes_over_and_misses_nothing
         h.bot_user,
         h.keys.path().join("matrix-store").display()
     );
-    std::fs::write(dir.path().join("wandelgang.toml"), &text).expect("config");
-    let config = Config::from_toml_str(&text, "wandelgang.toml", &BTreeMap::new()).expect("config");
-    let operator = Engine::new(
-        h.store.clone(),
-        OfflineChat,
-        SystemClock,
-        Arc::new(config),
-        Arc::new(Catalogue::builtin()),
-    );
-    for i in 0..n {
-        operator
-            .prompt_now_as(&Operator::Cli, &crate::support::pid(&format!("w{i}")))
-            .await
-            .unwrap_or_else(|e| panic!("prompt for w{i}: {e:?}"));
-    }
+    configure_and_ask_prompts(dir.path(), &text, &h.store, n).await;
     let run = |dir: &std::path::Path| -> Running {
         let mut command = wandelgang(dir, "run");
         command

@@ -121,6 +121,31 @@ pub(crate) fn terminate(running: &mut Running) -> Duration {
     }
 }
 
+/// Writes `text` as the configuration every process of the test reads, and asks a prompt now
+/// for wpbs w0..w{n-1} as the operator would (`wandelgang prompt send`), before any bot runs.
+pub(crate) async fn configure_and_ask_prompts(
+    dir: &Path,
+    text: &str,
+    store: &wandelgang::store::Store,
+    n: usize,
+) {
+    std::fs::write(dir.join("wandelgang.toml"), text).expect("configuration file");
+    let config = Config::from_toml_str(text, "wandelgang.toml", &BTreeMap::new()).expect("config");
+    let operator = Engine::new(
+        store.clone(),
+        OfflineChat,
+        SystemClock,
+        std::sync::Arc::new(config),
+        std::sync::Arc::new(Catalogue::builtin()),
+    );
+    for i in 0..n {
+        operator
+            .prompt_now_as(&Operator::Cli, &pid(&format!("w{i}")))
+            .await
+            .unwrap_or_else(|e| panic!("prompt for w{i}: {e:?}"));
+    }
+}
+
 pub(crate) async fn get(address: &str, path: &str) -> (u16, String) {
     let r = reqwest::get(format!("http://{address}{path}"))
         .await
@@ -158,24 +183,9 @@ async fn sigterm_mid_fan_out_then_a_restart_sends_every_prompt_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("wandelgang.db").display());
     let text = config_text(&db, &standin.api_url(), 20);
-    std::fs::write(dir.path().join("wandelgang.toml"), &text).unwrap();
-    let config = Config::from_toml_str(&text, "wandelgang.toml", &BTreeMap::new()).unwrap();
     let store = wandelgang::store::Store::open(&db).await.unwrap();
     store.import_roster(&discord_roster(WPBS)).await.unwrap();
-    // The operator asks a prompt now for every wpb (`wandelgang prompt send`), before the bot runs.
-    let operator = Engine::new(
-        store.clone(),
-        OfflineChat,
-        SystemClock,
-        std::sync::Arc::new(config),
-        std::sync::Arc::new(Catalogue::builtin()),
-    );
-    for i in 0..WPBS {
-        operator
-            .prompt_now_as(&Operator::Cli, &pid(&format!("w{i}")))
-            .await
-            .unwrap_or_else(|e| panic!("prompt for w{i}: {e:?}"));
-    }
+    configure_and_ask_prompts(dir.path(), &text, &store, WPBS).await;
 
     let mut first = start(dir.path());
     assert!(
