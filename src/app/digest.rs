@@ -27,6 +27,17 @@ fn last_school_day(calendar: &SchoolCalendar, end: NaiveDate) -> Option<NaiveDat
         .find(|d| calendar.is_school_day(*d))
 }
 
+/// The end days of the placements whose last school day is on or before `today` while they
+/// have not ended: from today up to the day before the next school day.
+fn ending_with_today(calendar: &SchoolCalendar, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let last = (1..=LAST_SCHOOL_DAY_SEARCH)
+        .filter_map(|ahead| today.checked_add_days(Days::new(ahead)))
+        .take_while(|d| !calendar.is_school_day(*d))
+        .last()
+        .unwrap_or(today);
+    (today, last)
+}
+
 /// School weeks the weekly digest (and its chart) covers.
 pub const DIGEST_WEEKS: usize = 10;
 /// The most weeks `/overzicht` and `report` look back.
@@ -236,12 +247,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         if !defaults.in_window(now) {
             return Ok(0);
         }
-        let today = defaults.local_date(now);
-        // The last school day may lie weeks before the end when the placement ends in a holiday.
-        let (Some(from), Some(to)) = (
-            today.checked_sub_days(Days::new(1)),
-            today.checked_add_days(Days::new(LAST_SCHOOL_DAY_SEARCH)),
-        ) else {
+        // Only placements whose last school day can be today in some school's calendar: read
+        // in order of their end, a region's many placements that end later in the month cannot
+        // keep today's from being reached, and an idle tick reads only these few.
+        let calendars =
+            std::iter::once(defaults).chain(self.config.schools.values().map(|s| &s.calendar));
+        let Some((from, to)) = calendars
+            .map(|c| ending_with_today(c, c.local_date(now)))
+            .reduce(|(f1, t1), (f2, t2)| (f1.min(f2), t1.max(t2)))
+        else {
             return Ok(0);
         };
         let mut enqueued = 0;

@@ -325,7 +325,8 @@ impl Store {
     }
 
     /// Pairings whose last day lies in `[from, to]` and whose wpb has not had the automatic
-    /// terugblik for them yet (outbox key `terugblik:<pairing>`): pairing id and wpb, at most `limit`.
+    /// terugblik for them yet (outbox key `terugblik:<pairing>`): pairing id and wpb, at most `limit`,
+    /// the earliest end first.
     pub async fn placements_ending(
         &self,
         from: NaiveDate,
@@ -337,7 +338,7 @@ impl Store {
             "SELECT p.id AS id, p.wpb_id AS wpb FROM pairings p
              WHERE p.end_day >= $1 AND p.end_day <= $2
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'terugblik:' || CAST(p.id AS TEXT))
-             ORDER BY p.id LIMIT $3",
+             ORDER BY p.end_day, p.id LIMIT $3",
         )
         .bind(day(from))
         .bind(day(to))

@@ -371,6 +371,42 @@ on_both_backends! {
         store.close().await;
     };
 
+    a_placement_ending_today_gets_its_terugblik_however_many_end_later_in_the_month => |db: TestDb| async move {
+        let store = db.store().await;
+        let mut roster = two_schools(1, 12);
+        // School a's first eleven placements end on Friday 8 January, after the Christmas
+        // holiday; the twelfth (the highest id) on Friday 18 December, its last school day.
+        for p in roster.pairings.iter_mut().take(11) {
+            p.end = day("2027-01-08");
+        }
+        roster.pairings[11].end = day("2026-12-18");
+        // School b's first ends in the holiday: its last school day is 18 December too; its
+        // second ends on Monday 4 January, when school starts again.
+        roster.pairings[12].end = day("2026-12-30");
+        roster.pairings[13].end = day("2027-01-04");
+        store.import_roster(&roster).await.unwrap();
+        let clock = VirtualClock::new(at("2026-12-18 10:00"));
+        let chat = RecordingChat::new();
+        let mut config = Config::default();
+        config.defaults.calendar.holidays.push(DateRange {
+            start: day("2026-12-19"),
+            end: day("2027-01-03"),
+        });
+        let mut e = engine_with(store.clone(), chat.clone(), clock.clone(), config);
+        // Fewer rows per step than the placements that end later.
+        e.batch = 5;
+        e.tick().await.unwrap();
+        let mut sent: Vec<String> = chat
+            .delivered()
+            .into_iter()
+            .filter(|m| matches!(m.body, Message::Terugblik(_)))
+            .map(|m| m.to.person.to_string())
+            .collect();
+        sent.sort();
+        assert_eq!(sent, ["a-w11", "b-w0"]);
+        store.close().await;
+    };
+
     forgetting_someone_takes_them_out_of_stored_digests => |db: TestDb| async move {
         let store = db.store().await;
         let mut roster = two_schools(1, 3);
