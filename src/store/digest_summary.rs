@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Store, StoreResult, day, from_ts, parse_day};
+use super::{Backend, Store, StoreResult, day, from_ts, parse_day};
 use crate::domain::digest::{
     CellFact, DigestSummary, OpenEscalation, PauseFact, RunningPairing, SummaryRequest, TeamFact,
     UnansweredWpb,
@@ -22,6 +22,74 @@ use crate::domain::schedule::DateRange;
 const TEAM: &str = "CASE WHEN w.role = 'wpb' THEN COALESCE(w.team_id, '') ELSE '' END";
 /// The name an escalation's list shows; someone who is no longer a wpb by their id.
 const WPB_NAME: &str = "CASE WHEN w.role = 'wpb' THEN w.name ELSE w.id END";
+
+// The risk lists' two queries come in two forms with the same parameters and results.
+// SQLite has no hash join: it is fastest probing the indexes once per placement or wpb, in
+// materialized steps so no probe runs twice. PostgreSQL is fastest with its semi- and
+// anti-joins over the whole school (the probing form took twice as long there).
+
+/// Running placements ($3 the day) that end by $4, or whose wpb was prompted since $2 and
+/// gave no klik about the student since $5; with the first prompt and last klik since $2.
+const RUNNING_SQLITE: &str = "WITH running AS MATERIALIZED (
+       SELECT p.wpb_id AS wpb, w.name AS wpb_name, s.name AS student_name,
+         p.start_day AS start_day, p.end_day AS end_day,
+         (SELECT MIN(o.sent_at) FROM outbox o WHERE o.recipient = p.wpb_id
+            AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2) AS first_prompt,
+         (SELECT MAX(k.at) FROM pairings q JOIN klik_signals k ON k.pairing_id = q.id
+            WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id
+              AND k.source = 'wpb' AND k.at >= $2) AS last_klik
+       FROM pairings p JOIN people w ON w.id = p.wpb_id JOIN people s ON s.id = p.student_id
+       WHERE w.school_id = $1 AND w.role = 'wpb' AND p.start_day <= $3 AND p.end_day >= $3)
+     SELECT wpb, wpb_name, student_name, start_day, end_day, first_prompt, last_klik
+     FROM running
+     WHERE end_day <= $4 OR (first_prompt IS NOT NULL AND (last_klik IS NULL OR last_klik < $5))";
+
+/// [`RUNNING_SQLITE`] for PostgreSQL.
+const RUNNING_POSTGRES: &str = "SELECT p.wpb_id AS wpb, w.name AS wpb_name,
+       s.name AS student_name, p.start_day AS start_day, p.end_day AS end_day,
+       (SELECT MIN(o.sent_at) FROM outbox o WHERE o.recipient = p.wpb_id
+          AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2) AS first_prompt,
+       (SELECT MAX(k.at) FROM pairings q JOIN klik_signals k ON k.pairing_id = q.id
+          WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id
+            AND k.source = 'wpb' AND k.at >= $2) AS last_klik
+     FROM pairings p JOIN people w ON w.id = p.wpb_id JOIN people s ON s.id = p.student_id
+     WHERE w.school_id = $1 AND w.role = 'wpb' AND p.start_day <= $3 AND p.end_day >= $3
+       AND (p.end_day <= $4 OR (
+         NOT EXISTS (SELECT 1 FROM pairings q JOIN klik_signals k ON k.pairing_id = q.id
+           WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id
+             AND k.source = 'wpb' AND k.at >= $5)
+         AND EXISTS (SELECT 1 FROM outbox o WHERE o.recipient = p.wpb_id
+           AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2)))";
+
+/// Wpbs of school $1 with at least $4 prompts sent in [$2, $3) after their last answered one.
+const UNANSWERED_SQLITE: &str = "WITH w AS MATERIALIZED (
+       SELECT id AS wpb, name FROM people WHERE school_id = $1 AND role = 'wpb'),
+     answered AS MATERIALIZED (
+       SELECT w.wpb, w.name, (SELECT MAX(o.sent_at) FROM outbox o
+         WHERE o.recipient = w.wpb AND o.kind = 'prompt' AND o.status = 'sent'
+           AND o.sent_at >= $2 AND o.sent_at < $3
+           AND EXISTS (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)) AS at
+       FROM w),
+     unanswered AS MATERIALIZED (
+       SELECT a.wpb, a.name, (SELECT COUNT(*) FROM outbox o
+         WHERE o.recipient = a.wpb AND o.kind = 'prompt' AND o.status = 'sent'
+           AND o.sent_at >= $2 AND o.sent_at < $3 AND (a.at IS NULL OR o.sent_at > a.at)) AS n
+       FROM answered a)
+     SELECT wpb, name, n FROM unanswered WHERE n >= $4";
+
+/// [`UNANSWERED_SQLITE`] for PostgreSQL.
+const UNANSWERED_POSTGRES: &str = "SELECT o.recipient AS wpb, w.name AS name, COUNT(*) AS n
+     FROM outbox o JOIN people w ON w.id = o.recipient
+     LEFT JOIN (
+       SELECT o.recipient AS wpb, MAX(o.sent_at) AS at
+       FROM outbox o JOIN people w ON w.id = o.recipient
+       WHERE w.school_id = $1 AND o.kind = 'prompt' AND o.status = 'sent'
+         AND o.sent_at >= $2 AND o.sent_at < $3
+         AND EXISTS (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)
+       GROUP BY o.recipient) a ON a.wpb = o.recipient
+     WHERE w.school_id = $1 AND w.role = 'wpb' AND o.kind = 'prompt' AND o.status = 'sent'
+       AND o.sent_at >= $2 AND o.sent_at < $3 AND (a.at IS NULL OR o.sent_at > a.at)
+     GROUP BY o.recipient, w.name HAVING COUNT(*) >= $4";
 
 /// The first moment of a local day (the earliest, or the first hour that exists).
 fn day_start(d: NaiveDate, tz: Tz) -> i64 {
@@ -35,8 +103,18 @@ fn local_date(secs: i64, tz: Tz) -> StoreResult<NaiveDate> {
     Ok(from_ts(secs)?.with_timezone(&tz).date_naive())
 }
 
-/// The request's weeks as moments: each `[start, end)` of local time, oldest first.
-struct WeekBounds(Vec<(i64, i64)>);
+/// One of the request's weeks as moments: `[start, end)` of local time, and its position in
+/// [`SummaryRequest::weeks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Week {
+    pub index: usize,
+    pub start: i64,
+    pub end: i64,
+}
+
+/// Some of the request's weeks, oldest first.
+#[derive(Debug, Clone, Default)]
+pub(super) struct WeekBounds(pub Vec<Week>);
 
 impl WeekBounds {
     fn new(request: &SummaryRequest, tz: Tz) -> Self {
@@ -44,35 +122,58 @@ impl WeekBounds {
             request
                 .weeks
                 .iter()
-                .map(|w| {
+                .enumerate()
+                .map(|(index, w)| {
                     let next = w
                         .monday
                         .checked_add_days(Days::new(7))
                         .unwrap_or(NaiveDate::MAX);
-                    (day_start(w.monday, tz), day_start(next, tz))
+                    Week {
+                        index,
+                        start: day_start(w.monday, tz),
+                        end: day_start(next, tz),
+                    }
                 })
                 .collect(),
         )
     }
 
+    /// The weeks that `keep` accepts.
+    pub fn only(&self, keep: impl Fn(&Week) -> bool) -> Self {
+        Self(self.0.iter().copied().filter(|w| keep(w)).collect())
+    }
+
+    /// The weeks in runs of consecutive positions, so each run is one range of moments.
+    fn runs(&self) -> Vec<WeekBounds> {
+        let mut runs: Vec<WeekBounds> = Vec::new();
+        for w in &self.0 {
+            match runs.last_mut() {
+                Some(run) if run.0.last().is_some_and(|l| l.index + 1 == w.index) => run.0.push(*w),
+                _ => runs.push(WeekBounds(vec![*w])),
+            }
+        }
+        runs
+    }
+
     /// From the first week's start to the last week's end.
     fn span(&self) -> (i64, i64) {
         match (self.0.first(), self.0.last()) {
-            (Some(first), Some(last)) => (first.0, last.1),
+            (Some(first), Some(last)) => (first.start, last.end),
             _ => (0, 0),
         }
     }
 
-    /// A SQL expression for the week a moment falls in, NULL outside them (at least one week).
+    /// A SQL expression for the position of the week a moment falls in, NULL outside them.
     /// Built from our own integers only, so it is safe to put in the statement's text.
     fn case(&self, moment: &str) -> String {
         let mut sql = String::from("CASE");
-        for (i, (start, end)) in self.0.iter().enumerate() {
+        for w in &self.0 {
             sql.push_str(&format!(
-                " WHEN {moment} >= {start} AND {moment} < {end} THEN {i}"
+                " WHEN {moment} >= {} AND {moment} < {} THEN {}",
+                w.start, w.end, w.index
             ));
         }
-        sql.push_str(" END");
+        sql.push_str(" ELSE NULL END");
         sql
     }
 }
@@ -137,7 +238,7 @@ impl Store {
         .await?
             > 0;
         let bounds = WeekBounds::new(request, tz);
-        summary.cells = self.cells(id, request, &bounds).await?;
+        summary.cells = self.cells(id, request, &bounds, tz).await?;
         let since = day_start(request.since, tz);
         summary.pairings = self.running_pairings(id, request, since, tz).await?;
         summary.unanswered = self.unanswered_wpbs(id, request, since, tz).await?;
@@ -194,19 +295,47 @@ impl Store {
         Ok(Some(summary))
     }
 
-    /// Every team-week with a prompt, reflection or signal: three grouped statements, and a
-    /// fourth for the students of the small cells when there are any.
+    /// The cells of the request's weeks: the kept ones as they were counted, the others
+    /// counted now, and those that ended a day ago or more kept for the next digest.
     async fn cells(
         &self,
         school: &str,
         request: &SummaryRequest,
         bounds: &WeekBounds,
+        tz: Tz,
     ) -> StoreResult<Vec<CellFact>> {
-        if bounds.0.is_empty() {
-            return Ok(Vec::new());
+        let few_below = request.few_below();
+        let (mut cells, missing) = self.kept_cells(school, bounds, few_below).await?;
+        // A day's margin: writes carry their own moment, and a clock a little behind still
+        // writes into the week that just ended.
+        let yesterday = request
+            .today
+            .checked_sub_days(Days::new(1))
+            .unwrap_or(NaiveDate::MIN);
+        let keep = missing.only(|w| w.end <= day_start(yesterday, tz));
+        self.mark_counting(school, &keep, few_below).await?;
+        let mut counted: HashMap<(String, usize), CellFact> = HashMap::new();
+        for run in missing.runs() {
+            self.count_cells(school, few_below, &run, &mut counted)
+                .await?;
         }
+        let counted: Vec<CellFact> = counted.into_values().collect();
+        self.keep_cells(school, &keep, few_below, &counted).await?;
+        cells.extend(counted);
+        Ok(cells)
+    }
+
+    /// Counts every team-week of `bounds` (consecutive weeks) with a prompt, reflection or
+    /// signal into `cells`: three grouped statements, and a fourth for the students of the
+    /// small cells when there are any.
+    async fn count_cells(
+        &self,
+        school: &str,
+        few_below: u32,
+        bounds: &WeekBounds,
+        cells: &mut HashMap<(String, usize), CellFact>,
+    ) -> StoreResult<()> {
         let (start, end) = bounds.span();
-        let mut cells: HashMap<(String, usize), CellFact> = HashMap::new();
         let week_of = |row: &sqlx::any::AnyRow| -> StoreResult<usize> {
             Ok(usize::try_from(row.try_get::<i64, _>("wk")?).unwrap_or(usize::MAX))
         };
@@ -228,7 +357,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         {
-            let c = cell(&mut cells, row.try_get("team")?, week_of(&row)?);
+            let c = cell(cells, row.try_get("team")?, week_of(&row)?);
             c.prompts_sent = count(&row, "n")?;
             c.prompts_answered = count(&row, "answered")?;
         }
@@ -248,7 +377,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         {
-            let c = cell(&mut cells, row.try_get("team")?, week_of(&row)?);
+            let c = cell(cells, row.try_get("team")?, week_of(&row)?);
             c.reflections = count(&row, "n")?;
             c.shared = count(&row, "shared")?;
         }
@@ -271,7 +400,6 @@ impl Store {
              COUNT(DISTINCT student) AS students",
             "GROUP BY team, wk",
         );
-        let few_below = request.few_below();
         let mut small: BTreeSet<(String, usize)> = BTreeSet::new();
         for row in sqlx::query(AssertSqlSafe(klik))
             .bind(school)
@@ -281,7 +409,7 @@ impl Store {
             .await?
         {
             let (team, week): (String, usize) = (row.try_get("team")?, week_of(&row)?);
-            let c = cell(&mut cells, team.clone(), week);
+            let c = cell(cells, team.clone(), week);
             c.klik.goed = count(&row, "goed")?;
             c.klik.twijfel = count(&row, "twijfel")?;
             c.klik.geen = count(&row, "geen")?;
@@ -290,12 +418,10 @@ impl Store {
                 small.insert((team, week));
             }
         }
-        if let (Some(first), Some(last)) = (
-            small.iter().map(|(_, w)| *w).min(),
-            small.iter().map(|(_, w)| *w).max(),
-        ) {
+        let small_weeks = bounds.only(|w| small.iter().any(|(_, i)| *i == w.index));
+        if !small_weeks.0.is_empty() {
             // Only the weeks that hold a small cell are read again.
-            let (from, to) = (bounds.0[first].0, bounds.0[last].1);
+            let (from, to) = small_weeks.span();
             for row in sqlx::query(AssertSqlSafe(signals("DISTINCT team, wk, student", "")))
                 .bind(school)
                 .bind(from)
@@ -311,7 +437,7 @@ impl Store {
                 }
             }
         }
-        Ok(cells.into_values().collect())
+        Ok(())
     }
 
     /// Placements running on the request's day whose wpb was prompted and gave no klik about
@@ -325,21 +451,10 @@ impl Store {
     ) -> StoreResult<Vec<RunningPairing>> {
         let local = |secs: i64| local_date(secs, tz);
         let klik_from = day_start(request.quiet_klik_before(), tz).max(since);
-        let sql = "SELECT p.wpb_id AS wpb, w.name AS wpb_name, s.name AS student_name,
-               p.start_day AS start_day, p.end_day AS end_day,
-               (SELECT MIN(o.sent_at) FROM outbox o WHERE o.recipient = p.wpb_id
-                  AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2) AS first_prompt,
-               (SELECT MAX(k.at) FROM pairings q JOIN klik_signals k ON k.pairing_id = q.id
-                  WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id
-                    AND k.source = 'wpb' AND k.at >= $2) AS last_klik
-             FROM pairings p JOIN people w ON w.id = p.wpb_id JOIN people s ON s.id = p.student_id
-             WHERE w.school_id = $1 AND w.role = 'wpb' AND p.start_day <= $3 AND p.end_day >= $3
-               AND (p.end_day <= $4 OR (
-                 NOT EXISTS (SELECT 1 FROM pairings q JOIN klik_signals k ON k.pairing_id = q.id
-                   WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id
-                     AND k.source = 'wpb' AND k.at >= $5)
-                 AND EXISTS (SELECT 1 FROM outbox o WHERE o.recipient = p.wpb_id
-                   AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2)))";
+        let sql = match self.backend {
+            Backend::Sqlite => RUNNING_SQLITE,
+            Backend::Postgres => RUNNING_POSTGRES,
+        };
         let mut out = Vec::new();
         for row in sqlx::query(sql)
             .bind(school)
@@ -387,21 +502,12 @@ impl Store {
                 .unwrap_or(NaiveDate::MAX),
             tz,
         );
-        let sent = "o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2 AND o.sent_at < $3";
-        let sql = format!(
-            "SELECT o.recipient AS wpb, w.name AS name, COUNT(*) AS n
-             FROM outbox o JOIN people w ON w.id = o.recipient
-             LEFT JOIN (
-               SELECT o.recipient AS wpb, MAX(o.sent_at) AS at
-               FROM outbox o JOIN people w ON w.id = o.recipient
-               WHERE w.school_id = $1 AND {sent}
-                 AND EXISTS (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)
-               GROUP BY o.recipient) a ON a.wpb = o.recipient
-             WHERE w.school_id = $1 AND w.role = 'wpb' AND {sent} AND (a.at IS NULL OR o.sent_at > a.at)
-             GROUP BY o.recipient, w.name HAVING COUNT(*) >= $4"
-        );
+        let sql = match self.backend {
+            Backend::Sqlite => UNANSWERED_SQLITE,
+            Backend::Postgres => UNANSWERED_POSTGRES,
+        };
         let mut out = Vec::new();
-        for row in sqlx::query(AssertSqlSafe(sql))
+        for row in sqlx::query(sql)
             .bind(school)
             .bind(since)
             .bind(until)

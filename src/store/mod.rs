@@ -6,6 +6,7 @@ mod chat_leases;
 mod chat_state;
 mod digest;
 mod digest_summary;
+mod digest_weeks;
 mod import;
 mod inbound_seen;
 mod intervisie;

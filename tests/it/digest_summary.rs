@@ -11,7 +11,7 @@ use sqlx::AssertSqlSafe;
 use crate::on_both_backends;
 use crate::support::{TestDb, at, day};
 use wandelgang::domain::digest::{SummaryRequest, Thresholds, summarize};
-use wandelgang::domain::roster::SchoolId;
+use wandelgang::domain::roster::{PersonId, SchoolId};
 use wandelgang::domain::schedule::SchoolCalendar;
 use wandelgang::store::Store;
 
@@ -256,5 +256,140 @@ on_both_backends! {
             .await
             .expect("summary")
             .is_none());
+    };
+}
+
+/// The summary of school `a` for the first case, which must equal the reference counted from
+/// the rows as they are now.
+async fn assert_equals_reference(store: &Store, after: &str) -> usize {
+    let request = SummaryRequest::new(
+        &SchoolCalendar::amsterdam_default(),
+        day("2026-11-29"),
+        day("2026-11-30"),
+        10,
+        Thresholds::default(),
+    );
+    let school = SchoolId::from_trusted("a");
+    let since = at(&format!("{} 00:00", request.since));
+    let facts = store
+        .digest_facts(&school, since, Amsterdam)
+        .await
+        .expect("facts")
+        .expect("school");
+    let counted = store
+        .digest_summary(&school, &request, Amsterdam)
+        .await
+        .expect("summary")
+        .expect("school");
+    assert_eq!(counted, summarize(&facts, &request), "after {after}");
+    kept_weeks(store).await
+}
+
+/// How many weeks of school `a` are kept with their cells.
+async fn kept_weeks(store: &Store) -> usize {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM digest_weeks WHERE school_id = 'a' AND cells IS NOT NULL",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("count kept weeks");
+    usize::try_from(n).expect("count")
+}
+
+async fn scalar(store: &Store, sql: &str) -> String {
+    sqlx::query_scalar(AssertSqlSafe(sql.to_string()))
+        .fetch_one(store.pool())
+        .await
+        .expect(sql)
+}
+
+on_both_backends! {
+    kept_weeks_are_used_and_every_later_change_of_their_facts_counts_them_again => |db: TestDb| async move {
+        let store = db.store().await;
+        seed(&store).await;
+        // Made on Monday 30 November for the 14 school weeks up to Sunday: the 13 that ended a
+        // day before are kept, the week that ended last night is counted every time.
+        assert_eq!(assert_equals_reference(&store, "the first count").await, 13);
+        assert_eq!(assert_equals_reference(&store, "a second count").await, 13);
+
+        // The kept weeks are what the second count used: spoil them and the counts differ.
+        exec(&store, "UPDATE digest_weeks SET cells = '[]' WHERE school_id = 'a'".into()).await;
+        let request = SummaryRequest::new(
+            &SchoolCalendar::amsterdam_default(),
+            day("2026-11-29"),
+            day("2026-11-30"),
+            10,
+            Thresholds::default(),
+        );
+        let spoiled = store
+            .digest_summary(&SchoolId::from_trusted("a"), &request, Amsterdam)
+            .await
+            .expect("summary")
+            .expect("school");
+        assert!(!spoiled.cells.is_empty());
+        assert!(spoiled.cells.iter().all(|c| c.week == 13), "{:?}", spoiled.cells);
+        // A kept week that cannot be read is counted again.
+        exec(&store, "UPDATE digest_weeks SET cells = 'kapot' WHERE school_id = 'a'".into()).await;
+        assert_eq!(assert_equals_reference(&store, "unreadable kept weeks").await, 13);
+
+        // An answer today to a prompt of September.
+        let old_prompt = scalar(
+            &store,
+            "SELECT o.key FROM outbox o WHERE o.recipient = 'a1' AND o.status = 'sent'
+               AND o.sent_at > 1788000000 AND NOT EXISTS
+                 (SELECT 1 FROM reflections r WHERE r.prompt_key = o.key)
+             ORDER BY o.sent_at LIMIT 1",
+        )
+        .await;
+        let a1 = PersonId::from_trusted("a1");
+        let now = at("2026-11-30 09:00");
+        let id = store
+            .add_reflection(&a1, "alsnog", Some((&old_prompt, None)), now, false)
+            .await
+            .expect("reflection");
+        assert!(kept_weeks(&store).await < 13, "the answered prompt's week is let go");
+        assert_eq!(assert_equals_reference(&store, "an answer to an old prompt").await, 13);
+
+        // Sharing a reflection of October.
+        let october: i64 = sqlx::query_scalar(
+            "SELECT id FROM reflections WHERE wpb_id = 'a3' AND shared = 0 AND created_at < 1792000000
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("an unshared reflection");
+        assert!(store
+            .share_reflection(&PersonId::from_trusted("a3"), october)
+            .await
+            .expect("share"));
+        assert_eq!(assert_equals_reference(&store, "sharing an old reflection").await, 13);
+
+        // A wpb moves team, and another becomes a schoolopleider (as a roster import does).
+        exec(&store, "UPDATE people SET team_id = 'B' WHERE id = 'a2'".into()).await;
+        assert_eq!(kept_weeks(&store).await, 0);
+        assert_eq!(assert_equals_reference(&store, "a move to another team").await, 13);
+        exec(&store, "UPDATE people SET role = 'schoolopleider' WHERE id = 'a3'".into()).await;
+        assert_eq!(assert_equals_reference(&store, "a wpb who became a schoolopleider").await, 13);
+        // Something that changes no cell keeps them all.
+        exec(&store, "UPDATE people SET name = 'Andere naam' WHERE id = 'a1'".into()).await;
+        assert_eq!(kept_weeks(&store).await, 13);
+
+        // Deletions: old signals (as retention does), and the student of two teams forgotten.
+        exec(&store, "DELETE FROM klik_signals WHERE at < 1790000000".into()).await;
+        assert_eq!(assert_equals_reference(&store, "old signals deleted").await, 13);
+        store
+            .forget_person(&PersonId::from_trusted("s0"), now, "test", false, None)
+            .await
+            .expect("forget")
+            .expect("s0 is known");
+        assert_eq!(assert_equals_reference(&store, "a forgotten student").await, 13);
+        let kept: Vec<String> = sqlx::query_scalar("SELECT cells FROM digest_weeks WHERE cells IS NOT NULL")
+            .fetch_all(store.pool())
+            .await
+            .expect("kept cells");
+        assert!(kept.iter().all(|c| !c.contains("\"s0\"")), "a forgotten student's id is kept");
+        // The reflection of today is removed again: its prompt's week is counted again.
+        exec(&store, format!("DELETE FROM reflections WHERE id = {id}")).await;
+        assert_eq!(assert_equals_reference(&store, "a deleted answer").await, 13);
     };
 }
