@@ -196,17 +196,30 @@ fn timeline(mut rows: Vec<SignalRow>) -> StoreResult<Vec<SignalPoint>> {
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-async fn insert_signal_in(tx: &mut Tx, w: &SignalWrite) -> StoreResult<i64> {
-    let signal_id: i64 = sqlx::query_scalar(
-        "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(w.pairing.0)
-    .bind(w.source.as_str())
-    .bind(value_score(w.value))
-    .bind(ts(w.at))
-    .bind(w.actor.as_str())
-    .fetch_one(&mut **tx)
-    .await?;
+/// Inserts the signal. On PostgreSQL the same statement first locks the pairing's row, which
+/// serialises signals of one pairing so two at once cannot both miss a pattern: each reads the
+/// windows only once it holds the lock, when the other's signal is committed. (SQLite's write
+/// transaction already excludes every other writer.)
+async fn insert_signal_in(tx: &mut Tx, backend: Backend, w: &SignalWrite) -> StoreResult<i64> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id"
+        }
+        Backend::Postgres => {
+            "WITH locked AS (SELECT id FROM pairings WHERE id = $1 FOR UPDATE)
+             INSERT INTO klik_signals (pairing_id, source, value, at, actor_id)
+             SELECT id, $2, $3, $4, $5 FROM locked RETURNING id"
+        }
+    };
+    let signal_id: i64 = sqlx::query_scalar(sql)
+        .bind(w.pairing.0)
+        .bind(w.source.as_str())
+        .bind(value_score(w.value))
+        .bind(ts(w.at))
+        .bind(w.actor.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(signal_id)
 }
 
@@ -240,23 +253,40 @@ async fn escalation_history_in(
     .collect()
 }
 
-/// The pairing's signals strictly after `since` (all when None), of both sides (`source`
-/// None) or one, as a timeline oldest first, at most [`EscalationRules::WINDOW`] of them.
-async fn counted_in(
+/// The pairing's two windows in one statement, each a timeline oldest first of at most
+/// [`EscalationRules::WINDOW`] signals: both sides strictly after `since`, and the wpb's own
+/// strictly after `wpb_since` (all when None).
+async fn windows_in(
     tx: &mut Tx,
     pairing: &PairingId,
     since: Option<DateTime<Utc>>,
-    source: Option<SignalSource>,
-) -> StoreResult<Vec<SignalPoint>> {
-    let window = EscalationRules::WINDOW as i64;
-    signals_after(
-        &mut **tx,
-        pairing.clone(),
-        source,
-        since.map_or(i64::MIN, ts),
-        window,
+    wpb_since: Option<DateTime<Utc>>,
+) -> StoreResult<(Vec<SignalPoint>, Vec<SignalPoint>)> {
+    #[derive(FromRow)]
+    struct WindowRow {
+        own: i64,
+        #[sqlx(flatten)]
+        signal: SignalRow,
+    }
+    let rows = sqlx::query_as::<_, WindowRow>(
+        "SELECT * FROM (SELECT CAST(0 AS BIGINT) AS own, source, value, at FROM klik_signals
+           WHERE pairing_id = $1 AND at > $2 ORDER BY at DESC, id DESC LIMIT $4) recent
+         UNION ALL
+         SELECT * FROM (SELECT CAST(1 AS BIGINT) AS own, source, value, at FROM klik_signals
+           WHERE pairing_id = $1 AND at > $3 AND source = 'wpb' ORDER BY at DESC, id DESC LIMIT $4) wpb",
     )
-    .await
+    .bind(pairing.0)
+    .bind(since.map_or(i64::MIN, ts))
+    .bind(wpb_since.map_or(i64::MIN, ts))
+    .bind(EscalationRules::WINDOW as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    let (own, recent): (Vec<WindowRow>, Vec<WindowRow>) =
+        rows.into_iter().partition(|r| r.own == 1);
+    Ok((
+        timeline(recent.into_iter().map(|r| r.signal).collect())?,
+        timeline(own.into_iter().map(|r| r.signal).collect())?,
+    ))
 }
 
 /// Opens an escalation with `triggers` and writes its audit row; None when one is already in
@@ -346,24 +376,11 @@ impl Store {
         E: FnOnce(&Evaluated) -> Vec<NewOutbox>,
     {
         let mut tx = self.begin().await?;
-        if self.backend == Backend::Postgres {
-            // Serialises signals of one pairing, so two at once cannot both miss a pattern.
-            sqlx::query("SELECT id FROM pairings WHERE id = $1 FOR UPDATE")
-                .bind(w.pairing.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let signal_id = insert_signal_in(&mut tx, w).await?;
+        let signal_id = insert_signal_in(&mut tx, self.backend, w).await?;
         // Which signals count is the domain's rule; the store only binds its cut-offs.
         let counting = counting(&escalation_history_in(&mut tx, &w.pairing).await?);
-        let recent = counted_in(&mut tx, &w.pairing, counting.since, None).await?;
-        let own = counted_in(
-            &mut tx,
-            &w.pairing,
-            counting.wpb_since,
-            Some(SignalSource::Wpb),
-        )
-        .await?;
+        let (recent, own) =
+            windows_in(&mut tx, &w.pairing, counting.since, counting.wpb_since).await?;
         let view = WpbView {
             own: &own,
             told_in_progress: counting.wpb_told_in_progress,
