@@ -11,6 +11,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod malloc_arenas;
 pub mod roster_import;
 pub mod scale;
 pub mod service;

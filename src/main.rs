@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 use wandelgang::cli::{self, bench, bot, privacy, prompts, report, roster, scenario, status};
-use wandelgang::telemetry;
+use wandelgang::{malloc_arenas, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -220,8 +220,23 @@ enum PromptsCommand {
     /// Controleer een vragenmap (standaard: ./prompts) / check a prompt directory
     Check { dir: Option<PathBuf> },
 }
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    malloc_arenas::limit();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(main_async()),
+        Err(e) => {
+            eprintln!(
+                "fout / error: de async-runtime start niet / the async runtime did not start: {e}"
+            );
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn main_async() -> std::process::ExitCode {
     telemetry::init();
     let cli = Cli::parse();
     if let Command::Status { max_delay } = cli.command {

@@ -15,6 +15,7 @@ mod jobs;
 mod on_demand;
 mod outbox;
 mod people;
+mod planner_statistics;
 mod privacy;
 mod processes;
 mod reflections;
@@ -79,11 +80,11 @@ fn list(conflicts: &[RosterConflict]) -> String {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every SQLite connection's settings. The page cache is per connection, so its size counts
-/// once per pooled connection: 8 MiB each keeps a region's database (10,000 wpbs: ~30 MiB)
+/// once per pooled connection: 4 MiB each keeps a region's database (10,000 wpbs: ~35 MiB)
 /// within the process's memory budget, and the OS file cache serves the rest. (At 64 MiB each
 /// the four connections together held the whole file up to four times over.)
 const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;";
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096;";
 
 /// The database behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
