@@ -132,7 +132,8 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     }
 
     /// Once a day (the deployment's default time zone), whichever process ticks first runs
-    /// retention. The in-memory day spares the database a question on every other tick.
+    /// retention and refreshes stale planner statistics. The in-memory day spares the
+    /// database a question on every other tick.
     async fn daily_jobs(&self, now: DateTime<Utc>) -> Result<(), EngineError> {
         let tz = self.config.defaults.calendar.tz;
         let today = now.with_timezone(&tz).date_naive();
@@ -156,6 +157,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         {
             let report = self.retention("wandelgang", false).await?;
             tracing::info!(?report, "daily retention ran");
+            // Stale statistics only cost speed, so a failure here is no reason to stop.
+            match self.store.refresh_planner_statistics().await {
+                Ok(analyzed) if !analyzed.is_empty() => {
+                    tracing::info!(?analyzed, "planner statistics refreshed");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "planner statistics not refreshed"),
+            }
         }
         *self
             .daily_jobs_done

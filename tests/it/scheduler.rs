@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration as StdDuration;
 
 use crate::on_both_backends;
-use crate::support::{TestDb, at, engine, engine_with, pid, roster, run_until};
+use crate::support::{TestDb, at, engine, engine_with, eventually, pid, roster, run_until};
 use wandelgang::app::inbox::{Inbound, ReflectionTarget, Sender};
 use wandelgang::app::messages::Message;
 use wandelgang::app::ports::Clock;
 use wandelgang::app::ports::{ChatError, VirtualClock};
 use wandelgang::chat::recording::{Hang, RecordingChat};
 use wandelgang::config::Config;
-use wandelgang::store::Store;
+use wandelgang::store::{Backend, Store};
 
 /// (recipient, key, status, due, sent) of every prompt row.
 async fn prompt_rows(
@@ -308,6 +308,42 @@ on_both_backends! {
         b.tick().await.unwrap();
         a.tick().await.unwrap();
         assert_eq!(retention_runs(&store).await, 2);
+    };
+}
+
+/// The people table's statistics as PostgreSQL counts them: (changes since the last analyze,
+/// rows, analyzed by anyone).
+const PEOPLE_STATISTICS: &str = "SELECT n_mod_since_analyze AS changed, n_live_tup AS live,
+     last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL AS analyzed
+     FROM pg_stat_user_tables WHERE relname = 'people'";
+
+on_both_backends! {
+    the_daily_job_analyzes_the_tables_whose_statistics_are_stale => |db: TestDb| async move {
+        let store = db.store().await;
+        if store.backend() == Backend::Sqlite {
+            // SQLite plans from its indexes: nothing to refresh, and nothing fails.
+            store.import_roster(&roster(100)).await.unwrap();
+            assert!(store.refresh_planner_statistics().await.unwrap().is_empty());
+            return;
+        }
+        // As on a server with autovacuum off (and so that it cannot beat the bot to it).
+        sqlx::query("ALTER TABLE people SET (autovacuum_enabled = false)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.import_roster(&roster(100)).await.unwrap();
+        // The server counts a commit's changes a moment after it.
+        eventually(&store, "SELECT COUNT(*) FROM pg_stat_user_tables
+            WHERE relname = 'people' AND n_mod_since_analyze > 50 + n_live_tup / 10").await;
+        let (changed, live, analyzed): (i64, i64, bool) =
+            sqlx::query_as(PEOPLE_STATISTICS).fetch_one(store.pool()).await.unwrap();
+        assert_eq!((changed, live, analyzed), (201, 201, false));
+        let clock = VirtualClock::new(at("2026-10-05 07:00"));
+        engine(store.clone(), RecordingChat::new(), clock.clone()).tick().await.unwrap();
+        let (changed, live, analyzed): (i64, i64, bool) =
+            sqlx::query_as(PEOPLE_STATISTICS).fetch_one(store.pool()).await.unwrap();
+        assert_eq!((changed, live, analyzed), (0, 201, true));
+        assert!(!store.refresh_planner_statistics().await.unwrap().contains(&"public.people".into()));
     };
 }
 
