@@ -214,16 +214,20 @@ struct StoredOutboxWithStatus {
     status: String,
 }
 
-/// The claim statement over the rows `filter` picks, with `lock` for the backend.
+/// The claim statement over the rows `filter` picks, in `open` … `close` and with `lock` for
+/// the backend.
 macro_rules! claim_sql {
-    ($filter:literal, $lock:literal) => {
+    ($filter:literal, $open:literal, $lock:literal, $close:literal) => {
         concat!(
             "UPDATE outbox SET status = 'claimed', claimed_by = $1, claim_until = $2, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM outbox WHERE ",
+             WHERE id ",
+            $open,
+            "SELECT id FROM outbox WHERE ",
             $filter,
             " ORDER BY due_at, id LIMIT $4 ",
             $lock,
-            ") RETURNING ",
+            $close,
+            " RETURNING ",
             outbox_columns!()
         )
     };
@@ -231,20 +235,27 @@ macro_rules! claim_sql {
 
 /// The claim statements in the order they run: lapsed leases first (they are older than
 /// anything newly due), then rows newly due. PostgreSQL skips rows another claimer locked.
+/// Its ids come as an array: with `IN (subquery)`, the generic plan PostgreSQL switches to
+/// after five runs hash-joined the few ids against a scan of the whole outbox (1.6 ms a
+/// tick at 10,000 wpbs, against 0.1 ms by primary key).
 const CLAIM_POSTGRES: [&str; 2] = [
     claim_sql!(
         "status = 'claimed' AND claim_until < $3",
-        "FOR UPDATE SKIP LOCKED"
+        "= ANY(ARRAY(",
+        "FOR UPDATE SKIP LOCKED",
+        "))"
     ),
     claim_sql!(
         "status = 'planned' AND due_at <= $3",
-        "FOR UPDATE SKIP LOCKED"
+        "= ANY(ARRAY(",
+        "FOR UPDATE SKIP LOCKED",
+        "))"
     ),
 ];
 /// [`CLAIM_POSTGRES`] for SQLite, whose single writer already keeps claimers apart.
 const CLAIM_SQLITE: [&str; 2] = [
-    claim_sql!("status = 'claimed' AND claim_until < $3", ""),
-    claim_sql!("status = 'planned' AND due_at <= $3", ""),
+    claim_sql!("status = 'claimed' AND claim_until < $3", "IN (", "", ")"),
+    claim_sql!("status = 'planned' AND due_at <= $3", "IN (", "", ")"),
 ];
 
 /// Inserts one row unless its key exists, on the pool or inside a transaction; returns
