@@ -96,15 +96,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             at: now,
             actor: actor.id.clone(),
         };
-        let about = self.klik_context(&actor, &pairing, now).await?;
-        self.record_klik(&write, &pairing, &about).await?;
+        let wpb = self.party(&actor, &pairing.wpb, "wpb").await?;
+        let student = self.party(&actor, &pairing.student, "student").await?;
+        self.record_klik(&write, &pairing, &wpb, &student).await?;
         self.metrics.klik(value);
         let confidential = source == SignalSource::Student;
-        let with = if confidential {
-            about.wpb.name
-        } else {
-            about.student.name
-        };
+        let with = if confidential { wpb.name } else { student.name };
         Ok(Reply::KlikSaved {
             with,
             value,
@@ -112,33 +109,12 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         })
     }
 
-    /// Everything an escalation summary and the wpb's notices need, read before the signal is
-    /// written, so the signal, the escalation and its notices commit together. The sender is
-    /// already read; only the other side of the pairing is.
-    async fn klik_context(
-        &self,
-        actor: &Person,
-        pairing: &Pairing,
-        now: DateTime<Utc>,
-    ) -> Result<KlikContext, EngineError> {
-        let wpb = self.party(actor, &pairing.wpb, "wpb").await?;
-        let student = self.party(actor, &pairing.student, "student").await?;
-        let since = now - Duration::weeks(SUMMARY_REFLECTION_WEEKS);
-        let shared = self
-            .store
-            .reflections_of(&wpb.id, true, since)
-            .await?
-            .into_iter()
-            .map(|r| SharedReflection {
-                at: r.created_at,
-                text: r.text,
-            })
-            .collect();
-        // Who hears of an escalation: the school's schoolopleiders, else the deployment's admin
-        // contact. Rows to the admin contact carry the wpb as recipient of record.
-        let schoolopleiders = self.store.schoolopleiders(&wpb.school).await?;
-        let reach = if schoolopleiders.is_empty() {
-            self.config
+    /// Whom an escalation of `wpb`'s pairing reaches: the school's schoolopleiders, else the
+    /// deployment's admin contact (rows to it carry the wpb as recipient of record).
+    fn reach(&self, wpb: &Person, schoolopleiders: Vec<Person>) -> Vec<Reach> {
+        if schoolopleiders.is_empty() {
+            return self
+                .config
                 .admin_chat
                 .iter()
                 .map(|a| Reach {
@@ -146,24 +122,16 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     to: wpb.id.clone(),
                     address: Some(a.clone()),
                 })
-                .collect()
-        } else {
-            schoolopleiders
-                .into_iter()
-                .map(|so| Reach {
-                    tag: so.id.to_string(),
-                    to: so.id,
-                    address: None,
-                })
-                .collect()
-        };
-        Ok(KlikContext {
-            school: self.store.school_name(&wpb.school).await?,
-            shared,
-            reach,
-            wpb,
-            student,
-        })
+                .collect();
+        }
+        schoolopleiders
+            .into_iter()
+            .map(|so| Reach {
+                tag: so.id.to_string(),
+                to: so.id,
+                address: None,
+            })
+            .collect()
     }
 
     /// A party of the pairing: the sender when it is them, else read.
@@ -178,54 +146,87 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     }
 
     /// Records the signal with what the escalation rules decide, and the outbox rows that
-    /// decision brings, in one transaction.
+    /// decision brings, in one transaction. What an escalation tells and whom is read in it
+    /// only when the decision opens one or tells the wpb of one: most signals need neither.
     async fn record_klik(
         &self,
         write: &SignalWrite,
         pairing: &Pairing,
-        about: &KlikContext,
+        wpb: &Person,
+        student: &Person,
     ) -> Result<(), EngineError> {
-        let settings = self.settings(&about.wpb);
+        let settings = self.settings(wpb);
         let rules = settings.escalation;
         let now = write.at;
         let remind_at = settings
             .calendar
             .add_school_days(now, rules.reminder_school_days);
-        let evaluated = self
-            .store
-            .record_signal(
-                write,
-                |recent, open, view| {
-                    let mut decision = evaluate(&rules, recent, open, view);
-                    // Someone will reach out only if someone can be reached; the escalation is
-                    // not marked as told to the wpb then.
-                    if about.reach.is_empty() && decision.wpb == WpbFacing::Notice {
-                        decision.wpb = WpbFacing::Nothing;
-                    }
-                    decision
-                },
-                |ev| {
-                    let mut rows = escalation_rows(about, pairing, ev, now, remind_at);
-                    rows.extend(wpb_rows(about, &write.pairing, ev, now));
-                    rows
-                },
-            )
+        let mut pending = self.store.begin_signal(write).await?;
+        let mut decision = evaluate(
+            &rules,
+            pending.recent(),
+            pending.in_progress(),
+            &pending.wpb_view(),
+        );
+        let escalation = match decision.escalate.is_some() || decision.wpb == WpbFacing::Notice {
+            true => {
+                let since = now - Duration::weeks(SUMMARY_REFLECTION_WEEKS);
+                let read = pending
+                    .escalation_context(&wpb.id, &wpb.school, since)
+                    .await?;
+                Some(EscalationParts {
+                    school: read.school,
+                    shared: read
+                        .shared
+                        .into_iter()
+                        .map(|r| SharedReflection {
+                            at: r.created_at,
+                            text: r.text,
+                        })
+                        .collect(),
+                    reach: self.reach(wpb, read.schoolopleiders),
+                })
+            }
+            false => None,
+        };
+        let nobody_to_reach = escalation.as_ref().is_some_and(|e| e.reach.is_empty());
+        // Someone will reach out only if someone can be reached; the escalation is not marked
+        // as told to the wpb then.
+        if nobody_to_reach && decision.wpb == WpbFacing::Notice {
+            decision.wpb = WpbFacing::Nothing;
+        }
+        let about = KlikContext {
+            wpb,
+            student,
+            escalation,
+        };
+        let evaluated = pending
+            .finish(decision, |ev| {
+                let mut rows = escalation_rows(&about, pairing, ev, now, remind_at);
+                rows.extend(wpb_rows(&about, &write.pairing, ev, now));
+                rows
+            })
             .await?;
         if evaluated.escalation_id.is_some() {
             self.metrics.escalation(EscalationStep::Opened);
         }
-        if evaluated.escalation_id.is_some() && about.reach.is_empty() {
-            tracing::error!(school = %about.wpb.school, "escalation opened but the school has no schoolopleider and the deployment no admin_chat to tell");
+        if evaluated.escalation_id.is_some() && nobody_to_reach {
+            tracing::error!(school = %wpb.school, "escalation opened but the school has no schoolopleider and the deployment no admin_chat to tell");
         }
         Ok(())
     }
 }
 
-/// What a klik signal's effects are written from: both people of the pairing, the school's
-/// name, the wpb's shared reflections and who hears of an escalation.
-struct KlikContext {
-    wpb: Person,
-    student: Person,
+/// What a klik signal's effects are written from: both people of the pairing and, when the
+/// decision escalates or tells the wpb, what an escalation says and whom it reaches.
+struct KlikContext<'a> {
+    wpb: &'a Person,
+    student: &'a Person,
+    escalation: Option<EscalationParts>,
+}
+
+/// The school's name, the wpb's shared reflections and who hears of an escalation.
+struct EscalationParts {
     school: String,
     shared: Vec<SharedReflection>,
     reach: Vec<Reach>,
@@ -249,7 +250,10 @@ fn escalation_rows(
     now: DateTime<Utc>,
     remind_at: DateTime<Utc>,
 ) -> Vec<NewOutbox> {
-    let (Some(id), Some(triggers)) = (ev.escalation_id, &ev.decision.escalate) else {
+    // An escalation is only decided with its parts read (see `record_klik`).
+    let (Some(id), Some(triggers), Some(parts)) =
+        (ev.escalation_id, &ev.decision.escalate, &about.escalation)
+    else {
         return Vec::new();
     };
     let since = ev
@@ -259,7 +263,7 @@ fn escalation_rows(
         .map_or(now, |s| s.at);
     let summary = Message::Escalation(EscalationSummary {
         escalation_id: id,
-        school: about.school.clone(),
+        school: parts.school.clone(),
         wpb: about.wpb.name.clone(),
         student: about.student.name.clone(),
         pairing_start: pairing.start,
@@ -274,7 +278,7 @@ fn escalation_rows(
                 value: s.value,
             })
             .collect(),
-        shared_reflections: about.shared.clone(),
+        shared_reflections: parts.shared.clone(),
     });
     let reminder = Message::EscalationReminder {
         escalation_id: id,
@@ -282,7 +286,7 @@ fn escalation_rows(
         student: about.student.name.clone(),
     };
     let mut rows = Vec::new();
-    for r in &about.reach {
+    for r in &parts.reach {
         let routed = |row: NewOutbox| NewOutbox {
             to_address: r.address.clone(),
             ..row

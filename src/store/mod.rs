@@ -15,13 +15,13 @@ mod jobs;
 mod on_demand;
 mod outbox;
 mod people;
-mod planner_statistics;
 mod privacy;
 mod processes;
 mod reflections;
 mod school;
 mod signals;
 mod status;
+mod table_upkeep;
 
 pub use batch::{Finish, RecipientContext};
 pub use digest::JourneyFacts;
@@ -38,8 +38,11 @@ pub use privacy::{
 pub use processes::{ProcessRow, ProcessStart};
 pub use reflections::StoredReflection;
 pub use school::{OpenEscalation, SchoolOverrides};
-pub use signals::{EscalationRow, EscalationStatus, Evaluated, SignalWrite};
+pub use signals::{
+    EscalationContext, EscalationRow, EscalationStatus, Evaluated, PendingSignal, SignalWrite,
+};
 pub use status::{Backlog, Counts, MigrationState};
+pub use table_upkeep::TableUpkeep;
 
 use chrono::{DateTime, NaiveDate, Utc};
 

@@ -169,15 +169,7 @@ impl Store {
 
     /// The schoolopleiders of one school, by id: whom its escalations reach.
     pub async fn schoolopleiders(&self, school: &SchoolId) -> StoreResult<Vec<Person>> {
-        self.people_where(
-            concat!(
-                "SELECT ",
-                person_columns!(),
-                " FROM people WHERE school_id = $1 AND role = 'schoolopleider' ORDER BY id"
-            ),
-            school.as_str(),
-        )
-        .await
+        schoolopleiders_in(&self.pool, school).await
     }
 
     /// Everyone of one school, by id: whom a command there can name.
@@ -205,25 +197,12 @@ impl Store {
 
     /// The people `sql` (selecting [`person_columns`]) finds for `key` as `$1`.
     async fn people_where(&self, sql: &'static str, key: &str) -> StoreResult<Vec<Person>> {
-        sqlx::query_as::<_, PersonRow>(sql)
-            .bind(key)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(PersonRow::into_person)
-            .collect()
+        people_where_in(&self.pool, sql, key).await
     }
 
     /// The school's name; its id when the school is not stored.
     pub async fn school_name(&self, school: &SchoolId) -> StoreResult<String> {
-        let row = sqlx::query("SELECT name FROM schools WHERE id = $1")
-            .bind(school.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(row.try_get("name")?),
-            None => Ok(school.to_string()),
-        }
+        school_name_in(&self.pool, school).await
     }
 
     /// All pairings a person is part of (as wpb or student), with their ids.
@@ -361,4 +340,58 @@ pub(crate) async fn replan_in(tx: &mut Transaction<'_, Any>, person: &PersonId) 
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The people `sql` (selecting [`person_columns`]) finds for `key` as `$1`, on the pool or
+/// inside a transaction.
+async fn people_where_in<'e, E>(
+    executor: E,
+    sql: &'static str,
+    key: &str,
+) -> StoreResult<Vec<Person>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    sqlx::query_as::<_, PersonRow>(sql)
+        .bind(key)
+        .fetch_all(executor)
+        .await?
+        .into_iter()
+        .map(PersonRow::into_person)
+        .collect()
+}
+
+/// [`Store::schoolopleiders`] on the pool or inside a transaction.
+pub(crate) async fn schoolopleiders_in<'e, E>(
+    executor: E,
+    school: &SchoolId,
+) -> StoreResult<Vec<Person>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    people_where_in(
+        executor,
+        concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people WHERE school_id = $1 AND role = 'schoolopleider' ORDER BY id"
+        ),
+        school.as_str(),
+    )
+    .await
+}
+
+/// [`Store::school_name`] on the pool or inside a transaction.
+pub(crate) async fn school_name_in<'e, E>(executor: E, school: &SchoolId) -> StoreResult<String>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let row = sqlx::query("SELECT name FROM schools WHERE id = $1")
+        .bind(school.as_str())
+        .fetch_optional(executor)
+        .await?;
+    match row {
+        Some(row) => Ok(row.try_get("name")?),
+        None => Ok(school.to_string()),
+    }
 }

@@ -97,17 +97,30 @@ impl Store {
         shared_only: bool,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<StoredReflection>> {
-        sqlx::query_as::<_, ReflectionRow>(
-            "SELECT id, wpb_id, prompt_key, prompt_id, text, created_at, shared FROM reflections
-             WHERE wpb_id = $1 AND created_at >= $2 AND (shared = 1 OR $3 = 0) ORDER BY created_at, id",
-        )
-        .bind(wpb.as_str())
-        .bind(ts(since))
-        .bind(i64::from(shared_only))
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(StoredReflection::try_from)
-        .collect()
+        reflections_of_in(&self.pool, wpb, shared_only, since).await
     }
+}
+
+/// [`Store::reflections_of`] on the pool or inside a transaction.
+pub(crate) async fn reflections_of_in<'e, E>(
+    executor: E,
+    wpb: &PersonId,
+    shared_only: bool,
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<StoredReflection>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_as::<_, ReflectionRow>(
+        "SELECT id, wpb_id, prompt_key, prompt_id, text, created_at, shared FROM reflections
+         WHERE wpb_id = $1 AND created_at >= $2 AND (shared = 1 OR $3 = 0) ORDER BY created_at, id",
+    )
+    .bind(wpb.as_str())
+    .bind(ts(since))
+    .bind(i64::from(shared_only))
+    .fetch_all(executor)
+    .await?
+    .into_iter()
+    .map(StoredReflection::try_from)
+    .collect()
 }

@@ -6,14 +6,16 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, FromRow};
 
 use super::outbox::{NewOutbox, insert_in};
+use super::people::{school_name_in, schoolopleiders_in};
 use super::privacy::{ACTOR_BOT, audit_in, escalation_subject};
+use super::reflections::{StoredReflection, reflections_of_in};
 use super::{Backend, Store, StoreError, StoreResult, from_ts, placeholders, ts};
 use crate::domain::escalation::{
-    EscalationDecision, EscalationRules, PastEscalation, SignalPoint, Trigger, WpbFacing, WpbView,
-    counting,
+    Counting, EscalationDecision, EscalationRules, PastEscalation, SignalPoint, Trigger, WpbFacing,
+    WpbView, counting,
 };
 use crate::domain::klik::{KlikValue, SignalSource};
-use crate::domain::roster::{PairingId, PersonId};
+use crate::domain::roster::{PairingId, Person, PersonId, SchoolId};
 
 /// A klik signal to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -357,39 +359,80 @@ where
     timeline(rows)
 }
 
-impl Store {
-    /// Records a signal, evaluates the pairing's bounded windows with `decide`, opens an
-    /// escalation or marks one as told to the wpb when it says so, and enqueues what `effects`
-    /// asks for — all in one transaction.
-    ///
-    /// `decide` gets the signals of both sides since the last closed escalation, whether one
-    /// is in progress, and the wpb's view: their own signals since the last closed escalation
-    /// they were told of, and whether one they were told of is in progress.
-    pub async fn record_signal<D, E>(
-        &self,
-        w: &SignalWrite,
-        decide: D,
+/// A signal written inside its still open transaction, with the windows and escalation
+/// history the rules decide on (read once the pairing was locked). Nothing is committed until
+/// [`PendingSignal::finish`]; dropped, it is rolled back.
+pub struct PendingSignal {
+    tx: Tx,
+    write: SignalWrite,
+    signal_id: i64,
+    recent: Vec<SignalPoint>,
+    own: Vec<SignalPoint>,
+    counting: Counting,
+}
+
+/// What an escalation's messages say and whom they reach, read inside the signal's
+/// transaction: only a signal that opens an escalation or tells the wpb of one needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationContext {
+    /// The school's name.
+    pub school: String,
+    /// The school's schoolopleiders, by id.
+    pub schoolopleiders: Vec<Person>,
+    /// The wpb's shared reflections since the moment asked for, oldest first.
+    pub shared: Vec<StoredReflection>,
+}
+
+impl PendingSignal {
+    /// The signals of both sides since the last closed escalation, oldest first.
+    pub fn recent(&self) -> &[SignalPoint] {
+        &self.recent
+    }
+
+    /// Whether an escalation of the pairing is in progress.
+    pub fn in_progress(&self) -> bool {
+        self.counting.in_progress.is_some()
+    }
+
+    /// The wpb's view: their own signals since the last closed escalation they were told
+    /// of, and whether one they were told of is in progress.
+    pub fn wpb_view(&self) -> WpbView<'_> {
+        WpbView {
+            own: &self.own,
+            told_in_progress: self.counting.wpb_told_in_progress,
+        }
+    }
+
+    /// Reads what an escalation of `wpb`'s pairing tells and whom: their school's name and
+    /// schoolopleiders, and their reflections shared since `shared_since`.
+    pub async fn escalation_context(
+        &mut self,
+        wpb: &PersonId,
+        school: &SchoolId,
+        shared_since: DateTime<Utc>,
+    ) -> StoreResult<EscalationContext> {
+        Ok(EscalationContext {
+            school: school_name_in(&mut *self.tx, school).await?,
+            schoolopleiders: schoolopleiders_in(&mut *self.tx, school).await?,
+            shared: reflections_of_in(&mut *self.tx, wpb, true, shared_since).await?,
+        })
+    }
+
+    /// Opens an escalation or marks one as told to the wpb when `decision` says so, enqueues
+    /// what `effects` asks for, and commits it all with the signal.
+    pub async fn finish<E>(
+        mut self,
+        decision: EscalationDecision,
         effects: E,
     ) -> StoreResult<Evaluated>
     where
-        D: FnOnce(&[SignalPoint], bool, &WpbView<'_>) -> EscalationDecision,
         E: FnOnce(&Evaluated) -> Vec<NewOutbox>,
     {
-        let mut tx = self.begin().await?;
-        let signal_id = insert_signal_in(&mut tx, self.backend, w).await?;
-        // Which signals count is the domain's rule; the store only binds its cut-offs.
-        let counting = counting(&escalation_history_in(&mut tx, &w.pairing).await?);
-        let (recent, own) =
-            windows_in(&mut tx, &w.pairing, counting.since, counting.wpb_since).await?;
-        let view = WpbView {
-            own: &own,
-            told_in_progress: counting.wpb_told_in_progress,
-        };
-        let open = counting.in_progress;
-        let decision = decide(&recent, open.is_some(), &view);
+        let (tx, w) = (&mut self.tx, &self.write);
+        let open = self.counting.in_progress;
         let notice = decision.wpb == WpbFacing::Notice;
         let escalation_id = match &decision.escalate {
-            Some(triggers) => open_escalation_in(&mut tx, w, triggers, notice).await?,
+            Some(triggers) => open_escalation_in(tx, w, triggers, notice).await?,
             None => None,
         };
         // The wpb's own pattern while an escalation they did not know of is in progress: they
@@ -400,24 +443,65 @@ impl Store {
             (true, None, Some(id)) => {
                 sqlx::query("UPDATE escalations SET wpb_notified = 1 WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 Some(id)
             }
             (true, None, None) => None,
         };
         let evaluated = Evaluated {
-            signal_id,
-            recent,
+            signal_id: self.signal_id,
+            recent: self.recent,
             decision,
             escalation_id,
             wpb_told_of,
         };
         for row in effects(&evaluated) {
-            insert_in(&mut *tx, &row).await?;
+            insert_in(&mut *self.tx, &row).await?;
         }
-        tx.commit().await?;
+        self.tx.commit().await?;
         Ok(evaluated)
+    }
+}
+
+impl Store {
+    /// Records a signal in a transaction left open, and reads under the pairing's lock what
+    /// the escalation rules need; see [`PendingSignal`].
+    pub async fn begin_signal(&self, w: &SignalWrite) -> StoreResult<PendingSignal> {
+        let mut tx = self.begin().await?;
+        let signal_id = insert_signal_in(&mut tx, self.backend, w).await?;
+        // Which signals count is the domain's rule; the store only binds its cut-offs.
+        let counting = counting(&escalation_history_in(&mut tx, &w.pairing).await?);
+        let (recent, own) =
+            windows_in(&mut tx, &w.pairing, counting.since, counting.wpb_since).await?;
+        Ok(PendingSignal {
+            tx,
+            write: w.clone(),
+            signal_id,
+            recent,
+            own,
+            counting,
+        })
+    }
+
+    /// Records a signal, evaluates the pairing's bounded windows with `decide`, and finishes
+    /// it with `effects` (see [`PendingSignal::finish`]), in one transaction.
+    ///
+    /// `decide` gets the signals of both sides since the last closed escalation, whether one
+    /// is in progress, and the wpb's view (see [`PendingSignal::wpb_view`]).
+    pub async fn record_signal<D, E>(
+        &self,
+        w: &SignalWrite,
+        decide: D,
+        effects: E,
+    ) -> StoreResult<Evaluated>
+    where
+        D: FnOnce(&[SignalPoint], bool, &WpbView<'_>) -> EscalationDecision,
+        E: FnOnce(&Evaluated) -> Vec<NewOutbox>,
+    {
+        let pending = self.begin_signal(w).await?;
+        let decision = decide(pending.recent(), pending.in_progress(), &pending.wpb_view());
+        pending.finish(decision, effects).await
     }
 
     /// The timeline of a pairing's signals (oldest first), bounded.

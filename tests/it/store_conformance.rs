@@ -149,6 +149,36 @@ on_both_backends! {
         assert_eq!(timeline[0].source, SignalSource::Student);
     };
 
+    a_pending_signal_reads_the_escalation_context_in_its_transaction_and_leaves_nothing_when_dropped => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let (pairing, _) = store.pairings_of(&pid("w0")).await.unwrap().remove(0);
+        let wpb = store.person(&pid("w0")).await.unwrap().unwrap();
+        let shared = store.add_reflection(&pid("w0"), "Gedeeld", None, at("2026-10-01 10:00"), false).await.unwrap();
+        assert!(store.share_reflection(&pid("w0"), shared).await.unwrap());
+        store.add_reflection(&pid("w0"), "Privé", None, at("2026-10-02 10:00"), false).await.unwrap();
+        store.add_reflection(&pid("w0"), "Te oud", None, at("2026-08-01 10:00"), false).await.unwrap();
+        let w = SignalWrite { pairing: pairing.clone(), source: SignalSource::Wpb, value: KlikValue::GeenKlik, at: at("2026-10-05 10:00"), actor: pid("w0") };
+        // Dropped before it finishes (a failed read, a stopped process): the signal was never there.
+        {
+            let pending = store.begin_signal(&w).await.unwrap();
+            assert_eq!((pending.recent().len(), pending.in_progress()), (1, false));
+        }
+        assert!(store.signals_of(pairing.clone(), 10).await.unwrap().is_empty());
+        let mut pending = store.begin_signal(&w).await.unwrap();
+        let context = pending.escalation_context(&wpb.id, &wpb.school, at("2026-09-01 00:00")).await.unwrap();
+        assert_eq!(context.school, store.school_name(&wpb.school).await.unwrap());
+        let ids = |people: &[wandelgang::domain::roster::Person]| people.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        let schoolopleiders = store.schoolopleiders(&wpb.school).await.unwrap();
+        assert!(!schoolopleiders.is_empty());
+        assert_eq!(ids(&context.schoolopleiders), ids(&schoolopleiders));
+        let texts: Vec<&str> = context.shared.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, ["Gedeeld"]);
+        let ev = pending.finish(open_decision(), |_| vec![]).await.unwrap();
+        assert!(ev.escalation_id.is_some());
+        assert_eq!(store.signals_of(pairing, 10).await.unwrap().len(), 1);
+    };
+
     reflections_are_shared_only_by_their_author => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(2)).await.unwrap();
