@@ -132,7 +132,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     }
 
     /// Once a day (the deployment's default time zone), whichever process ticks first runs
-    /// retention and refreshes stale planner statistics. The in-memory day spares the
+    /// retention and the table upkeep autovacuum would do. The in-memory day spares the
     /// database a question on every other tick.
     async fn daily_jobs(&self, now: DateTime<Utc>) -> Result<(), EngineError> {
         let tz = self.config.defaults.calendar.tz;
@@ -157,10 +157,10 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         {
             let report = self.retention("wandelgang", false).await?;
             tracing::info!(?report, "daily retention ran");
-            // Stale statistics only cost speed, so a failure here is no reason to stop.
-            match self.store.refresh_planner_statistics().await {
-                Ok(analyzed) if !analyzed.is_empty() => {
-                    tracing::info!(?analyzed, "planner statistics refreshed");
+            // Stale statistics and dead rows only cost speed: a failure here is no reason to stop.
+            match self.store.upkeep_tables().await {
+                Ok(upkeep) if !upkeep.is_empty() => {
+                    tracing::info!(?upkeep, "tables vacuumed or analyzed");
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "planner statistics not refreshed"),

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use chrono_tz::Europe::Amsterdam;
+use sqlx::AssertSqlSafe;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration as StdDuration;
 
@@ -313,38 +314,56 @@ on_both_backends! {
 
 /// The people table's statistics as PostgreSQL counts them: (changes since the last analyze,
 /// rows, analyzed by anyone).
-const PEOPLE_STATISTICS: &str = "SELECT n_mod_since_analyze AS changed, n_live_tup AS live,
-     last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL AS analyzed
-     FROM pg_stat_user_tables WHERE relname = 'people'";
+/// What PostgreSQL's statistics say of one table: rows changed since its last analyze, live
+/// and dead rows, and whether it was ever analyzed and vacuumed.
+const TABLE_STATISTICS: &str = "SELECT n_mod_since_analyze AS changed, n_live_tup AS live,
+     n_dead_tup AS dead,
+     last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL AS analyzed,
+     last_vacuum IS NOT NULL OR last_autovacuum IS NOT NULL AS vacuumed
+     FROM pg_stat_user_tables WHERE relname = $1";
+
+async fn table_statistics(store: &Store, table: &str) -> (i64, i64, i64, bool, bool) {
+    sqlx::query_as(TABLE_STATISTICS)
+        .bind(table)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
 
 on_both_backends! {
-    the_daily_job_analyzes_the_tables_whose_statistics_are_stale => |db: TestDb| async move {
+    the_daily_job_vacuums_and_analyzes_what_autovacuum_would => |db: TestDb| async move {
         let store = db.store().await;
         if store.backend() == Backend::Sqlite {
-            // SQLite plans from its indexes: nothing to refresh, and nothing fails.
+            // SQLite plans from its indexes and reuses free pages: nothing to do, nothing fails.
             store.import_roster(&roster(100)).await.unwrap();
-            assert!(store.refresh_planner_statistics().await.unwrap().is_empty());
+            assert!(store.upkeep_tables().await.unwrap().is_empty());
             return;
         }
         // As on a server with autovacuum off (and so that it cannot beat the bot to it).
-        sqlx::query("ALTER TABLE people SET (autovacuum_enabled = false)")
-            .execute(store.pool())
-            .await
-            .unwrap();
+        for table in ["people", "pairings"] {
+            sqlx::query(AssertSqlSafe(format!("ALTER TABLE {table} SET (autovacuum_enabled = false)")))
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
         store.import_roster(&roster(100)).await.unwrap();
+        // Every pairing rewritten once: 100 dead rows, past the vacuum threshold of 50 + 100 / 5.
+        sqlx::query("UPDATE pairings SET end_day = end_day").execute(store.pool()).await.unwrap();
         // The server counts a commit's changes a moment after it.
-        eventually(&store, "SELECT COUNT(*) FROM pg_stat_user_tables
-            WHERE relname = 'people' AND n_mod_since_analyze > 50 + n_live_tup / 10").await;
-        let (changed, live, analyzed): (i64, i64, bool) =
-            sqlx::query_as(PEOPLE_STATISTICS).fetch_one(store.pool()).await.unwrap();
-        assert_eq!((changed, live, analyzed), (201, 201, false));
+        eventually(&store, "SELECT COUNT(*) FROM pg_stat_user_tables p, pg_stat_user_tables q
+            WHERE p.relname = 'people' AND p.n_mod_since_analyze > 50 + p.n_live_tup / 10
+              AND q.relname = 'pairings' AND q.n_dead_tup > 50 + q.n_live_tup / 5").await;
+        assert_eq!(table_statistics(&store, "people").await, (201, 201, 0, false, false));
+        assert_eq!(table_statistics(&store, "pairings").await.2, 100);
         let clock = VirtualClock::new(at("2026-10-05 07:00"));
         engine(store.clone(), RecordingChat::new(), clock.clone()).tick().await.unwrap();
-        let (changed, live, analyzed): (i64, i64, bool) =
-            sqlx::query_as(PEOPLE_STATISTICS).fetch_one(store.pool()).await.unwrap();
+        let (changed, live, _, analyzed, vacuumed) = table_statistics(&store, "people").await;
         // The counter restarts at the analyze (without it, it only grows); the tick's own
-        // planning may count on top, whenever its connection reports.
-        assert!(analyzed && live == 201 && changed < 201, "{changed} {live} {analyzed}");
+        // planning may count on top, whenever its connection reports. Few dead rows: no vacuum.
+        assert!(analyzed && !vacuumed && live == 201 && changed < 201, "{changed} {live} {analyzed} {vacuumed}");
+        // (The server may count some of the update's dead rows only after the vacuum.)
+        let (_, live, dead, analyzed, vacuumed) = table_statistics(&store, "pairings").await;
+        assert!(analyzed && vacuumed && live == 100 && dead < 100, "{live} {dead} {analyzed} {vacuumed}");
     };
 }
 
