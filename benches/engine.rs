@@ -242,7 +242,7 @@ async fn bench(name: &str, url: &str) {
         assert!(reply.is_ok(), "{reply:?}");
     }
     println!(
-        "klik through the engine:        median {:.3} ms  (find pairing, authorize, gather summary context, then the evaluation below)",
+        "klik through the engine:        median {:.3} ms  (find pairing and parties, authorize, the evaluation below; the summary context only for an escalation)",
         median(evals)
     );
     // The evaluation itself: record the signal, read the bounded window, decide, commit.
