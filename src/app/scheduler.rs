@@ -163,7 +163,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     tracing::info!(?upkeep, "tables vacuumed or analyzed");
                 }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "planner statistics not refreshed"),
+                Err(e) => tracing::warn!(error = %e, "table upkeep (vacuum, analyze) not done"),
             }
         }
         *self
