@@ -222,8 +222,23 @@ async fn run_discord(config: Config, token: Secret) -> Result<()> {
     if opts.peers.load(std::sync::atomic::Ordering::Relaxed) > 1 {
         // Joining processes that already send: wait until each has counted this one and
         // taken its smaller part of the request budget, so together they never exceed it.
+        // (A fixed wait of one heartbeat could end just before a peer's late beat counted
+        // it.) Then one more second, the window Discord counts in, and two turns: the turns a
+        // peer's pacer had already given out at its old pace.
+        let turn =
+            std::time::Duration::from_secs_f64(1.0 / config.discord.requests_per_second.max(1.0));
+        let settle = std::time::Duration::from_secs(1) + turn * 2;
+        let joined = async {
+            if !set.service.until_counted(crate::service::LIVE_WINDOW).await {
+                tracing::warn!(
+                    "not every other process counted this one within {:?}; sending anyway",
+                    crate::service::LIVE_WINDOW
+                );
+            }
+            tokio::time::sleep(settle).await;
+        };
         let stopped = tokio::select! {
-            () = tokio::time::sleep(crate::service::HEARTBEAT) => false,
+            () = joined => false,
             () = stop.as_mut() => true,
         };
         if stopped {

@@ -84,6 +84,12 @@ impl Service {
         self.presence.peers()
     }
 
+    /// Waits until every other live process of this platform has counted this one, at most
+    /// `within`; see [`Presence::until_counted`].
+    pub async fn until_counted(&self, within: Duration) -> bool {
+        self.presence.until_counted(within).await
+    }
+
     /// Where the endpoints answer, if they do.
     pub fn address(&self) -> Option<SocketAddr> {
         self.endpoints.as_ref().map(|(addr, _)| *addr)

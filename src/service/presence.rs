@@ -16,11 +16,14 @@ use crate::store::{ProcessStart, Store, StoreResult};
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// A process that showed life this recently (three heartbeats) counts as live.
 pub const LIVE_WINDOW: Duration = Duration::from_secs(30);
+/// How often a joining process looks whether the others have counted it.
+const COUNTED_POLL: Duration = Duration::from_millis(200);
 
 /// A registered process, beating until [`Presence::stop`].
 pub struct Presence {
     store: Store,
     id: String,
+    role: String,
     peers: Arc<AtomicUsize>,
     beat: JoinHandle<()>,
 }
@@ -36,12 +39,17 @@ fn host_name() -> String {
         .unwrap_or_else(|| "?".to_string())
 }
 
-/// Counts the live processes of `role` (this one included) into `peers`.
-async fn count_peers(store: &Store, role: &str, peers: &AtomicUsize) -> StoreResult<()> {
-    let since = Utc::now() - chrono::Duration::from_std(LIVE_WINDOW).unwrap_or_default();
-    let n = store.live_processes(role, since).await?;
+/// Counts the live processes of `role` (this one included) into `peers`, then records the
+/// count, so a process that joins knows when this one takes only its part of the budget.
+async fn count_peers(store: &Store, id: &str, role: &str, peers: &AtomicUsize) -> StoreResult<()> {
+    let n = store.live_processes(role, live_since()).await?;
     peers.store(usize::try_from(n).unwrap_or(1).max(1), Ordering::Relaxed);
-    Ok(())
+    store.peers_counted(id, n).await
+}
+
+/// Processes that showed life since then count as live.
+fn live_since() -> chrono::DateTime<Utc> {
+    Utc::now() - chrono::Duration::from_std(LIVE_WINDOW).unwrap_or_default()
 }
 
 impl Presence {
@@ -66,7 +74,7 @@ impl Presence {
         };
         store.register_process(&start, Utc::now()).await?;
         let peers = Arc::new(AtomicUsize::new(1));
-        count_peers(&store, role, &peers).await?;
+        count_peers(&store, &id, role, &peers).await?;
         let beat = {
             let (store, id, role, peers) =
                 (store.clone(), id.clone(), role.to_string(), peers.clone());
@@ -77,7 +85,7 @@ impl Presence {
                     beats.tick().await;
                     let beat = async {
                         store.heartbeat(&id, Utc::now()).await?;
-                        count_peers(&store, &role, &peers).await
+                        count_peers(&store, &id, &role, &peers).await
                     };
                     if let Err(e) = beat.await {
                         tracing::warn!(%e, "could not record this process's heartbeat");
@@ -88,6 +96,7 @@ impl Presence {
         Ok(Presence {
             store,
             id,
+            role: role.to_string(),
             peers,
             beat,
         })
@@ -97,6 +106,31 @@ impl Presence {
     /// beat.
     pub fn peers(&self) -> Arc<AtomicUsize> {
         self.peers.clone()
+    }
+
+    /// Waits until every other live process of this platform has counted this one (on its
+    /// next beat), so that from then on each takes only its part of the request budget; at
+    /// most `within`. False if some process had not counted it by then (one that stopped
+    /// beating, or a version that does not record its count).
+    pub async fn until_counted(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match self
+                .store
+                .uncounting_peers(&self.id, &self.role, live_since())
+                .await
+            {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(%e, "could not read whether the other processes counted this one")
+                }
+            }
+            if tokio::time::Instant::now() + COUNTED_POLL > deadline {
+                return false;
+            }
+            tokio::time::sleep(COUNTED_POLL).await;
+        }
     }
 
     /// Stops beating and records the clean stop.

@@ -113,6 +113,40 @@ impl Store {
         Ok(())
     }
 
+    /// The process counted `n` live processes of its platform, itself included.
+    pub async fn peers_counted(&self, id: &str, n: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE processes SET peers_counted = $1 WHERE id = $2")
+            .bind(n)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The other live processes running `role` (seen since `since`) that have not yet counted
+    /// as many live processes as there are now: those that may still take a larger part of
+    /// the request budget than is theirs.
+    pub async fn uncounting_peers(
+        &self,
+        id: &str,
+        role: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "WITH live AS (
+                 SELECT id, peers_counted FROM processes
+                 WHERE role = $1 AND stopped_at IS NULL AND heartbeat_at >= $2
+             )
+             SELECT COUNT(*) FROM live
+             WHERE id <> $3 AND peers_counted < (SELECT COUNT(*) FROM live)",
+        )
+        .bind(role)
+        .bind(ts(since))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Processes running `role` that showed life since `since` and did not stop.
     pub async fn live_processes(&self, role: &str, since: DateTime<Utc>) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(

@@ -265,7 +265,7 @@ fn status_looks_without_touching_and_says_so_in_its_exit_code() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let shown = text(&out);
     assert!(
-        shown.contains("Migraties / migrations: 13 van 13 toegepast"),
+        shown.contains("Migraties / migrations: 14 van 14 toegepast"),
         "{shown}"
     );
     assert!(

@@ -145,6 +145,40 @@ on_both_backends! {
         store.close().await;
     };
 
+    a_joining_process_waits_until_the_others_counted_it => |db: TestDb| async move {
+        use std::sync::atomic::Ordering;
+        let store = db.store().await;
+        let since = || chrono::Utc::now() - Duration::seconds(30);
+        // A beats at a pace the newcomer does not know; its first beat is at once.
+        let a = Presence::start_every(store.clone(), "a".into(), "discord", StdDuration::from_secs(3))
+            .await
+            .unwrap();
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+        let b = Presence::start_every(store.clone(), "b".into(), "discord", StdDuration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.uncounting_peers("b", "discord", since()).await.unwrap(),
+            1,
+            "a has not beaten since b came"
+        );
+        assert_eq!(a.peers().load(Ordering::Relaxed), 1);
+        assert!(b.until_counted(StdDuration::from_secs(10)).await);
+        assert_eq!(a.peers().load(Ordering::Relaxed), 2, "once b may send, a takes half");
+
+        // A live process that never records its count (an older version) does not hold a
+        // newcomer for ever; once it stops, it no longer counts.
+        store.register_process(&process("old"), chrono::Utc::now()).await.unwrap();
+        let started = std::time::Instant::now();
+        assert!(!b.until_counted(StdDuration::from_millis(600)).await);
+        assert!(started.elapsed() < StdDuration::from_secs(3), "{:?}", started.elapsed());
+        store.process_stopped("old", chrono::Utc::now()).await.unwrap();
+        assert!(b.until_counted(StdDuration::from_secs(1)).await);
+        a.stop().await;
+        b.stop().await;
+        store.close().await;
+    };
+
     the_endpoints_answer_and_the_metrics_parse => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(6)).await.unwrap();
