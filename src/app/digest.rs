@@ -234,30 +234,31 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         }
     }
 
+    /// The last days of placements whose terugblik can be due at `now`: only those whose last
+    /// school day can be today in some school's calendar, read in order of their end, so a
+    /// region's many placements that end later in the month cannot keep today's from being
+    /// reached. None outside the deployment's working window, so ticks at night cost nothing
+    /// (each school's own window decides in [`Engine::ending_terugblikken`]).
+    pub(crate) fn ending_range(&self, now: DateTime<Utc>) -> Option<(NaiveDate, NaiveDate)> {
+        let defaults = &self.config.defaults.calendar;
+        if !defaults.in_window(now) {
+            return None;
+        }
+        std::iter::once(defaults)
+            .chain(self.config.schools.values().map(|s| &s.calendar))
+            .map(|c| ending_with_today(c, c.local_date(now)))
+            .reduce(|(f1, t1), (f2, t2)| (f1.min(f2), t1.max(t2)))
+    }
+
     /// Once at the end of a placement, on its last school day (so the last week's reflections
     /// are in it) inside the school's working window: the wpb's terugblik, under the key
-    /// `terugblik:<pairing>` so it goes once whatever restarts. Returns how many were enqueued.
+    /// `terugblik:<pairing>` so it goes once whatever restarts. Looks at placements whose last
+    /// day is in `(from, to)` (see [`Engine::ending_range`]). Returns how many were enqueued.
     pub(crate) async fn ending_terugblikken(
         &self,
         now: DateTime<Utc>,
+        (from, to): (NaiveDate, NaiveDate),
     ) -> Result<usize, EngineError> {
-        // The deployment's window gates the query, so ticks at night cost nothing; each
-        // school's own window decides below.
-        let defaults = &self.config.defaults.calendar;
-        if !defaults.in_window(now) {
-            return Ok(0);
-        }
-        // Only placements whose last school day can be today in some school's calendar: read
-        // in order of their end, a region's many placements that end later in the month cannot
-        // keep today's from being reached, and an idle tick reads only these few.
-        let calendars =
-            std::iter::once(defaults).chain(self.config.schools.values().map(|s| &s.calendar));
-        let Some((from, to)) = calendars
-            .map(|c| ending_with_today(c, c.local_date(now)))
-            .reduce(|(f1, t1), (f2, t2)| (f1.min(f2), t1.max(t2)))
-        else {
-            return Ok(0);
-        };
         let mut enqueued = 0;
         for (pairing, wpb) in self.store.placements_ending(from, to, self.batch).await? {
             let Some(person) = self.store.person(&wpb).await? else {

@@ -103,19 +103,31 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     #[tracing::instrument(skip(self), fields(engine = %self.id))]
     pub async fn tick(&self) -> Result<TickOutcome, EngineError> {
         let now = self.clock.now();
-        let mut outcome = TickOutcome {
-            planned: self.plan(now).await?,
-            ..Default::default()
-        };
+        // One question first: most ticks find nothing, and then ask nothing more of the
+        // database than it (and the digests' look at the schools).
+        let ending = self.ending_range(now);
+        let pending = self.store.pending_work(now, ending).await?;
+        let mut outcome = TickOutcome::default();
+        if pending.plan {
+            outcome.planned = self.plan(now).await?;
+        }
         // Due intervisie threads move on; their messages join this tick's deliveries.
-        self.advance_threads(now).await?;
+        let mut enqueued = 0;
+        if pending.threads {
+            enqueued += self.advance_threads(now).await?;
+        }
         // The teams' scheduled calls for a case wait for each school's working window (which
         // the once-a-day jobs may run outside of), so they are looked at on every tick.
-        self.intervisie_calls(now).await?;
-        self.weekly_digests(now).await?;
-        self.ending_terugblikken(now).await?;
+        enqueued += self.intervisie_calls(now).await?;
+        enqueued += self.weekly_digests(now).await?;
+        if let Some(range) = ending.filter(|_| pending.ending) {
+            enqueued += self.ending_terugblikken(now, range).await?;
+        }
+        // Nothing was due when asked and this tick added nothing: no claim to make. (What
+        // comes in between waits for the next tick, as it would after a claim.)
+        let nothing_to_send = !pending.any() && outcome.planned == 0 && enqueued == 0;
         // A stopping process claims nothing new; what it has in hand, `deliver_batch` finishes.
-        while !self.is_stopping() {
+        while !nothing_to_send && !self.is_stopping() {
             let step = self.deliver_batch(now).await?;
             let had_work = !step.is_idle();
             outcome.add(&step);

@@ -14,6 +14,7 @@ mod invites;
 mod jobs;
 mod on_demand;
 mod outbox;
+mod pending_work;
 mod people;
 mod privacy;
 mod processes;
@@ -29,6 +30,7 @@ pub use import::{ImportRules, ImportSummary};
 pub use invites::StoredInvite;
 pub use on_demand::OnDemandQueued;
 pub use outbox::{NewOutbox, OutboxKind, OutboxRow, OutboxStatus};
+pub use pending_work::PendingWork;
 pub use privacy::{
     ACTOR_BOT, ACTOR_CLI, ACTOR_FORGOTTEN, ACTOR_SELF, ACTOR_UNKNOWN, AuditEntry, EscalationExport,
     ForgetReport, PauseExport, PersonExport, PersonRef, ProfileExport, PromptExport,

@@ -143,6 +143,71 @@ on_both_backends! {
         }
     };
 
+    a_tick_asks_once_what_is_to_do_and_misses_none_of_it => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(3)).await.unwrap();
+        let now = at("2026-10-07 06:00");
+        let pending = store.pending_work(now, None).await.unwrap();
+        assert!(pending.plan && !pending.outbox && !pending.threads && !pending.ending, "{pending:?}");
+        let clock = VirtualClock::new(now);
+        let chat = RecordingChat::new();
+        let e = engine(store.clone(), chat.clone(), clock.clone());
+        assert_eq!(e.tick().await.unwrap().planned, 3);
+        let pending = store.pending_work(now, None).await.unwrap();
+        assert!(!pending.any(), "planned, nothing due yet: {pending:?}");
+        assert!(e.tick().await.unwrap().is_idle());
+
+        // A claim a dead process left behind is work even before its slot is due.
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE outbox SET status = 'claimed', claimed_by = 'dead', claim_until = {}
+             WHERE recipient = 'w0'",
+            (now - Duration::minutes(1)).timestamp()
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        assert!(store.pending_work(now, None).await.unwrap().outbox);
+        e.tick().await.unwrap();
+        let dead: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE claimed_by = 'dead' AND status = 'claimed'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(dead, 0, "the lapsed claim was taken over");
+
+        // The first planned slot falls due: the tick sends it.
+        let first: i64 = sqlx::query_scalar("SELECT MIN(due_at) FROM outbox WHERE status = 'planned'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        clock.set(DateTime::from_timestamp(first, 0).unwrap());
+        assert!(!store.pending_work(clock.now() - Duration::seconds(1), None).await.unwrap().outbox);
+        assert!(store.pending_work(clock.now(), None).await.unwrap().outbox);
+        let before = chat.delivered().len();
+        let sent = e.tick().await.unwrap().sent;
+        assert!(sent >= 1, "{sent}");
+        assert_eq!(chat.delivered().len() - before, sent);
+        assert!(!store.pending_work(clock.now(), None).await.unwrap().outbox);
+
+        // A placement ending in the range looked at, until its terugblik is enqueued; no range,
+        // no look.
+        let last = crate::support::day("2027-07-10");
+        let ending = |range| {
+            let store = store.clone();
+            async move { store.pending_work(now, Some(range)).await.unwrap().ending }
+        };
+        assert!(ending((last, last)).await);
+        assert!(!ending((last - Duration::days(7), last - Duration::days(1))).await);
+        sqlx::query(
+            "INSERT INTO outbox (key, kind, recipient, due_at, status)
+             SELECT 'terugblik:' || CAST(id AS TEXT), 'terugblik', wpb_id, 0, 'sent' FROM pairings",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        assert!(!ending((last, last)).await, "every terugblik is out");
+        store.close().await;
+    };
+
     downtime_never_bursts => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(30)).await.unwrap();
