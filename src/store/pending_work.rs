@@ -29,18 +29,21 @@ impl PendingWork {
 }
 
 /// `COUNT(*)` over `LIMIT 1` rather than `EXISTS`: a number decodes alike on both backends.
+/// Each `ORDER BY` follows its index: without it PostgreSQL's generic plan (after five runs)
+/// chose a sequential scan of the outbox for `LIMIT 1`, expecting a due row early; when none is
+/// due it read every row (31 ms at 300,000 rows against 0.05 ms by the index).
 const PENDING_WORK: &str = "SELECT
        (SELECT COUNT(*) FROM (SELECT 1 FROM people WHERE needs_plan = 1 LIMIT 1) a) AS plan,
        (SELECT COUNT(*) FROM (SELECT 1 FROM intervisie_threads
-          WHERE closed = 0 AND due_at <= $1 LIMIT 1) b) AS threads,
+          WHERE closed = 0 AND due_at <= $1 ORDER BY due_at LIMIT 1) b) AS threads,
        (SELECT COUNT(*) FROM (SELECT 1 FROM outbox
-          WHERE status = 'planned' AND due_at <= $1 LIMIT 1) c) AS due,
+          WHERE status = 'planned' AND due_at <= $1 ORDER BY due_at LIMIT 1) c) AS due,
        (SELECT COUNT(*) FROM (SELECT 1 FROM outbox
-          WHERE status = 'claimed' AND claim_until < $1 LIMIT 1) d) AS lapsed,
+          WHERE status = 'claimed' AND claim_until < $1 ORDER BY claim_until LIMIT 1) d) AS lapsed,
        (SELECT COUNT(*) FROM (SELECT 1 FROM pairings p
           WHERE p.end_day >= $2 AND p.end_day <= $3
             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'terugblik:' || CAST(p.id AS TEXT))
-          LIMIT 1) e) AS ending";
+          ORDER BY p.end_day LIMIT 1) e) AS ending";
 
 impl Store {
     /// What a tick at `now` has to do; `ending` is the range of last days whose placements
