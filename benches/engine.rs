@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::{AssertSqlSafe, Connection, Row};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -451,12 +451,18 @@ async fn floor_tick(store: &Store, now: DateTime<Utc>, round: i64) -> f64 {
     .await
     .expect("claim");
     assert_eq!(claimed.len(), DUE);
-    sqlx::query(
+    // The claimed rows by their ids, as the engine has them in hand: selecting them again by
+    // claimer would read past every other row of the outbox (no index serves that).
+    let ids = claimed
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id").expect("id").to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query(AssertSqlSafe(format!(
         "UPDATE outbox SET status = 'sent', sent_at = $1, prompt_id = 'vloer', claim_until = NULL
-         WHERE status = 'claimed' AND claimed_by = $2",
-    )
+         WHERE id IN ({ids})"
+    )))
     .bind(now)
-    .bind(&claimer)
     .execute(&mut *tx)
     .await
     .expect("sent");
@@ -467,9 +473,8 @@ async fn floor_tick(store: &Store, now: DateTime<Utc>, round: i64) -> f64 {
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO outbox (key, kind, recipient, due_at, status, ref_id)
              SELECT key || '{suffix}', '{kind}', recipient, due_at + {later}, 'planned', id
-             FROM outbox WHERE claimed_by = $1 AND status = 'sent' AND kind = 'prompt'"
+             FROM outbox WHERE id IN ({ids})"
         )))
-        .bind(&claimer)
         .execute(&mut *tx)
         .await
         .expect("follow-ups");
