@@ -138,6 +138,13 @@ pub(crate) async fn configure_and_ask_prompts(
         std::sync::Arc::new(config),
         std::sync::Arc::new(Catalogue::builtin()),
     );
+    // Planned first, as a running bot has them: a prompt now then takes the place of the week's
+    // planned one. (Asked before any planning, the week's slot was planned after it and could
+    // fall due during the test: a second prompt, depending on the hour the test ran.)
+    operator
+        .plan(chrono::Utc::now())
+        .await
+        .expect("plan the week's slots");
     for i in 0..n {
         operator
             .prompt_now_as(&Operator::Cli, &pid(&format!("w{i}")))
