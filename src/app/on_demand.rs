@@ -4,8 +4,9 @@
 //! (`2026-W49-vraag2:prompt:<wpb>`), so a double click or a second ask that day never gives a
 //! second prompt. The running bot's tick delivers it like any slot. It counts toward the week:
 //! it takes the place of the wpb's next planned slot of the same ISO week (that slot is
-//! skipped and the next one is planned after it); when the week's slots were all sent already,
-//! it comes on top of them (the wpb or the operator asked for it; at most once a day).
+//! skipped and the next one is planned after it), or of the week's next slot still to be
+//! planned; when the week's slots were all sent or replaced already, it comes on top of them
+//! (the wpb or the operator asked for it; at most once a day).
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
@@ -201,12 +202,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             channel_team: None,
             to_address: None,
         };
+        let unplanned = self.week_slots_after(ctx, today, now);
         let queued = self
             .store
             .queue_prompt_now(
                 &row,
                 day_start(calendar, monday, now),
                 day_start(calendar, next_monday, now),
+                &unplanned,
             )
             .await?;
         match queued {

@@ -5,7 +5,7 @@
 mod deliver;
 mod prepare;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::engine::{Engine, EngineError};
 use super::inbox::json_row;
@@ -13,7 +13,7 @@ use super::messages::Message;
 use super::ports::{Chat, Clock};
 use crate::domain::intervisie_call;
 use crate::domain::roster::PersonId;
-use crate::domain::schedule::{DateRange, PlanInput, next_slot};
+use crate::domain::schedule::{DateRange, PlanInput, PlannedSlot, next_slot, slots_in_week};
 use crate::domain::school_settings;
 use crate::store::{NewOutbox, OutboxKind, RecipientContext};
 
@@ -341,6 +341,26 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     }
 
     fn next_prompt_row(&self, ctx: &RecipientContext, after: DateTime<Utc>) -> Option<NewOutbox> {
+        self.with_plan_input(ctx, |input| next_slot(input, after))
+            .map(|slot| prompt_row(ctx, slot))
+    }
+
+    /// The slots of the week of local date `day` due after `after`, earliest first: those a
+    /// pending plan could still add to that week.
+    pub(crate) fn week_slots_after(
+        &self,
+        ctx: &RecipientContext,
+        day: NaiveDate,
+        after: DateTime<Utc>,
+    ) -> Vec<NewOutbox> {
+        self.with_plan_input(ctx, |input| slots_in_week(input, day))
+            .into_iter()
+            .filter(|slot| slot.due > after)
+            .map(|slot| prompt_row(ctx, slot))
+            .collect()
+    }
+
+    fn with_plan_input<R>(&self, ctx: &RecipientContext, plan: impl FnOnce(&PlanInput) -> R) -> R {
         let settings = self.settings(&ctx.person);
         let placements: Vec<DateRange> = ctx
             .pairings
@@ -350,24 +370,28 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 end: p.end,
             })
             .collect();
-        let input = PlanInput {
+        plan(&PlanInput {
             calendar: &settings.calendar,
             cadence: school_settings::cadence(ctx.cadence, ctx.school.cadence, settings.cadence),
             seed: ctx.seed,
             pauses: &ctx.pauses,
             placements: &placements,
-        };
-        next_slot(&input, after).map(|slot| NewOutbox {
-            // Week first: a tick's new keys land side by side in the key index instead of
-            // scattered over it, which keeps batch inserts cheap.
-            key: format!("{}:prompt:{}", slot.key, ctx.person.id),
-            kind: OutboxKind::Prompt,
-            recipient: ctx.person.id.clone(),
-            due_at: slot.due,
-            body: None,
-            ref_id: None,
-            channel_team: None,
-            to_address: None,
         })
+    }
+}
+
+/// The outbox row of a wpb's planned slot.
+fn prompt_row(ctx: &RecipientContext, slot: PlannedSlot) -> NewOutbox {
+    NewOutbox {
+        // Week first: a tick's new keys land side by side in the key index instead of
+        // scattered over it, which keeps batch inserts cheap.
+        key: format!("{}:prompt:{}", slot.key, ctx.person.id),
+        kind: OutboxKind::Prompt,
+        recipient: ctx.person.id.clone(),
+        due_at: slot.due,
+        body: None,
+        ref_id: None,
+        channel_team: None,
+        to_address: None,
     }
 }

@@ -114,6 +114,8 @@ impl Presence {
     /// beating, or a version that does not record its count).
     pub async fn until_counted(&self, within: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + within;
+        // One warning per wait: an unreachable database would otherwise log every poll.
+        let mut warned = false;
         loop {
             match self
                 .store
@@ -122,9 +124,11 @@ impl Presence {
             {
                 Ok(0) => return true,
                 Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(%e, "could not read whether the other processes counted this one")
+                Err(e) if !warned => {
+                    warned = true;
+                    tracing::warn!(%e, "could not read whether the other processes counted this one; trying again until the wait ends")
                 }
+                Err(_) => {}
             }
             if tokio::time::Instant::now() + COUNTED_POLL > deadline {
                 return false;

@@ -14,7 +14,7 @@ pub enum OnDemandQueued {
     AlreadyToday,
     /// Queued in place of the planned slot due at this moment, which is now skipped.
     InPlaceOf(DateTime<Utc>),
-    /// Queued on top of the week's rhythm: no slot of this week was still planned.
+    /// Queued on top of the week's rhythm: every slot of this week was sent or replaced.
     Extra,
 }
 
@@ -25,11 +25,17 @@ impl Store {
     /// Inserts `row` and, in the same transaction, skips the recipient's earliest planned
     /// prompt slot due in `[week_start, week_end)` and marks them for planning, so their next
     /// slot comes after the replaced one and the week keeps its rhythm.
+    ///
+    /// With none planned, the first of `unplanned` (the week's slots still to come, earliest
+    /// first) whose key is unused is recorded as replaced instead: a wpb whose next slot was not
+    /// planned yet (a roster import, a rhythm change, a pause moments ago) would otherwise get
+    /// that slot on top of the prompt now.
     pub async fn queue_prompt_now(
         &self,
         row: &NewOutbox,
         week_start: DateTime<Utc>,
         week_end: DateTime<Utc>,
+        unplanned: &[NewOutbox],
     ) -> StoreResult<OnDemandQueued> {
         let mut tx = self.begin().await?;
         if !insert_in(&mut *tx, row).await? {
@@ -37,7 +43,7 @@ impl Store {
             return Ok(OnDemandQueued::AlreadyToday);
         }
         let planned = sqlx::query(
-            "SELECT id, due_at FROM outbox
+            "SELECT key, due_at FROM outbox
              WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned' AND key <> $2
                AND due_at >= $3 AND due_at < $4
              ORDER BY due_at, id LIMIT 1",
@@ -49,20 +55,20 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(planned) = planned else {
+            for slot in unplanned {
+                // Inserted and skipped in one transaction: no tick ever sees it planned.
+                if insert_in(&mut *tx, slot).await? {
+                    replace_in(&mut tx, &slot.key, row.due_at).await?;
+                    tx.commit().await?;
+                    return Ok(OnDemandQueued::InPlaceOf(slot.due_at));
+                }
+            }
             tx.commit().await?;
             return Ok(OnDemandQueued::Extra);
         };
-        let id: i64 = planned.try_get("id")?;
+        let key: String = planned.try_get("key")?;
         let due: i64 = planned.try_get("due_at")?;
-        sqlx::query(
-            "UPDATE outbox SET status = 'skipped', sent_at = $1, note = $2
-             WHERE id = $3 AND status = 'planned'",
-        )
-        .bind(ts(row.due_at))
-        .bind(REPLACED_NOTE)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        replace_in(&mut tx, &key, row.due_at).await?;
         sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
             .bind(row.recipient.as_str())
             .execute(&mut *tx)
@@ -70,4 +76,22 @@ impl Store {
         tx.commit().await?;
         Ok(OnDemandQueued::InPlaceOf(from_ts(due)?))
     }
+}
+
+/// Skips the planned slot `key`, noting the prompt on demand asked at `at` took its place.
+async fn replace_in(
+    conn: &mut sqlx::AnyConnection,
+    key: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'skipped', sent_at = $1, note = $2
+         WHERE key = $3 AND status = 'planned'",
+    )
+    .bind(ts(at))
+    .bind(REPLACED_NOTE)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

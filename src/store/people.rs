@@ -328,9 +328,12 @@ pub(crate) async fn student_pairings(
 }
 
 /// Drops the person's planned prompts and marks them for planning, inside a transaction.
+/// A prompt on demand (`2026-W41-vraag1:…`) stays: it was asked for, and a pause that covers
+/// its day still stops it when it falls due.
 pub(crate) async fn replan_in(tx: &mut Transaction<'_, Any>, person: &PersonId) -> StoreResult<()> {
     sqlx::query(
-        "DELETE FROM outbox WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned'",
+        "DELETE FROM outbox WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned'
+           AND key NOT LIKE '____-W__-vraag_:%'",
     )
     .bind(person.as_str())
     .execute(&mut **tx)

@@ -111,6 +111,95 @@ on_both_backends! {
         assert!(chat.delivered().iter().any(|m| m.key == "2026-W41-vraag2:prompt:w0"));
     };
 
+    asked_before_the_week_is_planned_it_still_takes_a_slots_place => |db: TestDb| async move {
+        // Right after a roster import nothing is planned yet: the first tick plans the week.
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 06:00"));
+        let sent_chat = RecordingChat::new();
+        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        assert!(prompts_of(&store, "w0").await.is_empty());
+        let reply = e.handle(ask("w0")).await;
+        let rows = prompts_of(&store, "w0").await;
+        let (replaced, _, replaced_due) = rows.iter().find(|(k, ..)| !k.contains("vraag")).cloned().expect("the slot it took");
+        assert_eq!(reply, Ok(Reply::PromptQueued { in_place_of: Some(replaced_due) }));
+        assert!(replaced.starts_with("2026-W41-"), "{rows:?}");
+
+        run_until(&e, &clock, at("2026-10-05 06:10"), at("2026-10-11 23:50"), 10).await;
+        let rows = prompts_of(&store, "w0").await;
+        let sent = sent_in_week(&rows, 41);
+        assert_eq!(sent.len(), 2, "a rhythm of two, the prompt asked for one of them: {rows:?}");
+        assert!(sent.contains(&"2026-W41-vraag1:prompt:w0".to_string()), "{sent:?}");
+        assert!(!sent.contains(&replaced), "{sent:?}");
+        let note: (String,) = sqlx::query_as("SELECT note FROM outbox WHERE key = $1").bind(&replaced).fetch_one(store.pool()).await.unwrap();
+        assert!(note.0.contains("vraag op verzoek"), "{note:?}");
+        for (key, n) in sent_chat.attempts_per_key() {
+            assert_eq!(n, 1, "{key}");
+        }
+    };
+
+    a_rhythm_change_keeps_the_prompt_asked_for_and_the_week_its_count => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 06:00"));
+        let sent_chat = RecordingChat::new();
+        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        e.tick().await.unwrap();
+        clock.set(at("2026-10-05 07:00"));
+        assert!(matches!(e.handle(ask("w0")).await, Ok(Reply::PromptQueued { in_place_of: Some(_) })));
+        // Before the tick sends it, the wpb asks for one prompt a week: what they asked for
+        // stays queued, and it is that week's one.
+        clock.set(at("2026-10-05 07:01"));
+        e.handle(Inbound::SetRhythm { from: chat("w0"), per_week: Some(1) }).await.unwrap();
+        run_until(&e, &clock, at("2026-10-05 07:02"), at("2026-10-11 23:50"), 10).await;
+        let rows = prompts_of(&store, "w0").await;
+        assert_eq!(sent_in_week(&rows, 41), ["2026-W41-vraag1:prompt:w0"], "{rows:?}");
+        run_until(&e, &clock, at("2026-10-12 00:00"), at("2026-10-18 23:30"), 30).await;
+        let rows = prompts_of(&store, "w0").await;
+        assert_eq!(sent_in_week(&rows, 42).len(), 1, "{rows:?}");
+    };
+
+    a_pause_from_today_after_asking_still_stops_the_prompt_asked_for => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 07:00"));
+        let sent_chat = RecordingChat::new();
+        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        e.tick().await.unwrap();
+        assert!(e.handle(ask("w0")).await.is_ok());
+        e.handle(Inbound::Pause { from: chat("w0"), until: day("2026-10-09") }).await.unwrap();
+        run_until(&e, &clock, at("2026-10-05 07:01"), at("2026-10-09 23:50"), 10).await;
+        assert!(sent_chat.delivered().is_empty(), "{:?}", sent_chat.delivered());
+        let rows = prompts_of(&store, "w0").await;
+        assert!(rows.iter().any(|(k, s, _)| k == "2026-W41-vraag1:prompt:w0" && s == "skipped"), "{rows:?}");
+    };
+
+    marked_for_planning_mid_week_it_takes_the_next_slot_to_come => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let clock = VirtualClock::new(at("2026-10-05 06:00"));
+        let sent_chat = RecordingChat::new();
+        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        // Until the week's first slot went.
+        let mut t = at("2026-10-05 06:00");
+        while sent_in_week(&prompts_of(&store, "w0").await, 41).is_empty() {
+            assert!(t < at("2026-10-10 00:00"), "no slot sent in week 41");
+            clock.set(t);
+            e.tick().await.unwrap();
+            t += chrono::Duration::minutes(10);
+        }
+        // The wpb confirms their rhythm: the week's second slot is dropped to be planned again,
+        // and the prompt asked for before that happens takes its place.
+        e.handle(Inbound::SetRhythm { from: chat("w0"), per_week: Some(2) }).await.unwrap();
+        assert!(prompts_of(&store, "w0").await.iter().all(|(_, s, _)| s != "planned"));
+        assert!(matches!(e.handle(ask("w0")).await, Ok(Reply::PromptQueued { in_place_of: Some(_) })));
+        run_until(&e, &clock, t, at("2026-10-11 23:50"), 10).await;
+        let rows = prompts_of(&store, "w0").await;
+        let sent = sent_in_week(&rows, 41);
+        assert_eq!(sent.len(), 2, "{rows:?}");
+        assert_eq!(sent.iter().filter(|k| k.contains("vraag")).count(), 1, "{sent:?}");
+    };
+
     with_the_weeks_slots_all_sent_it_comes_on_top => |db: TestDb| async move {
         let store = db.store().await;
         store.import_roster(&roster(1)).await.unwrap();
