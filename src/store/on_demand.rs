@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::outbox::{NewOutbox, insert_in};
 use super::{Store, StoreResult, from_ts, ts};
+use crate::domain::roster::PersonId;
 
 /// What queuing a prompt on demand did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,10 @@ pub enum OnDemandQueued {
     /// Queued on top of the week's rhythm: every slot of this week was sent or replaced.
     Extra,
 }
+
+/// A `LIKE` pattern for the keys of prompts on demand (`2026-W41-vraag1:prompt:<wpb>`), which
+/// are no planned slots: one never replaces another, and a replan leaves them queued.
+pub(crate) const ON_DEMAND_KEYS: &str = "____-W__-vraag_:%";
 
 /// The note on a planned slot that an on-demand prompt replaced.
 const REPLACED_NOTE: &str = "vervangen door een vraag op verzoek / replaced by a prompt on demand";
@@ -44,12 +49,12 @@ impl Store {
         }
         let planned = sqlx::query(
             "SELECT key, due_at FROM outbox
-             WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned' AND key <> $2
+             WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned' AND key NOT LIKE $2
                AND due_at >= $3 AND due_at < $4
              ORDER BY due_at, id LIMIT 1",
         )
         .bind(row.recipient.as_str())
-        .bind(row.key.as_str())
+        .bind(ON_DEMAND_KEYS)
         .bind(ts(week_start))
         .bind(ts(week_end))
         .fetch_optional(&mut *tx)
@@ -57,8 +62,14 @@ impl Store {
         let Some(planned) = planned else {
             for slot in unplanned {
                 // Inserted and skipped in one transaction: no tick ever sees it planned.
-                if insert_in(&mut *tx, slot).await? {
-                    replace_in(&mut tx, &slot.key, row.due_at).await?;
+                let new = insert_in(&mut *tx, slot).await?;
+                // Not new: sent or replaced before, or planned by a tick since the read above
+                // (PostgreSQL lets that commit in between); then it is replaced here, and
+                // the next slot planned after it.
+                if replace_in(&mut tx, &slot.key, row.due_at).await? {
+                    if !new {
+                        mark_for_planning_in(&mut tx, &row.recipient).await?;
+                    }
                     tx.commit().await?;
                     return Ok(OnDemandQueued::InPlaceOf(slot.due_at));
                 }
@@ -69,22 +80,20 @@ impl Store {
         let key: String = planned.try_get("key")?;
         let due: i64 = planned.try_get("due_at")?;
         replace_in(&mut tx, &key, row.due_at).await?;
-        sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
-            .bind(row.recipient.as_str())
-            .execute(&mut *tx)
-            .await?;
+        mark_for_planning_in(&mut tx, &row.recipient).await?;
         tx.commit().await?;
         Ok(OnDemandQueued::InPlaceOf(from_ts(due)?))
     }
 }
 
-/// Skips the planned slot `key`, noting the prompt on demand asked at `at` took its place.
+/// Skips the slot `key` if it is planned, noting the prompt on demand asked at `at` took its
+/// place. Returns whether it did.
 async fn replace_in(
     conn: &mut sqlx::AnyConnection,
     key: &str,
     at: DateTime<Utc>,
-) -> StoreResult<()> {
-    sqlx::query(
+) -> StoreResult<bool> {
+    let done = sqlx::query(
         "UPDATE outbox SET status = 'skipped', sent_at = $1, note = $2
          WHERE key = $3 AND status = 'planned'",
     )
@@ -93,5 +102,14 @@ async fn replace_in(
     .bind(key)
     .execute(conn)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks the wpb for planning: their next slot comes after the one just replaced.
+async fn mark_for_planning_in(conn: &mut sqlx::AnyConnection, wpb: &PersonId) -> StoreResult<()> {
+    sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
+        .bind(wpb.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -333,9 +333,10 @@ pub(crate) async fn student_pairings(
 pub(crate) async fn replan_in(tx: &mut Transaction<'_, Any>, person: &PersonId) -> StoreResult<()> {
     sqlx::query(
         "DELETE FROM outbox WHERE recipient = $1 AND kind = 'prompt' AND status = 'planned'
-           AND key NOT LIKE '____-W__-vraag_:%'",
+           AND key NOT LIKE $2",
     )
     .bind(person.as_str())
+    .bind(super::on_demand::ON_DEMAND_KEYS)
     .execute(&mut **tx)
     .await?;
     sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")

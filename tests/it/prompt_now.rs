@@ -15,7 +15,7 @@ use wandelgang::app::privacy::Operator;
 use wandelgang::chat::recording::RecordingChat;
 use wandelgang::domain::authz::Denied;
 use wandelgang::domain::roster::Role;
-use wandelgang::store::Store;
+use wandelgang::store::{NewOutbox, OnDemandQueued, OutboxKind, Store};
 
 fn chat(id: &str) -> Sender {
     Sender::Chat(format!("test:{id}"))
@@ -198,6 +198,45 @@ on_both_backends! {
         let sent = sent_in_week(&rows, 41);
         assert_eq!(sent.len(), 2, "{rows:?}");
         assert_eq!(sent.iter().filter(|k| k.contains("vraag")).count(), 1, "{sent:?}");
+    };
+
+    a_slot_a_tick_planned_after_the_read_is_still_the_one_replaced => |db: TestDb| async move {
+        // On PostgreSQL a tick may commit the week's slot between the store's look for a
+        // planned slot and its insert of the slot still to come. Here the look misses it by
+        // its range instead: the insert finds the key used, the slot planned, and replaces it.
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        sqlx::query("UPDATE people SET needs_plan = 0").execute(store.pool()).await.unwrap();
+        let row = |key: &str, due: &str| NewOutbox {
+            key: format!("{key}:prompt:w0"),
+            kind: OutboxKind::Prompt,
+            recipient: pid("w0"),
+            due_at: at(due),
+            body: None,
+            ref_id: None,
+            channel_team: None,
+            to_address: None,
+        };
+        let slot = row("2026-W41-1", "2026-10-07 10:00");
+        assert!(store.enqueue(&slot).await.unwrap());
+        let queued = store
+            .queue_prompt_now(&row("2026-W41-vraag1", "2026-10-05 09:00"), at("2026-10-05 00:00"), at("2026-10-07 00:00"), std::slice::from_ref(&slot))
+            .await
+            .unwrap();
+        assert_eq!(queued, OnDemandQueued::InPlaceOf(slot.due_at));
+        let rows = prompts_of(&store, "w0").await;
+        assert!(rows.iter().any(|(k, s, _)| *k == slot.key && s == "skipped"), "{rows:?}");
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM people WHERE id = 'w0' AND needs_plan = 1").await, 1);
+        // A slot sent before is not replaced, nor is the prompt on demand still queued from
+        // the day before: this one comes on top.
+        let sent = row("2026-W41-2", "2026-10-08 10:00");
+        assert!(store.enqueue(&sent).await.unwrap());
+        sqlx::query("UPDATE outbox SET status = 'sent' WHERE key = $1").bind(&sent.key).execute(store.pool()).await.unwrap();
+        let queued = store
+            .queue_prompt_now(&row("2026-W41-vraag2", "2026-10-06 09:00"), at("2026-10-05 00:00"), at("2026-10-12 00:00"), std::slice::from_ref(&sent))
+            .await
+            .unwrap();
+        assert_eq!(queued, OnDemandQueued::Extra);
     };
 
     with_the_weeks_slots_all_sent_it_comes_on_top => |db: TestDb| async move {
