@@ -50,7 +50,7 @@ async fn prompt_send(engine: &CliEngine, id: &PersonId) -> Result<()> {
             );
         }
         None => println!(
-            "Extra: de vragen van deze week waren al verstuurd / extra: this week's prompts were sent already."
+            "Extra: deze week staat geen vraag meer te gaan (verstuurd, vervangen of geen moment meer over) / extra: no prompt of this week is still to come (sent, replaced, or no moment left)."
         ),
     }
     Ok(())

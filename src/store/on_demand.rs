@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::outbox::{NewOutbox, insert_in};
+use super::people::mark_for_planning_in;
 use super::{Store, StoreResult, from_ts, ts};
-use crate::domain::roster::PersonId;
 
 /// What queuing a prompt on demand did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,13 +103,4 @@ async fn replace_in(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// Marks the wpb for planning: their next slot comes after the one just replaced.
-async fn mark_for_planning_in(conn: &mut sqlx::AnyConnection, wpb: &PersonId) -> StoreResult<()> {
-    sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
-        .bind(wpb.as_str())
-        .execute(conn)
-        .await?;
-    Ok(())
 }

@@ -339,9 +339,17 @@ pub(crate) async fn replan_in(tx: &mut Transaction<'_, Any>, person: &PersonId) 
     .bind(super::on_demand::ON_DEMAND_KEYS)
     .execute(&mut **tx)
     .await?;
+    mark_for_planning_in(tx, person).await
+}
+
+/// Marks the wpb for planning: the next tick plans their next slot after their last one.
+pub(crate) async fn mark_for_planning_in(
+    conn: &mut sqlx::AnyConnection,
+    wpb: &PersonId,
+) -> StoreResult<()> {
     sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
-        .bind(person.as_str())
-        .execute(&mut **tx)
+        .bind(wpb.as_str())
+        .execute(conn)
         .await?;
     Ok(())
 }

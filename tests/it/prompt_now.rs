@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::Amsterdam;
 
 use crate::on_both_backends;
-use crate::support::{TestDb, at, count, day, engine, pid, roster, run_until};
+use crate::support::{TestDb, TestEngine, at, count, day, engine, pid, roster, run_until};
 use wandelgang::app::inbox::{Inbound, Refusal, Reply, Sender, UserError};
 use wandelgang::app::on_demand::PromptRefusal;
 use wandelgang::app::ports::VirtualClock;
@@ -45,6 +45,17 @@ fn sent_in_week(rows: &[(String, String, DateTime<Utc>)], week: u32) -> Vec<Stri
         .filter(|(_, s, d)| s == "sent" && d.with_timezone(&Amsterdam).iso_week().week() == week)
         .map(|(k, ..)| k.clone())
         .collect()
+}
+
+/// A school with one wpb (w0, a rhythm of two) just imported, nothing planned yet, and an
+/// engine on a virtual clock from `from`.
+async fn one_wpb(db: &TestDb, from: &str) -> (Store, VirtualClock, RecordingChat, TestEngine) {
+    let store = db.store().await;
+    store.import_roster(&roster(1)).await.unwrap();
+    let clock = VirtualClock::new(at(from));
+    let sent_chat = RecordingChat::new();
+    let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+    (store, clock, sent_chat, e)
 }
 
 on_both_backends! {
@@ -113,11 +124,7 @@ on_both_backends! {
 
     asked_before_the_week_is_planned_it_still_takes_a_slots_place => |db: TestDb| async move {
         // Right after a roster import nothing is planned yet: the first tick plans the week.
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 06:00"));
-        let sent_chat = RecordingChat::new();
-        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        let (store, clock, sent_chat, e) = one_wpb(&db, "2026-10-05 06:00").await;
         assert!(prompts_of(&store, "w0").await.is_empty());
         let reply = e.handle(ask("w0")).await;
         let rows = prompts_of(&store, "w0").await;
@@ -139,11 +146,7 @@ on_both_backends! {
     };
 
     a_rhythm_change_keeps_the_prompt_asked_for_and_the_week_its_count => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 06:00"));
-        let sent_chat = RecordingChat::new();
-        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        let (store, clock, _, e) = one_wpb(&db, "2026-10-05 06:00").await;
         e.tick().await.unwrap();
         clock.set(at("2026-10-05 07:00"));
         assert!(matches!(e.handle(ask("w0")).await, Ok(Reply::PromptQueued { in_place_of: Some(_) })));
@@ -160,11 +163,7 @@ on_both_backends! {
     };
 
     a_pause_from_today_after_asking_still_stops_the_prompt_asked_for => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 07:00"));
-        let sent_chat = RecordingChat::new();
-        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        let (store, clock, sent_chat, e) = one_wpb(&db, "2026-10-05 07:00").await;
         e.tick().await.unwrap();
         assert!(e.handle(ask("w0")).await.is_ok());
         e.handle(Inbound::Pause { from: chat("w0"), until: day("2026-10-09") }).await.unwrap();
@@ -175,11 +174,7 @@ on_both_backends! {
     };
 
     marked_for_planning_mid_week_it_takes_the_next_slot_to_come => |db: TestDb| async move {
-        let store = db.store().await;
-        store.import_roster(&roster(1)).await.unwrap();
-        let clock = VirtualClock::new(at("2026-10-05 06:00"));
-        let sent_chat = RecordingChat::new();
-        let e = engine(store.clone(), sent_chat.clone(), clock.clone());
+        let (store, clock, _, e) = one_wpb(&db, "2026-10-05 06:00").await;
         // Until the week's first slot went.
         let mut t = at("2026-10-05 06:00");
         while sent_in_week(&prompts_of(&store, "w0").await, 41).is_empty() {
