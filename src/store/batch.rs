@@ -314,25 +314,36 @@ impl Store {
     }
 
     /// Inserts each wpb's next slot and clears their mark, in one transaction. Returns, per
-    /// entry, false when that slot's key was used before (that wpb stays marked).
+    /// entry, false when that slot's key was used before (that wpb stays marked). A wpb whose
+    /// mark another process cleared since it was read is left as that process planned it
+    /// (true): planning it again would put its next slot one further ahead.
     pub async fn plan_slots(
         &self,
         plans: &[(PersonId, Option<NewOutbox>)],
     ) -> StoreResult<Vec<bool>> {
         let mut tx = self.begin().await?;
-        let rows: Vec<NewOutbox> = plans.iter().filter_map(|(_, r)| r.clone()).collect();
+        let ids: Vec<String> = plans.iter().map(|(w, _)| w.as_str().to_string()).collect();
+        let claimed = claim_marks_in(&mut tx, &ids).await?;
+        let rows: Vec<NewOutbox> = plans
+            .iter()
+            .filter(|(w, _)| claimed.contains(w.as_str()))
+            .filter_map(|(_, r)| r.clone())
+            .collect();
         let inserted = insert_many_in(&mut tx, &rows).await?;
         let done: Vec<bool> = plans
             .iter()
-            .map(|(_, r)| r.as_ref().is_none_or(|r| inserted.contains(&r.key)))
+            .map(|(w, r)| {
+                !claimed.contains(w.as_str())
+                    || r.as_ref().is_none_or(|r| inserted.contains(&r.key))
+            })
             .collect();
-        let cleared: Vec<String> = plans
+        let unplaced: Vec<String> = plans
             .iter()
             .zip(&done)
-            .filter(|(_, ok)| **ok)
+            .filter(|(_, ok)| !**ok)
             .map(|((wpb, _), _)| wpb.as_str().to_string())
             .collect();
-        set_needs_plan_in(&mut tx, &cleared, false).await?;
+        mark_many_for_planning_in(&mut tx, &unplaced).await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -426,30 +437,49 @@ impl Store {
             .chain(unplaced.map(|n| &n.recipient))
             .map(|p| p.as_str().to_string())
             .collect();
-        set_needs_plan_in(&mut tx, &replan, true).await?;
+        mark_many_for_planning_in(&mut tx, &replan).await?;
         tx.commit().await?;
         Ok(outcomes.iter().map(|f| recorded.contains(&f.id)).collect())
     }
 }
 
-/// Sets or clears the planning mark of the listed people.
-async fn set_needs_plan_in(
+/// Clears the planning mark of those of `people` who still have it, and returns them. On
+/// PostgreSQL a mark another transaction is clearing waits for it and is then not returned.
+async fn claim_marks_in(
     conn: &mut sqlx::AnyConnection,
     people: &[String],
-    needs: bool,
+) -> StoreResult<HashSet<String>> {
+    let mut claimed = HashSet::new();
+    for chunk in people.chunks(CHUNK) {
+        // format! builds only the placeholder list of the ids.
+        let sql = format!(
+            "UPDATE people SET needs_plan = 0 WHERE needs_plan = 1 AND id IN ({}) RETURNING id",
+            placeholders(1, chunk.len())
+        );
+        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            claimed.insert(row.try_get("id")?);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Marks the listed people for planning.
+async fn mark_many_for_planning_in(
+    conn: &mut sqlx::AnyConnection,
+    people: &[String],
 ) -> StoreResult<()> {
     for chunk in people.chunks(CHUNK) {
         // format! builds only the placeholder list of the ids.
         let sql = format!(
-            "UPDATE people SET needs_plan = $1 WHERE id IN ({})",
-            placeholders(2, chunk.len())
+            "UPDATE people SET needs_plan = 1 WHERE id IN ({})",
+            placeholders(1, chunk.len())
         );
-        bind_all!(
-            sqlx::query(AssertSqlSafe(sql)).bind(i64::from(needs)),
-            chunk
-        )
-        .execute(&mut *conn)
-        .await?;
+        bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -211,6 +211,23 @@ on_both_backends! {
         store.end_pauses(&pid("w0"), day("2026-10-07")).await.unwrap();
         assert_eq!(store.pauses(&pid("w0")).await.unwrap(), vec![DateRange { start: day("2026-10-05"), end: day("2026-10-06") }]);
     };
+
+    a_wpb_another_process_planned_meanwhile_is_left_as_planned => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        // Two processes read the same mark; one plans the slot first.
+        assert_eq!(store.plan_targets(10).await.unwrap().len(), 1);
+        assert_eq!(store.plan_targets(10).await.unwrap().len(), 1);
+        let slot = |key: &str, due: &str| (pid("w0"), Some(row(key, "w0", due)));
+        assert_eq!(store.plan_slots(&[slot("slot-1", "2026-10-07 10:00")]).await.unwrap(), [true]);
+        // The other's plan is the same slot: not a used key to look past, the wpb is planned.
+        assert_eq!(store.plan_slots(&[slot("slot-1", "2026-10-07 10:00")]).await.unwrap(), [true]);
+        // Had it looked past it, the slot after would now be planned too, a slot too far ahead.
+        assert_eq!(store.plan_slots(&[slot("slot-2", "2026-10-09 10:00")]).await.unwrap(), [true]);
+        assert!(store.outbox_by_key("slot-2").await.unwrap().is_none(), "planned a slot too far ahead");
+        assert_eq!(store.outbox_by_key("slot-1").await.unwrap().unwrap().1, OutboxStatus::Planned);
+        assert!(store.plan_targets(10).await.unwrap().is_empty());
+    };
 }
 
 async fn ev_pairing(store: &wandelgang::store::Store) -> wandelgang::domain::roster::PairingId {
