@@ -322,14 +322,20 @@ impl Store {
         plans: &[(PersonId, Option<NewOutbox>)],
     ) -> StoreResult<Vec<bool>> {
         let mut tx = self.begin().await?;
+        // Outbox rows before people, the order every other writer locks them in: claiming
+        // the mark first could deadlock on PostgreSQL with a transaction that holds this
+        // slot's key and then marks the wpb.
+        let rows: Vec<NewOutbox> = plans.iter().filter_map(|(_, r)| r.clone()).collect();
+        let mut inserted = insert_many_in(&mut tx, &rows).await?;
         let ids: Vec<String> = plans.iter().map(|(w, _)| w.as_str().to_string()).collect();
         let claimed = claim_marks_in(&mut tx, &ids).await?;
-        let rows: Vec<NewOutbox> = plans
+        let not_ours: Vec<String> = plans
             .iter()
-            .filter(|(w, _)| claimed.contains(w.as_str()))
-            .filter_map(|(_, r)| r.clone())
+            .filter(|(w, _)| !claimed.contains(w.as_str()))
+            .filter_map(|(_, r)| r.as_ref().map(|r| r.key.clone()))
+            .filter(|key| inserted.remove(key))
             .collect();
-        let inserted = insert_many_in(&mut tx, &rows).await?;
+        delete_planned_in(&mut tx, &not_ours).await?;
         let done: Vec<bool> = plans
             .iter()
             .map(|(w, r)| {
@@ -464,6 +470,21 @@ async fn claim_marks_in(
         }
     }
     Ok(claimed)
+}
+
+/// Deletes the planned rows with these keys.
+async fn delete_planned_in(conn: &mut sqlx::AnyConnection, keys: &[String]) -> StoreResult<()> {
+    for chunk in keys.chunks(CHUNK) {
+        // format! builds only the placeholder list of the keys.
+        let sql = format!(
+            "DELETE FROM outbox WHERE status = 'planned' AND key IN ({})",
+            placeholders(1, chunk.len())
+        );
+        bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Marks the listed people for planning.
