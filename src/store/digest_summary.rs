@@ -351,20 +351,21 @@ impl Store {
         facts_first: bool,
         cells: &mut HashMap<(String, usize), CellFact>,
     ) -> StoreResult<()> {
-        // The join conditions are in the WHERE, so the order binds SQLite only.
-        let tables = |facts: &[&str]| -> String {
-            let mut t = facts.to_vec();
-            if !facts_first {
-                t.reverse();
-            }
-            t.join(" CROSS JOIN ")
-        };
+        // The join conditions are in the WHERE. SQLite joins a CROSS JOIN in the written
+        // order (the facts first) and plans a comma join itself; PostgreSQL plans both.
+        let tables = |facts: &[&str]| facts.join(if facts_first { " CROSS JOIN " } else { ", " });
         let (start, end) = bounds.span();
         let week_of = |row: &sqlx::any::AnyRow| -> StoreResult<usize> {
             Ok(usize::try_from(row.try_get::<i64, _>("wk")?).unwrap_or(usize::MAX))
         };
         // The COALESCE terms say the same as sent_at for sent rows; they let a count from the
         // facts use the outbox's time index.
+        let by_time = match facts_first {
+            true => {
+                "AND COALESCE(o.sent_at, o.due_at) >= $2 AND COALESCE(o.sent_at, o.due_at) < $3"
+            }
+            false => "",
+        };
         let prompts = format!(
             "SELECT team, wk, COUNT(*) AS n, SUM(answered) AS answered FROM (
                SELECT {TEAM} AS team, {wk} AS wk,
@@ -373,7 +374,7 @@ impl Store {
                FROM {from}
                WHERE w.id = o.recipient AND w.school_id = $1 AND o.kind = 'prompt'
                  AND o.status = 'sent' AND o.sent_at >= $2 AND o.sent_at < $3
-                 AND COALESCE(o.sent_at, o.due_at) >= $2 AND COALESCE(o.sent_at, o.due_at) < $3) x
+                 {by_time}) x
              WHERE wk IS NOT NULL GROUP BY team, wk",
             wk = bounds.case("o.sent_at"),
             from = tables(&["outbox o", "people w"])
