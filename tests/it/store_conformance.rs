@@ -1,10 +1,12 @@
 //! The store's contract, run against SQLite and PostgreSQL alike.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::on_both_backends;
 use crate::support::{TestDb, at, day, pid, roster};
-use wandelgang::domain::escalation::{EscalationDecision, Trigger, WpbFacing};
+use wandelgang::domain::escalation::{
+    EscalationDecision, EscalationRules, SignalPoint, Trigger, WpbFacing,
+};
 use wandelgang::domain::klik::{KlikValue, SignalSource};
 use wandelgang::domain::roster::Role;
 use wandelgang::domain::schedule::DateRange;
@@ -135,6 +137,74 @@ on_both_backends! {
         let third = store.record_signal(&write(60 * 24 * 2), |recent, open, _| { assert_eq!((recent.len(), open), (1, false)); open_decision() }, |_| vec![]).await.unwrap();
         assert!(third.escalation_id.is_some_and(|x| x != id));
         assert_eq!(store.escalations().await.unwrap().len(), 2);
+    };
+
+    the_windows_are_the_latest_signals_after_each_closed_escalation => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        let (pairing, _) = store.pairings_of(&pid("w0")).await.unwrap().remove(0);
+        // The latest WINDOW of `written` (in id order) after `cut`, oldest first, by (time, id).
+        let latest = |written: &[SignalPoint], cut: Option<DateTime<Utc>>, wpb_only: bool| {
+            let mut kept: Vec<SignalPoint> = written
+                .iter()
+                .filter(|s| cut.is_none_or(|c| s.at > c) && (!wpb_only || s.source == SignalSource::Wpb))
+                .copied()
+                .collect();
+            kept.sort_by_key(|s| s.at);
+            kept.split_off(kept.len().saturating_sub(EscalationRules::WINDOW))
+        };
+        let start = at("2026-10-05 10:00");
+        let mut written: Vec<SignalPoint> = Vec::new();
+        let (mut since, mut wpb_since) = (None, None);
+        let (mut cut_short, mut reached_back) = (0, 0);
+        // Three rounds, each opening an escalation with its first signal and closing it a day
+        // later: the first one told to the wpb (their window starts after it), the second
+        // not (only the window of both sides starts after it).
+        for round in 0..3i64 {
+            let mut opened = None;
+            for i in 0..16i64 {
+                let n = i64::try_from(written.len()).unwrap();
+                let source = if n % 3 == 0 { SignalSource::Student } else { SignalSource::Wpb };
+                let value = [KlikValue::Goed, KlikValue::Twijfel, KlikValue::GeenKlik][(n % 3) as usize];
+                // Two signals a second, and every fifth written late (a second before the
+                // one before it): time and id order differ.
+                let late = if n % 5 == 4 { 1 } else { 0 };
+                let when = start + Duration::days(2 * round) + Duration::seconds(n / 2 - late);
+                written.push(SignalPoint { source, value, at: when });
+                let want = (latest(&written, since, false), latest(&written, wpb_since, true));
+                cut_short += usize::from(want.0.len() < EscalationRules::WINDOW.min(written.len()));
+                reached_back += usize::from(want.1.iter().any(|s| since.is_some_and(|c| s.at <= c)));
+                let actor = pid(if source == SignalSource::Wpb { "w0" } else { "s0" });
+                let write = SignalWrite { pairing: pairing.clone(), source, value, at: when, actor };
+                let decision = if i == 0 {
+                    EscalationDecision {
+                        escalate: Some(vec![Trigger::NegativeMajority { negative: 3, of: 5 }]),
+                        wpb: if round == 0 { WpbFacing::Notice } else { WpbFacing::Nothing },
+                    }
+                } else {
+                    EscalationDecision::NOTHING
+                };
+                let mut seen = None;
+                let ev = store
+                    .record_signal(&write, |recent, _, view| {
+                        seen = Some((recent.to_vec(), view.own.to_vec()));
+                        decision
+                    }, |_| vec![])
+                    .await
+                    .unwrap();
+                assert_eq!(seen.unwrap(), want, "round {round}, signal {i}");
+                opened = opened.or(ev.escalation_id);
+            }
+            let closed = start + Duration::days(2 * round + 1);
+            assert!(store.transition_escalation(opened.unwrap(), &[EscalationStatus::Open], EscalationStatus::Resolved, &pid("so"), closed).await.unwrap());
+            since = Some(closed);
+            if round == 0 {
+                wpb_since = Some(closed);
+            }
+        }
+        // Both cut-offs shaped windows: one of both sides cut short by a closed escalation,
+        // and the wpb's reaching back past the escalation they were not told of.
+        assert!(cut_short > 0 && reached_back > 0, "{cut_short}, {reached_back}");
     };
 
     signal_effects_commit_with_the_signal => |db: TestDb| async move {
