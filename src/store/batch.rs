@@ -2,6 +2,7 @@
 //! and one transaction per batch of outcomes. Keeps a tick with 1,000 due slots cheap.
 
 use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -449,59 +450,66 @@ impl Store {
     }
 }
 
+/// Runs `sql` once per chunk of `values`, `{list}` in it standing for the chunk's
+/// placeholders (`$1`, …), and returns every row the statements give back.
+async fn per_chunk_in(
+    conn: &mut sqlx::AnyConnection,
+    sql: &'static str,
+    values: &[String],
+) -> StoreResult<Vec<AnyRow>> {
+    let mut rows = Vec::new();
+    for chunk in values.chunks(CHUNK) {
+        // Only the placeholder list goes into the text; the values are bound.
+        let sql = sql.replace("{list}", &placeholders(1, chunk.len()));
+        rows.extend(
+            bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
 /// Clears the planning mark of those of `people` who still have it, and returns them. On
 /// PostgreSQL a mark another transaction is clearing waits for it and is then not returned.
 async fn claim_marks_in(
     conn: &mut sqlx::AnyConnection,
     people: &[String],
 ) -> StoreResult<HashSet<String>> {
-    let mut claimed = HashSet::new();
-    for chunk in people.chunks(CHUNK) {
-        // format! builds only the placeholder list of the ids.
-        let sql = format!(
-            "UPDATE people SET needs_plan = 0 WHERE needs_plan = 1 AND id IN ({}) RETURNING id",
-            placeholders(1, chunk.len())
-        );
-        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            claimed.insert(row.try_get("id")?);
-        }
-    }
-    Ok(claimed)
+    per_chunk_in(
+        conn,
+        "UPDATE people SET needs_plan = 0 WHERE needs_plan = 1 AND id IN ({list}) RETURNING id",
+        people,
+    )
+    .await?
+    .iter()
+    .map(|row| Ok(row.try_get("id")?))
+    .collect()
 }
 
 /// Deletes the planned rows with these keys.
 async fn delete_planned_in(conn: &mut sqlx::AnyConnection, keys: &[String]) -> StoreResult<()> {
-    for chunk in keys.chunks(CHUNK) {
-        // format! builds only the placeholder list of the keys.
-        let sql = format!(
-            "DELETE FROM outbox WHERE status = 'planned' AND key IN ({})",
-            placeholders(1, chunk.len())
-        );
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .execute(&mut *conn)
-            .await?;
-    }
+    per_chunk_in(
+        conn,
+        "DELETE FROM outbox WHERE status = 'planned' AND key IN ({list})",
+        keys,
+    )
+    .await?;
     Ok(())
 }
 
-/// Marks the listed people for planning.
-async fn mark_many_for_planning_in(
+/// Marks the listed people for planning: the next tick plans each one's next slot after
+/// their last one.
+pub(crate) async fn mark_many_for_planning_in(
     conn: &mut sqlx::AnyConnection,
     people: &[String],
 ) -> StoreResult<()> {
-    for chunk in people.chunks(CHUNK) {
-        // format! builds only the placeholder list of the ids.
-        let sql = format!(
-            "UPDATE people SET needs_plan = 1 WHERE id IN ({})",
-            placeholders(1, chunk.len())
-        );
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .execute(&mut *conn)
-            .await?;
-    }
+    per_chunk_in(
+        conn,
+        "UPDATE people SET needs_plan = 1 WHERE id IN ({list})",
+        people,
+    )
+    .await?;
     Ok(())
 }
 

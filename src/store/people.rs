@@ -347,11 +347,7 @@ pub(crate) async fn mark_for_planning_in(
     conn: &mut sqlx::AnyConnection,
     wpb: &PersonId,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE people SET needs_plan = 1 WHERE id = $1")
-        .bind(wpb.as_str())
-        .execute(conn)
-        .await?;
-    Ok(())
+    super::batch::mark_many_for_planning_in(conn, &[wpb.as_str().to_string()]).await
 }
 
 /// The people `sql` (selecting [`person_columns`]) finds for `key` as `$1`, on the pool or

@@ -10,7 +10,7 @@ use sqlx::AssertSqlSafe;
 
 use crate::on_both_backends;
 use crate::support::{TestDb, at, day};
-use wandelgang::domain::digest::{SummaryRequest, Thresholds, summarize};
+use wandelgang::domain::digest::{DigestSummary, SummaryRequest, Thresholds, summarize};
 use wandelgang::domain::roster::{PersonId, SchoolId};
 use wandelgang::domain::schedule::SchoolCalendar;
 use wandelgang::store::Store;
@@ -215,7 +215,6 @@ on_both_backends! {
         let store = db.store().await;
         seed(&store).await;
         let calendar = SchoolCalendar::amsterdam_default();
-        let school = SchoolId::from_trusted("a");
         let cases = [
             ("2026-11-29", "2026-11-30", 10, Thresholds::default()),
             ("2026-12-02", "2026-12-02", 3, thresholds(5, 1, 1, 12)),
@@ -241,18 +240,7 @@ on_both_backends! {
             for (until, today, weeks, thresholds) in cases {
                 let request =
                     SummaryRequest::new(&calendar, day(until), day(today), weeks, thresholds);
-                let since = at(&format!("{} 00:00", request.since));
-                let facts = store
-                    .digest_facts(&school, since, Amsterdam)
-                    .await
-                    .expect("facts")
-                    .expect("school");
-                let expected = summarize(&facts, &request);
-                let counted = store
-                    .digest_summary(&school, &request, Amsterdam)
-                    .await
-                    .expect("summary")
-                    .expect("school");
+                let (counted, expected) = counted_and_expected(&store, &request).await;
                 assert_eq!(counted, expected, "until {until}, {weeks} weeks, {thresholds:?}");
                 small += counted.cells.iter().filter(|c| !c.few_students.is_empty()).count();
                 large += counted.cells.iter().filter(|c| c.students >= thresholds.min_students).count();
@@ -285,6 +273,17 @@ async fn assert_equals_reference(store: &Store, after: &str) -> usize {
         10,
         Thresholds::default(),
     );
+    let (counted, expected) = counted_and_expected(store, &request).await;
+    assert_eq!(counted, expected, "after {after}");
+    kept_weeks(store).await
+}
+
+/// School `a`'s summary for `request` as counted in SQL, and as the reference counts it from
+/// the rows.
+async fn counted_and_expected(
+    store: &Store,
+    request: &SummaryRequest,
+) -> (DigestSummary, DigestSummary) {
     let school = SchoolId::from_trusted("a");
     let since = at(&format!("{} 00:00", request.since));
     let facts = store
@@ -293,12 +292,11 @@ async fn assert_equals_reference(store: &Store, after: &str) -> usize {
         .expect("facts")
         .expect("school");
     let counted = store
-        .digest_summary(&school, &request, Amsterdam)
+        .digest_summary(&school, request, Amsterdam)
         .await
         .expect("summary")
         .expect("school");
-    assert_eq!(counted, summarize(&facts, &request), "after {after}");
-    kept_weeks(store).await
+    (counted, summarize(&facts, request))
 }
 
 /// How many weeks of school `a` are kept with their cells.
