@@ -490,7 +490,7 @@ impl Store {
     pub async fn begin_signal(&self, w: &SignalWrite) -> StoreResult<PendingSignal> {
         let mut tx = self.begin().await?;
         let signal_id = insert_signal_in(&mut tx, self.backend, w).await?;
-        // Which signals count is the domain's rule; the store only binds its cut-offs.
+        // Which signals count is the domain's rule; the store only applies its cut-offs.
         let state = pairing_state_in(&mut tx, &w.pairing).await?;
         let counting = counting(&state.history);
         let recent = after(state.recent, counting.since)?;
