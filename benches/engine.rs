@@ -174,10 +174,18 @@ async fn bench(name: &str, url: &str) {
     // ticks after it are idle.
     let t = Instant::now();
     let first = engine.tick().await.expect("first tick");
+    let elapsed = t.elapsed();
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(LENGTH(body)), 0) FROM outbox WHERE kind = 'digest'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("the stored digest");
     println!(
-        "first tick of the week:         {:.0} ms  (the weekly digest of {WPBS} wpbs: facts, figures, chart; sent {})",
-        t.elapsed().as_secs_f64() * 1e3,
-        first.sent
+        "first tick of the week:         {:.0} ms  (the weekly digest of {WPBS} wpbs: facts, figures, chart; sent {}, stored {:.1} KB)",
+        elapsed.as_secs_f64() * 1e3,
+        first.sent,
+        stored as f64 / 1e3
     );
     let mut idle = Vec::new();
     for _ in 0..200 {
@@ -335,13 +343,8 @@ async fn daily_jobs(engine: &Engine<RecordingChat, VirtualClock>, clock: &Virtua
             .expect("school");
     })
     .await;
-    let request = SummaryRequest::new(
-        &SchoolCalendar::amsterdam_default(),
-        today,
-        today,
-        10,
-        Thresholds::default(),
-    );
+    let calendar = SchoolCalendar::amsterdam_default();
+    let request = SummaryRequest::new(&calendar, today, today, 10, Thresholds::default());
     // Nothing kept: the first digest, or the one after a wpb moved team. Then the usual
     // Monday, when only the last two weeks are counted.
     let cold = median_of(3, || async {
@@ -351,7 +354,7 @@ async fn daily_jobs(engine: &Engine<RecordingChat, VirtualClock>, clock: &Virtua
             .expect("let kept weeks go");
         engine
             .store
-            .digest_summary(&school, &request, Amsterdam)
+            .digest_summary(&school, &request, &calendar)
             .await
             .expect("summary")
             .expect("school");
@@ -360,7 +363,7 @@ async fn daily_jobs(engine: &Engine<RecordingChat, VirtualClock>, clock: &Virtua
     let summary = median_of(3, || async {
         engine
             .store
-            .digest_summary(&school, &request, Amsterdam)
+            .digest_summary(&school, &request, &calendar)
             .await
             .expect("summary")
             .expect("school");

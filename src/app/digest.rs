@@ -71,7 +71,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         );
         let Some(summary) = self
             .store
-            .digest_summary(school, &request, calendar.tz)
+            .digest_summary(school, &request, calendar)
             .await?
         else {
             return Ok(None);

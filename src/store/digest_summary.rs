@@ -10,38 +10,17 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Backend, Store, StoreResult, day, from_ts, parse_day};
+use super::{Backend, Store, StoreResult, from_ts, parse_day};
 use crate::domain::digest::{
-    CellFact, DigestSummary, OpenEscalation, PauseFact, RunningPairing, SummaryRequest, TeamFact,
-    UnansweredWpb,
+    CellFact, DigestSummary, OpenEscalation, PauseFact, SummaryRequest, TeamFact, UnansweredWpb,
 };
 use crate::domain::roster::SchoolId;
-use crate::domain::schedule::DateRange;
+use crate::domain::schedule::{DateRange, SchoolCalendar};
 
 /// A wpb's team as the figures count it; someone who is no longer a wpb counts without one.
 const TEAM: &str = "CASE WHEN w.role = 'wpb' THEN COALESCE(w.team_id, '') ELSE '' END";
 /// The name an escalation's list shows; someone who is no longer a wpb by their id.
 const WPB_NAME: &str = "CASE WHEN w.role = 'wpb' THEN w.name ELSE w.id END";
-
-/// Running placements ($3 the day) that end by $4, or whose wpb was prompted since $2 and
-/// gave no klik about the student since $5; with the first prompt and last klik since $2.
-/// Each placement's two looks are made once (materialized) and each is a probe of one index:
-/// the last klik per pairing of the wpb and student, as the newest entry of the pairing's
-/// signals (one join over all of them read every signal: 0.9 s more at 100,000 placements
-/// on PostgreSQL).
-const RUNNING: &str = "WITH running AS MATERIALIZED (
-       SELECT p.wpb_id AS wpb, w.name AS wpb_name, s.name AS student_name,
-         p.start_day AS start_day, p.end_day AS end_day,
-         (SELECT MIN(o.sent_at) FROM outbox o WHERE o.recipient = p.wpb_id
-            AND o.kind = 'prompt' AND o.status = 'sent' AND o.sent_at >= $2) AS first_prompt,
-         (SELECT MAX((SELECT MAX(k.at) FROM klik_signals k WHERE k.pairing_id = q.id
-              AND k.source = 'wpb' AND k.at >= $2))
-            FROM pairings q WHERE q.wpb_id = p.wpb_id AND q.student_id = p.student_id) AS last_klik
-       FROM pairings p JOIN people w ON w.id = p.wpb_id JOIN people s ON s.id = p.student_id
-       WHERE w.school_id = $1 AND w.role = 'wpb' AND p.start_day <= $3 AND p.end_day >= $3)
-     SELECT wpb, wpb_name, student_name, start_day, end_day, first_prompt, last_klik
-     FROM running
-     WHERE end_day <= $4 OR (first_prompt IS NOT NULL AND (last_klik IS NULL OR last_klik < $5))";
 
 // The unanswered list comes in two forms with the same parameters and results. SQLite has no
 // hash join: it is fastest probing the indexes once per wpb, in materialized steps so no
@@ -78,7 +57,7 @@ const UNANSWERED_POSTGRES: &str = "SELECT o.recipient AS wpb, w.name AS name, CO
      GROUP BY o.recipient, w.name HAVING COUNT(*) >= $4";
 
 /// The first moment of a local day (the earliest, or the first hour that exists).
-fn day_start(d: NaiveDate, tz: Tz) -> i64 {
+pub(super) fn day_start(d: NaiveDate, tz: Tz) -> i64 {
     (0..24)
         .find_map(|h| d.and_hms_opt(h, 0, 0)?.and_local_timezone(tz).earliest())
         .map_or(i64::MIN, |t| t.timestamp())
@@ -180,19 +159,21 @@ fn cell(
 }
 
 /// A count from SQL, which is never negative.
-fn count(row: &sqlx::any::AnyRow, column: &str) -> StoreResult<u32> {
+pub(super) fn count(row: &sqlx::any::AnyRow, column: &str) -> StoreResult<u32> {
     let n: i64 = row.try_get(column)?;
     Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
 }
 
 impl Store {
-    /// The summary of `school` for `request`, dated in `tz`. `None` for an unknown school.
+    /// The summary of `school` for `request`, dated and ranked by the school's `calendar`.
+    /// `None` for an unknown school.
     pub async fn digest_summary(
         &self,
         school: &SchoolId,
         request: &SummaryRequest,
-        tz: Tz,
+        calendar: &SchoolCalendar,
     ) -> StoreResult<Option<DigestSummary>> {
+        let tz = calendar.tz;
         let id = school.as_str();
         let Some(name) = sqlx::query_scalar::<_, String>("SELECT name FROM schools WHERE id = $1")
             .bind(id)
@@ -228,10 +209,15 @@ impl Store {
         let bounds = WeekBounds::new(request, tz);
         summary.cells = self.cells(id, request, &bounds, tz).await?;
         let since = day_start(request.since, tz);
-        summary.pairings = self.running_pairings(id, request, since, tz).await?;
+        let klik_from = day_start(request.quiet_klik_before(), tz).max(since);
+        let quiet = self
+            .quiet_placements(id, request, calendar, since, klik_from)
+            .await?;
+        (summary.quiet, summary.quiet_more) = (quiet.named, quiet.more);
+        (summary.ending, summary.ending_more) = self.ending_placements(id, request).await?;
         summary.unanswered = self.unanswered_wpbs(id, request, since, tz).await?;
         let named: BTreeSet<&str> = summary
-            .pairings
+            .quiet
             .iter()
             .map(|p| p.wpb.as_str())
             .chain(summary.unanswered.iter().map(|w| w.wpb.as_str()))
@@ -470,48 +456,6 @@ impl Store {
             }
         }
         Ok(())
-    }
-
-    /// Placements running on the request's day whose wpb was prompted and gave no klik about
-    /// the student since [`SummaryRequest::quiet_klik_before`], or that end soon.
-    async fn running_pairings(
-        &self,
-        school: &str,
-        request: &SummaryRequest,
-        since: i64,
-        tz: Tz,
-    ) -> StoreResult<Vec<RunningPairing>> {
-        let local = |secs: i64| local_date(secs, tz);
-        let klik_from = day_start(request.quiet_klik_before(), tz).max(since);
-        let mut out = Vec::new();
-        for row in sqlx::query(RUNNING)
-            .bind(school)
-            .bind(since)
-            .bind(day(request.today))
-            .bind(day(request.ending_by()))
-            .bind(klik_from)
-            .fetch_all(&self.pool)
-            .await?
-        {
-            out.push(RunningPairing {
-                wpb: row.try_get("wpb")?,
-                wpb_name: row.try_get("wpb_name")?,
-                student_name: row.try_get("student_name")?,
-                dates: DateRange {
-                    start: parse_day(row.try_get("start_day")?)?,
-                    end: parse_day(row.try_get("end_day")?)?,
-                },
-                first_prompt: row
-                    .try_get::<Option<i64>, _>("first_prompt")?
-                    .map(local)
-                    .transpose()?,
-                last_wpb_klik: row
-                    .try_get::<Option<i64>, _>("last_klik")?
-                    .map(local)
-                    .transpose()?,
-            });
-        }
-        Ok(out)
     }
 
     /// Wpbs with at least [`SummaryRequest::unanswered_from`] prompts (sent up to the end of

@@ -10,7 +10,12 @@ use sqlx::AssertSqlSafe;
 
 use crate::on_both_backends;
 use crate::support::{TestDb, at, day};
-use wandelgang::domain::digest::{DigestSummary, SummaryRequest, Thresholds, summarize};
+use wandelgang::chat::render::{self, Occasion, RenderContext};
+use wandelgang::domain::digest::{
+    DigestFigures, DigestSummary, RISK_LIST_LEN, SummaryRequest, Thresholds, figures_of_summary,
+    summarize,
+};
+use wandelgang::domain::language::Language;
 use wandelgang::domain::roster::{PersonId, SchoolId};
 use wandelgang::domain::schedule::SchoolCalendar;
 use wandelgang::store::Store;
@@ -242,9 +247,10 @@ on_both_backends! {
                     SummaryRequest::new(&calendar, day(until), day(today), weeks, thresholds);
                 let (counted, expected) = counted_and_expected(&store, &request).await;
                 assert_eq!(counted, expected, "until {until}, {weeks} weeks, {thresholds:?}");
+                let (f, counted) = (&counted.figures, &counted.summary);
                 small += counted.cells.iter().filter(|c| !c.few_students.is_empty()).count();
                 large += counted.cells.iter().filter(|c| c.students >= thresholds.min_students).count();
-                pairings += counted.pairings.len();
+                pairings += f.quiet_pairings.len() + f.ending.len();
                 unanswered += counted.unanswered.len();
                 assert!(counted.teamless_wpbs);
                 assert!(counted.cells.iter().all(|c| c.team != "Z"), "another school's team");
@@ -256,7 +262,7 @@ on_both_backends! {
         assert!(pairings > 0 && unanswered > 0, "pairings {pairings}, unanswered {unanswered}");
         assert!(store
             .digest_summary(&SchoolId::from_trusted("nope"), &SummaryRequest::new(
-                &calendar, day("2026-11-29"), day("2026-11-30"), 10, Thresholds::default()), Amsterdam)
+                &calendar, day("2026-11-29"), day("2026-11-30"), 10, Thresholds::default()), &calendar)
             .await
             .expect("summary")
             .is_none());
@@ -278,13 +284,42 @@ async fn assert_equals_reference(store: &Store, after: &str) -> usize {
     kept_weeks(store).await
 }
 
+/// A summary as the digest uses it. Of the quiet and ending placements the store reads only
+/// the first ones (and the pauses of their wpbs), so those lists are compared as the
+/// figures made of them: the risk lists a schoolopleider reads, and their counts.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    summary: DigestSummary,
+    figures: DigestFigures,
+}
+
+impl Seen {
+    fn new(mut summary: DigestSummary, request: &SummaryRequest) -> Self {
+        let calendar = SchoolCalendar::amsterdam_default();
+        let figures = figures_of_summary(&calendar, request.today, request, &summary);
+        summary.quiet.clear();
+        summary.quiet_more = 0;
+        summary.ending.clear();
+        summary.ending_more = 0;
+        summary.pauses.clear();
+        Self { summary, figures }
+    }
+}
+
 /// School `a`'s summary for `request` as counted in SQL, and as the reference counts it from
 /// the rows.
-async fn counted_and_expected(
+async fn counted_and_expected(store: &Store, request: &SummaryRequest) -> (Seen, Seen) {
+    let (counted, expected) = counted_and_reference(store, "a", request).await;
+    (Seen::new(counted, request), Seen::new(expected, request))
+}
+
+/// `school`'s summary for `request` as counted in SQL, and the reference's.
+async fn counted_and_reference(
     store: &Store,
+    school: &str,
     request: &SummaryRequest,
 ) -> (DigestSummary, DigestSummary) {
-    let school = SchoolId::from_trusted("a");
+    let school = SchoolId::from_trusted(school);
     let since = at(&format!("{} 00:00", request.since));
     let facts = store
         .digest_facts(&school, since, Amsterdam)
@@ -292,7 +327,7 @@ async fn counted_and_expected(
         .expect("facts")
         .expect("school");
     let counted = store
-        .digest_summary(&school, request, Amsterdam)
+        .digest_summary(&school, request, &SchoolCalendar::amsterdam_default())
         .await
         .expect("summary")
         .expect("school");
@@ -336,7 +371,7 @@ on_both_backends! {
             Thresholds::default(),
         );
         let spoiled = store
-            .digest_summary(&SchoolId::from_trusted("a"), &request, Amsterdam)
+            .digest_summary(&SchoolId::from_trusted("a"), &request, &SchoolCalendar::amsterdam_default())
             .await
             .expect("summary")
             .expect("school");
@@ -405,5 +440,157 @@ on_both_backends! {
         // The reflection of today is removed again: its prompt's week is counted again.
         exec(&store, format!("DELETE FROM reflections WHERE id = {id}")).await;
         assert_eq!(assert_equals_reference(&store, "a deleted answer").await, 13);
+    };
+}
+
+/// School `q`: 60 wpbs in team Q, each with one running placement, most of them quiet for a
+/// different number of weeks; names that tie, differ only in case or carry an accent (so
+/// the database's order of names must be Rust's); wpbs paused now, paused before, and one
+/// with an earlier placement with the same student whose klik counts; ten placements that
+/// end within two weeks.
+async fn seed_quiet_school(store: &Store) {
+    exec(
+        store,
+        "INSERT INTO schools (id, name) VALUES ('q', 'School Q')".into(),
+    )
+    .await;
+    exec(
+        store,
+        "INSERT INTO teams (id, school_id, name) VALUES ('Q', 'q', 'Team Q')".into(),
+    )
+    .await;
+    let names = ["anna", "Bert", "Zelfde", "Émile", "bert", "Zelfde"];
+    let mut people = Vec::new();
+    let mut pairings = Vec::new();
+    let (mut outbox, mut signals) = (Vec::new(), Vec::new());
+    let first = day("2026-08-24");
+    let edges = ["00:00", "00:30", "09:15", "23:59"];
+    for i in 0..60i64 {
+        let name = format!("{} {}", names[i as usize % names.len()], i % 7);
+        people.push(format!("('q{i}', 'q', 'wpb', '{name}', 'Q', {i})"));
+        people.push(format!(
+            "('qs{i}', 'q', 'student', 'Leerling {}', NULL, {i})",
+            i % 9
+        ));
+        let start = ["2026-08-24", "2026-10-12", "2026-11-09"][(i % 3) as usize];
+        let end = if i >= 50 {
+            (day("2026-11-30") + Duration::days(1 + (i * 5) % 13)).to_string()
+        } else {
+            "2027-07-10".to_string()
+        };
+        pairings.push(format!(
+            "({}, 'q{i}', 'qs{i}', '{start}', '{end}')",
+            100 + i
+        ));
+        // The first prompt on a different day for each wpb, then one a week.
+        for k in 0..15 {
+            let date = first + Duration::days(i % 20 + 7 * k);
+            let moment = at(&format!("{date} {}", edges[((i + k) % 4) as usize])).timestamp();
+            outbox.push(format!(
+                "('q{date}:prompt:q{i}', 'prompt', 'q{i}', {moment}, 'sent', {moment})"
+            ));
+        }
+        // A last klik on a different day for three in four wpbs.
+        if i % 4 != 0 {
+            let date = first + Duration::days((i * 3) % 98);
+            let moment = at(&format!("{date} {}", edges[(i % 4) as usize])).timestamp();
+            signals.push(format!("({}, 'wpb', 1, {moment}, 'q{i}')", 100 + i));
+            signals.push(format!(
+                "({}, 'student', -1, {}, 'qs{i}')",
+                100 + i,
+                moment + 60
+            ));
+        }
+    }
+    // q4 had the same student before; its klik of October is the last one about them.
+    pairings.push("(99, 'q4', 'qs4', '2026-02-01', '2026-08-20')".into());
+    signals.push(format!(
+        "(99, 'wpb', 0, {}, 'q4')",
+        at("2026-08-12 10:00").timestamp()
+    ));
+    exec(
+        store,
+        format!(
+            "INSERT INTO people (id, school_id, role, name, team_id, seed) VALUES {}",
+            people.join(", ")
+        ),
+    )
+    .await;
+    exec(
+        store,
+        format!(
+            "INSERT INTO pairings (id, wpb_id, student_id, start_day, end_day) VALUES {}",
+            pairings.join(", ")
+        ),
+    )
+    .await;
+    exec(
+        store,
+        "INSERT INTO pauses (person_id, start_day, end_day) VALUES
+        ('q8', '2026-11-30', '2026-12-04'), ('q9', '2026-10-12', '2026-10-25'),
+        ('q12', '2026-09-07', '2026-11-01')"
+            .into(),
+    )
+    .await;
+    exec(
+        store,
+        format!(
+            "INSERT INTO outbox (key, kind, recipient, due_at, status, sent_at) VALUES {}",
+            outbox.join(", ")
+        ),
+    )
+    .await;
+    exec(
+        store,
+        format!(
+            "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES {}",
+            signals.join(", ")
+        ),
+    )
+    .await;
+}
+
+on_both_backends! {
+    long_risk_lists_are_ranked_in_the_database_and_counted_exactly => |db: TestDb| async move {
+        let store = db.store().await;
+        seed_quiet_school(&store).await;
+        let calendar = SchoolCalendar::amsterdam_default();
+        let cases = [
+            ("2026-11-29", "2026-11-30", 10, Thresholds::default()),
+            ("2026-12-02", "2026-12-02", 3, thresholds(3, 1, 4, 3)),
+            ("2026-11-01", "2026-11-02", 10, thresholds(3, 4, 4, 2)),
+            ("2026-11-29", "2026-11-30", 10, thresholds(3, 0, 4, 0)),
+            ("2026-10-25", "2026-10-26", 10, thresholds(3, 6, 4, 2)),
+            // q21's last klik was on Monday 26 October at 00:30, Sunday in UTC: four silent
+            // weeks by 30 November in local time, five if the day were taken in UTC.
+            ("2026-11-29", "2026-11-30", 10, thresholds(3, 5, 4, 2)),
+        ];
+        let (mut cut_quiet, mut cut_ending) = (0, 0);
+        for (until, today, weeks, thresholds) in cases {
+            let request = SummaryRequest::new(&calendar, day(until), day(today), weeks, thresholds);
+            let (counted, reference) = counted_and_reference(&store, "q", &request).await;
+            assert!(counted.quiet.len() <= reference.quiet.len());
+            let paused = counted.quiet.iter().filter(|p| ["q8", "q9", "q12"].contains(&p.wpb.as_str())).count();
+            assert!(
+                counted.quiet.len() - paused <= RISK_LIST_LEN + 1,
+                "only the first ones and a tie leave the database: {:?}", counted.quiet
+            );
+            cut_quiet += reference.quiet.len() - counted.quiet.len();
+            cut_ending += reference.ending.len() - counted.ending.len();
+            let (counted, reference) = (Seen::new(counted, &request), Seen::new(reference, &request));
+            assert_eq!(counted, reference, "today {today}, {thresholds:?}");
+            let f = &counted.figures;
+            assert!(f.quiet_pairings.len() <= RISK_LIST_LEN && f.ending.len() <= RISK_LIST_LEN);
+            if today == "2026-11-30" && thresholds == Thresholds::default() {
+                assert!(f.left_out.quiet_pairings > 20 && f.left_out.ending > 0, "{:?}", f.left_out);
+                // The message names five of each and counts the rest.
+                let ctx = RenderContext { language: Language::Nl, tz: Amsterdam, max_chars: 4000 };
+                let text = render::digest_text(f, Occasion::Weekly, &ctx);
+                let quiet = f.quiet_pairings.len() + f.left_out.quiet_pairings as usize;
+                assert!(text.contains(&format!("(+{} meer)", quiet - RISK_LIST_LEN)), "{text}");
+                assert!(text.contains(&f.quiet_pairings[0].wpb), "{text}");
+            }
+        }
+        assert!(cut_quiet > 0 && cut_ending > 0, "the store cut the lists: {cut_quiet}, {cut_ending}");
     };
 }

@@ -6,10 +6,10 @@ use super::RenderContext;
 use super::layout::{Keep, assemble, fit};
 use super::words::{more, name};
 use crate::app::messages::Terugblik;
-use crate::domain::digest::{Cell, DigestFigures, KlikCounts, Totals};
+use crate::domain::digest::{Cell, DigestFigures, KlikCounts, RISK_LIST_LEN, Totals};
 
 /// Entries per risk list, tried in this order until the message fits.
-const LIST_CAPS: [usize; 4] = [5, 3, 2, 1];
+const LIST_CAPS: [usize; 4] = [RISK_LIST_LEN, 3, 2, 1];
 
 /// Why the figures are being shown: the Monday digest, or an overview asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,12 +191,15 @@ fn team_line(
 /// The risk lists, each with at most `cap` entries and a kind suggestion per entry.
 fn risks(f: &DigestFigures, cap: usize, ctx: &RenderContext) -> Vec<String> {
     let mut out = Vec::new();
-    let mut list = |title: String, entries: Vec<String>| {
+    // `left_out`: entries the figures counted but did not keep (see `LeftOut`).
+    let mut list = |title: String, entries: Vec<String>, left_out: u32| {
         if entries.is_empty() {
             return;
         }
         out.push(title);
-        let n = entries.len();
+        let n = entries
+            .len()
+            .saturating_add(usize::try_from(left_out).unwrap_or(usize::MAX));
         out.extend(entries.into_iter().take(cap));
         if n > cap {
             out.push(more(n - cap, ctx));
@@ -219,6 +222,7 @@ fn risks(f: &DigestFigures, cap: usize, ctx: &RenderContext) -> Vec<String> {
                 }
             })
             .collect(),
+        f.left_out.quiet_pairings,
     );
     list(
         ctx.pick("Stille wpbs:", "Quiet wpbs:").to_string(),
@@ -233,6 +237,7 @@ fn risks(f: &DigestFigures, cap: usize, ctx: &RenderContext) -> Vec<String> {
                 }
             })
             .collect(),
+        f.left_out.quiet_wpbs,
     );
     list(
         ctx.pick("Stages die binnenkort eindigen:", "Placements ending soon:")
@@ -253,6 +258,7 @@ fn risks(f: &DigestFigures, cap: usize, ctx: &RenderContext) -> Vec<String> {
                 }
             })
             .collect(),
+        f.left_out.ending,
     );
     list(
         ctx.pick("Escalaties:", "Escalations:").to_string(),
@@ -268,6 +274,7 @@ fn risks(f: &DigestFigures, cap: usize, ctx: &RenderContext) -> Vec<String> {
                 }
             })
             .collect(),
+        f.left_out.escalations,
     );
     if out.is_empty() {
         out.push(
@@ -284,7 +291,14 @@ fn risks(f: &DigestFigures, cap: usize, ctx: &RenderContext) -> Vec<String> {
 /// The one sentence a picture's text alternative says: the main finding.
 pub fn digest_alt(f: &DigestFigures, ctx: &RenderContext) -> String {
     let t = &f.school_total;
-    let risks = f.quiet_pairings.len() + f.quiet_wpbs.len();
+    let risks = f.quiet_pairings.len()
+        + f.quiet_wpbs.len()
+        + usize::try_from(
+            f.left_out
+                .quiet_pairings
+                .saturating_add(f.left_out.quiet_wpbs),
+        )
+        .unwrap_or(usize::MAX);
     let text = if ctx.nl() {
         format!(
             "Grafiek per team over {}: klik per week (goed, twijfel, geen klik) en de respons; vorige week {} beantwoord (de vier weken ervoor {}), {} stille koppeling(en) of wpb('s).",

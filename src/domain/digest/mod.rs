@@ -21,9 +21,9 @@ use super::schedule::{DateRange, SchoolCalendar};
 
 pub use cells::{Cell, KlikCounts};
 pub use journey::{terugblik_span, weekly_klik};
-pub use risks::{EndingPlacement, EscalationAge, QuietPairing, QuietWpb};
+pub use risks::{EndingPlacement, EscalationAge, QuietPairing, QuietWpb, quiet_weeks};
 pub use summary::{
-    CellFact, DigestSummary, OpenEscalation, PauseFact, RunningPairing, SummaryRequest,
+    CellFact, DigestSummary, EndingFact, OpenEscalation, PauseFact, RunningPairing, SummaryRequest,
     UnansweredWpb, summarize,
 };
 pub use weeks::{SchoolWeek, is_school_week, school_weeks, weeks_between};
@@ -321,6 +321,37 @@ pub struct DigestFigures {
     pub escalations: Vec<EscalationAge>,
     /// The threshold the "< n" cells use.
     pub min_students: u32,
+    /// How many of each risk list are not in it: each keeps its first [`RISK_LIST_LEN`], so
+    /// a region's digest stays small in the outbox. Digests stored before this have none.
+    #[serde(default)]
+    pub left_out: LeftOut,
+}
+
+/// Entries left out of each risk list of [`DigestFigures`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOut {
+    /// Of [`DigestFigures::quiet_pairings`].
+    pub quiet_pairings: u32,
+    /// Of [`DigestFigures::quiet_wpbs`].
+    pub quiet_wpbs: u32,
+    /// Of [`DigestFigures::ending`].
+    pub ending: u32,
+    /// Of [`DigestFigures::escalations`].
+    pub escalations: u32,
+}
+
+/// The most entries a risk list of [`DigestFigures`] keeps: what a digest shows of each.
+pub const RISK_LIST_LEN: usize = 5;
+
+/// The first [`RISK_LIST_LEN`] of an ordered list, and how many are left out of it (`more`
+/// were left out before).
+fn first_of<T>(mut list: Vec<T>, more: u32) -> (Vec<T>, u32) {
+    let cut = list.len().saturating_sub(RISK_LIST_LEN);
+    list.truncate(RISK_LIST_LEN);
+    (
+        list,
+        more.saturating_add(u32::try_from(cut).unwrap_or(u32::MAX)),
+    )
 }
 
 impl DigestFigures {
@@ -426,17 +457,29 @@ pub fn figures_of_summary(
         .collect();
     let school_total = team_figures(&summary.school, suppressed.school_weeks(), None);
     let risks = risks::Risks::new(calendar, request, summary);
+    let (quiet_pairings, quiet_more) = risks.quiet_pairings();
+    let (quiet_pairings, quiet_more) = first_of(quiet_pairings, quiet_more);
+    let (quiet_wpbs, quiet_wpbs_more) = first_of(risks.quiet_wpbs(), 0);
+    let (ending, ending_more) = risks.ending();
+    let (ending, ending_more) = first_of(ending, ending_more);
+    let (escalations, escalations_more) = first_of(risks.escalation_ages(), 0);
     DigestFigures {
         school: summary.school.clone(),
         until,
         weeks: all_weeks[shown_from..].to_vec(),
         school_total,
         teams: per_team,
-        quiet_pairings: risks.quiet_pairings(),
-        quiet_wpbs: risks.quiet_wpbs(),
-        ending: risks.ending(),
-        escalations: risks.escalation_ages(),
+        quiet_pairings,
+        quiet_wpbs,
+        ending,
+        escalations,
         min_students: request.thresholds.min_students,
+        left_out: LeftOut {
+            quiet_pairings: quiet_more,
+            quiet_wpbs: quiet_wpbs_more,
+            ending: ending_more,
+            escalations: escalations_more,
+        },
     }
 }
 

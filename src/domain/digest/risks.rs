@@ -3,12 +3,13 @@
 //! Holiday weeks and a wpb's paused weeks are never counted as silence; a wpb paused today is
 //! not listed at all (they said they are away).
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::summary::{DigestSummary, SummaryRequest};
+use super::summary::{DigestSummary, RunningPairing, SummaryRequest};
 use super::weeks::{SchoolWeek, is_school_week};
 use crate::domain::schedule::{DateRange, SchoolCalendar};
 
@@ -95,55 +96,29 @@ impl<'a> Risks<'a> {
 
     /// Active pairings whose wpb gave no klik about the student for the threshold's completed
     /// school weeks (weeks the wpb was paused throughout do not count, nor weeks before the
-    /// wpb's first prompt), longest silence first.
-    pub(super) fn quiet_pairings(&self) -> Vec<QuietPairing> {
-        let today = self.request.today;
+    /// wpb's first prompt), longest silence first; with those the summary left out.
+    pub(super) fn quiet_pairings(&self) -> (Vec<QuietPairing>, u32) {
         let mut out: Vec<QuietPairing> = self
             .summary
-            .pairings
+            .quiet
             .iter()
-            .filter(|p| p.dates.contains(today))
             .filter_map(|p| {
-                if paused(self.pauses_of(&p.wpb), today) {
-                    return None;
-                }
-                // A wpb never asked yet has not been silent: silence starts with their first
-                // prompt (or the placement, if later), and after a klik the week after it.
-                let first_prompt = p.first_prompt?;
-                let from = match p.last_wpb_klik {
-                    Some(at) => SchoolWeek::of(at).sunday().checked_add_days(Days::new(1))?,
-                    None => p.dates.start.max(first_prompt),
-                };
-                let weeks = self.silent_weeks(&p.wpb, from, today);
-                (weeks >= self.request.thresholds.quiet_pairing_weeks).then(|| QuietPairing {
+                let pauses = self
+                    .pauses
+                    .get(p.wpb.as_str())
+                    .map_or(&[][..], Vec::as_slice);
+                let weeks = quiet_weeks(self.calendar, self.request, pauses, p)?;
+                Some(QuietPairing {
                     wpb: p.wpb_name.clone(),
                     student: p.student_name.clone(),
                     weeks,
                 })
             })
             .collect();
-        out.sort_by(|a, b| b.weeks.cmp(&a.weeks).then(a.wpb.cmp(&b.wpb)));
-        out
-    }
-
-    /// School weeks from the week of `from` that ended before `today`, in which the wpb had a
-    /// school day without a pause.
-    fn silent_weeks(&self, wpb: &str, from: NaiveDate, today: NaiveDate) -> u32 {
-        let mut week = SchoolWeek::of(from);
-        let mut n = 0;
-        while week.sunday() < today {
-            let present = week.days().any(|d| {
-                d >= from && self.calendar.is_school_day(d) && !paused(self.pauses_of(wpb), d)
-            });
-            if is_school_week(self.calendar, week) && present {
-                n += 1;
-            }
-            let Some(next) = week.sunday().checked_add_days(Days::new(1)) else {
-                break;
-            };
-            week = SchoolWeek::of(next);
-        }
-        n
+        out.sort_by(|a, b| {
+            (Reverse(a.weeks), &a.wpb, &a.student).cmp(&(Reverse(b.weeks), &b.wpb, &b.student))
+        });
+        (out, self.summary.quiet_more)
     }
 
     /// Wpbs (not paused today) whose last prompts, as many as the threshold, all went
@@ -164,23 +139,24 @@ impl<'a> Risks<'a> {
         out
     }
 
-    /// Running placements whose last day lies within the threshold's weeks after today.
-    pub(super) fn ending(&self) -> Vec<EndingPlacement> {
+    /// Running placements whose last day lies within the threshold's weeks after today; with
+    /// those the summary left out.
+    pub(super) fn ending(&self) -> (Vec<EndingPlacement>, u32) {
         let today = self.request.today;
         let horizon = self.request.ending_by();
         let mut out: Vec<EndingPlacement> = self
             .summary
-            .pairings
+            .ending
             .iter()
-            .filter(|p| p.dates.contains(today) && p.dates.end <= horizon)
+            .filter(|p| today <= p.end && p.end <= horizon)
             .map(|p| EndingPlacement {
                 wpb: p.wpb_name.clone(),
                 student: p.student_name.clone(),
-                end: p.dates.end,
+                end: p.end,
             })
             .collect();
-        out.sort_by(|a, b| a.end.cmp(&b.end).then(a.wpb.cmp(&b.wpb)));
-        out
+        out.sort_by(|a, b| (a.end, &a.wpb, &a.student).cmp(&(b.end, &b.wpb, &b.student)));
+        (out, self.summary.ending_more)
     }
 
     /// Open and picked-up escalations with their age in days, oldest first.
@@ -200,4 +176,54 @@ impl<'a> Risks<'a> {
         out.sort_by(|a, b| b.days.cmp(&a.days).then(a.id.cmp(&b.id)));
         out
     }
+}
+
+/// The completed school weeks a placement's wpb has been silent about the student, when that
+/// puts it on the quiet list: running today, its wpb (whose `pauses` these are) not paused
+/// today, prompted, and silent for at least the threshold's weeks. The store ranks what it
+/// counts in SQL by this too, so both keep one rule.
+pub fn quiet_weeks(
+    calendar: &SchoolCalendar,
+    request: &SummaryRequest,
+    pauses: &[DateRange],
+    p: &RunningPairing,
+) -> Option<u32> {
+    let today = request.today;
+    if !p.dates.contains(today) || paused(pauses.iter(), today) {
+        return None;
+    }
+    // A wpb never asked yet has not been silent: silence starts with their first prompt (or
+    // the placement, if later), and after a klik the week after it.
+    let first_prompt = p.first_prompt?;
+    let from = match p.last_wpb_klik {
+        Some(at) => SchoolWeek::of(at).sunday().checked_add_days(Days::new(1))?,
+        None => p.dates.start.max(first_prompt),
+    };
+    let weeks = silent_weeks(calendar, pauses, from, today);
+    (weeks >= request.thresholds.quiet_pairing_weeks).then_some(weeks)
+}
+
+/// School weeks from the week of `from` that ended before `today`, in which the wpb had a
+/// school day without a pause.
+fn silent_weeks(
+    calendar: &SchoolCalendar,
+    pauses: &[DateRange],
+    from: NaiveDate,
+    today: NaiveDate,
+) -> u32 {
+    let mut week = SchoolWeek::of(from);
+    let mut n = 0;
+    while week.sunday() < today {
+        let present = week
+            .days()
+            .any(|d| d >= from && calendar.is_school_day(d) && !paused(pauses.iter(), d));
+        if is_school_week(calendar, week) && present {
+            n += 1;
+        }
+        let Some(next) = week.sunday().checked_add_days(Days::new(1)) else {
+            break;
+        };
+        week = SchoolWeek::of(next);
+    }
+    n
 }

@@ -106,8 +106,9 @@ pub struct CellFact {
 }
 
 /// A placement running on the request's day that a risk list may name: its wpb prompted and
-/// silent about the student since before [`SummaryRequest::quiet_klik_before`], or its end
-/// on or before [`SummaryRequest::ending_by`].
+/// silent about the student since before [`SummaryRequest::quiet_klik_before`]
+/// ([`DigestSummary::quiet`]), or its end on or before [`SummaryRequest::ending_by`]
+/// ([`DigestSummary::ending`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunningPairing {
     /// The wpb's id.
@@ -122,6 +123,18 @@ pub struct RunningPairing {
     pub first_prompt: Option<NaiveDate>,
     /// The local date of the wpb's latest klik about this student, if any.
     pub last_wpb_klik: Option<NaiveDate>,
+}
+
+/// A placement running on the request's day that ends on or before
+/// [`SummaryRequest::ending_by`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndingFact {
+    /// The wpb's name.
+    pub wpb_name: String,
+    /// The student's name.
+    pub student_name: String,
+    /// The placement's last day.
+    pub end: NaiveDate,
 }
 
 /// A wpb whose latest prompts up to the request's day went unanswered, at least
@@ -174,8 +187,17 @@ pub struct DigestSummary {
     pub teamless_wpbs: bool,
     /// Every team-week with anything counted.
     pub cells: Vec<CellFact>,
-    /// See [`RunningPairing`].
-    pub pairings: Vec<RunningPairing>,
+    /// Placements whose wpb went silent about the student (see [`RunningPairing`]): all of
+    /// them, or the store's choice: those of wpbs with a pause, and the first of the others
+    /// in the quiet list's order, at least [`RISK_LIST_LEN`](super::RISK_LIST_LEN) of them when there are.
+    pub quiet: Vec<RunningPairing>,
+    /// Quiet pairings of the list (silent for the threshold's weeks) left out of `quiet`;
+    /// each ranks after every pairing in it.
+    pub quiet_more: u32,
+    /// Placements that end soon: all of them, or the first [`RISK_LIST_LEN`](super::RISK_LIST_LEN) by end and names.
+    pub ending: Vec<EndingFact>,
+    /// Those left out of `ending`.
+    pub ending_more: u32,
     /// See [`UnansweredWpb`].
     pub unanswered: Vec<UnansweredWpb>,
     /// The pauses of the wpbs named above.
@@ -194,8 +216,11 @@ impl DigestSummary {
         for c in &mut self.cells {
             c.few_students.sort();
         }
-        self.pairings.sort_by(|a, b| {
+        self.quiet.sort_by(|a, b| {
             (&a.wpb, &a.student_name, a.dates.start).cmp(&(&b.wpb, &b.student_name, b.dates.start))
+        });
+        self.ending.sort_by(|a, b| {
+            (a.end, &a.wpb_name, &a.student_name).cmp(&(b.end, &b.wpb_name, &b.student_name))
         });
         self.unanswered.sort_by(|a, b| a.wpb.cmp(&b.wpb));
         self.pauses.sort_by(|a, b| {
@@ -293,7 +318,7 @@ pub fn summarize(facts: &DigestFacts, request: &SummaryRequest) -> DigestSummary
     }
     let today = request.today;
     // The risk lists name only people who are wpbs now.
-    let pairings: Vec<RunningPairing> = facts
+    let running = facts
         .pairings
         .iter()
         .filter(|p| p.dates.contains(today) && names.contains_key(p.wpb.as_str()))
@@ -306,14 +331,23 @@ pub fn summarize(facts: &DigestFacts, request: &SummaryRequest) -> DigestSummary
             last_wpb_klik: last_klik
                 .get(&(p.wpb.as_str(), p.student.as_str()))
                 .copied(),
-        })
-        .filter(|p| {
-            let silent = p.first_prompt.is_some()
-                && p.last_wpb_klik
-                    .is_none_or(|at| at < request.quiet_klik_before());
-            silent || p.dates.end <= request.ending_by()
-        })
-        .collect();
+        });
+    let (mut quiet, mut ending) = (Vec::new(), Vec::new());
+    for p in running {
+        let silent = p.first_prompt.is_some()
+            && p.last_wpb_klik
+                .is_none_or(|at| at < request.quiet_klik_before());
+        if p.dates.end <= request.ending_by() {
+            ending.push(EndingFact {
+                wpb_name: p.wpb_name.clone(),
+                student_name: p.student_name.clone(),
+                end: p.dates.end,
+            });
+        }
+        if silent {
+            quiet.push(p);
+        }
+    }
 
     let mut sent: HashMap<&str, Vec<(NaiveDate, bool)>> = HashMap::new();
     for p in facts
@@ -339,7 +373,7 @@ pub fn summarize(facts: &DigestFacts, request: &SummaryRequest) -> DigestSummary
         })
         .collect();
 
-    let named: BTreeSet<&str> = pairings
+    let named: BTreeSet<&str> = quiet
         .iter()
         .map(|p| p.wpb.as_str())
         .chain(unanswered.iter().map(|w| w.wpb.as_str()))
@@ -372,7 +406,10 @@ pub fn summarize(facts: &DigestFacts, request: &SummaryRequest) -> DigestSummary
         teams: facts.teams.clone(),
         teamless_wpbs: facts.wpbs.iter().any(|w| w.team.is_none()),
         cells,
-        pairings,
+        quiet,
+        quiet_more: 0,
+        ending,
+        ending_more: 0,
         unanswered,
         pauses,
         escalations,
