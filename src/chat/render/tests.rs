@@ -947,3 +947,44 @@ fn fit_never_breaks_a_grapheme_or_a_separator() {
     assert_eq!(fit("abc".into(), 1), "…");
     assert_eq!(fit("abc".into(), 3), "abc");
 }
+
+/// A digest stored in the outbox before the figures kept five entries per list (every entry,
+/// no `left_out`) still reads after an upgrade, and shows what the new form shows.
+#[test]
+fn a_digest_stored_with_whole_risk_lists_reads_and_shows_the_same() {
+    let kept = sample_figures("Anna", 8);
+    assert_eq!(kept.quiet_pairings.len(), 5);
+    assert_eq!(kept.left_out.quiet_pairings, 3);
+    assert_eq!(kept.left_out.escalations, 3);
+    let whole = {
+        let mut f = sample_figures("Anna", 8);
+        for i in 5..8i64 {
+            let mut extra = f.quiet_pairings[4].clone();
+            extra.wpb = format!("Anna {i}");
+            f.quiet_pairings.push(extra);
+            let mut extra = f.quiet_wpbs[4].clone();
+            extra.wpb = format!("Anna {i}");
+            f.quiet_wpbs.push(extra);
+            let mut extra = f.ending[4].clone();
+            extra.wpb = format!("Anna {i}");
+            f.ending.push(extra);
+            let mut extra = f.escalations[4].clone();
+            extra.id = i + 1;
+            f.escalations.push(extra);
+        }
+        let mut json = serde_json::to_value(&f).unwrap();
+        json.as_object_mut().unwrap().remove("left_out");
+        serde_json::to_string(&json).unwrap()
+    };
+    let old: crate::domain::digest::DigestFigures = serde_json::from_str(&whole).unwrap();
+    assert_eq!(old.left_out, Default::default());
+    for language in [Language::Nl, Language::En] {
+        let ctx = ctx(language, 4000);
+        let (new_text, old_text) = (
+            digest_text(&kept, Occasion::Weekly, &ctx),
+            digest_text(&old, Occasion::Weekly, &ctx),
+        );
+        assert_eq!(new_text, old_text);
+        assert_eq!(new_text.matches("(+3 m").count(), 4, "{new_text}");
+    }
+}

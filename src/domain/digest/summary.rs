@@ -105,10 +105,8 @@ pub struct CellFact {
     pub few_students: Vec<String>,
 }
 
-/// A placement running on the request's day that a risk list may name: its wpb prompted and
-/// silent about the student since before [`SummaryRequest::quiet_klik_before`]
-/// ([`DigestSummary::quiet`]), or its end on or before [`SummaryRequest::ending_by`]
-/// ([`DigestSummary::ending`]).
+/// A placement running on the request's day that the quiet list may name: its wpb prompted
+/// and silent about the student since before [`SummaryRequest::quiet_klik_before`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunningPairing {
     /// The wpb's id.
