@@ -10,7 +10,8 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::{Backend, Store, StoreResult, day, parse_day};
 use crate::domain::digest::{
-    EndingFact, RISK_LIST_LEN, RunningPairing, SummaryRequest, quiet_weeks,
+    EndingFact, RISK_LIST_LEN, RunningPairing, SummaryRequest, quiet_weeks_after_klik,
+    quiet_weeks_without_klik,
 };
 use crate::domain::schedule::{DateRange, SchoolCalendar};
 
@@ -136,27 +137,23 @@ fn steps_sql(x: &str, steps: &[(i64, i64)]) -> String {
 }
 
 /// The quiet list's weeks of a placement of a wpb without pauses as a SQL expression over
-/// the `quiet` rows below, -1 when it is not on the list. Made with the domain's rule
-/// ([`quiet_weeks`]) for each day the facts can hold, so the rule has one home: with a klik,
-/// silence is counted from its week, so the weeks depend on the klik's day alone; without
-/// one, from the placement's start or the first prompt, whichever is later.
+/// the `quiet` rows below, -1 when it is not on the list: the domain's weeks
+/// ([`quiet_weeks_after_klik`], [`quiet_weeks_without_klik`]) for each day the facts can
+/// hold, as step functions of the klik's day or of the later of start and first prompt.
 fn weeks_sql(calendar: &SchoolCalendar, request: &SummaryRequest, backend: Backend) -> String {
-    let (first, last) = (request.since, request.today);
-    let days = || first.iter_days().take_while(move |d| *d <= last);
-    let weeks = |start: NaiveDate, first_prompt: NaiveDate, last_klik: Option<NaiveDate>| {
-        let p = RunningPairing {
-            wpb: String::new(),
-            wpb_name: String::new(),
-            student_name: String::new(),
-            dates: DateRange { start, end: last },
-            first_prompt: Some(first_prompt),
-            last_wpb_klik: last_klik,
-        };
-        quiet_weeks(calendar, request, &[], &p).map_or(-1, i64::from)
+    let days = || {
+        request
+            .since
+            .iter_days()
+            .take_while(|d| *d <= request.today)
     };
+    let listed = |weeks: Option<u32>| weeks.map_or(-1, i64::from);
     let after_klik = step_case(
         "lk_day",
-        days().map(|d| (day_number(d), weeks(first, first, Some(d)))),
+        days().map(|d| {
+            let weeks = quiet_weeks_after_klik(calendar, request, d);
+            (day_number(d), listed(weeks))
+        }),
     );
     let start = match backend {
         Backend::Sqlite => "CAST(julianday(start_day) - 2440587.5 AS INTEGER)",
@@ -166,7 +163,13 @@ fn weeks_sql(calendar: &SchoolCalendar, request: &SummaryRequest, backend: Backe
         Backend::Sqlite => format!("MAX({start}, fp_day)"),
         Backend::Postgres => format!("GREATEST({start}, fp_day)"),
     };
-    let without_klik = step_case(&later, days().map(|d| (day_number(d), weeks(d, d, None))));
+    let without_klik = step_case(
+        &later,
+        days().map(|d| {
+            let weeks = quiet_weeks_without_klik(calendar, request, d);
+            (day_number(d), listed(weeks))
+        }),
+    );
     format!(
         "CASE WHEN paused = 1 THEN -1 WHEN lk_day IS NOT NULL THEN {after_klik} ELSE {without_klik} END"
     )
@@ -334,30 +337,20 @@ impl Store {
 mod tests {
     use super::*;
 
+    fn utc(m: u32, d: u32, h: u32) -> i64 {
+        Utc.with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .unwrap()
+            .timestamp()
+    }
+
     #[test]
     fn local_days_follow_the_zones_offset_changes() {
-        let tz: Tz = chrono_tz::Europe::Amsterdam;
-        let from = Utc
-            .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
-            .unwrap()
-            .timestamp();
-        let to = Utc
-            .with_ymd_and_hms(2026, 11, 30, 0, 0, 0)
-            .unwrap()
-            .timestamp();
-        let local = LocalDays::new(tz, from, to);
+        let (from, to) = (utc(3, 1, 0), utc(11, 30, 0));
+        let local = LocalDays::new(chrono_tz::Europe::Amsterdam, from, to);
         // Winter, summer from 29 March 01:00 UTC, winter again from 25 October 01:00 UTC.
-        let summer = Utc
-            .with_ymd_and_hms(2026, 3, 29, 1, 0, 0)
-            .unwrap()
-            .timestamp();
-        let winter = Utc
-            .with_ymd_and_hms(2026, 10, 25, 1, 0, 0)
-            .unwrap()
-            .timestamp();
         assert_eq!(
             local.offsets,
-            vec![(from, 3600), (summer, 7200), (winter, 3600)]
+            vec![(from, 3600), (utc(3, 29, 1), 7200), (utc(10, 25, 1), 3600)]
         );
     }
 }

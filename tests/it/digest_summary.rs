@@ -32,6 +32,15 @@ impl Dice {
     }
 }
 
+/// Inserts `rows` (SQL value tuples) into `into` (a table and its columns).
+async fn insert(store: &Store, into: &str, rows: &[String]) {
+    exec(
+        store,
+        format!("INSERT INTO {into} VALUES {}", rows.join(", ")),
+    )
+    .await;
+}
+
 async fn exec(store: &Store, sql: String) {
     sqlx::query(AssertSqlSafe(sql))
         .execute(store.pool())
@@ -76,12 +85,10 @@ async fn seed(store: &Store) {
             "('s{s}', '{school}', 'student', 'Student {s}', NULL, {s})"
         ));
     }
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO people (id, school_id, role, name, team_id, seed) VALUES {}",
-            rows.join(", ")
-        ),
+        "people (id, school_id, role, name, team_id, seed)",
+        &rows,
     )
     .await;
     // Pairings 1–8; s0 is placed with a1 (team A) and b1 (team B); a3's placement ends soon.
@@ -180,28 +187,22 @@ async fn seed(store: &Store) {
             }
         }
     }
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO outbox (key, kind, recipient, due_at, status, sent_at) VALUES {}",
-            outbox.join(", ")
-        ),
+        "outbox (key, kind, recipient, due_at, status, sent_at)",
+        &outbox,
     )
     .await;
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO reflections (wpb_id, prompt_key, text, created_at, shared) VALUES {}",
-            reflections.join(", ")
-        ),
+        "reflections (wpb_id, prompt_key, text, created_at, shared)",
+        &reflections,
     )
     .await;
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES {}",
-            signals.join(", ")
-        ),
+        "klik_signals (pairing_id, source, value, at, actor_id)",
+        &signals,
     )
     .await;
 }
@@ -508,20 +509,16 @@ async fn seed_quiet_school(store: &Store) {
         "(99, 'wpb', 0, {}, 'q4')",
         at("2026-08-12 10:00").timestamp()
     ));
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO people (id, school_id, role, name, team_id, seed) VALUES {}",
-            people.join(", ")
-        ),
+        "people (id, school_id, role, name, team_id, seed)",
+        &people,
     )
     .await;
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO pairings (id, wpb_id, student_id, start_day, end_day) VALUES {}",
-            pairings.join(", ")
-        ),
+        "pairings (id, wpb_id, student_id, start_day, end_day)",
+        &pairings,
     )
     .await;
     exec(
@@ -532,20 +529,16 @@ async fn seed_quiet_school(store: &Store) {
             .into(),
     )
     .await;
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO outbox (key, kind, recipient, due_at, status, sent_at) VALUES {}",
-            outbox.join(", ")
-        ),
+        "outbox (key, kind, recipient, due_at, status, sent_at)",
+        &outbox,
     )
     .await;
-    exec(
+    insert(
         store,
-        format!(
-            "INSERT INTO klik_signals (pairing_id, source, value, at, actor_id) VALUES {}",
-            signals.join(", ")
-        ),
+        "klik_signals (pairing_id, source, value, at, actor_id)",
+        &signals,
     )
     .await;
 }

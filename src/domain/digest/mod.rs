@@ -21,7 +21,10 @@ use super::schedule::{DateRange, SchoolCalendar};
 
 pub use cells::{Cell, KlikCounts};
 pub use journey::{terugblik_span, weekly_klik};
-pub use risks::{EndingPlacement, EscalationAge, QuietPairing, QuietWpb, quiet_weeks};
+pub use risks::{
+    EndingPlacement, EscalationAge, QuietPairing, QuietWpb, quiet_weeks, quiet_weeks_after_klik,
+    quiet_weeks_without_klik,
+};
 pub use summary::{
     CellFact, DigestSummary, EndingFact, OpenEscalation, PauseFact, RunningPairing, SummaryRequest,
     UnansweredWpb, summarize,

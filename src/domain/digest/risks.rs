@@ -180,8 +180,7 @@ impl<'a> Risks<'a> {
 
 /// The completed school weeks a placement's wpb has been silent about the student, when that
 /// puts it on the quiet list: running today, its wpb (whose `pauses` these are) not paused
-/// today, prompted, and silent for at least the threshold's weeks. The store ranks what it
-/// counts in SQL by this too, so both keep one rule.
+/// today, prompted, and silent for at least the threshold's weeks.
 pub fn quiet_weeks(
     calendar: &SchoolCalendar,
     request: &SummaryRequest,
@@ -192,14 +191,48 @@ pub fn quiet_weeks(
     if !p.dates.contains(today) || paused(pauses.iter(), today) {
         return None;
     }
-    // A wpb never asked yet has not been silent: silence starts with their first prompt (or
-    // the placement, if later), and after a klik the week after it.
+    // A wpb never asked yet has not been silent.
     let first_prompt = p.first_prompt?;
     let from = match p.last_wpb_klik {
-        Some(at) => SchoolWeek::of(at).sunday().checked_add_days(Days::new(1))?,
+        Some(at) => silent_after_klik(at)?,
         None => p.dates.start.max(first_prompt),
     };
-    let weeks = silent_weeks(calendar, pauses, from, today);
+    listed_weeks(calendar, request, pauses, from)
+}
+
+/// [`quiet_weeks`] of a running, prompted placement of a wpb without pauses whose last klik
+/// about the student was on `klik`: it depends on that day alone.
+pub fn quiet_weeks_after_klik(
+    calendar: &SchoolCalendar,
+    request: &SummaryRequest,
+    klik: NaiveDate,
+) -> Option<u32> {
+    listed_weeks(calendar, request, &[], silent_after_klik(klik)?)
+}
+
+/// [`quiet_weeks`] of a running, prompted placement of a wpb without pauses and without a
+/// klik: it depends only on `from`, the later of the placement's start and the first prompt.
+pub fn quiet_weeks_without_klik(
+    calendar: &SchoolCalendar,
+    request: &SummaryRequest,
+    from: NaiveDate,
+) -> Option<u32> {
+    listed_weeks(calendar, request, &[], from)
+}
+
+/// After a klik, silence starts the Monday after its week.
+fn silent_after_klik(klik: NaiveDate) -> Option<NaiveDate> {
+    SchoolWeek::of(klik).sunday().checked_add_days(Days::new(1))
+}
+
+/// The silent weeks from `from`, when they reach the threshold.
+fn listed_weeks(
+    calendar: &SchoolCalendar,
+    request: &SummaryRequest,
+    pauses: &[DateRange],
+    from: NaiveDate,
+) -> Option<u32> {
+    let weeks = silent_weeks(calendar, pauses, from, request.today);
     (weeks >= request.thresholds.quiet_pairing_weeks).then_some(weeks)
 }
 
