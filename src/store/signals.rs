@@ -9,7 +9,7 @@ use super::outbox::{NewOutbox, insert_in};
 use super::people::{school_name_in, schoolopleiders_in};
 use super::privacy::{ACTOR_BOT, audit_in, escalation_subject};
 use super::reflections::{StoredReflection, reflections_of_in};
-use super::{Backend, Store, StoreError, StoreResult, from_ts, placeholders, ts};
+use super::{Backend, Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::escalation::{
     Counting, EscalationDecision, EscalationRules, PastEscalation, SignalPoint, Trigger, WpbFacing,
     WpbView, counting,
@@ -566,15 +566,17 @@ impl Store {
         if from.is_empty() {
             return Ok(false);
         }
-        // format! builds only the placeholder list of the statuses it may move from.
-        let list = placeholders(5, from.len());
+        // format! builds only placeholders: four values, then the statuses it may move from.
+        let mut p = self.params();
+        let (status, by_, at_, id_) = (p.one(), p.one(), p.one(), p.one());
+        let list = p.list(from.len());
         let sql = if to.is_closed() {
             format!(
-                "UPDATE escalations SET status = $1, closed_by = $2, closed_at = $3 WHERE id = $4 AND status IN ({list})"
+                "UPDATE escalations SET status = {status}, closed_by = {by_}, closed_at = {at_} WHERE id = {id_} AND status IN ({list})"
             )
         } else {
             format!(
-                "UPDATE escalations SET status = $1, acknowledged_by = $2, acknowledged_at = $3 WHERE id = $4 AND status IN ({list})"
+                "UPDATE escalations SET status = {status}, acknowledged_by = {by_}, acknowledged_at = {at_} WHERE id = {id_} AND status IN ({list})"
             )
         };
         let mut query = sqlx::query(AssertSqlSafe(sql))
