@@ -53,6 +53,8 @@ pub struct Engine<C: Chat, K: Clock> {
     pub(crate) intervisie_calls_next: std::sync::Mutex<Option<(DateTime<Utc>, DateTime<Utc>)>>,
     /// Per school, the Monday of the week whose digests this process has already enqueued.
     pub(crate) digests_seen: std::sync::Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
+    /// Set by a tick that wrote; the next idle tick checkpoints SQLite's log and clears it.
+    pub(crate) wrote_since_checkpoint: std::sync::atomic::AtomicBool,
     /// What this process did, for `/metrics`; shared with the platform adapter, which sets
     /// the chat connection's state.
     pub metrics: Arc<Metrics>,
@@ -93,6 +95,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             intervisie_calls_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
             intervisie_calls_next: std::sync::Mutex::new(None),
             digests_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+            wrote_since_checkpoint: std::sync::atomic::AtomicBool::new(false),
             metrics: Arc::new(Metrics::default()),
             stopping: tokio::sync::watch::Sender::new(false),
         }

@@ -140,7 +140,22 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         if !self.is_stopping() {
             self.daily_jobs(now).await?;
         }
+        self.checkpoint_when_idle(nothing_to_send).await;
         Ok(outcome)
+    }
+
+    /// After a tick that wrote, the next idle one copies SQLite's log back into the database
+    /// file, so a busy tick's sends do not wait on that. Only speed is at stake: a failure is
+    /// logged, and the writers checkpoint by themselves past a limit.
+    async fn checkpoint_when_idle(&self, idle: bool) {
+        use std::sync::atomic::Ordering;
+        if !idle {
+            self.wrote_since_checkpoint.store(true, Ordering::Relaxed);
+        } else if self.wrote_since_checkpoint.swap(false, Ordering::Relaxed)
+            && let Err(e) = self.store.checkpoint_wal().await
+        {
+            tracing::warn!(error = %e, "write-ahead log not checkpointed");
+        }
     }
 
     /// Once a day (the deployment's default time zone), whichever process ticks first runs

@@ -540,3 +540,49 @@ on_both_backends! {
         assert_eq!(reminder_outcome(&store, &chat, &key).await, ("skipped".to_string(), false));
     };
 }
+
+/// (frames in SQLite's write-ahead log, frames of it copied back into the database file),
+/// from the log's index file: `mxFrame` at byte 16 of its header, `nBackfill` at byte 96, in
+/// the machine's byte order (<https://www.sqlite.org/walformat.html>).
+fn wal_frames(db: &TestDb) -> (u32, u32) {
+    let path = format!("{}-shm", db.url.trim_start_matches("sqlite://"));
+    let index = std::fs::read(&path).expect("the log's index");
+    let word = |at: usize| u32::from_ne_bytes(index[at..at + 4].try_into().expect("4 bytes"));
+    (word(16), word(96))
+}
+
+/// A fan-out's tick leaves its writes in SQLite's log (the commit does not wait to copy them
+/// into the file); the idle tick after it copies them all.
+#[tokio::test]
+async fn the_idle_tick_after_a_busy_one_checkpoints_the_sqlite_log() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    store.import_roster(&roster(300)).await.unwrap();
+    let clock = VirtualClock::new(at("2026-10-07 06:00"));
+    let chat = RecordingChat::new();
+    let e = engine(store.clone(), chat.clone(), clock.clone());
+    assert!(e.tick().await.unwrap().planned > 0);
+    // Late in Wednesday's window: every slot of the day is due at once.
+    clock.set(at("2026-10-07 16:20"));
+    assert!(e.tick().await.unwrap().sent > 0);
+    let (frames, copied) = wal_frames(&db);
+    assert!(
+        copied < frames,
+        "the busy ticks' writes wait in the log: {copied} of {frames}"
+    );
+    assert!(e.tick().await.unwrap().is_idle());
+    let (after, copied) = wal_frames(&db);
+    assert_eq!(
+        (after, copied),
+        (frames, frames),
+        "all of the log copied, nothing written"
+    );
+    // The next busy tick writes the log from its start again instead of growing it.
+    clock.set(at("2026-10-08 16:20"));
+    assert!(e.tick().await.unwrap().sent > 0);
+    let (next, _) = wal_frames(&db);
+    assert!(
+        next < frames,
+        "the log restarted: {next} frames after {frames}"
+    );
+}
