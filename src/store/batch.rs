@@ -62,6 +62,14 @@ pub struct Finish {
 /// in statements of 100 cost more than the reads themselves.
 const CHUNK: usize = 500;
 
+/// Whether a statement over `n` values stays prepared on its connection: only at the full
+/// chunk, so each connection keeps one of each kind. Every other length is prepared for its
+/// one use; cached, each would hold its own program (a few hundred KB at 500 values) until
+/// the cache's hundred entries per connection filled.
+fn stays_prepared(n: usize) -> bool {
+    n == CHUNK
+}
+
 fn ids_of(people: &[PersonId]) -> Vec<String> {
     people.iter().map(|p| p.as_str().to_string()).collect()
 }
@@ -154,9 +162,13 @@ impl Store {
             ),
             list = self.params().list(ids.len())
         );
-        let rows = bind_all!(sqlx::query_as::<_, ContextRow>(AssertSqlSafe(sql)), ids)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = bind_all!(
+            sqlx::query_as::<_, ContextRow>(AssertSqlSafe(sql))
+                .persistent(stays_prepared(ids.len())),
+            ids
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = HashMap::new();
         for row in rows {
             let ctx = RecipientContext {
@@ -193,7 +205,8 @@ impl Store {
             self.params().list(ids.len())
         );
         let rows = bind_all!(
-            sqlx::query_as::<_, PairingWithName>(AssertSqlSafe(sql)),
+            sqlx::query_as::<_, PairingWithName>(AssertSqlSafe(sql))
+                .persistent(stays_prepared(ids.len())),
             ids
         )
         .fetch_all(&self.pool)
@@ -215,9 +228,12 @@ impl Store {
             "SELECT person_id, start_day, end_day FROM pauses WHERE person_id IN ({}) ORDER BY start_day",
             self.params().list(ids.len())
         );
-        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
-            .fetch_all(&self.pool)
-            .await?
+        for row in bind_all!(
+            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
+            ids
+        )
+        .fetch_all(&self.pool)
+        .await?
         {
             if let Some(ctx) = out.get_mut(&PersonId::from_trusted(
                 row.try_get::<String, _>("person_id")?,
@@ -238,9 +254,12 @@ impl Store {
              WHERE recipient IN ({}) AND kind = 'prompt' GROUP BY recipient",
             self.params().list(ids.len())
         );
-        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
-            .fetch_all(&self.pool)
-            .await?
+        for row in bind_all!(
+            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
+            ids
+        )
+        .fetch_all(&self.pool)
+        .await?
         {
             let due: Option<i64> = row.try_get("last_due")?;
             let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
@@ -265,7 +284,11 @@ impl Store {
             params.list(ids.len()),
             params.one()
         );
-        let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
+        let q = bind_all!(
+            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
+            ids
+        )
+        .bind(ts(since));
         for row in q.fetch_all(&self.pool).await? {
             let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
             let prompt: Option<String> = row.try_get("prompt_id")?;
@@ -292,7 +315,11 @@ impl Store {
             params.list(ids.len()),
             params.one()
         );
-        let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
+        let q = bind_all!(
+            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
+            ids
+        )
+        .bind(ts(since));
         for row in q.fetch_all(&self.pool).await? {
             if let Some(ctx) =
                 out.get_mut(&PersonId::from_trusted(row.try_get::<String, _>("wpb_id")?))
@@ -381,7 +408,7 @@ impl Store {
                 pairs.join(", "),
                 params.one()
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(chunk.len()));
             for (id, prompt) in chunk {
                 q = q.bind(*id).bind(prompt.as_str());
             }
@@ -425,6 +452,7 @@ impl Store {
                     p.list(chunk.len())
                 );
                 let q = sqlx::query(AssertSqlSafe(sql))
+                    .persistent(stays_prepared(chunk.len()))
                     .bind(status)
                     .bind(ts(at))
                     .bind(note.map(str::to_string))
@@ -472,9 +500,12 @@ async fn per_chunk_in(
         // Only the placeholder list goes into the text; the values are bound.
         let sql = sql.replace("{list}", &Params::on(conn).list(chunk.len()));
         rows.extend(
-            bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
-                .fetch_all(&mut *conn)
-                .await?,
+            bind_all!(
+                sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(chunk.len())),
+                chunk
+            )
+            .fetch_all(&mut *conn)
+            .await?,
         );
     }
     Ok(rows)
@@ -545,9 +576,12 @@ impl Store {
                    AND o.sent_at IS NOT NULL",
                 list = self.params().list(chunk.len())
             );
-            for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
-                .fetch_all(&self.pool)
-                .await?
+            for row in bind_all!(
+                sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(chunk.len())),
+                chunk
+            )
+            .fetch_all(&self.pool)
+            .await?
             {
                 out.insert(
                     row.try_get("key")?,

@@ -99,10 +99,10 @@ const POSTGRES_SETTINGS: &str = "SET jit = off; SET random_page_cost = 1.1";
 /// copied back into the file by the idle ticks (`Store::checkpoint_wal`): left to the commit
 /// that fills 1,000 pages, as by default, it landed in a fan-out's tick (10 ms of a 1,000-slot
 /// tick's 90). A writer still does it itself past 10,000 pages (40 MiB), which a run without
-/// idle ticks reaches.
+/// idle ticks reaches; the log file is cut back to 4 MiB when it starts over.
 const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096; \
-     PRAGMA wal_autocheckpoint = 10000;";
+     PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 4194304;";
 
 /// The database behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
