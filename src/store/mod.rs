@@ -234,9 +234,9 @@ impl Store {
 
 /// Placeholders for a statement over a variable number of values (the only SQL the store
 /// builds at run time), numbered in the order they appear in its text, which must be the
-/// order their values are bound in: `$1, $2, ...` on PostgreSQL,
-/// anonymous `?` on SQLite. (sqlx looks up the name of every `$N` it binds on SQLite, and
-/// SQLite finds a name by walking all of the statement's names: quadratic in a long list.)
+/// order their values are bound in: `$1, $2, ...` on PostgreSQL, anonymous `?` on SQLite.
+/// (sqlx looks up the name of every `$N` it binds on SQLite, and SQLite finds a name by
+/// walking all of the statement's names: quadratic in a long list.)
 pub(crate) struct Params {
     next: usize,
     anonymous: bool,
