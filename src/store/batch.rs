@@ -74,10 +74,12 @@ fn ids_of(people: &[PersonId]) -> Vec<String> {
     people.iter().map(|p| p.as_str().to_string()).collect()
 }
 
+/// `$query` with `$values` bound in order, kept prepared only at the full chunk.
 macro_rules! bind_all {
     ($query:expr, $values:expr) => {{
-        let mut q = $query;
-        for v in $values {
+        let values = $values;
+        let mut q = $query.persistent(stays_prepared(values.len()));
+        for v in values {
             q = q.bind(v);
         }
         q
@@ -162,13 +164,9 @@ impl Store {
             ),
             list = self.params().list(ids.len())
         );
-        let rows = bind_all!(
-            sqlx::query_as::<_, ContextRow>(AssertSqlSafe(sql))
-                .persistent(stays_prepared(ids.len())),
-            ids
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = bind_all!(sqlx::query_as::<_, ContextRow>(AssertSqlSafe(sql)), ids)
+            .fetch_all(&self.pool)
+            .await?;
         let mut out = HashMap::new();
         for row in rows {
             let ctx = RecipientContext {
@@ -205,8 +203,7 @@ impl Store {
             self.params().list(ids.len())
         );
         let rows = bind_all!(
-            sqlx::query_as::<_, PairingWithName>(AssertSqlSafe(sql))
-                .persistent(stays_prepared(ids.len())),
+            sqlx::query_as::<_, PairingWithName>(AssertSqlSafe(sql)),
             ids
         )
         .fetch_all(&self.pool)
@@ -228,12 +225,9 @@ impl Store {
             "SELECT person_id, start_day, end_day FROM pauses WHERE person_id IN ({}) ORDER BY start_day",
             self.params().list(ids.len())
         );
-        for row in bind_all!(
-            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
-            ids
-        )
-        .fetch_all(&self.pool)
-        .await?
+        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
+            .fetch_all(&self.pool)
+            .await?
         {
             if let Some(ctx) = out.get_mut(&PersonId::from_trusted(
                 row.try_get::<String, _>("person_id")?,
@@ -254,12 +248,9 @@ impl Store {
              WHERE recipient IN ({}) AND kind = 'prompt' GROUP BY recipient",
             self.params().list(ids.len())
         );
-        for row in bind_all!(
-            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
-            ids
-        )
-        .fetch_all(&self.pool)
-        .await?
+        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
+            .fetch_all(&self.pool)
+            .await?
         {
             let due: Option<i64> = row.try_get("last_due")?;
             let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
@@ -284,11 +275,7 @@ impl Store {
             params.list(ids.len()),
             params.one()
         );
-        let q = bind_all!(
-            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
-            ids
-        )
-        .bind(ts(since));
+        let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
         for row in q.fetch_all(&self.pool).await? {
             let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
             let prompt: Option<String> = row.try_get("prompt_id")?;
@@ -315,11 +302,7 @@ impl Store {
             params.list(ids.len()),
             params.one()
         );
-        let q = bind_all!(
-            sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(ids.len())),
-            ids
-        )
-        .bind(ts(since));
+        let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
         for row in q.fetch_all(&self.pool).await? {
             if let Some(ctx) =
                 out.get_mut(&PersonId::from_trusted(row.try_get::<String, _>("wpb_id")?))
@@ -452,7 +435,6 @@ impl Store {
                     p.list(chunk.len())
                 );
                 let q = sqlx::query(AssertSqlSafe(sql))
-                    .persistent(stays_prepared(chunk.len()))
                     .bind(status)
                     .bind(ts(at))
                     .bind(note.map(str::to_string))
@@ -500,12 +482,9 @@ async fn per_chunk_in(
         // Only the placeholder list goes into the text; the values are bound.
         let sql = sql.replace("{list}", &Params::on(conn).list(chunk.len()));
         rows.extend(
-            bind_all!(
-                sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(chunk.len())),
-                chunk
-            )
-            .fetch_all(&mut *conn)
-            .await?,
+            bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
+                .fetch_all(&mut *conn)
+                .await?,
         );
     }
     Ok(rows)
@@ -576,12 +555,9 @@ impl Store {
                    AND o.sent_at IS NOT NULL",
                 list = self.params().list(chunk.len())
             );
-            for row in bind_all!(
-                sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(chunk.len())),
-                chunk
-            )
-            .fetch_all(&self.pool)
-            .await?
+            for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk)
+                .fetch_all(&self.pool)
+                .await?
             {
                 out.insert(
                     row.try_get("key")?,
