@@ -24,6 +24,7 @@ struct Inner {
     keys: HashSet<String>,
     attempts: usize,
     attempts_per_key: HashMap<String, usize>,
+    resent_otherwise: Vec<String>,
     hang_at: Option<(usize, Hang)>,
     failures: HashMap<String, ChatError>,
     fail_next: Vec<ChatError>,
@@ -85,6 +86,12 @@ impl RecordingChat {
         self.inner().attempts_per_key.clone()
     }
 
+    /// Keys resent with another body than the one delivered under them: the platform keeps
+    /// the first, so what the bot records of the second (a prompt, say) would be wrong.
+    pub fn resent_otherwise(&self) -> Vec<String> {
+        self.inner().resent_otherwise.clone()
+    }
+
     /// Forgets what was delivered; the keys seen stay, so a resend is still not delivered twice.
     pub fn clear(&self) {
         let mut inner = self.inner();
@@ -120,6 +127,12 @@ impl Chat for RecordingChat {
             };
             if hang != Some(Hang::BeforeDelivery) && inner.keys.insert(message.key.clone()) {
                 inner.delivered.push(message.clone());
+            } else if inner
+                .delivered
+                .iter()
+                .any(|d| d.key == message.key && d.body != message.body)
+            {
+                inner.resent_otherwise.push(message.key.clone());
             }
             let callback = match &inner.on_attempt {
                 Some((n, f)) if *n == attempt => Some(f.clone()),

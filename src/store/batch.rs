@@ -10,7 +10,7 @@ use super::outbox::{NewOutbox, OutboxStatus, insert_many_in};
 use super::people::{PairingRow, PersonRow, person_columns};
 use super::school::{SchoolOverrides, cadence_from};
 use super::signals::value_from;
-use super::{Params, Store, StoreResult, from_ts, parse_day, ts};
+use super::{Backend, Params, Store, StoreResult, backend_of, from_ts, parse_day, ts};
 use crate::domain::klik::KlikValue;
 use crate::domain::reminder::RemindedPrompt;
 use crate::domain::roster::{Pairing, PairingId, Person, PersonId};
@@ -60,13 +60,13 @@ pub struct Finish {
 /// Items per statement: a whole batch of the tick (500 rows) in one. Each statement costs a
 /// round trip (on SQLite a hand-off to the connection's thread and back, 0.1-0.2 ms), which
 /// in statements of 100 cost more than the reads themselves.
-const CHUNK: usize = 500;
+pub(super) const CHUNK: usize = 500;
 
 /// Whether a statement over `n` values stays prepared on its connection: only at the full
 /// chunk, so each connection keeps one of each kind. Every other length is prepared for its
 /// one use; cached, each would hold its own program (a few hundred KB at 500 values) until
 /// the cache's hundred entries per connection filled.
-fn stays_prepared(n: usize) -> bool {
+pub(super) fn stays_prepared(n: usize) -> bool {
     n == CHUNK
 }
 
@@ -368,41 +368,6 @@ impl Store {
         Ok(done)
     }
 
-    /// Fixes the prompts chosen for claimed slots, so a resend after a crash repeats them
-    /// exactly. Returns the ids still held by `claimer`.
-    pub async fn set_prompts(
-        &self,
-        claimer: &str,
-        choices: &[(i64, String)],
-    ) -> StoreResult<Vec<i64>> {
-        let mut kept = Vec::new();
-        for chunk in choices.chunks(CHUNK) {
-            // format! builds only placeholders: (id, prompt) pairs, then the claimer. A join
-            // with the pairs, where a CASE over them compared each row with every pair.
-            let mut params = self.params();
-            let pairs: Vec<String> = (0..chunk.len())
-                .map(|_| format!("({}, {})", params.one(), params.one()))
-                .collect();
-            let sql = format!(
-                "WITH chosen (id, prompt) AS (VALUES {})
-                 UPDATE outbox SET prompt_id = chosen.prompt FROM chosen
-                 WHERE outbox.id = chosen.id AND outbox.status = 'claimed'
-                   AND outbox.claimed_by = {} RETURNING outbox.id AS id",
-                pairs.join(", "),
-                params.one()
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(stays_prepared(chunk.len()));
-            for (id, prompt) in chunk {
-                q = q.bind(*id).bind(prompt.as_str());
-            }
-            q = q.bind(claimer);
-            for row in q.fetch_all(&self.pool).await? {
-                kept.push(row.try_get("id")?);
-            }
-        }
-        Ok(kept)
-    }
-
     /// Records the outcomes of claimed rows with their follow-ups, atomically. Per entry,
     /// false when the claim was lost (another process took over a lapsed lease).
     pub async fn finish_many(
@@ -474,9 +439,14 @@ impl Store {
 /// placeholders, and returns every row the statements give back.
 async fn per_chunk_in(
     conn: &mut sqlx::AnyConnection,
-    sql: &'static str,
+    sql: &str,
     values: &[String],
 ) -> StoreResult<Vec<AnyRow>> {
+    // In ascending order, chunk after chunk: two transactions over overlapping values then
+    // take their row locks in the same order.
+    let mut values = values.to_vec();
+    values.sort_unstable();
+    values.dedup();
     let mut rows = Vec::new();
     for chunk in values.chunks(CHUNK) {
         // Only the placeholder list goes into the text; the values are bound.
@@ -490,21 +460,34 @@ async fn per_chunk_in(
     Ok(rows)
 }
 
+/// The condition "`people.id` is in `{list}`". On PostgreSQL it locks those rows first, in
+/// the order of their ids: an `UPDATE … WHERE id IN (…)` locks in its plan's order, and two
+/// processes planning the same wpbs (after a roster import, say) deadlocked on the marks
+/// (`wandelgang bench claims` with four processes, in five runs of six).
+fn people_listed(conn: &sqlx::AnyConnection) -> &'static str {
+    match backend_of(conn) {
+        Backend::Sqlite => "id IN ({list})",
+        Backend::Postgres => {
+            "id = ANY(ARRAY(SELECT id FROM people WHERE id IN ({list}) ORDER BY id FOR NO KEY UPDATE))"
+        }
+    }
+}
+
 /// Clears the planning mark of those of `people` who still have it, and returns them. On
 /// PostgreSQL a mark another transaction is clearing waits for it and is then not returned.
 async fn claim_marks_in(
     conn: &mut sqlx::AnyConnection,
     people: &[String],
 ) -> StoreResult<HashSet<String>> {
-    per_chunk_in(
-        conn,
-        "UPDATE people SET needs_plan = 0 WHERE needs_plan = 1 AND id IN ({list}) RETURNING id",
-        people,
-    )
-    .await?
-    .iter()
-    .map(|row| Ok(row.try_get("id")?))
-    .collect()
+    let sql = format!(
+        "UPDATE people SET needs_plan = 0 WHERE needs_plan = 1 AND {} RETURNING id",
+        people_listed(conn)
+    );
+    per_chunk_in(conn, &sql, people)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("id")?))
+        .collect()
 }
 
 /// Deletes the planned rows with these keys.
@@ -524,12 +507,11 @@ pub(crate) async fn mark_many_for_planning_in(
     conn: &mut sqlx::AnyConnection,
     people: &[String],
 ) -> StoreResult<()> {
-    per_chunk_in(
-        conn,
-        "UPDATE people SET needs_plan = 1 WHERE id IN ({list})",
-        people,
-    )
-    .await?;
+    let sql = format!(
+        "UPDATE people SET needs_plan = 1 WHERE {}",
+        people_listed(conn)
+    );
+    per_chunk_in(conn, &sql, people).await?;
     Ok(())
 }
 

@@ -253,11 +253,7 @@ impl Params {
 
     /// Placeholders for a statement on this connection.
     pub(crate) fn on(conn: &sqlx::AnyConnection) -> Self {
-        let backend = match conn.backend_name() {
-            "SQLite" => Backend::Sqlite,
-            _ => Backend::Postgres,
-        };
-        Params::new(backend)
+        Params::new(backend_of(conn))
     }
 
     /// The next placeholder.
@@ -272,6 +268,14 @@ impl Params {
     /// The next `n` placeholders, comma-separated.
     pub(crate) fn list(&mut self, n: usize) -> String {
         (0..n).map(|_| self.one()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The backend a connection talks to.
+pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
+    match conn.backend_name() {
+        "SQLite" => Backend::Sqlite,
+        _ => Backend::Postgres,
     }
 }
 

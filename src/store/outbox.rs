@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
+use super::batch::{CHUNK, stays_prepared};
 use super::{Backend, Params, Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::roster::PersonId;
 
@@ -214,49 +215,31 @@ struct StoredOutboxWithStatus {
     status: String,
 }
 
-/// The claim statement over the rows `filter` picks, in `open` … `close` and with `lock` for
-/// the backend.
-macro_rules! claim_sql {
-    ($filter:literal, $open:literal, $lock:literal, $close:literal) => {
-        concat!(
-            "UPDATE outbox SET status = 'claimed', claimed_by = $1, claim_until = $2, attempts = attempts + 1
-             WHERE id ",
-            $open,
-            "SELECT id FROM outbox WHERE ",
-            $filter,
-            " ORDER BY due_at, id LIMIT $4 ",
-            $lock,
-            $close,
-            " RETURNING ",
-            outbox_columns!()
-        )
-    };
-}
+/// The rows a claim may take: lapsed leases first (they are older than anything newly due),
+/// then rows newly due, each in due order.
+const DUE_ROWS: [&str; 2] = [
+    concat!(
+        "SELECT ",
+        outbox_columns!(),
+        " FROM outbox WHERE status = 'claimed' AND claim_until < $1 ORDER BY due_at, id LIMIT $2"
+    ),
+    concat!(
+        "SELECT ",
+        outbox_columns!(),
+        " FROM outbox WHERE status = 'planned' AND due_at <= $1 ORDER BY due_at, id LIMIT $2"
+    ),
+];
 
-/// The claim statements in the order they run: lapsed leases first (they are older than
-/// anything newly due), then rows newly due. PostgreSQL skips rows another claimer locked.
-/// Its ids come as an array: with `IN (subquery)`, the generic plan PostgreSQL switches to
-/// after five runs hash-joined the few ids against a scan of the whole outbox (1.6 ms a
-/// tick at 10,000 wpbs, against 0.1 ms by primary key).
-const CLAIM_POSTGRES: [&str; 2] = [
-    claim_sql!(
-        "status = 'claimed' AND claim_until < $3",
-        "= ANY(ARRAY(",
-        "FOR UPDATE SKIP LOCKED",
-        "))"
-    ),
-    claim_sql!(
-        "status = 'planned' AND due_at <= $3",
-        "= ANY(ARRAY(",
-        "FOR UPDATE SKIP LOCKED",
-        "))"
-    ),
-];
-/// [`CLAIM_POSTGRES`] for SQLite, whose single writer already keeps claimers apart.
-const CLAIM_SQLITE: [&str; 2] = [
-    claim_sql!("status = 'claimed' AND claim_until < $3", "IN (", "", ")"),
-    claim_sql!("status = 'planned' AND due_at <= $3", "IN (", "", ")"),
-];
+/// What a claim may take, checked again when it takes it: due, or its lease lapsed.
+/// `{t}` stands for the table's name in the statement.
+const CLAIMABLE: &str = "(({t}.status = 'planned' AND {t}.due_at <= {now})
+    OR ({t}.status = 'claimed' AND {t}.claim_until < {now}))";
+
+/// The columns of a claimed row, from the `outbox` of an `UPDATE … FROM`.
+const CLAIMED_COLUMNS: &str = "outbox.id AS id, outbox.key AS key, outbox.kind AS kind,
+    outbox.recipient AS recipient, outbox.due_at AS due_at, outbox.prompt_id AS prompt_id,
+    outbox.body AS body, outbox.ref_id AS ref_id, outbox.attempts AS attempts,
+    outbox.channel_team AS channel_team, outbox.to_address AS to_address";
 
 /// Inserts one row unless its key exists, on the pool or inside a transaction; returns
 /// whether it was new.
@@ -327,32 +310,86 @@ impl Store {
         insert_in(&self.pool, row).await
     }
 
-    /// Claims up to `limit` rows that are due, or whose earlier claim lapsed, for `lease` seconds.
-    pub async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        claimer: &str,
-        lease_secs: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxRow>> {
-        let statements = match self.backend {
-            Backend::Postgres => CLAIM_POSTGRES,
-            Backend::Sqlite => CLAIM_SQLITE,
-        };
-        let mut claimed = Vec::new();
-        for sql in statements {
-            let remaining = limit - claimed.len() as i64;
+    /// Up to `limit` rows that are due, or whose earlier claim lapsed, in the order a claim
+    /// takes them, without claiming them: the sender reads what it needs to choose their
+    /// prompts, then claims them with [`Store::claim`].
+    pub async fn due_rows(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+        let mut due = Vec::new();
+        for sql in DUE_ROWS {
+            let remaining = limit - due.len() as i64;
             if remaining <= 0 {
                 break;
             }
             let rows = sqlx::query_as::<_, StoredOutbox>(sql)
-                .bind(claimer)
-                .bind(ts(now) + lease_secs)
                 .bind(ts(now))
                 .bind(remaining)
                 .fetch_all(&self.pool)
                 .await?;
             for r in rows {
+                due.push(OutboxRow::try_from(r)?);
+            }
+        }
+        Ok(due)
+    }
+
+    /// Claims those of the rows (by id) that are still due or lapsed, for `lease_secs`, and
+    /// fixes in the same write the prompt chosen for each, unless an earlier claim fixed one:
+    /// whoever sends a slot, and however often, sends the same prompt. Rows another process
+    /// claimed since they were read are left out; on PostgreSQL, so are rows it is claiming
+    /// (skipped, never waited for). Returns the claimed rows as stored, in due order.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        claimer: &str,
+        lease_secs: i64,
+        chosen: &[(i64, Option<String>)],
+    ) -> StoreResult<Vec<OutboxRow>> {
+        let mut claimed = Vec::new();
+        for chunk in chosen.chunks(CHUNK) {
+            // format! builds only placeholders, in the order their values are bound: the
+            // (id, prompt) pairs, the claimer, its lease, then `now` where the claim checks it.
+            let mut params = self.params();
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|_| format!("({}, {})", params.one(), params.one()))
+                .collect();
+            let (claimer_at, until_at) = (params.one(), params.one());
+            let mut claimable = |t: &str| {
+                CLAIMABLE
+                    .replace("{t}", t)
+                    .replacen("{now}", &params.one(), 1)
+                    .replacen("{now}", &params.one(), 1)
+            };
+            // On PostgreSQL the rows are locked in the claim's own subquery, skipping those
+            // another claim holds, so two claimers never wait for each other (nor deadlock).
+            let which = match self.backend {
+                Backend::Postgres => format!(
+                    "outbox.id = ANY(ARRAY(SELECT o.id FROM outbox o JOIN chosen c ON c.id = o.id
+                       WHERE {} FOR UPDATE OF o SKIP LOCKED))",
+                    claimable("o")
+                ),
+                // SQLite's single writer keeps claimers apart.
+                Backend::Sqlite => claimable("outbox"),
+            };
+            let sql = format!(
+                "WITH chosen (id, prompt) AS (VALUES {})
+                 UPDATE outbox SET status = 'claimed', claimed_by = {claimer_at},
+                   claim_until = {until_at}, attempts = attempts + 1,
+                   prompt_id = COALESCE(outbox.prompt_id, chosen.prompt)
+                 FROM chosen WHERE outbox.id = chosen.id AND {which}
+                 RETURNING {CLAIMED_COLUMNS}",
+                pairs.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, StoredOutbox>(AssertSqlSafe(sql))
+                .persistent(stays_prepared(chunk.len()));
+            for (id, prompt) in chunk {
+                q = q.bind(*id).bind(prompt.clone());
+            }
+            let q = q
+                .bind(claimer)
+                .bind(ts(now) + lease_secs)
+                .bind(ts(now))
+                .bind(ts(now));
+            for r in q.fetch_all(&self.pool).await? {
                 claimed.push(OutboxRow::try_from(r)?);
             }
         }

@@ -15,7 +15,7 @@ pub struct PendingWork {
     pub plan: bool,
     /// Some open intervisie thread is due (`due_threads`).
     pub threads: bool,
-    /// Some outbox row is due, or its claim lapsed (`claim_due`).
+    /// Some outbox row is due, or its claim lapsed (`due_rows`).
     pub outbox: bool,
     /// Some placement ends in the range asked for without its terugblik (`placements_ending`).
     pub ending: bool,

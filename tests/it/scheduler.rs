@@ -15,7 +15,7 @@ use wandelgang::app::ports::Clock;
 use wandelgang::app::ports::{ChatError, VirtualClock};
 use wandelgang::chat::recording::{Hang, RecordingChat};
 use wandelgang::config::Config;
-use wandelgang::store::{Backend, Store};
+use wandelgang::store::{Backend, OutboxStatus, Store};
 
 /// (recipient, key, status, due, sent) of every prompt row.
 async fn prompt_rows(
@@ -119,6 +119,16 @@ on_both_backends! {
             }
             task.abort(); // the process dies mid-tick
             assert!(task.await.unwrap_err().is_cancelled());
+            // Each prompt it handed to the platform was stored with the slot before it went,
+            // also where its outcome was not recorded: a resend repeats that prompt.
+            let mut unrecorded = 0;
+            for m in chat.delivered() {
+                let Message::Prompt { prompt_id, .. } = &m.body else { continue };
+                let (row, status) = store.outbox_by_key(&m.key).await.unwrap().unwrap();
+                assert_eq!(row.prompt_id.as_ref(), Some(prompt_id), "{}", m.key);
+                unrecorded += usize::from(status == OutboxStatus::Claimed);
+            }
+            assert!(unrecorded > 0, "{hang:?}: every delivery was recorded, nothing to check");
 
             // A new process after the dead one's lease ran out.
             clock.set(at("2026-10-07 16:23"));
@@ -139,6 +149,7 @@ on_both_backends! {
             let again = attempts.values().filter(|&&n| n == 2).count();
             assert!((1..=8).contains(&again), "{hang:?}: {again} resent");
             assert!(attempts.values().all(|&n| n <= 2));
+            assert_eq!(chat.resent_otherwise(), Vec::<String>::new(), "{hang:?}");
             store.close().await;
         }
     };
@@ -585,4 +596,95 @@ async fn the_idle_tick_after_a_busy_one_checkpoints_the_sqlite_log() {
         next < frames,
         "the log restarted: {next} frames after {frames}"
     );
+}
+
+/// Due rows locked by a transaction that does not end (a process hanging halfway through
+/// recording its outcomes, say) are passed over: the tick sends every other due row, however
+/// many batches the locked ones fill, and the locked rows go once the lock is gone.
+#[tokio::test]
+async fn rows_locked_elsewhere_do_not_hold_up_the_rest_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = db.store().await;
+    store.import_roster(&roster(30)).await.unwrap();
+    let clock = VirtualClock::new(at("2026-10-07 06:00"));
+    let chat = RecordingChat::new();
+    let mut engine = engine(store.clone(), chat.clone(), clock.clone());
+    engine.tick().await.unwrap();
+    clock.set(at("2026-10-07 16:20"));
+    let now = clock.now().timestamp();
+    let due: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'planned' AND due_at <= $1")
+            .bind(now)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    // More locked rows than a batch holds, and they come first in due order.
+    engine.batch = 2;
+    let mut hung = store.pool().begin().await.unwrap();
+    let locked: Vec<String> = sqlx::query_scalar(
+        "SELECT key FROM outbox WHERE status = 'planned' AND due_at <= $1
+         ORDER BY due_at, id LIMIT 3 FOR UPDATE",
+    )
+    .bind(now)
+    .fetch_all(&mut *hung)
+    .await
+    .unwrap();
+    assert!(due > 5, "only {due} slots due");
+    let first = engine.tick().await.unwrap();
+    let sent: HashSet<String> = chat.delivered().into_iter().map(|m| m.key).collect();
+    assert_eq!(first.sent as i64, due - 3, "{first:?}");
+    assert!(locked.iter().all(|k| !sent.contains(k)));
+    hung.rollback().await.unwrap();
+    let second = engine.tick().await.unwrap();
+    assert_eq!(second.sent, 3, "{second:?}");
+    let attempts = chat.attempts_per_key();
+    assert_eq!(attempts.len() as i64, due);
+    assert!(attempts.values().all(|&n| n == 1));
+}
+
+/// Four processes draining one fan-out together, re-planning the wpbs whose next slot was
+/// taken as they go (as `wandelgang bench claims` does), wait for each other's planning marks
+/// instead of deadlocking: every tick succeeds, every due slot goes once, no mark is left.
+#[tokio::test]
+async fn processes_planning_the_same_wpbs_do_not_deadlock_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = db.store().await;
+    store.import_roster(&roster(6000)).await.unwrap();
+    let clock = VirtualClock::new(at("2026-10-05 06:00"));
+    let chat = RecordingChat::new();
+    engine(store.clone(), chat.clone(), clock.clone())
+        .tick()
+        .await
+        .unwrap();
+    // The week's slots all due on Monday afternoon: sending them finds the next slot of many
+    // wpbs already used, which marks them for planning while the others plan.
+    let due =
+        sqlx::query("UPDATE outbox SET due_at = $1 WHERE status = 'planned' AND kind = 'prompt'")
+            .bind(at("2026-10-05 16:00").timestamp())
+            .execute(store.pool())
+            .await
+            .unwrap()
+            .rows_affected();
+    clock.set(at("2026-10-05 16:20"));
+    let mut engines = Vec::new();
+    for _ in 0..4 {
+        let mut e = engine(db.store().await, chat.clone(), clock.clone());
+        e.batch = 100;
+        engines.push(e);
+    }
+    for t in futures_util::future::join_all(engines.iter().map(|e| e.tick())).await {
+        t.unwrap();
+    }
+    let attempts = chat.attempts_per_key();
+    assert_eq!(attempts.len() as u64, due);
+    assert!(attempts.values().all(|&n| n == 1));
+    let marked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE needs_plan = 1")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(marked, 0);
 }

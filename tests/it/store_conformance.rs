@@ -11,7 +11,7 @@ use wandelgang::domain::klik::{KlikValue, SignalSource};
 use wandelgang::domain::roster::Role;
 use wandelgang::domain::schedule::DateRange;
 use wandelgang::store::{
-    EscalationStatus, Finish, NewOutbox, OutboxKind, OutboxStatus, SignalWrite,
+    EscalationStatus, Finish, NewOutbox, OutboxKind, OutboxRow, OutboxStatus, SignalWrite, Store,
 };
 
 fn row(key: &str, to: &str, due: &str) -> NewOutbox {
@@ -25,6 +25,14 @@ fn row(key: &str, to: &str, due: &str) -> NewOutbox {
         channel_team: None,
         to_address: None,
     }
+}
+
+/// Claims what is due at `now` for `claimer`, with no prompt chosen, as the tick does in two
+/// steps.
+async fn claim_due(store: &Store, now: DateTime<Utc>, claimer: &str) -> Vec<OutboxRow> {
+    let due = store.due_rows(now, 10).await.unwrap();
+    let chosen: Vec<(i64, Option<String>)> = due.iter().map(|r| (r.id, None)).collect();
+    store.claim(now, claimer, 60, &chosen).await.unwrap()
 }
 
 fn open_decision() -> EscalationDecision {
@@ -75,12 +83,12 @@ on_both_backends! {
         store.enqueue(&row("due", "w0", "2026-10-05 10:00")).await.unwrap();
         store.enqueue(&row("later", "w0", "2026-10-05 12:00")).await.unwrap();
         let now = at("2026-10-05 10:30");
-        let a = store.claim_due(now, "a", 60, 10).await.unwrap();
+        let a = claim_due(&store, now, "a").await;
         assert_eq!(a.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["due"]);
         // Held by a: nobody else gets it while the lease runs.
-        assert!(store.claim_due(now + Duration::seconds(59), "b", 60, 10).await.unwrap().is_empty());
+        assert!(claim_due(&store, now + Duration::seconds(59), "b").await.is_empty());
         // After the lease, b takes it over, and a's late report is refused.
-        let b = store.claim_due(now + Duration::seconds(61), "b", 60, 10).await.unwrap();
+        let b = claim_due(&store, now + Duration::seconds(61), "b").await;
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].attempts, 2);
         let done = |id, next: &str| Finish {
@@ -97,14 +105,56 @@ on_both_backends! {
         assert_eq!(store.outbox_by_key("next").await.unwrap().unwrap().1, OutboxStatus::Planned);
         assert!(store.plan_targets(10).await.unwrap().is_empty());
         // A next slot whose key was used before hands the wpb to the planner instead.
-        let c = store.claim_due(at("2026-10-05 12:00"), "c", 60, 10).await.unwrap();
+        let c = claim_due(&store, at("2026-10-05 12:00"), "c").await;
         assert_eq!(c[0].key, "later");
         assert_eq!(store.finish_many("c", now, &[done(c[0].id, "due")]).await.unwrap(), [true]);
         assert_eq!(store.plan_targets(10).await.unwrap().len(), 1);
         assert_eq!(store.outbox_by_key("due").await.unwrap().unwrap().1, OutboxStatus::Sent);
         assert_eq!(store.outbox_by_key("follow").await.unwrap().unwrap().1, OutboxStatus::Planned);
         // A sent row is never claimed again.
-        assert!(store.claim_due(at("2026-10-05 12:00"), "d", 60, 10).await.unwrap().is_empty());
+        assert!(claim_due(&store, at("2026-10-05 12:00"), "d").await.is_empty());
+    };
+
+    a_claim_fixes_the_first_chosen_prompt_and_takes_only_what_is_still_claimable => |db: TestDb| async move {
+        let store = db.store().await;
+        store.import_roster(&roster(1)).await.unwrap();
+        for key in ["p1", "p2", "p3"] {
+            store.enqueue(&row(key, "w0", "2026-10-05 10:00")).await.unwrap();
+        }
+        let now = at("2026-10-05 10:30");
+        let id = |rows: &[OutboxRow], key: &str| rows.iter().find(|r| r.key == key).unwrap().id;
+        // Two senders read the same due rows before either claims them.
+        let read_a = store.due_rows(now, 10).await.unwrap();
+        let read_b = store.due_rows(now, 10).await.unwrap();
+        assert_eq!(read_a.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["p1", "p2", "p3"]);
+        assert!(read_a.iter().all(|r| r.prompt_id.is_none()));
+        // a claims two of them, one with a prompt chosen and one without.
+        let a = store
+            .claim(now, "a", 60, &[(id(&read_a, "p1"), Some("vraag-a".into())), (id(&read_a, "p2"), None)])
+            .await
+            .unwrap();
+        let prompts = |rows: &[OutboxRow]| rows.iter().map(|r| (r.key.clone(), r.prompt_id.clone())).collect::<Vec<_>>();
+        assert_eq!(prompts(&a), [("p1".into(), Some("vraag-a".into())), ("p2".into(), None)]);
+        // b's claim from its older read gets only the row a left (b holds it for 10 minutes).
+        let chosen_b: Vec<(i64, Option<String>)> = read_b.iter().map(|r| (r.id, Some("vraag-b".into()))).collect();
+        let b = store.claim(now, "b", 600, &chosen_b).await.unwrap();
+        assert_eq!(prompts(&b), [("p3".into(), Some("vraag-b".into()))]);
+        // After a's lease lapsed, c takes p1 and p2 over: p1 keeps the prompt a fixed (a may
+        // have sent it), p2 gets c's choice.
+        let later = now + Duration::seconds(61);
+        let read_c = store.due_rows(later, 10).await.unwrap();
+        assert_eq!(read_c.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["p1", "p2"]);
+        assert_eq!(read_c[0].prompt_id.as_deref(), Some("vraag-a"));
+        let chosen_c: Vec<(i64, Option<String>)> = read_c.iter().map(|r| (r.id, Some("vraag-c".into()))).collect();
+        let c = store.claim(later, "c", 60, &chosen_c).await.unwrap();
+        assert_eq!(prompts(&c), [("p1".into(), Some("vraag-a".into())), ("p2".into(), Some("vraag-c".into()))]);
+        assert!(c.iter().all(|r| r.attempts == 2));
+        // A row that is no longer due (sent, or given back for later) is not claimed from a read.
+        let done = Finish { id: c[0].id, status: OutboxStatus::Sent, note: None, follow_ups: vec![], next_slot: None, replan: None };
+        assert_eq!(store.finish_many("c", later, &[done]).await.unwrap(), [true]);
+        store.release(c[1].id, "c", later + Duration::hours(1), "503").await.unwrap();
+        assert!(store.claim(later + Duration::seconds(120), "d", 60, &chosen_c).await.unwrap().is_empty());
+        assert_eq!(store.outbox_by_key("p2").await.unwrap().unwrap().0.prompt_id.as_deref(), Some("vraag-c"));
     };
 
     released_rows_come_back_at_their_retry_time => |db: TestDb| async move {
@@ -112,10 +162,10 @@ on_both_backends! {
         store.import_roster(&roster(1)).await.unwrap();
         store.enqueue(&row("k", "w0", "2026-10-05 10:00")).await.unwrap();
         let now = at("2026-10-05 10:00");
-        let c = store.claim_due(now, "a", 60, 10).await.unwrap();
+        let c = claim_due(&store, now, "a").await;
         store.release(c[0].id, "a", now + Duration::minutes(5), "503").await.unwrap();
-        assert!(store.claim_due(now + Duration::minutes(4), "a", 60, 10).await.unwrap().is_empty());
-        assert_eq!(store.claim_due(now + Duration::minutes(5), "a", 60, 10).await.unwrap().len(), 1);
+        assert!(claim_due(&store, now + Duration::minutes(4), "a").await.is_empty());
+        assert_eq!(claim_due(&store, now + Duration::minutes(5), "a").await.len(), 1);
     };
 
     a_pattern_opens_one_escalation_until_it_is_closed => |db: TestDb| async move {

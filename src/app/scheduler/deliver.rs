@@ -17,45 +17,38 @@ use crate::domain::roster::{Person, PersonId, Role};
 use crate::domain::school_settings;
 use crate::store::{Finish, NewOutbox, OutboxKind, OutboxRow, OutboxStatus, RecipientContext};
 
+/// Reads of due rows a batch's claim makes before it gives up until the next tick.
+const CLAIM_TRIES: usize = 4;
+
+/// A claimed batch with its recipients' contexts and their students' names.
+type Claimed = (
+    Vec<OutboxRow>,
+    HashMap<PersonId, RecipientContext>,
+    HashMap<PersonId, String>,
+);
+
 impl<C: Chat, K: Clock> Engine<C, K> {
-    /// Claims a batch, reads what it needs in bulk, fixes prompt choices, sends, and records
-    /// all outcomes in one transaction. A crash before that commit leaves the rows claimed;
-    /// after the lease they are sent again under the same key, which the platform deduplicates.
+    /// Reads a batch of due rows and what they need in bulk, chooses their prompts, claims
+    /// them with those prompts fixed, sends, and records all outcomes in one transaction. A
+    /// crash before that commit leaves the rows claimed; after the lease they are sent again
+    /// under the same key and with the same prompt, which the platform deduplicates.
     pub(super) async fn deliver_batch(
         &self,
         now: DateTime<Utc>,
     ) -> Result<TickOutcome, EngineError> {
-        let rows = self
-            .store
-            .claim_due(now, &self.id, self.lease_secs, self.batch)
-            .await?;
         let mut outcome = TickOutcome::default();
-        if rows.is_empty() {
+        let Some((rows, contexts, names)) = self.claim_batch(now).await? else {
             return Ok(outcome);
-        }
-        let mut recipients: Vec<PersonId> = rows.iter().map(|r| r.recipient.clone()).collect();
-        recipients.sort();
-        recipients.dedup();
-        let (contexts, names) = self
-            .store
-            .recipient_contexts(
-                &recipients,
-                Some((
-                    now - Duration::weeks(HISTORY_WEEKS),
-                    lean::signal_horizon(now),
-                )),
-            )
-            .await?;
+        };
         let prepared = self.prepare_all(&rows, &contexts, &names, now).await?;
         let mut finishes = Vec::with_capacity(rows.len());
         for (row, p) in rows.iter().zip(prepared) {
             let ctx = contexts.get(&row.recipient);
             match p {
-                None => outcome.lost += 1,
-                Some(Prepared::Done(f)) => finishes.push(f),
+                Prepared::Done(f) => finishes.push(f),
                 // Stopping: what was sent is recorded below, the rest goes back unsent at once
                 // rather than waiting out the lease, for another process to send.
-                Some(Prepared::Send(_)) if self.is_stopping() => {
+                Prepared::Send(_) if self.is_stopping() => {
                     self.store
                         .hold_back(
                             row.id,
@@ -66,7 +59,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                         .await?;
                     outcome.held += 1;
                 }
-                Some(Prepared::Send(message)) => {
+                Prepared::Send(message) => {
                     finishes.extend(self.send_one(row, ctx, &message, now, &mut outcome).await?)
                 }
             }
@@ -89,17 +82,67 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         Ok(outcome)
     }
 
-    /// Prepares every row and fixes the prompts chosen for them in one write. A row whose
-    /// choice another process fixed first (its claim was taken over) comes back `None`.
+    /// Claims a batch of due rows with their prompts chosen, and returns them with their
+    /// recipients' contexts and students' names; `None` when nothing is due. The rows are read
+    /// first and claimed after their prompts are chosen, so one write does both; rows another
+    /// process claimed in between are left to it, and the next due ones read. Rows that could
+    /// not be claimed (locked on PostgreSQL by a claim or an outcome in flight, perhaps of a
+    /// process that hangs) are passed over, a few times, rather than tried again and again.
+    async fn claim_batch(&self, now: DateTime<Utc>) -> Result<Option<Claimed>, EngineError> {
+        let mut passed: HashSet<i64> = HashSet::new();
+        for _ in 0..CLAIM_TRIES {
+            let due: Vec<OutboxRow> = self
+                .store
+                .due_rows(now, self.batch + passed.len() as i64)
+                .await?
+                .into_iter()
+                .filter(|r| !passed.contains(&r.id))
+                .collect();
+            if due.is_empty() {
+                return Ok(None);
+            }
+            let mut recipients: Vec<PersonId> = due.iter().map(|r| r.recipient.clone()).collect();
+            recipients.sort();
+            recipients.dedup();
+            let (contexts, names) = self
+                .store
+                .recipient_contexts(
+                    &recipients,
+                    Some((
+                        now - Duration::weeks(HISTORY_WEEKS),
+                        lean::signal_horizon(now),
+                    )),
+                )
+                .await?;
+            let chosen: Vec<(i64, Option<String>)> = due
+                .iter()
+                .map(|r| (r.id, self.prompt_choice(r, contexts.get(&r.recipient), now)))
+                .collect();
+            let rows = self
+                .store
+                .claim(now, &self.id, self.lease_secs, &chosen)
+                .await?;
+            if !rows.is_empty() {
+                return Ok(Some((rows, contexts, names)));
+            }
+            passed.extend(due.iter().map(|r| r.id));
+        }
+        tracing::debug!(
+            passed = passed.len(),
+            "due rows left unclaimed until the next tick"
+        );
+        Ok(None)
+    }
+
+    /// Prepares every row, each with the prompt its claim fixed.
     async fn prepare_all(
         &self,
         rows: &[OutboxRow],
         contexts: &HashMap<PersonId, RecipientContext>,
         names: &HashMap<PersonId, String>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Option<Prepared>>, EngineError> {
+    ) -> Result<Vec<Prepared>, EngineError> {
         let mut prepared = Vec::with_capacity(rows.len());
-        let mut choices = Vec::new();
         // The prompts the batch's reminders are about, read together.
         let reminded: Vec<String> = rows
             .iter()
@@ -113,22 +156,9 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 names,
                 reminded: &reminded,
             };
-            let (p, choice) = self.prepare(row, &read, now).await?;
-            choices.extend(choice.map(|c| (row.id, c)));
-            prepared.push(p);
+            prepared.push(self.prepare(row, &read, now).await?);
         }
-        let kept: HashSet<i64> = self
-            .store
-            .set_prompts(&self.id, &choices)
-            .await?
-            .into_iter()
-            .collect();
-        let chosen: HashSet<i64> = choices.iter().map(|(id, _)| *id).collect();
-        Ok(rows
-            .iter()
-            .zip(prepared)
-            .map(|(row, p)| (!chosen.contains(&row.id) || kept.contains(&row.id)).then_some(p))
-            .collect())
+        Ok(prepared)
     }
 
     /// Sends one message. Returns its outcome to record, or nothing when the row was given

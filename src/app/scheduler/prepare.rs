@@ -59,20 +59,25 @@ fn out_of_season(
 }
 
 impl<C: Chat, K: Clock> Engine<C, K> {
-    /// Decides a row's fate without side effects, choosing a prompt where one is needed.
+    /// Decides a row's fate without side effects; a prompt slot is sent with the prompt its
+    /// claim fixed ([`Engine::prompt_choice`]).
     pub(super) async fn prepare(
         &self,
         row: &OutboxRow,
         read: &Read<'_>,
         now: DateTime<Utc>,
-    ) -> Result<(Prepared, Option<String>), EngineError> {
+    ) -> Result<Prepared, EngineError> {
         let (ctx, names) = (read.ctx, read.names);
         let done = |status, note: &str| {
             let note = Some(note.to_string());
-            Ok((
-                Prepared::Done(self.finish(row, ctx, now, status, note, vec![])),
-                None,
-            ))
+            Ok(Prepared::Done(self.finish(
+                row,
+                ctx,
+                now,
+                status,
+                note,
+                vec![],
+            )))
         };
         let Some(ctx) = ctx else {
             return done(
@@ -98,7 +103,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         };
         if row.kind == OutboxKind::Prompt {
             return match self.prompt_body(row, ctx, names, now) {
-                Ok((body, choice)) => Ok((send(body), choice)),
+                Ok(body) => Ok(send(body)),
                 Err(reason) => done(OutboxStatus::Skipped, reason),
             };
         }
@@ -113,7 +118,40 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         if let Some(reason) = self.obsolete(row, &body, ctx, read.reminded, now).await? {
             return done(OutboxStatus::Skipped, reason);
         }
-        Ok((send(body), None))
+        Ok(send(body))
+    }
+
+    /// The prompt to fix for a due prompt slot when it is claimed: chosen (seeded by the slot
+    /// key) for a slot that has none yet and will be sent, else `None`. The same checks as
+    /// [`Engine::prepare`] make before it sends one.
+    pub(super) fn prompt_choice(
+        &self,
+        row: &OutboxRow,
+        ctx: Option<&RecipientContext>,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        let ctx = ctx?;
+        if row.kind != OutboxKind::Prompt
+            || row.prompt_id.is_some()
+            || self.missed(row, ctx, now).is_some()
+        {
+            return None;
+        }
+        let settings = self.settings(&ctx.person);
+        if out_of_season(ctx, &settings.calendar, now).is_some() {
+            return None;
+        }
+        let today = settings.calendar.local_date(now);
+        let weeks_in = ctx
+            .pairings
+            .iter()
+            .map(|(_, p)| p)
+            .filter(|p| p.is_active_on(today))
+            .map(|p| p.weeks_in(today))
+            .max();
+        let language = self.recipient(&ctx.person).language;
+        self.choose_prompt(row, ctx, language, weeks_in, now)
+            .map(|p| p.id.to_string())
     }
 
     /// Why a prompt or reminder missed its moment, if it did.
@@ -183,15 +221,15 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         Ok(Some(to))
     }
 
-    /// Builds the prompt for a slot, choosing it (seeded by the slot key) unless a previous
-    /// attempt already fixed it. Returns the new choice to persist, or why the slot is skipped.
+    /// Builds the prompt for a slot with the prompt its claim fixed, or says why the slot is
+    /// skipped.
     fn prompt_body(
         &self,
         row: &OutboxRow,
         ctx: &RecipientContext,
         names: &HashMap<PersonId, String>,
         now: DateTime<Utc>,
-    ) -> Result<(Message, Option<String>), &'static str> {
+    ) -> Result<Message, &'static str> {
         let settings = self.settings(&ctx.person);
         let today = settings.calendar.local_date(now);
         if let Some(reason) = out_of_season(ctx, &settings.calendar, now) {
@@ -204,19 +242,14 @@ impl<C: Chat, K: Clock> Engine<C, K> {
             .filter(|p| p.is_active_on(today))
             .collect();
         let language = self.recipient(&ctx.person).language;
-        let (prompt, choice) = match &row.prompt_id {
-            Some(id) => (
+        let prompt = row
+            .prompt_id
+            .as_ref()
+            .and_then(|id| {
                 self.catalogue
-                    .get(language, &PromptId::from_trusted(id.clone())),
-                None,
-            ),
-            None => {
-                let weeks_in = active.iter().map(|p| p.weeks_in(today)).max();
-                let chosen = self.choose_prompt(row, ctx, language, weeks_in, now);
-                (chosen, chosen.map(|p| p.id.to_string()))
-            }
-        };
-        let prompt = prompt.ok_or("geen vraag beschikbaar / no prompt available")?;
+                    .get(language, &PromptId::from_trusted(id.clone()))
+            })
+            .ok_or("geen vraag beschikbaar / no prompt available")?;
         let students = active
             .iter()
             .map(|p| StudentRef {
@@ -227,14 +260,11 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     .unwrap_or_else(|| p.student.to_string()),
             })
             .collect();
-        Ok((
-            Message::Prompt {
-                prompt_id: prompt.id.to_string(),
-                text: prompt.text.clone(),
-                students,
-            },
-            choice,
-        ))
+        Ok(Message::Prompt {
+            prompt_id: prompt.id.to_string(),
+            text: prompt.text.clone(),
+            students,
+        })
     }
 
     /// Chooses a slot's prompt from the wpb's history and own signals, seeded by the slot key
