@@ -66,7 +66,7 @@ pub(super) const CHUNK: usize = 500;
 /// chunk, so each connection keeps one of each kind. Every other length is prepared for its
 /// one use; cached, each would hold its own program (a few hundred KB at 500 values) until
 /// the cache's hundred entries per connection filled.
-pub(super) fn stays_prepared(n: usize) -> bool {
+fn stays_prepared(n: usize) -> bool {
     n == CHUNK
 }
 

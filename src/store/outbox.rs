@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
-use super::batch::{CHUNK, stays_prepared};
+use super::batch::CHUNK;
 use super::{Backend, Params, Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::roster::PersonId;
 
@@ -379,8 +379,9 @@ impl Store {
                  RETURNING {CLAIMED_COLUMNS}",
                 pairs.join(", ")
             );
-            let mut q = sqlx::query_as::<_, StoredOutbox>(AssertSqlSafe(sql))
-                .persistent(stays_prepared(chunk.len()));
+            // Never kept prepared: kept at the full batch, each connection's copy raised the
+            // scale run's peak by about 5 MiB (34 -> 40 MiB at 1,000 wpbs, 55 -> 59 at 10,000).
+            let mut q = sqlx::query_as::<_, StoredOutbox>(AssertSqlSafe(sql)).persistent(false);
             for (id, prompt) in chunk {
                 q = q.bind(*id).bind(prompt.clone());
             }
