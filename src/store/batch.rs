@@ -129,6 +129,11 @@ impl Store {
         Ok((contexts, names))
     }
 
+    /// One chunk's contexts. On PostgreSQL the six reads run at once, each on a pooled
+    /// connection, so the server works on them side by side instead of waiting for each round
+    /// trip in turn (the 1,000-slot tick 168 -> 142 ms). On SQLite they run one after the
+    /// other: at once, each on a connection with its own page cache, they raised the scale
+    /// run's peak from 55 to 63 MiB.
     async fn contexts_of_chunk(
         &self,
         people: &[PersonId],
@@ -138,14 +143,62 @@ impl Store {
             return Ok((HashMap::new(), HashMap::new()));
         }
         let ids = ids_of(people);
-        let mut out = self.bare_contexts(&ids).await?;
-        let names = self.add_pairings(&mut out, &ids).await?;
-        self.add_pauses(&mut out, &ids).await?;
-        self.add_last_due(&mut out, &ids).await?;
-        if let Some((history_since, signal_since)) = horizons {
-            self.add_history(&mut out, &ids, history_since).await?;
-            self.add_latest_own_signal(&mut out, &ids, signal_since)
-                .await?;
+        let (bare, pairings, pauses, last_due) = (
+            self.bare_contexts(&ids),
+            self.wpb_pairings(&ids),
+            self.pauses_of(&ids),
+            self.last_due_of(&ids),
+        );
+        let recent = async {
+            match horizons {
+                Some((history_since, signal_since)) => {
+                    let history = self.histories(&ids, history_since);
+                    let signals = self.latest_own_signals(&ids, signal_since);
+                    match self.backend {
+                        Backend::Postgres => tokio::try_join!(history, signals),
+                        Backend::Sqlite => Ok((history.await?, signals.await?)),
+                    }
+                }
+                None => Ok((Vec::new(), Vec::new())),
+            }
+        };
+        let (mut out, pairings, pauses, last_due, (history, signals)) = match self.backend {
+            Backend::Postgres => tokio::try_join!(bare, pairings, pauses, last_due, recent)?,
+            Backend::Sqlite => (
+                bare.await?,
+                pairings.await?,
+                pauses.await?,
+                last_due.await?,
+                recent.await?,
+            ),
+        };
+        let mut names = HashMap::new();
+        for (id, pairing, student_name) in pairings {
+            names.insert(pairing.student.clone(), student_name);
+            if let Some(ctx) = out.get_mut(&pairing.wpb) {
+                ctx.pairings.push((id, pairing));
+            }
+        }
+        for (who, range) in pauses {
+            if let Some(ctx) = out.get_mut(&who) {
+                ctx.pauses.push(range);
+            }
+        }
+        for (who, due) in last_due {
+            if let Some(ctx) = out.get_mut(&who) {
+                ctx.last_due = Some(due);
+            }
+        }
+        for (who, sent) in history {
+            if let Some(ctx) = out.get_mut(&who) {
+                ctx.history.push(sent);
+            }
+        }
+        // Oldest first: the last one read for a wpb is their latest.
+        for (who, signal) in signals {
+            if let Some(ctx) = out.get_mut(&who) {
+                ctx.latest_own_signal = Some(signal);
+            }
         }
         Ok((out, names))
     }
@@ -188,12 +241,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Adds the pairings in which the listed people are the wpb; returns their students' names.
-    async fn add_pairings(
-        &self,
-        out: &mut Contexts,
-        ids: &[String],
-    ) -> StoreResult<HashMap<PersonId, String>> {
+    /// The pairings in which the listed people are the wpb, earliest first, each with its
+    /// student's name.
+    async fn wpb_pairings(&self, ids: &[String]) -> StoreResult<Vec<(PairingId, Pairing, String)>> {
         // format! builds only the placeholder list of the ids.
         let sql = format!(
             "SELECT p.id AS id, p.wpb_id AS wpb_id, p.student_id AS student_id,
@@ -202,71 +252,69 @@ impl Store {
              WHERE p.wpb_id IN ({}) ORDER BY p.start_day, p.id",
             self.params().list(ids.len())
         );
-        let rows = bind_all!(
+        bind_all!(
             sqlx::query_as::<_, PairingWithName>(AssertSqlSafe(sql)),
             ids
         )
         .fetch_all(&self.pool)
-        .await?;
-        let mut names = HashMap::new();
-        for row in rows {
+        .await?
+        .into_iter()
+        .map(|row| {
             let (id, pairing) = row.pairing.into_pairing()?;
-            names.insert(pairing.student.clone(), row.student_name);
-            if let Some(ctx) = out.get_mut(&pairing.wpb) {
-                ctx.pairings.push((id, pairing));
-            }
-        }
-        Ok(names)
+            Ok((id, pairing, row.student_name))
+        })
+        .collect()
     }
 
-    async fn add_pauses(&self, out: &mut Contexts, ids: &[String]) -> StoreResult<()> {
+    /// The listed people's pauses, earliest first.
+    async fn pauses_of(&self, ids: &[String]) -> StoreResult<Vec<(PersonId, DateRange)>> {
         // format! builds only the placeholder list of the ids.
         let sql = format!(
             "SELECT person_id, start_day, end_day FROM pauses WHERE person_id IN ({}) ORDER BY start_day",
             self.params().list(ids.len())
         );
-        for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
+        bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
             .fetch_all(&self.pool)
             .await?
-        {
-            if let Some(ctx) = out.get_mut(&PersonId::from_trusted(
-                row.try_get::<String, _>("person_id")?,
-            )) {
-                ctx.pauses.push(DateRange {
+            .into_iter()
+            .map(|row| {
+                let who = PersonId::from_trusted(row.try_get::<String, _>("person_id")?);
+                let range = DateRange {
                     start: parse_day(row.try_get("start_day")?)?,
                     end: parse_day(row.try_get("end_day")?)?,
-                });
-            }
-        }
-        Ok(())
+                };
+                Ok((who, range))
+            })
+            .collect()
     }
 
-    async fn add_last_due(&self, out: &mut Contexts, ids: &[String]) -> StoreResult<()> {
+    /// The due time of each listed person's latest prompt slot, in any state.
+    async fn last_due_of(&self, ids: &[String]) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
         // format! builds only the placeholder list of the ids.
         let sql = format!(
             "SELECT recipient, MAX(due_at) AS last_due FROM outbox
              WHERE recipient IN ({}) AND kind = 'prompt' GROUP BY recipient",
             self.params().list(ids.len())
         );
+        let mut out = Vec::new();
         for row in bind_all!(sqlx::query(AssertSqlSafe(sql)), ids)
             .fetch_all(&self.pool)
             .await?
         {
-            let due: Option<i64> = row.try_get("last_due")?;
-            let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
-            if let (Some(ctx), Some(due)) = (out.get_mut(&who), due) {
-                ctx.last_due = Some(from_ts(due)?);
+            if let Some(due) = row.try_get::<Option<i64>, _>("last_due")? {
+                let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
+                out.push((who, from_ts(due)?));
             }
         }
-        Ok(())
+        Ok(out)
     }
 
-    async fn add_history(
+    /// The prompts sent to the listed people since `since`: (prompt id, sent at), oldest first.
+    async fn histories(
         &self,
-        out: &mut Contexts,
         ids: &[String],
         since: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<(PersonId, (String, DateTime<Utc>))>> {
         // format! builds only placeholders: the list of the ids and the one after it.
         let mut params = self.params();
         let sql = format!(
@@ -276,23 +324,24 @@ impl Store {
             params.one()
         );
         let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
+        let mut out = Vec::new();
         for row in q.fetch_all(&self.pool).await? {
-            let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
             let prompt: Option<String> = row.try_get("prompt_id")?;
             let sent_at: Option<i64> = row.try_get("sent_at")?;
-            if let (Some(ctx), Some(prompt), Some(sent_at)) = (out.get_mut(&who), prompt, sent_at) {
-                ctx.history.push((prompt, from_ts(sent_at)?));
+            if let (Some(prompt), Some(sent_at)) = (prompt, sent_at) {
+                let who = PersonId::from_trusted(row.try_get::<String, _>("recipient")?);
+                out.push((who, (prompt, from_ts(sent_at)?)));
             }
         }
-        Ok(())
+        Ok(out)
     }
 
-    async fn add_latest_own_signal(
+    /// The listed wpbs' own klik signals since `since`, oldest first.
+    async fn latest_own_signals(
         &self,
-        out: &mut Contexts,
         ids: &[String],
         since: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<(PersonId, (KlikValue, DateTime<Utc>))>> {
         // format! builds only placeholders: the list of the ids and the one after it.
         let mut params = self.params();
         let sql = format!(
@@ -303,15 +352,15 @@ impl Store {
             params.one()
         );
         let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), ids).bind(ts(since));
-        for row in q.fetch_all(&self.pool).await? {
-            if let Some(ctx) =
-                out.get_mut(&PersonId::from_trusted(row.try_get::<String, _>("wpb_id")?))
-            {
+        q.fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let who = PersonId::from_trusted(row.try_get::<String, _>("wpb_id")?);
                 let value = value_from(row.try_get("value")?)?;
-                ctx.latest_own_signal = Some((value, from_ts(row.try_get("at")?)?));
-            }
-        }
-        Ok(())
+                Ok((who, (value, from_ts(row.try_get("at")?)?)))
+            })
+            .collect()
     }
 
     /// Wpbs marked for (re)planning, at most `limit`, with what planning needs.
