@@ -20,6 +20,9 @@ use wandelgang::domain::prompts::Catalogue;
 use wandelgang::domain::schedule::SchoolCalendar;
 use wandelgang::store::Store;
 
+#[path = "support/statements.rs"]
+mod statements;
+
 const WPBS: usize = 100_000;
 const DUE: usize = 1_000;
 const SIGNALS: usize = 1_000_000;
@@ -210,8 +213,14 @@ async fn bench(name: &str, url: &str) {
         clock.set(now);
         let before = chat.delivered().len();
         let t = Instant::now();
-        let outcome = engine.tick().await.expect("tick");
+        // The last round's statements as a timeline: what is left and why.
+        let (outcome, report) = match round {
+            6 => statements::timeline("the last round", engine.tick()).await,
+            _ => (engine.tick().await, String::new()),
+        };
         rounds.push(t.elapsed().as_secs_f64() * 1e3);
+        print!("{report}");
+        let outcome = outcome.expect("tick");
         // Wpbs of an earlier round may have their next planned slot fall due in between.
         assert!(outcome.sent >= DUE, "{outcome:?}");
         assert_eq!(chat.delivered().len() - before, outcome.sent);
@@ -525,7 +534,7 @@ async fn floor_evaluation(store: &Store, pairing: i64, at: DateTime<Utc>) -> f64
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing we need to honour.
-    wandelgang::telemetry::init();
+    statements::init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
