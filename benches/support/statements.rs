@@ -6,9 +6,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tracing::field::{Field, Visit};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
 
 static RECORDING: AtomicBool = AtomicBool::new(false);
 /// (finished at, summary, seconds in the database)
@@ -54,14 +54,13 @@ impl<S: tracing::Subscriber> Layer<S> for Statements {
     }
 }
 
-/// Logging as the binary does (warnings, or `RUST_LOG`), plus the statement recorder.
+/// Logging as the binary does (`wandelgang::telemetry::filter`), plus the statement recorder.
 pub fn init() {
-    let log = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
-                .with_filter(log),
+                .with_filter(wandelgang::telemetry::filter()),
         )
         .with(
             Statements.with_filter(tracing_subscriber::filter::filter_fn(|m| {

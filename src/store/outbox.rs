@@ -397,24 +397,29 @@ impl Store {
             .collect();
         let pairs = serde_json::to_string(&pairs)
             .map_err(|e| StoreError::Corrupt(format!("chosen prompts as JSON: {e}")))?;
-        let sql = format!(
-            "WITH chosen (id, prompt) AS (
-               SELECT c.id, c.prompt FROM json_to_recordset($1::json) AS c(id BIGINT, prompt TEXT))
-             UPDATE outbox SET status = 'claimed', claimed_by = $2, claim_until = $3,
-               attempts = attempts + 1, prompt_id = COALESCE(outbox.prompt_id, chosen.prompt)
-             FROM chosen WHERE outbox.id = chosen.id
-               AND outbox.id = ANY(ARRAY(SELECT o.id FROM outbox o JOIN chosen c ON c.id = o.id
-                 WHERE {} FOR UPDATE OF o SKIP LOCKED))
-             RETURNING {CLAIMED_COLUMNS}",
-            CLAIMABLE.replace("{t}", "o").replace("{now}", "$4")
-        );
-        Ok(sqlx::query_as::<_, StoredOutbox>(AssertSqlSafe(sql))
-            .bind(pairs)
-            .bind(claimer)
-            .bind(ts(now) + lease_secs)
-            .bind(ts(now))
-            .fetch_all(&self.pool)
-            .await?)
+        // Built once: the text is the same for every claim.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "WITH chosen (id, prompt) AS (
+                   SELECT c.id, c.prompt FROM json_to_recordset($1::json) AS c(id BIGINT, prompt TEXT))
+                 UPDATE outbox SET status = 'claimed', claimed_by = $2, claim_until = $3,
+                   attempts = attempts + 1, prompt_id = COALESCE(outbox.prompt_id, chosen.prompt)
+                 FROM chosen WHERE outbox.id = chosen.id
+                   AND outbox.id = ANY(ARRAY(SELECT o.id FROM outbox o JOIN chosen c ON c.id = o.id
+                     WHERE {} FOR UPDATE OF o SKIP LOCKED))
+                 RETURNING {CLAIMED_COLUMNS}",
+                CLAIMABLE.replace("{t}", "o").replace("{now}", "$4")
+            )
+        });
+        Ok(
+            sqlx::query_as::<_, StoredOutbox>(AssertSqlSafe(SQL.as_str()))
+                .bind(pairs)
+                .bind(claimer)
+                .bind(ts(now) + lease_secs)
+                .bind(ts(now))
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// The claim of one chunk, the (id, prompt) pairs as a `VALUES` list: SQLite reads rows
