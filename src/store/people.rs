@@ -26,8 +26,8 @@ macro_rules! pairing_columns {
     };
 }
 
-/// A `people` row by column name ([`person_columns`]).
-#[derive(sqlx::FromRow)]
+/// A `people` row by column name ([`person_columns`]), as a row or as a JSON object.
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct PersonRow {
     pub(super) id: String,
     pub(super) school_id: String,
@@ -74,8 +74,8 @@ impl From<TeamRow> for Team {
     }
 }
 
-/// A `pairings` row by column name ([`pairing_columns`]).
-#[derive(sqlx::FromRow)]
+/// A `pairings` row by column name ([`pairing_columns`]), as a row or as a JSON object.
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct PairingRow {
     id: i64,
     wpb_id: String,

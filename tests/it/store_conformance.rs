@@ -9,9 +9,10 @@ use wandelgang::domain::escalation::{
 };
 use wandelgang::domain::klik::{KlikValue, SignalSource};
 use wandelgang::domain::roster::Role;
-use wandelgang::domain::schedule::DateRange;
+use wandelgang::domain::schedule::{Cadence, DateRange};
 use wandelgang::store::{
-    EscalationStatus, Finish, NewOutbox, OutboxKind, OutboxRow, OutboxStatus, SignalWrite, Store,
+    EscalationStatus, Finish, NewOutbox, OutboxKind, OutboxRow, OutboxStatus, SchoolOverrides,
+    SignalWrite, Store,
 };
 
 fn row(key: &str, to: &str, due: &str) -> NewOutbox {
@@ -113,6 +114,83 @@ on_both_backends! {
         assert_eq!(store.outbox_by_key("follow").await.unwrap().unwrap().1, OutboxStatus::Planned);
         // A sent row is never claimed again.
         assert!(claim_due(&store, at("2026-10-05 12:00"), "d").await.is_empty());
+    };
+
+    a_tick_reads_every_context_field_back_as_stored => |db: TestDb| async move {
+        // SQLite hands these reads back as JSON: text that JSON must escape, absent values and
+        // large integers come back unchanged, and several rows per person keep their order.
+        let store = db.store().await;
+        let mut r = roster(2);
+        let awkward = "Ma\"rt\\je \u{1F600} <'t Hooft>\n\tß";
+        r.people[1].name = awkward.into();
+        r.people[1].chat = None;
+        r.people[2].name = "Student \"s0\" \\ é".into();
+        r.people.push(crate::support::person("s9", Role::Student, None));
+        r.pairings.push(wandelgang::domain::roster::Pairing {
+            wpb: pid("w0"),
+            student: pid("s9"),
+            start: day("2025-09-01"),
+            end: day("2026-06-30"),
+        });
+        store.import_roster(&r).await.unwrap();
+        store.set_person_cadence(&pid("w0"), Some(Cadence::new(3).unwrap())).await.unwrap();
+        store
+            .set_school_overrides(
+                &r.schools[0].id,
+                SchoolOverrides { cadence: Some(Cadence::new(1).unwrap()), reminder: Some(false) },
+            )
+            .await
+            .unwrap();
+        store.add_pause(&pid("w0"), DateRange { start: day("2026-12-21"), end: day("2027-01-01") }).await.unwrap();
+        store.add_pause(&pid("w0"), DateRange { start: day("2026-10-19"), end: day("2026-10-23") }).await.unwrap();
+        // Two prompts sent, the later one first in the table; a third slot still planned.
+        let sent = row("p", "w0", "2026-10-05 10:00");
+        for (key, due, prompt) in [("p2", "2026-10-07 10:00", "tweede"), ("p1", "2026-10-05 10:00", "eerste")] {
+            store.enqueue(&NewOutbox { key: key.into(), due_at: at(due), ..sent.clone() }).await.unwrap();
+            let due_rows = store.due_rows(at(due), 10).await.unwrap();
+            let id = due_rows.iter().find(|r| r.key == key).unwrap().id;
+            store.claim(at(due), "a", 60, &[(id, Some(prompt.into()))]).await.unwrap();
+            let done = Finish { id, status: OutboxStatus::Sent, note: None, follow_ups: vec![], next_slot: None, replan: None };
+            assert_eq!(store.finish_many("a", at(due), &[done]).await.unwrap(), [true]);
+        }
+        store.enqueue(&row("p3", "w0", "2026-10-09 10:00")).await.unwrap();
+        let (pairing, _) = store.pairings_of(&pid("w0")).await.unwrap().into_iter()
+            .find(|(_, p)| p.student == pid("s0")).unwrap();
+        for (minutes, value) in [(0, KlikValue::GeenKlik), (5, KlikValue::Goed)] {
+            let write = SignalWrite { pairing: pairing.clone(), source: SignalSource::Wpb, value, at: at("2026-10-06 09:00") + Duration::minutes(minutes), actor: pid("w0") };
+            store.record_signal(&write, |_, _, _| EscalationDecision { escalate: None, wpb: WpbFacing::Nothing }, |_| vec![]).await.unwrap();
+        }
+
+        let (contexts, names) = store
+            .recipient_contexts(&[pid("w0"), pid("w1"), pid("nobody")], Some((at("2026-09-01 00:00"), at("2026-09-01 00:00"))))
+            .await
+            .unwrap();
+        assert_eq!(contexts.len(), 2, "an unknown id is simply absent");
+        let w0 = &contexts[&pid("w0")];
+        assert_eq!(w0.person, r.people[1]);
+        assert_eq!(w0.person.name, awkward);
+        assert_eq!(w0.cadence, Some(Cadence::new(3).unwrap()));
+        assert_eq!(w0.school, SchoolOverrides { cadence: Some(Cadence::new(1).unwrap()), reminder: Some(false) });
+        assert_eq!(
+            w0.pairings.iter().map(|(_, p)| p.student.as_str()).collect::<Vec<_>>(),
+            ["s9", "s0"],
+            "earliest placement first"
+        );
+        assert_eq!(w0.pauses.iter().map(|p| p.start).collect::<Vec<_>>(), [day("2026-10-19"), day("2026-12-21")]);
+        assert_eq!(
+            w0.history,
+            [("eerste".to_string(), at("2026-10-05 10:00")), ("tweede".to_string(), at("2026-10-07 10:00"))]
+        );
+        assert_eq!(w0.last_due, Some(at("2026-10-09 10:00")));
+        assert_eq!(w0.latest_own_signal, Some((KlikValue::Goed, at("2026-10-06 09:05"))));
+        let w1 = &contexts[&pid("w1")];
+        assert_eq!(w1.person, r.people[3]);
+        assert!(w1.history.is_empty() && w1.pauses.is_empty() && w1.last_due.is_none() && w1.latest_own_signal.is_none());
+        assert_eq!(names[&pid("s0")], "Student \"s0\" \\ é");
+        // Seeds are stable: read twice, the same.
+        let (again, _) = store.recipient_contexts(&[pid("w0")], None).await.unwrap();
+        assert_eq!(again[&pid("w0")].seed, w0.seed);
+        assert!(again[&pid("w0")].history.is_empty(), "no horizons, no history");
     };
 
     a_claim_fixes_the_first_chosen_prompt_and_takes_only_what_is_still_claimable => |db: TestDb| async move {
