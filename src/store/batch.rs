@@ -7,7 +7,7 @@ use sqlx::{AssertSqlSafe, FromRow, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::outbox::{NewOutbox, OutboxStatus, insert_many_in};
-use super::people::{PairingRow, PersonRow};
+use super::people::{PairingRow, PersonRow, person_columns};
 use super::school::{SchoolOverrides, cadence_from};
 use super::signals::value_from;
 use super::{Backend, Params, Store, StoreError, StoreResult, backend_of, from_ts, parse_day, ts};
@@ -243,8 +243,8 @@ impl Store {
     /// name; `columns` are (name, expression) pairs. On SQLite they come back as one JSON
     /// array that SQLite builds itself: as rows, each is handed across from the connection's
     /// thread and copied twice on its way (500 of 20,000 people read 1.8 -> 0.95 ms, 1,500
-    /// rows 3.5 -> 1.5 ms; the 1,000-slot tick 95 -> 79 ms). On PostgreSQL plain rows: as
-    /// JSON the same 500 took longer (1.8 -> 2.4 ms).
+    /// rows 3.5 -> 1.5 ms; the 1,000-slot tick's median 95-116 -> 85-91 ms). On PostgreSQL
+    /// plain rows: as JSON the same 500 took longer (1.8 -> 2.4 ms).
     async fn read_rows<'q, T>(
         &self,
         columns: &[(&str, &str)],
@@ -255,6 +255,8 @@ impl Store {
     where
         T: for<'r> FromRow<'r, AnyRow> + serde::de::DeserializeOwned,
     {
+        // format! builds only from the callers' constant column names and expressions and the
+        // placeholders in `from`; every value is bound.
         let select: Vec<String> = columns
             .iter()
             .map(|(name, expr)| format!("{expr} AS {name}"))
@@ -293,14 +295,7 @@ impl Store {
 
     /// The listed people with their seed and cadences, nothing else filled in yet.
     async fn bare_contexts(&self, ids: &[String]) -> StoreResult<Contexts> {
-        let columns = [
-            ("id", "id"),
-            ("school_id", "school_id"),
-            ("role", "role"),
-            ("name", "name"),
-            ("team_id", "team_id"),
-            ("chat", "chat"),
-            ("language", "language"),
+        let overrides = [
             ("seed", "seed"),
             ("cadence", "cadence"),
             (
@@ -312,6 +307,11 @@ impl Store {
                 "(SELECT o.reminder FROM school_overrides o WHERE o.school_id = people.school_id)",
             ),
         ];
+        let columns: Vec<(&str, &str)> = person_columns!()
+            .split(", ")
+            .map(|c| (c, c))
+            .chain(overrides)
+            .collect();
         // format! builds only the placeholder list of the ids.
         let from = format!(
             "FROM people WHERE id IN ({})",
