@@ -127,15 +127,20 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         // comes in between waits for the next tick, as it would after a claim.)
         let nothing_to_send = !pending.any() && outcome.planned == 0 && enqueued == 0;
         // A stopping process claims nothing new; what it has in hand, `deliver_batch` finishes.
+        let mut ahead = None;
         while !nothing_to_send && !self.is_stopping() {
-            let step = self.deliver_batch(now).await?;
+            let (step, next) = self.deliver_batch(now, ahead.take()).await?;
             let had_work = !step.is_idle();
             outcome.add(&step);
             if !had_work {
                 break;
             }
             // Sending marks wpbs for re-planning (their next slot); do that within the tick.
-            outcome.planned += self.plan(now).await?;
+            let planned = self.plan(now).await?;
+            outcome.planned += planned;
+            // A slot just planned changes its wpb's last slot, which the next batch's read
+            // ahead may hold: then it is read again.
+            ahead = next.filter(|_| planned == 0);
         }
         if !self.is_stopping() {
             self.daily_jobs(now).await?;

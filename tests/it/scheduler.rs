@@ -688,3 +688,51 @@ async fn processes_planning_the_same_wpbs_do_not_deadlock_on_postgres() {
         .unwrap();
     assert_eq!(marked, 0);
 }
+
+// On PostgreSQL the next batch is read while one goes out; a wpb whose two prompt slots fall
+// in consecutive batches must still get a second prompt chosen with the first one in its
+// history (another theme), not one chosen from what was read before the first was sent.
+on_both_backends! {
+    a_wpb_in_consecutive_batches_gets_a_prompt_chosen_after_the_first => |db: TestDb| async move {
+        let store = db.store().await;
+        let wpbs = 40;
+        store.import_roster(&roster(wpbs)).await.unwrap();
+        sqlx::query("DELETE FROM outbox").execute(store.pool()).await.unwrap();
+        // Each wpb's two slots one minute apart, wpb after wpb: with batches of one row, the
+        // row read ahead is always the same wpb's second slot.
+        let start = at("2026-10-07 10:00").timestamp();
+        for i in 0..wpbs as i64 {
+            for (n, slot) in ["a", "b"].into_iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO outbox (key, kind, recipient, due_at, status) VALUES ($1, 'prompt', $2, $3, 'planned')",
+                )
+                .bind(format!("test-{slot}:prompt:w{i}"))
+                .bind(format!("w{i}"))
+                .bind(start + (2 * i + n as i64) * 60)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            }
+        }
+        let clock = VirtualClock::new(at("2026-10-07 12:00"));
+        let chat = RecordingChat::new();
+        let mut e = engine(store.clone(), chat.clone(), clock.clone());
+        e.batch = 1;
+        assert_eq!(e.tick().await.unwrap().sent, 2 * wpbs);
+        let catalogue = wandelgang::domain::prompts::Catalogue::builtin();
+        let mut themes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for m in chat.delivered() {
+            let Message::Prompt { prompt_id, .. } = &m.body else { continue };
+            let id = wandelgang::domain::prompts::PromptId::from_trusted(prompt_id.clone());
+            let prompt = catalogue
+                .get(wandelgang::domain::language::Language::Nl, &id)
+                .unwrap();
+            themes.entry(m.to.person.to_string()).or_default().push(format!("{:?}", prompt.theme));
+        }
+        assert_eq!(themes.len(), wpbs);
+        for (wpb, sent) in themes {
+            assert_eq!(sent.len(), 2, "{wpb}: {sent:?}");
+            assert_ne!(sent[0], sent[1], "{wpb}: the second prompt did not see the first");
+        }
+    };
+}

@@ -20,27 +20,75 @@ use crate::store::{Finish, NewOutbox, OutboxKind, OutboxRow, OutboxStatus, Recip
 /// Reads of due rows a batch's claim makes before it gives up until the next tick.
 const CLAIM_TRIES: usize = 4;
 
-/// A claimed batch with its recipients' contexts and their students' names.
-type Claimed = (
-    Vec<OutboxRow>,
-    HashMap<PersonId, RecipientContext>,
-    HashMap<PersonId, String>,
-);
+/// Due rows with their recipients' contexts and their students' names: what a claim needs
+/// to choose the prompts it fixes, and what sending the claimed rows needs after it.
+pub(super) struct DueRead {
+    rows: Vec<OutboxRow>,
+    contexts: HashMap<PersonId, RecipientContext>,
+    names: HashMap<PersonId, String>,
+}
 
 impl<C: Chat, K: Clock> Engine<C, K> {
-    /// Reads a batch of due rows and what they need in bulk, chooses their prompts, claims
-    /// them with those prompts fixed, sends, and records all outcomes in one transaction. A
-    /// crash before that commit leaves the rows claimed; after the lease they are sent again
-    /// under the same key and with the same prompt, which the platform deduplicates.
+    /// Reads a batch of due rows and what they need in bulk (unless `ahead` read them while
+    /// the previous batch went out), chooses their prompts, claims them with those prompts
+    /// fixed, sends, and records all outcomes in one transaction. A crash before that commit
+    /// leaves the rows claimed; after the lease they are sent again under the same key and
+    /// with the same prompt, which the platform deduplicates.
+    ///
+    /// Where the database reads beside a write ([`crate::store::Store::reads_beside_writes`]), the next
+    /// batch's due rows and contexts are read on another connection while this batch is sent
+    /// and recorded, and returned for the next call to claim with. They are returned
+    /// only when none of their recipients is in this batch (whose outcomes change those
+    /// recipients' history and last slot) and when something was due: "nothing due" is only
+    /// believed when read after this batch's outcomes, which can add rows due at once.
     pub(super) async fn deliver_batch(
         &self,
         now: DateTime<Utc>,
-    ) -> Result<TickOutcome, EngineError> {
+        ahead: Option<DueRead>,
+    ) -> Result<(TickOutcome, Option<DueRead>), EngineError> {
         let mut outcome = TickOutcome::default();
-        let Some((rows, contexts, names)) = self.claim_batch(now).await? else {
-            return Ok(outcome);
+        let Some(batch) = self.claim_batch(now, ahead).await? else {
+            return Ok((outcome, None));
         };
-        let prepared = self.prepare_all(&rows, &contexts, &names, now).await?;
+        let next = match self.store.reads_beside_writes() {
+            true => {
+                // The read goes first: it waits on the database at once, and the sending,
+                // which waits on nothing until its outcomes are written, runs meanwhile.
+                let none_passed = HashSet::new();
+                let (next, sent) = tokio::join!(
+                    self.read_due(now, self.batch, &none_passed),
+                    self.send_and_record(&batch, now, &mut outcome),
+                );
+                sent?;
+                // Only speed is at stake: the next call reads again, and reports what fails then.
+                next.inspect_err(|e| tracing::debug!(error = %e, "due rows not read ahead"))
+                    .ok()
+            }
+            false => {
+                self.send_and_record(&batch, now, &mut outcome).await?;
+                None
+            }
+        };
+        let in_batch: HashSet<&PersonId> = batch.rows.iter().map(|r| &r.recipient).collect();
+        let next = next.filter(|n| {
+            !n.rows.is_empty() && n.rows.iter().all(|r| !in_batch.contains(&r.recipient))
+        });
+        Ok((outcome, next))
+    }
+
+    /// Prepares, sends and records the outcomes of a claimed batch.
+    async fn send_and_record(
+        &self,
+        batch: &DueRead,
+        now: DateTime<Utc>,
+        outcome: &mut TickOutcome,
+    ) -> Result<(), EngineError> {
+        let DueRead {
+            rows,
+            contexts,
+            names,
+        } = batch;
+        let prepared = self.prepare_all(rows, contexts, names, now).await?;
         let mut finishes = Vec::with_capacity(rows.len());
         for (row, p) in rows.iter().zip(prepared) {
             let ctx = contexts.get(&row.recipient);
@@ -60,7 +108,7 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                     outcome.held += 1;
                 }
                 Prepared::Send(message) => {
-                    finishes.extend(self.send_one(row, ctx, &message, now, &mut outcome).await?)
+                    finishes.extend(self.send_one(row, ctx, &message, now, outcome).await?)
                 }
             }
         }
@@ -79,59 +127,98 @@ impl<C: Chat, K: Clock> Engine<C, K> {
                 (true, _) => outcome.failed += 1,
             }
         }
-        Ok(outcome)
+        Ok(())
     }
 
-    /// Claims a batch of due rows with their prompts chosen, and returns them with their
-    /// recipients' contexts and students' names; `None` when nothing is due. The rows are read
-    /// first and claimed after their prompts are chosen, so one write does both; rows another
-    /// process claimed in between are left to it, and the next due ones read. Rows that could
-    /// not be claimed (locked on PostgreSQL by a claim or an outcome in flight, perhaps of a
-    /// process that hangs) are passed over, a few times, rather than tried again and again.
-    async fn claim_batch(&self, now: DateTime<Utc>) -> Result<Option<Claimed>, EngineError> {
+    /// Claims a batch of due rows with their prompts chosen, and returns the claimed rows
+    /// with their recipients' contexts and students' names; `None` when nothing is due. The
+    /// rows are read first (or were read `ahead`) and claimed after their prompts are chosen,
+    /// so one write does both; rows another process claimed in between are left to it, and
+    /// the next due ones read. Rows that could not be claimed (locked on PostgreSQL by a claim
+    /// or an outcome in flight, perhaps of a process that hangs) are passed over, a few times,
+    /// rather than tried again and again.
+    async fn claim_batch(
+        &self,
+        now: DateTime<Utc>,
+        mut ahead: Option<DueRead>,
+    ) -> Result<Option<DueRead>, EngineError> {
         let mut passed: HashSet<i64> = HashSet::new();
         for _ in 0..CLAIM_TRIES {
-            let due: Vec<OutboxRow> = self
-                .store
-                .due_rows(now, self.batch + passed.len() as i64)
-                .await?
-                .into_iter()
-                .filter(|r| !passed.contains(&r.id))
-                .collect();
-            if due.is_empty() {
+            let due = match ahead.take() {
+                Some(due) => due,
+                None => {
+                    let limit = self.batch + passed.len() as i64;
+                    self.read_due(now, limit, &passed).await?
+                }
+            };
+            if due.rows.is_empty() {
                 return Ok(None);
             }
-            let mut recipients: Vec<PersonId> = due.iter().map(|r| r.recipient.clone()).collect();
-            recipients.sort();
-            recipients.dedup();
-            let (contexts, names) = self
-                .store
-                .recipient_contexts(
-                    &recipients,
-                    Some((
-                        now - Duration::weeks(HISTORY_WEEKS),
-                        lean::signal_horizon(now),
-                    )),
-                )
-                .await?;
             let chosen: Vec<(i64, Option<String>)> = due
+                .rows
                 .iter()
-                .map(|r| (r.id, self.prompt_choice(r, contexts.get(&r.recipient), now)))
+                .map(|r| {
+                    (
+                        r.id,
+                        self.prompt_choice(r, due.contexts.get(&r.recipient), now),
+                    )
+                })
                 .collect();
             let rows = self
                 .store
                 .claim(now, &self.id, self.lease_secs, &chosen)
                 .await?;
             if !rows.is_empty() {
-                return Ok(Some((rows, contexts, names)));
+                return Ok(Some(DueRead { rows, ..due }));
             }
-            passed.extend(due.iter().map(|r| r.id));
+            passed.extend(due.rows.iter().map(|r| r.id));
         }
         tracing::debug!(
             passed = passed.len(),
             "due rows left unclaimed until the next tick"
         );
         Ok(None)
+    }
+
+    /// Up to `limit` due rows, less those `passed` over, with their recipients' contexts.
+    async fn read_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        passed: &HashSet<i64>,
+    ) -> Result<DueRead, EngineError> {
+        let rows: Vec<OutboxRow> = self
+            .store
+            .due_rows(now, limit)
+            .await?
+            .into_iter()
+            .filter(|r| !passed.contains(&r.id))
+            .collect();
+        if rows.is_empty() {
+            return Ok(DueRead {
+                rows,
+                contexts: HashMap::new(),
+                names: HashMap::new(),
+            });
+        }
+        let mut recipients: Vec<PersonId> = rows.iter().map(|r| r.recipient.clone()).collect();
+        recipients.sort();
+        recipients.dedup();
+        let (contexts, names) = self
+            .store
+            .recipient_contexts(
+                &recipients,
+                Some((
+                    now - Duration::weeks(HISTORY_WEEKS),
+                    lean::signal_horizon(now),
+                )),
+            )
+            .await?;
+        Ok(DueRead {
+            rows,
+            contexts,
+            names,
+        })
     }
 
     /// Prepares every row, each with the prompt its claim fixed.
