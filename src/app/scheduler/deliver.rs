@@ -35,12 +35,13 @@ impl<C: Chat, K: Clock> Engine<C, K> {
     /// leaves the rows claimed; after the lease they are sent again under the same key and
     /// with the same prompt, which the platform deduplicates.
     ///
-    /// Where the database reads beside a write ([`crate::store::Store::reads_beside_writes`]), the next
-    /// batch's due rows and contexts are read on another connection while this batch is sent
-    /// and recorded, and returned for the next call to claim with. They are returned
-    /// only when none of their recipients is in this batch (whose outcomes change those
-    /// recipients' history and last slot) and when something was due: "nothing due" is only
-    /// believed when read after this batch's outcomes, which can add rows due at once.
+    /// Where the database reads beside a write
+    /// ([`crate::store::Store::reads_beside_writes`]), the next batch's due rows and contexts
+    /// are read on other connections while this batch is sent and recorded, and returned for
+    /// the next call to claim with. They are returned only when none of their recipients is
+    /// in this batch (whose outcomes change those recipients' history and last slot) and when
+    /// something was due: "nothing due" is only believed when read after this batch's
+    /// outcomes, which can add rows due at once.
     pub(super) async fn deliver_batch(
         &self,
         now: DateTime<Utc>,
@@ -50,24 +51,21 @@ impl<C: Chat, K: Clock> Engine<C, K> {
         let Some(batch) = self.claim_batch(now, ahead).await? else {
             return Ok((outcome, None));
         };
-        let next = match self.store.reads_beside_writes() {
-            true => {
-                // The read goes first: it waits on the database at once, and the sending,
-                // which waits on nothing until its outcomes are written, runs meanwhile.
-                let none_passed = HashSet::new();
-                let (next, sent) = tokio::join!(
-                    self.read_due(now, self.batch, &none_passed),
-                    self.send_and_record(&batch, now, &mut outcome),
-                );
-                sent?;
-                // Only speed is at stake: the next call reads again, and reports what fails then.
-                next.inspect_err(|e| tracing::debug!(error = %e, "due rows not read ahead"))
-                    .ok()
-            }
-            false => {
-                self.send_and_record(&batch, now, &mut outcome).await?;
-                None
-            }
+        let next = if self.store.reads_beside_writes() {
+            // The read goes first: it waits on the database at once, and the sending, which
+            // waits on nothing until its outcomes are written, runs meanwhile.
+            let none_passed = HashSet::new();
+            let (next, sent) = tokio::join!(
+                self.read_due(now, self.batch, &none_passed),
+                self.send_and_record(&batch, now, &mut outcome),
+            );
+            sent?;
+            // Only speed is at stake: the next call reads again, and reports what fails then.
+            next.inspect_err(|e| tracing::debug!(error = %e, "due rows not read ahead"))
+                .ok()
+        } else {
+            self.send_and_record(&batch, now, &mut outcome).await?;
+            None
         };
         let in_batch: HashSet<&PersonId> = batch.rows.iter().map(|r| &r.recipient).collect();
         let next = next.filter(|n| {
